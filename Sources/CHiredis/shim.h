@@ -1,0 +1,4 @@
+#ifndef CONVEYOR_CHIREDIS_SHIM_H
+#define CONVEYOR_CHIREDIS_SHIM_H
+#include <hiredis/hiredis.h>
+#endif

@@ -1,0 +1,1 @@
+// The hiredis client; see RedisClient.swift.

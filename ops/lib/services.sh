@@ -1,0 +1,153 @@
+# Private Redis and PostgreSQL servers on loopback, with their data under .data/ in
+# the checkout. Sourced by ops/up, ops/test, ops/services and the drills; every
+# function is safe to call again while the servers already run.
+
+CONVEYOR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+say() { printf '\033[1m[conveyor]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[31m[conveyor] error:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# Installs the Debian packages that are missing, and only those: a second run is quick.
+ensure_packages() {
+  local wanted=(redis-server redis-tools postgresql postgresql-contrib libhiredis-dev libpq-dev pkg-config curl procps iproute2)
+  local missing=()
+  for p in "${wanted[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  [ "$(id -u)" = 0 ] || die "missing packages (${missing[*]}); run as root or install them with apt-get"
+  say "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  # Debian's postinst scripts would start system-wide servers; ours are private.
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  apt-get update -qq >/dev/null || die "apt-get update failed"
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed"
+}
+
+ensure_swift() {
+  command -v swift >/dev/null || [ -x /opt/swift/usr/bin/swift ] || die "Swift 6.3 is not installed (expected swift on PATH or /opt/swift)"
+  command -v swift >/dev/null || export PATH=/opt/swift/usr/bin:$PATH
+}
+
+postgres_bindir() {
+  local dir
+  dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  [ -x "$dir/initdb" ] || die "PostgreSQL server binaries not found under /usr/lib/postgresql (package postgresql)"
+  echo "$dir"
+}
+
+port_is_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# start_redis PORT DIR: a Redis with AOF on, bound to 127.0.0.1 only.
+start_redis() {
+  local port=$1 dir=$2
+  mkdir -p "$dir"
+  if [ -f "$dir/redis.pid" ] && kill -0 "$(cat "$dir/redis.pid")" 2>/dev/null; then
+    return 0
+  fi
+  port_is_free "$port" || die "port $port is taken by another program: stop it, or point CONVEYOR_REDIS_URL at an existing Redis"
+  redis-server --bind 127.0.0.1 --port "$port" --dir "$dir" --daemonize yes \
+    --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" \
+    --appendonly yes --appendfsync everysec --save '' \
+    --maxmemory-policy noeviction --protected-mode yes >/dev/null \
+    || die "redis-server did not start; see $dir/redis.log"
+  for _ in $(seq 1 100); do
+    redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null | grep -q PONG && return 0
+    sleep 0.05
+  done
+  die "redis-server on port $port did not answer; see $dir/redis.log"
+}
+
+stop_redis() {
+  local port=$1 dir=$2
+  [ -f "$dir/redis.pid" ] || return 0
+  redis-cli -h 127.0.0.1 -p "$port" shutdown >/dev/null 2>&1 || kill "$(cat "$dir/redis.pid")" 2>/dev/null || true
+  rm -f "$dir/redis.pid"
+}
+
+# start_postgres PORT DIR: a PostgreSQL cluster owned by the postgres user, listening on
+# 127.0.0.1 only, with a database and role named conveyor (trust on loopback).
+start_postgres() {
+  local port=$1 dir=$2 bin
+  bin=$(postgres_bindir)
+  mkdir -p "$dir"
+  local pgdata="$dir/pgdata"
+  if [ ! -f "$pgdata/PG_VERSION" ]; then
+    mkdir -p "$pgdata"
+    chown -R postgres:postgres "$dir"
+    chmod 700 "$pgdata"
+    runuser -u postgres -- "$bin/initdb" -D "$pgdata" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
+      || die "initdb failed; see $dir/initdb.log"
+    cat >>"$pgdata/postgresql.conf" <<EOF
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$dir'
+max_connections = 200
+shared_buffers = 256MB
+fsync = on
+synchronous_commit = on
+EOF
+  fi
+  # the postgres user must reach its data folder through the checkout
+  local p=$dir
+  while [ "$p" != "/" ]; do chmod o+x "$p" 2>/dev/null || true; p=$(dirname "$p"); done
+  chown postgres:postgres "$dir"
+  if ! runuser -u postgres -- "$bin/pg_ctl" -D "$pgdata" status >/dev/null 2>&1; then
+    port_is_free "$port" || die "port $port is taken by another program: stop it, or point CONVEYOR_DATABASE_URL at an existing PostgreSQL"
+    runuser -u postgres -- "$bin/pg_ctl" -D "$pgdata" -o "-p $port" -l "$dir/postgres.log" -w -t 60 start >/dev/null \
+      || die "PostgreSQL did not start; see $dir/postgres.log"
+  fi
+  for _ in $(seq 1 100); do
+    "$bin/pg_isready" -h 127.0.0.1 -p "$port" -q && break
+    sleep 0.1
+  done
+  psql_admin "$port" -tAc "SELECT 1 FROM pg_roles WHERE rolname = 'conveyor'" | grep -q 1 \
+    || psql_admin "$port" -c "CREATE ROLE conveyor LOGIN SUPERUSER" >/dev/null
+  psql_admin "$port" -tAc "SELECT 1 FROM pg_database WHERE datname = 'conveyor'" | grep -q 1 \
+    || psql_admin "$port" -c "CREATE DATABASE conveyor OWNER conveyor" >/dev/null
+}
+
+psql_admin() {
+  local port=$1; shift
+  psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -q "$@"
+}
+
+stop_postgres() {
+  local dir=$2 bin
+  bin=$(postgres_bindir)
+  [ -f "$dir/pgdata/PG_VERSION" ] || return 0
+  runuser -u postgres -- "$bin/pg_ctl" -D "$dir/pgdata" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+# The profiles: dev (ops/up) and test (ops/test) keep apart ports and data.
+profile_ports() {
+  case $1 in
+    dev)  REDIS_PORT=${CONVEYOR_UP_REDIS_PORT:-6379};  PG_PORT=${CONVEYOR_UP_POSTGRES_PORT:-5432} ;;
+    test) REDIS_PORT=${CONVEYOR_TEST_REDIS_PORT:-16379}; PG_PORT=${CONVEYOR_TEST_POSTGRES_PORT:-15432} ;;
+    bench) REDIS_PORT=${CONVEYOR_BENCH_REDIS_PORT:-26379}; PG_PORT=${CONVEYOR_BENCH_POSTGRES_PORT:-25432} ;;
+    *) die "unknown profile '$1' (dev, test or bench)" ;;
+  esac
+  DATA_DIR="$CONVEYOR_ROOT/.data/$1"
+}
+
+# start_services PROFILE: starts what the environment does not already provide and
+# exports CONVEYOR_REDIS_URL and CONVEYOR_DATABASE_URL for the processes that follow.
+start_services() {
+  profile_ports "$1"
+  if [ -z "${CONVEYOR_REDIS_URL:-}" ]; then
+    start_redis "$REDIS_PORT" "$DATA_DIR/redis"
+    export CONVEYOR_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+    STARTED_REDIS=1
+  fi
+  if [ -z "${CONVEYOR_DATABASE_URL:-}" ]; then
+    start_postgres "$PG_PORT" "$DATA_DIR/postgres"
+    export CONVEYOR_DATABASE_URL="postgres://conveyor@127.0.0.1:$PG_PORT/conveyor"
+    STARTED_POSTGRES=1
+  fi
+}
+
+stop_services() {
+  profile_ports "$1"
+  [ "${STARTED_REDIS:-0}" = 1 ] && stop_redis "$REDIS_PORT" "$DATA_DIR/redis"
+  [ "${STARTED_POSTGRES:-0}" = 1 ] && stop_postgres "$PG_PORT" "$DATA_DIR/postgres"
+  return 0
+}
