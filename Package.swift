@@ -40,6 +40,15 @@ let package = Package(
             ]
         ),
 
+        .executableTarget(
+            name: "conveyor",
+            dependencies: [
+                "ConveyorRedis",
+                "ConveyorPostgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
         .testTarget(name: "ConveyorRedisTests", dependencies: ["ConveyorRedis"]),
         .testTarget(name: "ConveyorPostgresTests", dependencies: ["ConveyorPostgres"]),
     ]
