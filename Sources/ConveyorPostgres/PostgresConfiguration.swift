@@ -1,0 +1,87 @@
+/// How to reach PostgreSQL and how to pool connections to it.
+///
+/// The connection string is kept whole and handed to libpq, so every libpq setting works
+/// (`sslmode`, `options`, several hosts…). Its password never appears in ``description``, logs or errors.
+public struct PostgresConfiguration: Sendable, CustomStringConvertible {
+    /// The setting that users change to fix the connection string, named in error messages.
+    static let settingName = "CONVEYOR_DATABASE_URL"
+
+    /// Server settings that the client's text decoding relies on, whatever the server's defaults are.
+    private static let requiredServerOptions = "-c DateStyle=ISO -c bytea_output=hex"
+
+    let connectionString: String
+    let address: PostgresServerAddress
+    private let userOptions: String?
+
+    /// The most connections the pool opens at once. Default 10.
+    public var poolSize: Int = 10
+    /// How long `acquire()` waits for a free connection before throwing ``PostgresError/Kind-swift.struct/poolTimeout``. Default 5 s.
+    public var acquireTimeout: Duration = .seconds(5)
+    /// How long a connection may be used; an older idle one is closed and replaced, so connections
+    /// move to new servers after a failover and server-side memory does not accumulate. Default 30 min.
+    public var maxConnectionLifetime: Duration = .seconds(1800)
+    /// How long opening a connection may take (libpq's `connect_timeout`, whole seconds, at least 2).
+    /// Default: the connection string's `connect_timeout`, else 5 s.
+    public var connectTimeout: Duration = .seconds(5)
+    /// The `application_name` that `pg_stat_activity` shows. Default: the connection string's, else "conveyor".
+    public var applicationName: String = "conveyor"
+
+    /// Validates a libpq URI (`postgres://user[:password]@host:port/database?…`) or `key=value` string.
+    ///
+    /// - Throws: ``PostgresError`` of kind `invalidConfiguration` quoting libpq's complaint and naming
+    ///   the `CONVEYOR_DATABASE_URL` setting to fix.
+    public init(url: String) throws {
+        guard !url.allSatisfy(\.isWhitespace) else {
+            throw PostgresError(
+                kind: .invalidConfiguration,
+                message: "\(Self.settingName) is empty; set it to a URL such as postgres://user@127.0.0.1:5432/database"
+            )
+        }
+        let settings: PostgresConnectionSettings
+        do {
+            settings = try PostgresConnectionSettings(parsing: url)
+        } catch {
+            throw PostgresError(
+                kind: .invalidConfiguration,
+                message: "\(Self.settingName) is not a valid PostgreSQL connection string: "
+                    + "\(error.libpqMessage.trimmingTrailingWhitespace()). "
+                    + "Use postgres://user[:password]@host:port/database or key=value pairs."
+            )
+        }
+        self.connectionString = url
+        self.address = settings.address
+        self.userOptions = settings["options"]
+        if let name = settings["application_name"] { self.applicationName = name }
+        if let seconds = settings["connect_timeout"].flatMap(Int.init), seconds > 0 {
+            self.connectTimeout = .seconds(seconds)
+        }
+    }
+
+    /// The server address, user and database, never the password.
+    public var description: String {
+        "postgres://\(self.address)"
+    }
+
+    /// The keywords and values for `PQconnectdbParams`, in order: libpq lets later ones override the
+    /// expanded connection string, which is how the pool's own settings win.
+    var libpqParameters: [(keyword: String, value: String)] {
+        let timeout = self.connectTimeout.components
+        let wholeSeconds = timeout.seconds + (timeout.attoseconds > 0 ? 1 : 0)
+        let options = [self.userOptions, Self.requiredServerOptions].compactMap { $0 }.joined(separator: " ")
+        return [
+            ("dbname", self.connectionString),
+            ("connect_timeout", String(max(2, wholeSeconds))),
+            ("application_name", self.applicationName),
+            ("client_encoding", "UTF8"),
+            ("options", options),
+        ]
+    }
+}
+
+extension String {
+    func trimmingTrailingWhitespace() -> String {
+        var text = Substring(self)
+        while let last = text.last, last.isWhitespace { text.removeLast() }
+        return String(text)
+    }
+}

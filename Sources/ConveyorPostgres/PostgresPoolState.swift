@@ -1,0 +1,189 @@
+import NIOCore
+
+/// The pool's bookkeeping. Every method runs under the pool's lock and returns the side effects
+/// (closing connections, resuming tasks) for the pool to carry out after releasing it.
+struct PostgresPoolState {
+    /// What a waiting `acquire` receives.
+    enum Grant: Sendable {
+        /// A connection that is open and idle.
+        case connection(PostgresConnection)
+        /// Room to open a new connection, which the acquiring task then opens itself.
+        case slot
+    }
+
+    /// An `acquire` waiting for a connection, first come first served.
+    struct Waiter {
+        let id: Int
+        let continuation: CheckedContinuation<Grant, any Error>
+        var timer: Task<Void, Never>?
+    }
+
+    /// Side effects decided under the lock, carried out after it.
+    struct Actions {
+        var close: [PostgresConnection] = []
+        var resume: [(Waiter, Result<Grant, any Error>)] = []
+        /// A waiter just queued, whose acquire timeout must start.
+        var startTimer: Int?
+        var finishShutdown: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let maximumConnections: Int
+    private let maximumLifetime: Duration
+    /// Open connections nobody leases, the most recently used last.
+    private var idle: [PostgresConnection] = []
+    private var leased: Set<ObjectIdentifier> = []
+    /// Connections being opened by the tasks that were given a slot.
+    private var opening = 0
+    private var waiters = CircularBuffer<Waiter>()
+    private var nextWaiterID = 0
+    private var isShutdown = false
+    private var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
+
+    init(maximumConnections: Int, maximumLifetime: Duration) {
+        self.maximumConnections = maximumConnections
+        self.maximumLifetime = maximumLifetime
+    }
+
+    /// Connections that count against the pool's size.
+    private var openCount: Int {
+        self.idle.count + self.leased.count + self.opening
+    }
+
+    mutating func makeWaiterID() -> Int {
+        self.nextWaiterID += 1
+        return self.nextWaiterID
+    }
+
+    /// Serves `waiter` at once with an idle connection or a free slot, or queues it behind earlier waiters.
+    mutating func acquire(_ waiter: Waiter, isCancelled: Bool, now: ContinuousClock.Instant) -> Actions {
+        var actions = Actions()
+        if self.isShutdown {
+            actions.resume.append((waiter, .failure(PostgresError.shutdown())))
+            return actions
+        }
+        if isCancelled {
+            actions.resume.append((waiter, .failure(CancellationError())))
+            return actions
+        }
+        actions.close = self.removeExpiredIdle(now: now)
+        if self.waiters.isEmpty, let connection = self.idle.popLast() {
+            self.leased.insert(ObjectIdentifier(connection))
+            actions.resume.append((waiter, .success(.connection(connection))))
+        } else if self.waiters.isEmpty, self.openCount < self.maximumConnections {
+            self.opening += 1
+            actions.resume.append((waiter, .success(.slot)))
+        } else {
+            self.waiters.append(waiter)
+            actions.startTimer = waiter.id
+        }
+        return actions
+    }
+
+    /// Keeps the timer of a queued waiter so that serving it can stop the timer; false when the
+    /// waiter was already served, and the timer is not needed.
+    mutating func attach(timer: Task<Void, Never>, toWaiter id: Int) -> Bool {
+        guard let index = self.waiters.firstIndex(where: { $0.id == id }) else { return false }
+        self.waiters[index].timer = timer
+        return true
+    }
+
+    /// Takes a waiter out of the queue, when it timed out or its task was cancelled, failing it with `error`.
+    mutating func removeWaiter(id: Int, failingWith error: any Error) -> Actions {
+        var actions = Actions()
+        if let index = self.waiters.firstIndex(where: { $0.id == id }) {
+            actions.resume.append((self.waiters.remove(at: index), .failure(error)))
+        }
+        return actions
+    }
+
+    /// Takes back a leased connection: to the first waiter or the idle list when it is still
+    /// good, otherwise to be closed, its slot going to the first waiter. Unknown leases are ignored.
+    mutating func release(_ connection: PostgresConnection, reusable: Bool, now: ContinuousClock.Instant) -> Actions {
+        var actions = Actions()
+        guard self.leased.remove(ObjectIdentifier(connection)) != nil else { return actions }
+        if reusable && !self.isShutdown && !Self.hasOutlived(self.maximumLifetime, connection, now: now) {
+            if let waiter = self.waiters.popFirst() {
+                self.leased.insert(ObjectIdentifier(connection))
+                actions.resume.append((waiter, .success(.connection(connection))))
+            } else {
+                self.idle.append(connection)
+            }
+            return actions
+        }
+        actions.close.append(connection)
+        self.grantFreeSlots(into: &actions)
+        return actions
+    }
+
+    /// Records a connection opened in a granted slot; false when the pool shut down meanwhile, and
+    /// the connection must be closed.
+    mutating func opened(_ connection: PostgresConnection) -> (accepted: Bool, actions: Actions) {
+        self.opening -= 1
+        var actions = Actions()
+        guard !self.isShutdown else {
+            actions.close.append(connection)
+            self.finishShutdownIfClosed(into: &actions)
+            return (false, actions)
+        }
+        self.leased.insert(ObjectIdentifier(connection))
+        return (true, actions)
+    }
+
+    /// Frees the slot of a connection that could not be opened; the next waiter gets to try.
+    mutating func openFailed() -> Actions {
+        self.opening -= 1
+        var actions = Actions()
+        self.grantFreeSlots(into: &actions)
+        return actions
+    }
+
+    /// Stops serving: fails the waiters and closes the idle connections. Leased ones close on release.
+    mutating func shutdown() -> Actions {
+        self.isShutdown = true
+        var actions = Actions()
+        while let waiter = self.waiters.popFirst() {
+            actions.resume.append((waiter, .failure(PostgresError.shutdown())))
+        }
+        actions.close = self.idle
+        self.idle.removeAll()
+        return actions
+    }
+
+    /// Resumes `continuation` once no connection is open any more.
+    mutating func awaitAllClosed(_ continuation: CheckedContinuation<Void, Never>) -> Actions {
+        self.shutdownWaiters.append(continuation)
+        var actions = Actions()
+        self.finishShutdownIfClosed(into: &actions)
+        return actions
+    }
+
+    private static func hasOutlived(_ lifetime: Duration, _ connection: PostgresConnection, now: ContinuousClock.Instant) -> Bool {
+        connection.openedAt.duration(to: now) >= lifetime
+    }
+
+    private mutating func removeExpiredIdle(now: ContinuousClock.Instant) -> [PostgresConnection] {
+        let lifetime = self.maximumLifetime
+        let expired = self.idle.filter { Self.hasOutlived(lifetime, $0, now: now) }
+        if !expired.isEmpty {
+            self.idle.removeAll { Self.hasOutlived(lifetime, $0, now: now) }
+        }
+        return expired
+    }
+
+    private mutating func grantFreeSlots(into actions: inout Actions) {
+        if self.isShutdown {
+            self.finishShutdownIfClosed(into: &actions)
+            return
+        }
+        while self.openCount < self.maximumConnections, let waiter = self.waiters.popFirst() {
+            self.opening += 1
+            actions.resume.append((waiter, .success(.slot)))
+        }
+    }
+
+    private mutating func finishShutdownIfClosed(into actions: inout Actions) {
+        guard self.isShutdown, self.openCount == 0 else { return }
+        actions.finishShutdown += self.shutdownWaiters
+        self.shutdownWaiters.removeAll()
+    }
+}
