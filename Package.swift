@@ -40,12 +40,53 @@ let package = Package(
             ]
         ),
 
+        // The queue engine: every state change of a job is one Lua script in Scripts/.
+        .target(
+            name: "ConveyorQueue",
+            dependencies: ["ConveyorRedis"],
+            resources: [
+                .embedInCode("Scripts/prelude.lua"),
+                .embedInCode("Scripts/enqueue.lua"),
+                .embedInCode("Scripts/reserve.lua"),
+                .embedInCode("Scripts/complete.lua"),
+                .embedInCode("Scripts/fail.lua"),
+                .embedInCode("Scripts/hand_back.lua"),
+                .embedInCode("Scripts/heartbeat.lua"),
+                .embedInCode("Scripts/promote.lua"),
+                .embedInCode("Scripts/recover.lua"),
+                .embedInCode("Scripts/cancel.lua"),
+                .embedInCode("Scripts/retry_dead.lua"),
+                .embedInCode("Scripts/discard_dead.lua"),
+            ]
+        ),
+
+        // The worker runtime: job kinds' protocol and registry, and the worker service.
+        .target(
+            name: "ConveyorWorker",
+            dependencies: [
+                "ConveyorQueue",
+                "ConveyorRedis",
+                "ConveyorPostgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // The workload: job kinds and their catalogue.
+        .target(name: "ConveyorJobs", dependencies: ["ConveyorWorker", "ConveyorQueue"], path: "jobs"),
+
         .executableTarget(
             name: "conveyor",
             dependencies: [
                 "ConveyorRedis",
                 "ConveyorPostgres",
+                "ConveyorQueue",
+                "ConveyorWorker",
+                "ConveyorJobs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
 

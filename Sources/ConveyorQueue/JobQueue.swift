@@ -1,0 +1,383 @@
+import ConveyorRedis
+
+/// The reliable job queue in Redis. Producers enqueue; workers reserve, complete, fail
+/// and hand back; maintenance promotes due jobs and recovers expired leases. Each call
+/// that changes a job runs one Lua script from `Scripts/`, so a crash never leaves a job
+/// half-moved; the calls about a running attempt are fenced by its lease token.
+public struct JobQueue: Sendable {
+    /// The Redis client every call goes through.
+    public let redis: RedisClient
+    /// Retention, dead-set and length limits.
+    public let policy: QueuePolicy
+
+    public init(redis: RedisClient, policy: QueuePolicy = QueuePolicy()) {
+        self.redis = redis
+        self.policy = policy
+    }
+
+    // MARK: Producing
+
+    /// The result of an enqueue.
+    public struct EnqueueResult: Sendable {
+        /// Jobs written by this call; a resent job that existed already is not counted.
+        public var created: Int
+        /// When the queue took them, on the Redis clock.
+        public var enqueuedAt: RedisTime
+    }
+
+    /// Enqueues jobs, in one round trip whatever their number: one script call per queue,
+    /// each all or nothing.
+    /// - Throws: ``QueueError/queueFull(queue:depth:limit:)`` when a queue would pass its
+    ///   limit (jobs of the other queues in the call are taken), or a `RedisError`.
+    @discardableResult
+    public func enqueue(_ jobs: [JobRequest]) async throws -> EnqueueResult {
+        guard !jobs.isEmpty else { return EnqueueResult(created: 0, enqueuedAt: .localNow) }
+        var byQueue: [QueueName: [JobRequest]] = [:]
+        for job in jobs { byQueue[job.queue, default: []].append(job) }
+        let queues = Array(byQueue.keys)
+        var calls: [(script: RedisScript, keys: [String], arguments: [RedisArgument])] = []
+        calls.reserveCapacity(queues.count)
+        for queue in queues {
+            let keys = QueueKeys(queue)
+            let batch = byQueue[queue]!
+            var arguments: [RedisArgument] = [.string(keys.prefix), .integer(policy.maxLength(of: queue))]
+            arguments.reserveCapacity(2 + batch.count * 8)
+            for job in batch {
+                arguments.append(.string(job.id.description))
+                arguments.append(.string(job.kind))
+                arguments.append(.string(job.payload))
+                arguments.append(.integer(job.maxAttempts))
+                arguments.append(.integer(Int(job.timeout.microseconds / 1000)))
+                arguments.append(.integer(Int(job.runAt?.microseconds ?? 0)))
+                arguments.append(.string(job.requestID))
+                arguments.append(.string(job.tenant))
+            }
+            calls.append((QueueScripts.enqueue, [keys.ready, keys.scheduled], arguments))
+        }
+        async let registered = redis.send(RedisCommand("SADD", [.string(QueueKeys.knownQueues)] + queues.map { .string($0.rawValue) }))
+        let replies = try await redis.runPipelined(calls)
+        _ = try await registered
+        var result = EnqueueResult(created: 0, enqueuedAt: .localNow)
+        var full: QueueError?
+        for (queue, reply) in zip(queues, replies) {
+            let values = try Self.array(reply, script: "enqueue")
+            if values.first?.int == 0 {
+                full = .queueFull(queue: queue, depth: values.count > 1 ? values[1].int ?? 0 : 0, limit: policy.maxLength(of: queue))
+                continue
+            }
+            guard values.count == 3, let created = values[1].int, let now = values[2].int else {
+                throw QueueError.unexpectedReply(script: "enqueue", reply: "\(reply)")
+            }
+            result.created += created
+            result.enqueuedAt = RedisTime(microseconds: Int64(now))
+        }
+        if let full { throw full }
+        return result
+    }
+
+    // MARK: Working
+
+    /// What a reserve call returned.
+    public struct Reservation: Sendable {
+        public var jobs: [ReservedJob]
+        /// The queue is paused: nothing was taken.
+        public var paused: Bool
+    }
+
+    /// Leases up to `count` jobs from the head of `queue` to `worker` for `lease`.
+    public func reserve(from queue: QueueName, count: Int, lease: Duration, worker: String) async throws -> Reservation {
+        let keys = QueueKeys(queue)
+        let reply = try await redis.run(
+            QueueScripts.reserve,
+            keys: [keys.ready, keys.active, keys.paused],
+            arguments: [.string(keys.prefix), .integer(count), .integer(Int(lease.microseconds)), .string(worker)]
+        )
+        let values = try Self.array(reply, script: "reserve")
+        guard values.count == 3, let now = values[0].int, let entries = values[1].array else {
+            throw QueueError.unexpectedReply(script: "reserve", reply: "\(reply)")
+        }
+        let reservedAt = RedisTime(microseconds: Int64(now))
+        var jobs: [ReservedJob] = []
+        jobs.reserveCapacity(entries.count)
+        for entry in entries {
+            guard let f = entry.array, f.count == 10, let idText = f[0].string, let id = try? JobID(idText),
+                let token = f[1].string, let attempt = f[2].int, let kind = f[3].string
+            else { throw QueueError.unexpectedReply(script: "reserve", reply: "\(entry)") }
+            jobs.append(
+                ReservedJob(
+                    id: id, token: token, attempt: attempt, kind: kind,
+                    payload: f[4].string ?? "{}",
+                    maxAttempts: f[5].int ?? 1,
+                    timeout: .milliseconds(f[6].int ?? 0),
+                    enqueuedAt: RedisTime(microseconds: Int64(f[7].int ?? now)),
+                    reservedAt: reservedAt,
+                    requestID: f[8].string ?? "",
+                    tenant: f[9].string ?? ""
+                )
+            )
+        }
+        return Reservation(jobs: jobs, paused: values[2].int == 1)
+    }
+
+    /// Marks attempts succeeded, in one round trip. Returns, in order, whether each was
+    /// taken (`false`: its lease was lost and the call refused).
+    public func complete(_ completions: [(lease: JobLease, result: String)]) async throws -> [Bool] {
+        guard !completions.isEmpty else { return [] }
+        var positions: [QueueName: [Int]] = [:]
+        for (index, completion) in completions.enumerated() { positions[completion.lease.id.queue, default: []].append(index) }
+        let retentionMilliseconds = Int(policy.retention.microseconds / 1000)
+        let queues = Array(positions.keys)
+        let calls = queues.map { queue in
+            let keys = QueueKeys(queue)
+            var arguments: [RedisArgument] = [.string(keys.prefix), .integer(retentionMilliseconds)]
+            for index in positions[queue]! {
+                let completion = completions[index]
+                arguments.append(.string(completion.lease.id.description))
+                arguments.append(.string(completion.lease.token))
+                arguments.append(.string(completion.result))
+            }
+            return (script: QueueScripts.complete, keys: [keys.active, keys.stats], arguments: arguments)
+        }
+        let replies = try await redis.runPipelined(calls)
+        var taken = [Bool](repeating: false, count: completions.count)
+        for (queue, reply) in zip(queues, replies) {
+            let values = try Self.array(reply, script: "complete")
+            for (index, value) in zip(positions[queue]!, values) { taken[index] = value.int == 1 }
+        }
+        return taken
+    }
+
+    /// What became of a failed attempt.
+    public enum FailureOutcome: String, Sendable {
+        /// Scheduled for another attempt.
+        case retrying
+        /// Moved to the dead set.
+        case dead
+        /// Refused: the attempt no longer holds its lease.
+        case refused
+    }
+
+    /// Records a failed attempt: a retry after `retryIn`, or the dead set when the error
+    /// is permanent or the attempts are spent.
+    public func fail(_ lease: JobLease, error: String, retryIn: Duration, permanent: Bool) async throws -> FailureOutcome {
+        let keys = QueueKeys(lease.id.queue)
+        let reply = try await redis.run(
+            QueueScripts.fail,
+            keys: [keys.active, keys.scheduled, keys.dead, keys.stats],
+            arguments: [
+                .string(keys.prefix), .string(lease.id.description), .string(lease.token), .string(error),
+                .integer(Int(retryIn.microseconds)), .integer(permanent ? 1 : 0),
+                .integer(policy.deadLimit), .integer(Int(policy.deadRetention.microseconds)),
+            ]
+        )
+        guard let text = reply.string, let outcome = FailureOutcome(rawValue: text) else {
+            throw QueueError.unexpectedReply(script: "fail", reply: "\(reply)")
+        }
+        return outcome
+    }
+
+    /// Returns unfinished attempts to the head of their queues without spending an
+    /// attempt. Returns how many were still held and went back.
+    @discardableResult
+    public func handBack(_ leases: [JobLease]) async throws -> Int {
+        let calls = Self.groupedByQueue(leases).map { queue, leases in
+            let keys = QueueKeys(queue)
+            return (script: QueueScripts.handBack, keys: [keys.active, keys.ready], arguments: [.string(keys.prefix)] + Self.leaseArguments(leases))
+        }
+        guard !calls.isEmpty else { return 0 }
+        return try await redis.runPipelined(calls).reduce(0) { $0 + (try Self.integer($1, script: "hand_back")) }
+    }
+
+    /// Renews the leases of running attempts until `lease` from now. Returns the jobs whose
+    /// lease was lost: their attempts must stop.
+    public func renew(_ leases: [JobLease], for lease: Duration) async throws -> [JobID] {
+        let calls = Self.groupedByQueue(leases).map { queue, leases in
+            let keys = QueueKeys(queue)
+            return (
+                script: QueueScripts.heartbeat, keys: [keys.active],
+                arguments: [.string(keys.prefix), .integer(Int(lease.microseconds))] + Self.leaseArguments(leases)
+            )
+        }
+        guard !calls.isEmpty else { return [] }
+        var lost: [JobID] = []
+        for reply in try await redis.runPipelined(calls) {
+            for value in try Self.array(reply, script: "heartbeat") {
+                if let text = value.string, let id = try? JobID(text) { lost.append(id) }
+            }
+        }
+        return lost
+    }
+
+    // MARK: Maintenance
+
+    /// Moves up to `limit` due jobs of `queue` from the schedule to the queue.
+    public func promoteDue(in queue: QueueName, limit: Int = 1000) async throws -> Int {
+        let keys = QueueKeys(queue)
+        let reply = try await redis.run(
+            QueueScripts.promote, keys: [keys.scheduled, keys.ready], arguments: [.string(keys.prefix), .integer(limit)]
+        )
+        return try Self.integer(reply, script: "promote")
+    }
+
+    /// Recovers up to `limit` attempts of `queue` whose lease expired.
+    public func recoverExpired(in queue: QueueName, limit: Int = 1000) async throws -> Int {
+        let keys = QueueKeys(queue)
+        let reply = try await redis.run(
+            QueueScripts.recover,
+            keys: [keys.active, keys.ready, keys.dead, keys.stats],
+            arguments: [
+                .string(keys.prefix), .integer(limit), .integer(policy.deadLimit),
+                .integer(Int(policy.deadRetention.microseconds)),
+            ]
+        )
+        return try Self.integer(reply, script: "recover")
+    }
+
+    // MARK: Administration
+
+    /// What a cancel did.
+    public enum CancelOutcome: Sendable, Equatable {
+        case cancelled
+        /// No such job (or it expired).
+        case notFound
+        /// The job has started or finished: it can no longer be cancelled.
+        case notCancellable(JobState)
+    }
+
+    /// Cancels a job that has not started.
+    public func cancel(_ id: JobID) async throws -> CancelOutcome {
+        let keys = QueueKeys(id.queue)
+        let reply = try await redis.run(
+            QueueScripts.cancel, keys: [keys.ready, keys.scheduled],
+            arguments: [.string(keys.prefix), .string(id.description), .integer(Int(policy.retention.microseconds / 1000))]
+        )
+        switch reply.string {
+        case "cancelled": return .cancelled
+        case "missing": return .notFound
+        case let state?:
+            guard let state = JobState(rawValue: state) else { fallthrough }
+            return .notCancellable(state)
+        default: throw QueueError.unexpectedReply(script: "cancel", reply: "\(reply)")
+        }
+    }
+
+    /// Queues a dead job again with fresh attempts. Returns `false` when it is not dead.
+    public func retryDead(_ id: JobID) async throws -> Bool {
+        let keys = QueueKeys(id.queue)
+        let reply = try await redis.run(
+            QueueScripts.retryDead, keys: [keys.dead, keys.ready], arguments: [.string(keys.prefix), .string(id.description)]
+        )
+        return try Self.integer(reply, script: "retry_dead") == 1
+    }
+
+    /// Deletes a dead job. Returns `false` when it is not dead.
+    public func discardDead(_ id: JobID) async throws -> Bool {
+        let keys = QueueKeys(id.queue)
+        let reply = try await redis.run(
+            QueueScripts.discardDead, keys: [keys.dead], arguments: [.string(keys.prefix), .string(id.description)]
+        )
+        return try Self.integer(reply, script: "discard_dead") == 1
+    }
+
+    /// Stops workers from taking jobs of `queue`; enqueueing goes on.
+    public func pause(_ queue: QueueName) async throws {
+        _ = try await redis.send(RedisCommand("SET", .string(QueueKeys(queue).paused), "1"))
+    }
+
+    /// Lets workers take jobs of `queue` again.
+    public func resume(_ queue: QueueName) async throws {
+        _ = try await redis.send(RedisCommand("DEL", .string(QueueKeys(queue).paused)))
+    }
+
+    // MARK: Reading
+
+    /// The job with this id, or `nil` when there is none (never was, or expired).
+    public func job(_ id: JobID) async throws -> JobRecord? {
+        let reply = try await redis.send(RedisCommand("HGETALL", .string(QueueKeys(id.queue).job(id))))
+        return JobRecord(id: id, fields: Self.fields(reply))
+    }
+
+    /// Every queue that has had a job, by name.
+    public func knownQueues() async throws -> [QueueName] {
+        let reply = try await redis.send(RedisCommand("SMEMBERS", .string(QueueKeys.knownQueues)))
+        return (reply.array ?? []).compactMap { $0.string.flatMap { try? QueueName($0) } }.sorted()
+    }
+
+    /// The figures of `queue`, read in one round trip.
+    public func statistics(of queue: QueueName) async throws -> QueueStatistics {
+        let keys = QueueKeys(queue)
+        let replies = try await redis.pipeline([
+            RedisCommand("LLEN", .string(keys.ready)),
+            RedisCommand("ZCARD", .string(keys.active)),
+            RedisCommand("ZCARD", .string(keys.scheduled)),
+            RedisCommand("ZCARD", .string(keys.dead)),
+            RedisCommand("EXISTS", .string(keys.paused)),
+            RedisCommand("HGETALL", .string(keys.stats)),
+            RedisCommand("LINDEX", .string(keys.ready), -1),
+            RedisCommand("TIME"),
+        ])
+        let counters = Self.fields(replies[5])
+        var latency = Duration.zero
+        if let oldest = replies[6].string, let id = try? JobID(oldest),
+            let enqueued = try await redis.send(RedisCommand("HGET", .string(keys.job(id)), "enqueued_at")).int,
+            let time = replies[7].array, time.count == 2, let seconds = time[0].int, let micros = time[1].int
+        {
+            latency = .microseconds(max(0, seconds * 1_000_000 + micros - enqueued))
+        }
+        return QueueStatistics(
+            queue: queue,
+            depth: replies[0].int ?? 0,
+            running: replies[1].int ?? 0,
+            scheduled: replies[2].int ?? 0,
+            dead: replies[3].int ?? 0,
+            paused: replies[4].int == 1,
+            latency: latency,
+            succeeded: counters["succeeded"].flatMap(Int.init) ?? 0,
+            retried: counters["retried"].flatMap(Int.init) ?? 0,
+            buried: counters["dead"].flatMap(Int.init) ?? 0,
+            recovered: counters["recovered"].flatMap(Int.init) ?? 0
+        )
+    }
+
+    /// Dead jobs of `queue`, newest first.
+    public func deadJobs(in queue: QueueName, offset: Int = 0, limit: Int = 50) async throws -> [JobRecord] {
+        let keys = QueueKeys(queue)
+        let ids = try await redis.send(RedisCommand("ZREVRANGE", .string(keys.dead), .integer(offset), .integer(offset + limit - 1)))
+        let jobIDs = (ids.array ?? []).compactMap { $0.string.flatMap { try? JobID($0) } }
+        guard !jobIDs.isEmpty else { return [] }
+        let replies = try await redis.pipeline(jobIDs.map { RedisCommand("HGETALL", .string(keys.job($0))) })
+        return zip(jobIDs, replies).compactMap { JobRecord(id: $0, fields: Self.fields($1)) }
+    }
+
+    // MARK: Replies
+
+    private static func array(_ reply: RESPValue, script: String) throws -> [RESPValue] {
+        guard let values = reply.array else { throw QueueError.unexpectedReply(script: script, reply: "\(reply)") }
+        return values
+    }
+
+    private static func integer(_ reply: RESPValue, script: String) throws -> Int {
+        guard let value = reply.int else { throw QueueError.unexpectedReply(script: script, reply: "\(reply)") }
+        return value
+    }
+
+    private static func fields(_ reply: RESPValue) -> [String: String] {
+        let values = reply.array ?? []
+        var fields: [String: String] = [:]
+        fields.reserveCapacity(values.count / 2)
+        var index = 0
+        while index + 1 < values.count {
+            if let name = values[index].string { fields[name] = values[index + 1].string ?? "" }
+            index += 2
+        }
+        return fields
+    }
+
+    private static func groupedByQueue(_ leases: [JobLease]) -> [QueueName: [JobLease]] {
+        Dictionary(grouping: leases, by: \.id.queue)
+    }
+
+    private static func leaseArguments(_ leases: [JobLease]) -> [RedisArgument] {
+        leases.flatMap { [RedisArgument.string($0.id.description), .string($0.token)] }
+    }
+}

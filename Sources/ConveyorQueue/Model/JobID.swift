@@ -1,0 +1,74 @@
+import Foundation
+
+/// A job's identity: its queue and a ULID (time-ordered, 26 Crockford base-32 characters),
+/// written `queue.ULID`. Carrying the queue lets any process find the job's keys, all of
+/// which share the queue's hash tag, from the id alone.
+public struct JobID: Hashable, Sendable, CustomStringConvertible, Codable {
+    /// The queue the job belongs to.
+    public let queue: QueueName
+    /// The ULID part.
+    public let unique: String
+
+    /// A new id in `queue`, ordered by creation time.
+    public init(in queue: QueueName) {
+        self.queue = queue
+        self.unique = ULID.make()
+    }
+
+    /// Parses `queue.ULID`.
+    /// - Throws: ``QueueError/invalidJobID(_:)`` when the text is not of that form.
+    public init(_ text: String) throws(QueueError) {
+        guard let dot = text.utf8.lastIndex(of: UInt8(ascii: ".")) else { throw .invalidJobID(text) }
+        let queuePart = String(text[..<dot])
+        let uniquePart = String(text[text.index(after: dot)...])
+        guard QueueName.isValid(queuePart), ULID.isValid(uniquePart) else { throw .invalidJobID(text) }
+        self.queue = QueueName(unchecked: queuePart)
+        self.unique = uniquePart
+    }
+
+    public var description: String { "\(queue.rawValue).\(unique)" }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        self = try JobID(text)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
+/// Universally unique, lexicographically sortable identifiers: 48 bits of milliseconds
+/// since the epoch, then 80 random bits.
+enum ULID {
+    private static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
+
+    static func make(milliseconds: UInt64 = UInt64(Date().timeIntervalSince1970 * 1000)) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let randomHigh = UInt16.random(in: .min ... .max, using: &generator)
+        let randomLow = UInt64.random(in: .min ... .max, using: &generator)
+        // 128 bits as 26 five-bit characters, most significant first; the first one
+        // carries the top 3 bits.
+        let high = (milliseconds << 16) | UInt64(randomHigh)
+        let low = randomLow
+        var characters = [UInt8](repeating: 0, count: 26)
+        for position in 0..<26 {
+            let shift = 125 - 5 * position
+            let value: UInt64
+            if shift >= 64 {
+                value = (high >> UInt64(shift - 64)) & 0x1F
+            } else if shift + 5 <= 64 {
+                value = (low >> UInt64(shift)) & 0x1F
+            } else {
+                value = ((low >> UInt64(shift)) | (high << UInt64(64 - shift))) & 0x1F
+            }
+            characters[position] = alphabet[Int(value)]
+        }
+        return String(decoding: characters, as: UTF8.self)
+    }
+
+    static func isValid(_ text: String) -> Bool {
+        text.utf8.count == 26 && text.utf8.allSatisfy { alphabet.contains($0) }
+    }
+}

@@ -1,0 +1,43 @@
+/// A job to enqueue.
+public struct JobRequest: Sendable {
+    /// The job's id; a producer that resends a request keeps the id so the job is created once.
+    public var id: JobID
+    /// The job kind, e.g. `batch_create`; a worker looks up its handler by this name.
+    public var kind: String
+    /// The payload, as JSON text; decoded by the kind's handler.
+    public var payload: String
+    /// Attempts before the job goes to the dead set.
+    public var maxAttempts: Int
+    /// How long one attempt may run before it is cancelled and retried.
+    public var timeout: Duration
+    /// When to run it; `nil` (or a time already past) means now.
+    public var runAt: RedisTime?
+    /// The HTTP request that created the job, carried into the worker's log lines.
+    public var requestID: String
+    /// The tenant the job belongs to.
+    public var tenant: String
+
+    public init(
+        id: JobID? = nil,
+        kind: String,
+        payload: String = "{}",
+        queue: QueueName = .default,
+        maxAttempts: Int = 25,
+        timeout: Duration = .seconds(60),
+        runAt: RedisTime? = nil,
+        requestID: String = "",
+        tenant: String = ""
+    ) {
+        self.id = id ?? JobID(in: queue)
+        self.kind = kind
+        self.payload = payload
+        self.maxAttempts = maxAttempts
+        self.timeout = timeout
+        self.runAt = runAt
+        self.requestID = requestID
+        self.tenant = tenant
+    }
+
+    /// The queue, which the id carries.
+    public var queue: QueueName { id.queue }
+}

@@ -1,0 +1,61 @@
+import Foundation
+
+/// A point in time on the Redis server's clock, in microseconds since the epoch. Every
+/// timestamp the engine stores comes from that one clock, whichever machine asked.
+public struct RedisTime: Hashable, Sendable, Comparable, Codable, CustomStringConvertible {
+    /// Microseconds since 1970-01-01T00:00:00Z.
+    public var microseconds: Int64
+
+    public init(microseconds: Int64) {
+        self.microseconds = microseconds
+    }
+
+    public init(_ date: Date) {
+        self.microseconds = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+    }
+
+    /// The local clock's idea of now, for requests that name a time (a `run_at`).
+    public static var localNow: RedisTime { RedisTime(Date()) }
+
+    public var date: Date { Date(timeIntervalSince1970: Double(microseconds) / 1_000_000) }
+
+    public static func < (lhs: RedisTime, rhs: RedisTime) -> Bool { lhs.microseconds < rhs.microseconds }
+
+    public static func + (lhs: RedisTime, rhs: Duration) -> RedisTime {
+        RedisTime(microseconds: lhs.microseconds + rhs.microseconds)
+    }
+
+    /// The time from `earlier` to `self`.
+    public func since(_ earlier: RedisTime) -> Duration { .microseconds(microseconds - earlier.microseconds) }
+
+    /// RFC 3339 in UTC, to the microsecond.
+    public var description: String {
+        let seconds = microseconds.quotient(dividingBy: 1_000_000)
+        let fraction = microseconds - seconds * 1_000_000
+        let whole = Date(timeIntervalSince1970: Double(seconds)).formatted(.iso8601)
+        let digits = String(fraction)
+        return whole.dropLast() + "." + String(repeating: "0", count: 6 - digits.count) + digits + "Z"
+    }
+}
+
+extension Int64 {
+    /// Division rounding towards negative infinity.
+    fileprivate func quotient(dividingBy divisor: Int64) -> Int64 {
+        let (quotient, remainder) = quotientAndRemainder(dividingBy: divisor)
+        return remainder < 0 ? quotient - 1 : quotient
+    }
+}
+
+extension Duration {
+    /// Whole microseconds, rounded down.
+    public var microseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+    }
+
+    /// Milliseconds as a fraction, for log lines and metrics.
+    public var milliseconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
+    }
+}

@@ -1,0 +1,32 @@
+/// A job leased to a worker: what its handler needs, and the token that fences its attempt.
+public struct ReservedJob: Sendable {
+    public var id: JobID
+    /// The fencing token of this attempt; every later call about the attempt carries it.
+    public var token: String
+    /// This attempt's number, from 1.
+    public var attempt: Int
+    public var kind: String
+    public var payload: String
+    public var maxAttempts: Int
+    public var timeout: Duration
+    /// When the job became ready to run.
+    public var enqueuedAt: RedisTime
+    /// When the lease was taken, on the Redis clock.
+    public var reservedAt: RedisTime
+    public var requestID: String
+    public var tenant: String
+
+    /// The attempt's identity, as the fenced calls take it.
+    public var lease: JobLease { JobLease(id: id, token: token) }
+}
+
+/// One attempt of one job: its id and fencing token.
+public struct JobLease: Hashable, Sendable {
+    public var id: JobID
+    public var token: String
+
+    public init(id: JobID, token: String) {
+        self.id = id
+        self.token = token
+    }
+}

@@ -1,0 +1,28 @@
+/// Errors of the queue engine, each saying what to fix.
+public enum QueueError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A queue name with characters outside `a-z 0-9 _ -`, empty, or too long.
+    case invalidQueueName(String)
+    /// Text that is not a job id (`queue.ULID`).
+    case invalidJobID(String)
+    /// A weighted queue list that does not parse.
+    case invalidQueueWeights(String)
+    /// The queue holds `depth` jobs and accepts at most `limit`: try again later.
+    case queueFull(queue: QueueName, depth: Int, limit: Int)
+    /// A reply from Redis that no script of ours returns: a bug or a foreign key.
+    case unexpectedReply(script: String, reply: String)
+
+    public var description: String {
+        switch self {
+        case .invalidQueueName(let name):
+            "invalid queue name '\(name)': use 1 to 64 characters of a-z, 0-9, '_' and '-', starting with a letter or digit"
+        case .invalidJobID(let text):
+            "invalid job id '\(text)': expected '<queue>.<26-character ULID>', as returned when the job was enqueued"
+        case .invalidQueueWeights(let text):
+            "invalid queue list '\(text)': expected 'name[:weight],…' with whole weights from 1 to 1000, e.g. 'critical:5,default:1'"
+        case .queueFull(let queue, let depth, let limit):
+            "queue '\(queue)' is full (\(depth) jobs waiting, limit \(limit)): retry later, or raise its limit"
+        case .unexpectedReply(let script, let reply):
+            "unexpected reply from the \(script) script: \(reply)"
+        }
+    }
+}

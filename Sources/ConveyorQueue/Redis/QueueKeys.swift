@@ -1,0 +1,34 @@
+/// The Redis keys of one queue. All begin with `conveyor:{queue}:`, whose hash tag puts
+/// them, and the job hashes below the same prefix, in one Redis Cluster slot.
+struct QueueKeys: Sendable {
+    /// The prefix of every key of the queue; scripts build job keys from it.
+    let prefix: String
+    /// List of ready job ids: pushed on the left, taken from the right.
+    let ready: String
+    /// Sorted set of delayed and retrying job ids, by the time they are due.
+    let scheduled: String
+    /// Sorted set of leased job ids, by lease deadline.
+    let active: String
+    /// Sorted set of dead job ids, by the time they died.
+    let dead: String
+    /// Present while the queue is paused.
+    let paused: String
+    /// Hash of counters.
+    let stats: String
+
+    init(_ queue: QueueName) {
+        let prefix = "conveyor:{\(queue.rawValue)}:"
+        self.prefix = prefix
+        self.ready = prefix + "ready"
+        self.scheduled = prefix + "scheduled"
+        self.active = prefix + "active"
+        self.dead = prefix + "dead"
+        self.paused = prefix + "paused"
+        self.stats = prefix + "stats"
+    }
+
+    func job(_ id: JobID) -> String { prefix + "job:" + id.description }
+
+    /// The set of every queue that has had a job, for listings. Not part of any queue's slot.
+    static let knownQueues = "conveyor:queues"
+}

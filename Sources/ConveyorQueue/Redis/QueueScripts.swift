@@ -1,0 +1,21 @@
+import ConveyorRedis
+
+/// The Lua scripts that make every state change of a job, each atomic. Their sources
+/// are the `.lua` files beside this one, each prefixed with `prelude.lua`.
+enum QueueScripts {
+    static let enqueue = script(PackageResources.enqueue_lua)
+    static let reserve = script(PackageResources.reserve_lua)
+    static let complete = script(PackageResources.complete_lua)
+    static let fail = script(PackageResources.fail_lua)
+    static let handBack = script(PackageResources.hand_back_lua)
+    static let heartbeat = script(PackageResources.heartbeat_lua)
+    static let promote = script(PackageResources.promote_lua)
+    static let recover = script(PackageResources.recover_lua)
+    static let cancel = script(PackageResources.cancel_lua)
+    static let retryDead = script(PackageResources.retry_dead_lua)
+    static let discardDead = script(PackageResources.discard_dead_lua)
+
+    private static func script(_ body: [UInt8]) -> RedisScript {
+        RedisScript(String(decoding: PackageResources.prelude_lua + [UInt8(ascii: "\n")] + body, as: UTF8.self))
+    }
+}

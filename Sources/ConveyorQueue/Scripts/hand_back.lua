@@ -1,0 +1,21 @@
+-- Returns unfinished attempts to the head of the queue without spending an attempt:
+-- a worker shutting down gives back what it could not finish.
+--
+-- KEYS: active, ready
+-- ARGV: prefix, then per job: id, token
+-- Returns the number handed back.
+local prefix = ARGV[1]
+local returned = 0
+for i = 2, #ARGV, 2 do
+  local id = ARGV[i]
+  local key = job_key(prefix, id)
+  if holds_lease(key, ARGV[i + 1]) then
+    redis.call('ZREM', KEYS[1], id)
+    redis.call('HINCRBY', key, 'attempt', -1)
+    redis.call('HSET', key, 'state', 'queued')
+    redis.call('HDEL', key, 'worker')
+    redis.call('RPUSH', KEYS[2], id)
+    returned = returned + 1
+  end
+end
+return returned

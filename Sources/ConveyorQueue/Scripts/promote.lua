@@ -1,0 +1,18 @@
+-- Moves scheduled jobs (delayed, or waiting for a retry) whose time has come to the
+-- queue. A job's wait is counted from the time it became due.
+--
+-- KEYS: scheduled, ready
+-- ARGV: prefix, limit
+-- Returns the number promoted.
+local prefix = ARGV[1]
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now_us(), 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
+for i = 1, #due, 2 do
+  local id = due[i]
+  local key = job_key(prefix, id)
+  redis.call('ZREM', KEYS[1], id)
+  if redis.call('EXISTS', key) == 1 then
+    redis.call('HSET', key, 'state', 'queued', 'enqueued_at', due[i + 1])
+    redis.call('LPUSH', KEYS[2], id)
+  end
+end
+return #due / 2

@@ -1,1 +1,0 @@
-// The hiredis client; see RedisClient.swift.

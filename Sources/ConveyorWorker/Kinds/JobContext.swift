@@ -1,0 +1,44 @@
+import ConveyorPostgres
+import ConveyorQueue
+import ConveyorRedis
+import Logging
+
+/// What a running attempt knows and may use: its identity, a logger that tags every line
+/// with the job and request ids, and measured access to Postgres and Redis.
+public struct JobContext: Sendable {
+    public let id: JobID
+    /// This attempt's number, from 1.
+    public let attempt: Int
+    public let maxAttempts: Int
+    /// The HTTP request that created the job.
+    public let requestID: String
+    public let tenant: String
+    /// Tagged with `job_id`, `kind` and `request_id`.
+    public let logger: Logger
+    /// Where the attempt's figures accumulate.
+    public let timings: JobTimings
+    let database: PostgresPool
+    let redis: RedisClient
+
+    /// Runs `body` with a pooled Postgres connection, counting the wait for it as
+    /// `db_pool_wait_ms` and the rest as `db_ms`.
+    public func withDatabase<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let clock = ContinuousClock()
+        let lease = try await database.acquire()
+        timings.addDatabasePoolWait(lease.waited)
+        let start = clock.now
+        defer {
+            timings.addDatabase(start.duration(to: clock.now))
+            database.release(lease)
+        }
+        return try await body(lease.connection)
+    }
+
+    /// Runs `body` with the Redis client, counting its time as `redis_ms`.
+    public func withRedis<T: Sendable>(_ body: (RedisClient) async throws -> T) async throws -> T {
+        let clock = ContinuousClock()
+        let start = clock.now
+        defer { timings.addRedis(start.duration(to: clock.now)) }
+        return try await body(redis)
+    }
+}

@@ -1,0 +1,65 @@
+import ConveyorQueue
+
+/// A kind of job: the code that runs it and its defaults. Kinds live in `jobs/` and are
+/// registered in a ``JobRegistry``, which the worker and the API both use.
+///
+/// ```swift
+/// struct Resize: JobKind {
+///     struct Payload: Codable, Sendable { var imageID: Int }
+///     static let name = "resize"
+///     func run(_ payload: Payload, context: JobContext) async throws -> NoOutput { … }
+/// }
+/// ```
+public protocol JobKind: Sendable {
+    /// What a job of this kind carries, decoded from the job's JSON payload.
+    associatedtype Payload: Decodable & Sendable
+    /// What a run returns, stored as the job's result (JSON).
+    associatedtype Output: Encodable & Sendable = NoOutput
+
+    /// The name jobs of this kind carry, e.g. `batch_create`.
+    static var name: String { get }
+    /// Queue, attempts, timeout and backoff for jobs that do not set their own.
+    static var options: JobKindOptions { get }
+
+    /// Checks a decoded payload beyond its types, before it is enqueued. Throw a
+    /// ``PermanentJobError`` that says what to fix.
+    static func validate(_ payload: Payload) throws
+
+    /// Runs one attempt. Throwing ``PermanentJobError`` sends the job to the dead set at
+    /// once; any other error schedules a retry with the kind's backoff.
+    func run(_ payload: Payload, context: JobContext) async throws -> Output
+}
+
+extension JobKind {
+    public static var options: JobKindOptions { JobKindOptions() }
+    public static func validate(_ payload: Payload) throws {}
+}
+
+/// The result of a kind that returns nothing; stored as no result at all.
+public struct NoOutput: Encodable, Sendable {
+    public init() {}
+}
+
+/// The defaults of a job kind.
+public struct JobKindOptions: Sendable {
+    /// Where jobs go when the request names no queue.
+    public var queue: QueueName
+    /// Attempts before a job goes to the dead set.
+    public var maxAttempts: Int
+    /// How long one attempt may run.
+    public var timeout: Duration
+    /// The wait before each retry.
+    public var backoff: RetryBackoff
+
+    public init(
+        queue: QueueName = .default,
+        maxAttempts: Int = 25,
+        timeout: Duration = .seconds(60),
+        backoff: RetryBackoff = RetryBackoff()
+    ) {
+        self.queue = queue
+        self.maxAttempts = maxAttempts
+        self.timeout = timeout
+        self.backoff = backoff
+    }
+}

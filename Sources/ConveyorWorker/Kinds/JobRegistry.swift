@@ -1,0 +1,106 @@
+import ConveyorQueue
+import Foundation
+
+/// The job kinds a process knows, by name. The worker runs jobs through it; the API
+/// checks requests against it, so a payload that would not decode never reaches a queue.
+public struct JobRegistry: Sendable {
+    private var kinds: [String: RegisteredKind] = [:]
+
+    public init() {}
+
+    /// Adds a kind. Registering two kinds under one name is a programming error.
+    public mutating func register<Kind: JobKind>(_ kind: Kind) {
+        precondition(kinds[Kind.name] == nil, "job kind '\(Kind.name)' is registered twice")
+        kinds[Kind.name] = RegisteredKind(kind)
+    }
+
+    /// The names of the registered kinds, sorted.
+    public var names: [String] { kinds.keys.sorted() }
+
+    /// The kind registered under `name`.
+    public func kind(named name: String) -> RegisteredKind? { kinds[name] }
+
+    /// Checks that `payload` decodes for kind `name` and passes its validation.
+    /// - Returns: the kind's defaults.
+    /// - Throws: ``PermanentJobError`` naming what is wrong.
+    public func validate(kind name: String, payload: String) throws -> JobKindOptions {
+        guard let kind = kinds[name] else {
+            throw PermanentJobError("unknown job kind '\(name)': known kinds are \(names.joined(separator: ", "))")
+        }
+        try kind.validate(payload)
+        return kind.options
+    }
+}
+
+/// A job kind with its types erased, as the registry holds it.
+public struct RegisteredKind: Sendable {
+    public let name: String
+    public let options: JobKindOptions
+    /// Decodes and validates a payload.
+    public let validate: @Sendable (String) throws -> Void
+    /// Decodes a payload, runs the kind, and encodes its output (empty for none).
+    public let run: @Sendable (String, JobContext) async throws -> String
+
+    init<Kind: JobKind>(_ kind: Kind) {
+        self.name = Kind.name
+        self.options = Kind.options
+        self.validate = { payload in
+            try Kind.validate(try Self.decode(Kind.self, payload))
+        }
+        self.run = { payload, context in
+            let output = try await kind.run(try Self.decode(Kind.self, payload), context: context)
+            if output is NoOutput { return "" }
+            return String(decoding: try JSONEncoder().encode(output), as: UTF8.self)
+        }
+    }
+
+    private static func decode<Kind: JobKind>(_: Kind.Type, _ payload: String) throws -> Kind.Payload {
+        do {
+            return try JSONDecoder().decode(Kind.Payload.self, from: Data(payload.utf8))
+        } catch let error as DecodingError {
+            throw PermanentJobError("payload does not decode for job kind '\(Kind.name)': \(DecodingErrorDescription(error))")
+        } catch {
+            throw PermanentJobError("payload does not decode for job kind '\(Kind.name)': \(error)")
+        }
+    }
+}
+
+/// A decoding error told the way a person fixing the payload needs it: the field's path
+/// and what was wrong there.
+struct DecodingErrorDescription: CustomStringConvertible {
+    let error: DecodingError
+
+    init(_ error: DecodingError) {
+        self.error = error
+    }
+
+    var description: String {
+        func path(_ context: DecodingError.Context) -> String {
+            let components = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
+            return components.isEmpty ? "the payload" : "'\(components.joined(separator: "."))'"
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let parent = path(context)
+            return "missing field '\(key.stringValue)'" + (context.codingPath.isEmpty ? "" : " in \(parent)")
+        case .typeMismatch(let type, let context):
+            return "\(path(context)) should be \(Self.name(of: type))"
+        case .valueNotFound(let type, let context):
+            return "\(path(context)) is null but should be \(Self.name(of: type))"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "not valid JSON" : "\(path(context)): \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+
+    private static func name(of type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type, is Int64.Type, is Int32.Type: "an integer"
+        case is Double.Type, is Float.Type: "a number"
+        case is Bool.Type: "true or false"
+        default: "\(type)"
+        }
+    }
+}

@@ -1,0 +1,25 @@
+import ConveyorQueue
+
+/// How one attempt ended, as its timing line and metrics tell it.
+struct AttemptReport: Sendable {
+    /// What happened to the attempt.
+    enum Outcome: String, Sendable {
+        case succeeded
+        case failed
+        case timedOut = "timed_out"
+        /// Another party now owns the job: the lease expired, or Redis refused the call.
+        case leaseLost = "lease_lost"
+        /// The worker stopped before the attempt finished and returned the job to its queue.
+        case handedBack = "handed_back"
+    }
+
+    var job: ReservedJob
+    var outcome: Outcome
+    /// The job's state after the attempt: succeeded, retrying, dead, queued, or unknown
+    /// when Redis could not be told.
+    var state: String
+    var wait: Duration
+    var run: Duration
+    var figures: JobTimings.Figures
+    var error: String?
+}

@@ -1,0 +1,92 @@
+import ConveyorQueue
+import Logging
+import Metrics
+import Synchronization
+
+/// Writes one JSON timing line per attempt and feeds the same figures to swift-metrics.
+final class AttemptReporter: Sendable {
+    private let logger: Logger
+    private let worker: String
+    private let instruments = Mutex<[InstrumentKey: Instruments]>([:])
+
+    private struct InstrumentKey: Hashable {
+        var kind: String
+        var queue: String
+        var outcome: String
+    }
+
+    private struct Instruments: Sendable {
+        let attempts: Counter
+        let wait: Metrics.Timer
+        let run: Metrics.Timer
+        let databasePoolWait: Metrics.Timer
+        let database: Metrics.Timer
+        let external: Metrics.Timer
+        let redis: Metrics.Timer
+        let rows: Counter
+
+        init(_ key: InstrumentKey) {
+            let dimensions = [("kind", key.kind), ("queue", key.queue), ("outcome", key.outcome)]
+            attempts = Counter(label: "conveyor_job_attempts_total", dimensions: dimensions)
+            wait = Metrics.Timer(label: "conveyor_job_wait_seconds", dimensions: dimensions, preferredDisplayUnit: .seconds)
+            run = Metrics.Timer(label: "conveyor_job_run_seconds", dimensions: dimensions, preferredDisplayUnit: .seconds)
+            databasePoolWait = Metrics.Timer(label: "conveyor_job_db_pool_wait_seconds", dimensions: dimensions, preferredDisplayUnit: .seconds)
+            database = Metrics.Timer(label: "conveyor_job_db_seconds", dimensions: dimensions, preferredDisplayUnit: .seconds)
+            external = Metrics.Timer(label: "conveyor_job_external_seconds", dimensions: dimensions, preferredDisplayUnit: .seconds)
+            redis = Metrics.Timer(label: "conveyor_job_redis_seconds", dimensions: dimensions, preferredDisplayUnit: .seconds)
+            rows = Counter(label: "conveyor_job_rows_total", dimensions: dimensions)
+        }
+    }
+
+    init(logger: Logger, worker: String) {
+        self.logger = logger
+        self.worker = worker
+    }
+
+    func report(_ report: AttemptReport) {
+        let figures = report.figures
+        var metadata: Logger.Metadata = [
+            "job_id": .string(report.job.id.description),
+            "kind": .string(report.job.kind),
+            "queue": .string(report.job.id.queue.rawValue),
+            "attempt": .stringConvertible(report.job.attempt),
+            "request_id": .string(report.job.requestID),
+            "outcome": .string(report.outcome.rawValue),
+            "state": .string(report.state),
+            "wait_ms": .stringConvertible(Self.rounded(report.wait)),
+            "run_ms": .stringConvertible(Self.rounded(report.run)),
+            "db_pool_wait_ms": .stringConvertible(Self.rounded(figures.databasePoolWait)),
+            "db_ms": .stringConvertible(Self.rounded(figures.database)),
+            "external_ms": .stringConvertible(Self.rounded(figures.external)),
+            "redis_ms": .stringConvertible(Self.rounded(figures.redis)),
+            "rows": .stringConvertible(figures.rows),
+            "worker": .string(worker),
+        ]
+        if !report.job.tenant.isEmpty { metadata["tenant"] = .string(report.job.tenant) }
+        if let breaker = figures.breakerState { metadata["breaker"] = .string(breaker) }
+        if let error = report.error { metadata["error"] = .string(error) }
+        let level: Logger.Level = report.outcome == .succeeded ? .info : .warning
+        logger.log(level: level, "job attempt", metadata: metadata)
+
+        let key = InstrumentKey(kind: report.job.kind, queue: report.job.id.queue.rawValue, outcome: report.outcome.rawValue)
+        let instruments = self.instruments.withLock { cache in
+            if let found = cache[key] { return found }
+            let made = Instruments(key)
+            cache[key] = made
+            return made
+        }
+        instruments.attempts.increment()
+        instruments.wait.record(duration: report.wait)
+        instruments.run.record(duration: report.run)
+        instruments.databasePoolWait.record(duration: figures.databasePoolWait)
+        instruments.database.record(duration: figures.database)
+        instruments.external.record(duration: figures.external)
+        instruments.redis.record(duration: figures.redis)
+        if figures.rows > 0 { instruments.rows.increment(by: figures.rows) }
+    }
+
+    /// Milliseconds to the microsecond, so lines stay short and exact.
+    private static func rounded(_ duration: Duration) -> Double {
+        (duration.milliseconds * 1000).rounded() / 1000
+    }
+}

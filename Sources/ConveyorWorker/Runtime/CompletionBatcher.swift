@@ -1,0 +1,97 @@
+import ConveyorQueue
+import Logging
+import Synchronization
+
+/// Gathers the completions of finished attempts and writes them in batches: while one
+/// batch is in flight to Redis the next one fills, so a busy worker acknowledges many
+/// jobs per round trip and an idle one acknowledges each at once.
+final class CompletionBatcher: Sendable {
+    struct Acknowledgement: Sendable {
+        /// False when Redis refused the completion: the attempt had lost its lease.
+        var taken: Bool
+        /// The round trip that carried it.
+        var redisTime: Duration
+    }
+
+    private struct Pending {
+        var lease: JobLease
+        var result: String
+        var continuation: CheckedContinuation<Result<Acknowledgement, any Error>, Never>
+    }
+
+    private struct State {
+        var pending: [Pending] = []
+        var finishing = false
+    }
+
+    private let queue: JobQueue
+    private let logger: Logger
+    private let state = Mutex(State())
+    private let bell = Doorbell()
+    /// How long to keep retrying a batch while Redis is unreachable once the worker is
+    /// stopping; until then it retries for as long as it takes.
+    private let retryLimitWhenFinishing: Duration
+
+    init(queue: JobQueue, logger: Logger, retryLimitWhenFinishing: Duration) {
+        self.queue = queue
+        self.logger = logger
+        self.retryLimitWhenFinishing = retryLimitWhenFinishing
+    }
+
+    /// Queues a completion and waits for it to be written.
+    func complete(_ lease: JobLease, result: String) async -> Result<Acknowledgement, any Error> {
+        await withCheckedContinuation { continuation in
+            state.withLock { $0.pending.append(Pending(lease: lease, result: result, continuation: continuation)) }
+            bell.ring()
+        }
+    }
+
+    /// Writes batches until ``finish()`` is called and nothing is pending.
+    func run() async {
+        let clock = ContinuousClock()
+        while true {
+            let (batch, finishing) = state.withLock { state in
+                defer { state.pending = [] }
+                return (state.pending, state.finishing)
+            }
+            if batch.isEmpty {
+                if finishing { return }
+                await bell.wait()
+                continue
+            }
+            var delay = Duration.milliseconds(50)
+            var firstFailure: ContinuousClock.Instant?
+            while true {
+                let start = clock.now
+                do {
+                    let taken = try await queue.complete(batch.map { (lease: $0.lease, result: $0.result) })
+                    let redisTime = start.duration(to: clock.now)
+                    for (entry, taken) in zip(batch, taken) {
+                        entry.continuation.resume(returning: .success(Acknowledgement(taken: taken, redisTime: redisTime)))
+                    }
+                    break
+                } catch {
+                    let failedSince = firstFailure ?? start
+                    firstFailure = failedSince
+                    let givingUp = state.withLock { $0.finishing } && failedSince.duration(to: clock.now) > retryLimitWhenFinishing
+                    logger.warning(
+                        "cannot record completed jobs; \(givingUp ? "giving up" : "retrying")",
+                        metadata: ["jobs": "\(batch.count)", "error": "\(error)"]
+                    )
+                    if givingUp {
+                        for entry in batch { entry.continuation.resume(returning: .failure(error)) }
+                        break
+                    }
+                    try? await Task.sleep(for: delay)
+                    delay = min(delay * 2, .seconds(1))
+                }
+            }
+        }
+    }
+
+    /// Lets ``run()`` return once everything pending is written.
+    func finish() {
+        state.withLock { $0.finishing = true }
+        bell.ring()
+    }
+}

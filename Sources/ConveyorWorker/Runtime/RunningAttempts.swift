@@ -1,0 +1,70 @@
+import ConveyorQueue
+import Synchronization
+
+/// The attempts this worker is running, with their deadlines. Whoever ends an attempt
+/// other than by its own return (the timeout sweeper, a lost lease, shutdown) claims it
+/// here first, so exactly one party reports each attempt.
+final class RunningAttempts: Sendable {
+    /// Why an attempt was ended from outside.
+    enum Fate: Sendable {
+        case timedOut
+        case leaseLost
+        case handedBack
+    }
+
+    struct Attempt: Sendable {
+        let job: ReservedJob
+        let context: JobContext
+        let startedAt: ContinuousClock.Instant
+        let wait: Duration
+        let deadline: ContinuousClock.Instant?
+        let task: Task<String, any Error>
+        var fate: Fate?
+    }
+
+    private let attempts = Mutex<[JobLease: Attempt]>([:])
+
+    func insert(_ attempt: Attempt) {
+        attempts.withLock { $0[attempt.job.lease] = attempt }
+    }
+
+    /// Removes an attempt that returned; its fate, if someone claimed it first.
+    func finish(_ lease: JobLease) -> Fate? {
+        attempts.withLock { $0.removeValue(forKey: lease)?.fate }
+    }
+
+    /// The leases still to renew.
+    var activeLeases: [JobLease] {
+        attempts.withLock { $0.values.filter { $0.fate == nil }.map(\.job.lease) }
+    }
+
+    var count: Int { attempts.withLock { $0.count } }
+
+    /// Claims the unclaimed attempts past their deadline, and cancels them.
+    func claimOverdue(at now: ContinuousClock.Instant) -> [Attempt] {
+        claim(.timedOut) { attempt in attempt.deadline.map { $0 <= now } ?? false }
+    }
+
+    /// Claims the unclaimed attempts of the given jobs, and cancels them.
+    func claimLost(_ ids: Set<JobID>) -> [Attempt] {
+        claim(.leaseLost) { ids.contains($0.job.id) }
+    }
+
+    /// Claims every unclaimed attempt, and cancels them.
+    func claimAllForHandBack() -> [Attempt] {
+        claim(.handedBack) { _ in true }
+    }
+
+    private func claim(_ fate: Fate, where matches: (Attempt) -> Bool) -> [Attempt] {
+        let claimed = attempts.withLock { attempts in
+            var claimed: [Attempt] = []
+            for (lease, attempt) in attempts where attempt.fate == nil && matches(attempt) {
+                attempts[lease]?.fate = fate
+                claimed.append(attempt)
+            }
+            return claimed
+        }
+        for attempt in claimed { attempt.task.cancel() }
+        return claimed
+    }
+}

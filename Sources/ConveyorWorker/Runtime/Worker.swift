@@ -1,0 +1,410 @@
+import ConveyorPostgres
+import ConveyorQueue
+import ConveyorRedis
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// A worker process's engine, as a swift-service-lifecycle `Service`: it takes jobs from
+/// its queues, runs up to `concurrency` at once through the registry, renews their
+/// leases, promotes due jobs, recovers the jobs of dead workers, and on graceful shutdown
+/// stops fetching, lets running jobs finish within the drain timeout and hands back the
+/// rest. ``run()`` returns once all of that is done.
+public final class Worker: Service, Sendable {
+    public let configuration: WorkerConfiguration
+    private let queue: JobQueue
+    private let registry: JobRegistry
+    private let database: PostgresPool
+    private let logger: Logger
+    private let reporter: AttemptReporter
+    private let presence: WorkerPresence
+    private let completions: CompletionBatcher
+    private let running = RunningAttempts()
+    private let wake = Doorbell()
+    private let drained = Doorbell()
+    private let idleGate = IdleGate()
+    private let inFlight = Atomic<Int>(0)
+    private let stopping = Atomic<Bool>(false)
+    private let pausedQueues = Mutex<Set<QueueName>>([])
+
+    /// - Parameters:
+    ///   - timingLogger: where the one-line-per-attempt timing log goes.
+    public init(
+        configuration: WorkerConfiguration,
+        queue: JobQueue,
+        registry: JobRegistry,
+        database: PostgresPool,
+        logger: Logger,
+        timingLogger: Logger
+    ) {
+        self.configuration = configuration
+        self.queue = queue
+        self.registry = registry
+        self.database = database
+        var logger = logger
+        logger[metadataKey: "worker"] = .string(configuration.id)
+        self.logger = logger
+        self.reporter = AttemptReporter(logger: timingLogger, worker: configuration.id)
+        self.presence = WorkerPresence(redis: queue.redis, configuration: configuration)
+        self.completions = CompletionBatcher(queue: queue, logger: logger, retryLimitWhenFinishing: configuration.drainTimeout)
+    }
+
+    public func run() async throws {
+        logger.info(
+            "worker started",
+            metadata: [
+                "queues": "\(configuration.queues)", "concurrency": "\(configuration.concurrency)",
+                "kinds": "\(registry.names.joined(separator: ","))",
+            ]
+        )
+        await withTaskGroup(of: Void.self) { background in
+            background.addTask { await self.completions.run() }
+            background.addTask { await self.renewLeases() }
+            background.addTask { await self.promoteDueJobs() }
+            background.addTask { await self.recoverExpiredLeases() }
+            background.addTask { await self.sweepOverdueAttempts() }
+            for queue in configuration.queues.queues {
+                background.addTask { await self.watchReadyList(of: queue) }
+            }
+
+            await withGracefulShutdownHandler {
+                await withDiscardingTaskGroup { attempts in
+                    await self.fetchJobs(into: &attempts)
+                    await self.drain()
+                }
+            } onGracefulShutdown: {
+                self.beginStopping()
+            }
+
+            // Every attempt has returned and awaited its acknowledgement.
+            self.beginStopping()
+            self.completions.finish()
+            background.cancelAll()
+        }
+        do {
+            try await presence.remove()
+        } catch {
+            logger.warning("could not remove this worker's entry from Redis; it expires by itself", metadata: ["error": "\(error)"])
+        }
+        logger.info("worker stopped")
+    }
+
+    private func beginStopping() {
+        guard !stopping.exchange(true, ordering: .relaxed) else { return }
+        logger.info("stopping: no new jobs; running jobs may finish", metadata: ["running": "\(inFlight.load(ordering: .relaxed))"])
+        idleGate.close()
+        wake.ring()
+        drained.ring()
+    }
+
+    private var isStopping: Bool { stopping.load(ordering: .relaxed) }
+
+    // MARK: Fetching
+
+    /// Takes jobs while there are free slots, in weighted queue order; sleeps while there
+    /// is no work until a ready-list watcher, a freed slot or a promotion wakes it.
+    private func fetchJobs(into attempts: inout DiscardingTaskGroup) async {
+        let clock = ContinuousClock()
+        var failures = 0
+        while !isStopping {
+            let free = configuration.concurrency - inFlight.load(ordering: .relaxed)
+            if free <= 0 {
+                await wake.wait()
+                continue
+            }
+            var started = 0
+            do {
+                for queueName in configuration.queues.fetchOrder() where started < free {
+                    let requested = clock.now
+                    let reservation = try await queue.reserve(
+                        from: queueName, count: free - started, lease: configuration.lease, worker: configuration.id
+                    )
+                    let replied = clock.now
+                    setPaused(queueName, reservation.paused)
+                    for job in reservation.jobs {
+                        inFlight.add(1, ordering: .relaxed)
+                        attempts.addTask {
+                            await self.runAttempt(job, reserveTime: requested.duration(to: replied), repliedAt: replied)
+                            self.inFlight.subtract(1, ordering: .relaxed)
+                            self.wake.ring()
+                            self.drained.ring()
+                        }
+                    }
+                    started += reservation.jobs.count
+                }
+                failures = 0
+            } catch {
+                failures += 1
+                logger.warning("cannot take jobs from Redis; retrying", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .milliseconds(min(50 << min(failures, 5), 2000)))
+                continue
+            }
+            if started == 0 {
+                idleGate.enterIdle()
+                await wake.wait(upTo: .seconds(1))
+                idleGate.leaveIdle()
+            }
+        }
+    }
+
+    private func setPaused(_ queue: QueueName, _ paused: Bool) {
+        pausedQueues.withLock { set in
+            if paused { set.insert(queue) } else { set.remove(queue) }
+        }
+    }
+
+    /// Blocks on a queue's ready list while the fetch loop is idle, and wakes it when a job
+    /// arrives: `BLMOVE ready ready RIGHT RIGHT` returns as soon as the list has an element,
+    /// and leaves the list as it was.
+    private func watchReadyList(of queueName: QueueName) async {
+        let connection = queue.redis.makeBlockingConnection()
+        let readyKey = "conveyor:{\(queueName.rawValue)}:ready"
+        var generation = 0
+        while let idle = await idleGate.waitForIdle(from: generation) {
+            if pausedQueues.withLock({ $0.contains(queueName) }) {
+                try? await Task.sleep(for: .seconds(1))
+                generation = idle + 1
+                wake.ring()
+                continue
+            }
+            do {
+                let reply = try await connection.send(
+                    RedisCommand("BLMOVE", .string(readyKey), .string(readyKey), "RIGHT", "RIGHT", .double(1)),
+                    blockingFor: .seconds(1)
+                )
+                if !reply.isNull {
+                    generation = idle + 1
+                    wake.ring()
+                }
+            } catch {
+                try? await Task.sleep(for: .milliseconds(500))
+            }
+        }
+        await connection.close()
+    }
+
+    // MARK: Running
+
+    private func runAttempt(_ job: ReservedJob, reserveTime: Duration, repliedAt: ContinuousClock.Instant) async {
+        let clock = ContinuousClock()
+        let startedAt = clock.now
+        let wait = job.reservedAt.since(job.enqueuedAt) + repliedAt.duration(to: startedAt)
+        let timings = JobTimings()
+        timings.addRedis(reserveTime)
+        var jobLogger = logger
+        jobLogger[metadataKey: "job_id"] = .string(job.id.description)
+        jobLogger[metadataKey: "kind"] = .string(job.kind)
+        jobLogger[metadataKey: "request_id"] = .string(job.requestID)
+        let context = JobContext(
+            id: job.id, attempt: job.attempt, maxAttempts: job.maxAttempts, requestID: job.requestID, tenant: job.tenant,
+            logger: jobLogger, timings: timings, database: database, redis: queue.redis
+        )
+        let kind = registry.kind(named: job.kind)
+        let task = Task<String, any Error> {
+            guard let kind else {
+                throw UnknownKindError(kind: job.kind, known: self.registry.names)
+            }
+            return try await kind.run(job.payload, context)
+        }
+        running.insert(
+            RunningAttempts.Attempt(
+                job: job, context: context, startedAt: startedAt, wait: wait,
+                deadline: job.timeout > .zero ? startedAt + job.timeout : nil, task: task
+            )
+        )
+        let result = await task.result
+        let runTime = startedAt.duration(to: clock.now)
+        switch running.finish(job.lease) {
+        case .timedOut, .handedBack, .leaseLost:
+            return  // reported by the party that claimed it
+        case nil:
+            switch result {
+            case .success(let output):
+                await acknowledge(job, output: output, wait: wait, run: runTime, timings: timings)
+            case .failure(let error):
+                await recordFailure(
+                    job, outcome: .failed, error: error, backoff: kind?.options.backoff ?? RetryBackoff(),
+                    wait: wait, run: runTime, timings: timings
+                )
+            }
+        }
+    }
+
+    private func acknowledge(_ job: ReservedJob, output: String, wait: Duration, run: Duration, timings: JobTimings) async {
+        switch await completions.complete(job.lease, result: output) {
+        case .success(let acknowledgement):
+            timings.addRedis(acknowledgement.redisTime)
+            if acknowledgement.taken {
+                report(job, .succeeded, state: "succeeded", wait: wait, run: run, timings: timings, error: nil)
+            } else {
+                report(job, .leaseLost, state: "unknown", wait: wait, run: run, timings: timings, error: "completion refused: the lease was lost")
+            }
+        case .failure(let error):
+            report(job, .succeeded, state: "unknown", wait: wait, run: run, timings: timings, error: "completion not recorded: \(error)")
+        }
+    }
+
+    /// Records a failed or timed-out attempt: retry with backoff, or dead. Redis errors
+    /// are retried for as long as the lease lasts; after that the job is recovered anyway.
+    private func recordFailure(
+        _ job: ReservedJob, outcome: AttemptReport.Outcome, error: any Error, backoff: RetryBackoff,
+        wait: Duration, run: Duration, timings: JobTimings
+    ) async {
+        let permanent = error is PermanentJobError
+        let message = Self.describe(error)
+        let clock = ContinuousClock()
+        let giveUpAt = clock.now + configuration.lease
+        var delay = Duration.milliseconds(50)
+        while true {
+            let start = clock.now
+            do {
+                let result = try await queue.fail(
+                    job.lease, error: message, retryIn: backoff.delay(afterAttempt: job.attempt), permanent: permanent
+                )
+                timings.addRedis(start.duration(to: clock.now))
+                if result == .refused {
+                    report(job, .leaseLost, state: "unknown", wait: wait, run: run, timings: timings, error: message)
+                } else {
+                    report(job, outcome, state: result.rawValue, wait: wait, run: run, timings: timings, error: message)
+                }
+                return
+            } catch let redisError {
+                guard clock.now < giveUpAt else {
+                    report(job, outcome, state: "unknown", wait: wait, run: run, timings: timings, error: "\(message); not recorded: \(redisError)")
+                    return
+                }
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(1))
+            }
+        }
+    }
+
+    private func report(
+        _ job: ReservedJob, _ outcome: AttemptReport.Outcome, state: String, wait: Duration, run: Duration, timings: JobTimings, error: String?
+    ) {
+        reporter.report(
+            AttemptReport(job: job, outcome: outcome, state: state, wait: wait, run: run, figures: timings.figures, error: error)
+        )
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        let text = String(describing: error)
+        return text.count > 2000 ? String(text.prefix(2000)) + "…" : text
+    }
+
+    // MARK: Background duties
+
+    /// Cancels attempts past their timeout and records them as failed (to be retried).
+    private func sweepOverdueAttempts() async {
+        let clock = ContinuousClock()
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(50))
+            for attempt in running.claimOverdue(at: clock.now) {
+                let kind = registry.kind(named: attempt.job.kind)
+                let error = TimeoutError(timeout: attempt.job.timeout)
+                await recordFailure(
+                    attempt.job, outcome: .timedOut, error: error, backoff: kind?.options.backoff ?? RetryBackoff(),
+                    wait: attempt.wait, run: attempt.startedAt.duration(to: clock.now), timings: attempt.context.timings
+                )
+            }
+        }
+    }
+
+    /// Renews the leases of running attempts and refreshes this worker's presence; stops
+    /// the attempts whose lease was lost.
+    private func renewLeases() async {
+        while !Task.isCancelled {
+            let leases = running.activeLeases
+            do {
+                let lost = try await queue.renew(leases, for: configuration.lease)
+                if !lost.isEmpty {
+                    let clock = ContinuousClock()
+                    for attempt in running.claimLost(Set(lost)) {
+                        logger.warning("lease lost; stopping the attempt", metadata: ["job_id": "\(attempt.job.id)"])
+                        report(
+                            attempt.job, .leaseLost, state: "unknown", wait: attempt.wait,
+                            run: attempt.startedAt.duration(to: clock.now), timings: attempt.context.timings,
+                            error: "lease lost while running"
+                        )
+                    }
+                }
+                try await presence.refresh(busy: inFlight.load(ordering: .relaxed))
+            } catch {
+                logger.warning("cannot renew leases", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: configuration.heartbeatInterval)
+        }
+    }
+
+    private func promoteDueJobs() async {
+        await repeatEvery(configuration.promoteInterval, "cannot promote due jobs") { queueName in
+            if try await self.queue.promoteDue(in: queueName) > 0 { self.wake.ring() }
+        }
+    }
+
+    private func recoverExpiredLeases() async {
+        await repeatEvery(configuration.recoverInterval, "cannot recover expired leases") { queueName in
+            let recovered = try await self.queue.recoverExpired(in: queueName)
+            if recovered > 0 {
+                self.logger.warning("recovered jobs whose lease expired", metadata: ["queue": "\(queueName)", "jobs": "\(recovered)"])
+                self.wake.ring()
+            }
+        }
+    }
+
+    private func repeatEvery(_ interval: Duration, _ failure: String, _ body: @Sendable (QueueName) async throws -> Void) async {
+        while !Task.isCancelled {
+            for queueName in configuration.queues.queues {
+                do {
+                    try await body(queueName)
+                } catch {
+                    logger.warning("\(failure)", metadata: ["queue": "\(queueName)", "error": "\(error)"])
+                }
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+
+    // MARK: Shutdown
+
+    /// Waits for running attempts up to the drain timeout, then hands the rest back to
+    /// their queues (before cancelling them, so their late calls are refused).
+    private func drain() async {
+        let clock = ContinuousClock()
+        let deadline = clock.now + configuration.drainTimeout
+        while inFlight.load(ordering: .relaxed) > 0, clock.now < deadline {
+            await drained.wait(upTo: deadline - clock.now)
+        }
+        let unfinished = running.claimAllForHandBack()
+        guard !unfinished.isEmpty else { return }
+        do {
+            let returned = try await queue.handBack(unfinished.map(\.job.lease))
+            logger.warning("drain timeout: handed unfinished jobs back", metadata: ["jobs": "\(returned)"])
+            for attempt in unfinished {
+                report(
+                    attempt.job, .handedBack, state: "queued", wait: attempt.wait,
+                    run: attempt.startedAt.duration(to: clock.now), timings: attempt.context.timings, error: nil
+                )
+            }
+        } catch {
+            logger.error(
+                "could not hand unfinished jobs back; they return when their lease expires",
+                metadata: ["jobs": "\(unfinished.count)", "error": "\(error)"]
+            )
+        }
+    }
+}
+
+/// A job whose kind this worker does not know (an older build than the producer's).
+/// Retried, since a newer worker may know it; dead once its attempts are spent.
+struct UnknownKindError: Error, CustomStringConvertible {
+    let kind: String
+    let known: [String]
+    var description: String { "unknown job kind '\(kind)': this worker knows \(known.joined(separator: ", "))" }
+}
+
+/// An attempt that ran past its job's timeout.
+struct TimeoutError: Error, CustomStringConvertible {
+    let timeout: Duration
+    var description: String { "timed out after \(Int(timeout.milliseconds)) ms" }
+}

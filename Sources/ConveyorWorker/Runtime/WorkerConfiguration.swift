@@ -1,0 +1,43 @@
+import ConveyorQueue
+import Foundation
+
+/// How a worker process runs.
+public struct WorkerConfiguration: Sendable {
+    /// This process's identity in Redis: host, pid and a random suffix.
+    public var id: String
+    public var queues: QueueWeights
+    /// Jobs run at once.
+    public var concurrency: Int
+    /// How long a lease lasts without renewal; a dead worker's jobs return after this.
+    public var lease: Duration
+    /// How often leases are renewed and presence refreshed; a third of the lease.
+    public var heartbeatInterval: Duration { lease / 3 }
+    /// How long running jobs may take to finish after SIGTERM before they are handed back.
+    public var drainTimeout: Duration
+    /// How often due scheduled jobs are promoted.
+    public var promoteInterval: Duration
+    /// How often expired leases are looked for.
+    public var recoverInterval: Duration
+
+    public init(
+        queues: QueueWeights,
+        concurrency: Int = 10,
+        lease: Duration = .seconds(15),
+        drainTimeout: Duration = .seconds(25),
+        promoteInterval: Duration = .milliseconds(200),
+        recoverInterval: Duration = .seconds(1)
+    ) {
+        self.id = Self.makeID()
+        self.queues = queues
+        self.concurrency = concurrency
+        self.lease = lease
+        self.drainTimeout = drainTimeout
+        self.promoteInterval = promoteInterval
+        self.recoverInterval = recoverInterval
+    }
+
+    static func makeID() -> String {
+        let suffix = String(UInt32.random(in: .min ... .max), radix: 36)
+        return "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(suffix)"
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import ConveyorJobs
+import ConveyorQueue
+import ConveyorWorker
+import Foundation
+import Logging
+
+/// `conveyor enqueue`: puts jobs on a queue from the command line.
+struct EnqueueCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enqueue",
+        abstract: "Enqueue jobs of a kind; prints their ids (or their number, past ten)."
+    )
+
+    @OptionGroup var connections: ConnectionOptions
+
+    @Argument(help: "The job kind, e.g. noop.")
+    var kind: String
+
+    @Option(help: "The payload, as JSON.")
+    var payload = "{}"
+
+    @Option(help: "The queue (default: the kind's).")
+    var queue: String?
+
+    @Option(help: "How many identical jobs to enqueue.")
+    var count = 1
+
+    @Option(help: "Seconds from now to run them.")
+    var delay: Double?
+
+    @Option(name: .customLong("max-attempts"), help: "Attempts before the dead set (default: the kind's).")
+    var maxAttempts: Int?
+
+    @Option(name: .customLong("timeout"), help: "Seconds one attempt may run (default: the kind's).")
+    var timeout: Double?
+
+    func run() async throws {
+        let registry = JobCatalogue.registry()
+        let options: JobKindOptions
+        do {
+            options = try registry.validate(kind: kind, payload: payload)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        guard (1...10_000_000).contains(count) else { throw ValidationError("--count must be from 1 to 10000000") }
+        let queueName = try queue.map { try QueueName($0) } ?? options.queue
+        let runAt = delay.map { RedisTime.localNow + .milliseconds(Int64($0 * 1000)) }
+        let redis = try await connections.connectRedis(logger: Logger(label: "conveyor.enqueue"))
+        defer { Task { await redis.shutdown() } }
+        let jobQueue = JobQueue(redis: redis, policy: try QueueOptions.policy())
+        var ids: [JobID] = []
+        var remaining = count
+        while remaining > 0 {
+            let batch = (0..<min(remaining, 1000)).map { _ in
+                JobRequest(
+                    kind: kind, payload: payload, queue: queueName,
+                    maxAttempts: maxAttempts ?? options.maxAttempts,
+                    timeout: timeout.map { .milliseconds(Int64($0 * 1000)) } ?? options.timeout,
+                    runAt: runAt, requestID: "cli-\(UUID().uuidString.lowercased())"
+                )
+            }
+            try await jobQueue.enqueue(batch)
+            if count <= 10 { ids += batch.map(\.id) }
+            remaining -= batch.count
+        }
+        print(count <= 10 ? ids.map(\.description).joined(separator: "\n") : "enqueued \(count) jobs on \(queueName)")
+    }
+}

@@ -1,0 +1,26 @@
+import ArgumentParser
+import ConveyorQueue
+import Foundation
+import Logging
+
+/// `conveyor job ID`: prints a job's record as JSON.
+struct JobCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "job", abstract: "Show a job: state, attempts, timings, error, result.")
+
+    @OptionGroup var connections: ConnectionOptions
+
+    @Argument(help: "The job id, as enqueue printed it.")
+    var id: String
+
+    func run() async throws {
+        let jobID: JobID
+        do { jobID = try JobID(id) } catch { throw ValidationError("\(error)") }
+        let redis = try await connections.connectRedis(logger: Logger(label: "conveyor.job"))
+        let record = try await JobQueue(redis: redis).job(jobID)
+        await redis.shutdown()
+        guard let record else { throw ValidationError("no job \(jobID): it never existed, or it finished and expired") }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        print(String(decoding: try encoder.encode(record), as: UTF8.self))
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import ConveyorJobs
+import ConveyorPostgres
+import ConveyorQueue
+import ConveyorWorker
+import Logging
+import ServiceLifecycle
+
+/// `conveyor worker`: runs jobs until SIGTERM or SIGINT, then drains and exits 0.
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Run jobs from the queues until SIGTERM or SIGINT; then finish or hand back running jobs and exit."
+    )
+
+    @OptionGroup var connections: ConnectionOptions
+    @OptionGroup var logging: LoggingOptions
+
+    @Option(help: "Jobs run at once (env CONVEYOR_CONCURRENCY; default 10).")
+    var concurrency: String?
+
+    @Option(help: "Queues with weights, e.g. critical:5,default:1 (env CONVEYOR_QUEUES; default default).")
+    var queues: String?
+
+    @Option(name: .customLong("lease"), help: "Seconds a job's lease lasts without renewal; a dead worker's jobs return after it (env CONVEYOR_LEASE; default 15).")
+    var lease: String?
+
+    @Option(name: .customLong("drain-timeout"), help: "Seconds running jobs may take to finish after SIGTERM before they are handed back (env CONVEYOR_DRAIN_TIMEOUT; default 25).")
+    var drainTimeout: String?
+
+    func run() async throws {
+        let logger = try logging.bootstrap(label: "conveyor.worker")
+        let configuration = try workerConfiguration()
+        let postgresConfiguration = try connections.postgresConfiguration()
+        let flusher = Task { await StandardOutput.flushPeriodically() }
+        defer { flusher.cancel() }
+
+        let redis = try await connections.connectRedis(logger: logger)
+        let database = PostgresPool(configuration: postgresConfiguration, logger: logger)
+        let worker = Worker(
+            configuration: configuration,
+            queue: JobQueue(redis: redis, policy: try QueueOptions.policy()),
+            registry: JobCatalogue.registry(),
+            database: database,
+            logger: logger,
+            timingLogger: Logger(label: "conveyor.job")
+        )
+        let group = ServiceGroup(
+            configuration: .init(services: [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        try await group.run()
+        await database.shutdown()
+        await redis.shutdown()
+        StandardOutput.flush()
+    }
+
+    private func workerConfiguration() throws -> WorkerConfiguration {
+        let queues = try Setting<QueueWeights>(flag: "--queues", variable: "CONVEYOR_QUEUES")
+            .resolve(self.queues, default: "default") { try QueueWeights(parsing: $0) }
+        var configuration = WorkerConfiguration(queues: queues)
+        configuration.concurrency = try Setting<Int>(flag: "--concurrency", variable: "CONVEYOR_CONCURRENCY")
+            .resolve(concurrency, default: "10") { try parseCount($0, in: 1...10_000) }
+        configuration.lease = try Setting<Duration>(flag: "--lease", variable: "CONVEYOR_LEASE")
+            .resolve(lease, default: "15") { try parseSeconds($0, in: 1...3600) }
+        configuration.drainTimeout = try Setting<Duration>(flag: "--drain-timeout", variable: "CONVEYOR_DRAIN_TIMEOUT")
+            .resolve(drainTimeout, default: "25") { try parseSeconds($0, in: 0...3600) }
+        return configuration
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `conveyor` command: every process of the system, and its administration.
+@main
+struct Conveyor: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "conveyor",
+        abstract: "A job queue: an HTTP API enqueues, workers run, Redis holds the queues, PostgreSQL the data.",
+        subcommands: [WorkerCommand.self, MigrateCommand.self, EnqueueCommand.self, JobCommand.self]
+    )
+}

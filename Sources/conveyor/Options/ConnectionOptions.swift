@@ -1,0 +1,60 @@
+import ArgumentParser
+import ConveyorPostgres
+import ConveyorRedis
+import Foundation
+import Logging
+
+/// Where Redis and PostgreSQL are.
+struct ConnectionOptions: ParsableArguments {
+    @Option(name: .customLong("redis-url"), help: "Redis URL, redis://[[user]:password@]host[:port][/db] (env CONVEYOR_REDIS_URL; default redis://127.0.0.1:6379/0).")
+    var redisURL: String?
+
+    @Option(name: .customLong("database-url"), help: "PostgreSQL URL, a libpq URI or conninfo (env CONVEYOR_DATABASE_URL; default postgres://conveyor@127.0.0.1:5432/conveyor).")
+    var databaseURL: String?
+
+    @Option(name: .customLong("db-pool-size"), help: "PostgreSQL connections per process (env CONVEYOR_DB_POOL_SIZE; default 10).")
+    var databasePoolSize: String?
+
+    func redisConfiguration() throws -> RedisConfiguration {
+        try Setting<RedisConfiguration>(flag: "--redis-url", variable: "CONVEYOR_REDIS_URL")
+            .resolve(redisURL, default: "redis://127.0.0.1:6379/0") { try RedisConfiguration(url: $0) }
+    }
+
+    func postgresConfiguration() throws -> PostgresConfiguration {
+        var configuration = try Setting<PostgresConfiguration>(flag: "--database-url", variable: "CONVEYOR_DATABASE_URL")
+            .resolve(databaseURL, default: "postgres://conveyor@127.0.0.1:5432/conveyor") { try PostgresConfiguration(url: $0) }
+        configuration.poolSize = try Setting<Int>(flag: "--db-pool-size", variable: "CONVEYOR_DB_POOL_SIZE")
+            .resolve(databasePoolSize, default: "10") { try parseCount($0, in: 1...500) }
+        return configuration
+    }
+
+    /// A Redis client that has answered a PING: a process that cannot reach Redis at
+    /// start-up says so and stops, rather than retrying in silence.
+    func connectRedis(logger: Logger) async throws -> RedisClient {
+        let configuration = try redisConfiguration()
+        let client = RedisClient(configuration: configuration, logger: logger)
+        do {
+            _ = try await client.send(RedisCommand("PING"))
+        } catch {
+            await client.shutdown()
+            throw ValidationError("cannot reach Redis at \(configuration.host):\(configuration.port) (--redis-url / CONVEYOR_REDIS_URL): \(error)")
+        }
+        return client
+    }
+}
+
+/// Parses a whole number within `range`.
+func parseCount(_ text: String, in range: ClosedRange<Int>) throws -> Int {
+    guard let value = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
+        throw SettingError(description: "'\(text)' is not a whole number from \(range.lowerBound) to \(range.upperBound)")
+    }
+    return value
+}
+
+/// Parses seconds, fractions allowed, within `range`.
+func parseSeconds(_ text: String, in range: ClosedRange<Double>) throws -> Duration {
+    guard let value = Double(text.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
+        throw SettingError(description: "'\(text)' is not a number of seconds from \(range.lowerBound) to \(range.upperBound)")
+    }
+    return .milliseconds(Int64(value * 1000))
+}
