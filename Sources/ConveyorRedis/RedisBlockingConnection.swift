@@ -1,0 +1,174 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A connection of its own, driven by a thread of its own, for commands that block on the server
+/// (`BLMOVE`, `BZPOPMIN`, …) and would otherwise hold a pooled connection and its thread for their whole wait.
+///
+/// Made by ``RedisClient/makeBlockingConnection()``. It connects on first use, and again on the call after a
+/// failure. Calls are served one at a time, in order. Cancelling the task of a call in progress, or closing the
+/// connection, interrupts the call at once by shutting the socket down.
+public final class RedisBlockingConnection: Sendable {
+    private struct State {
+        var isOpen: Bool
+        /// The connection between calls; `nil` before the first call and after a failure.
+        var idle: RedisConnection?
+        /// The call in progress on the thread and its socket, which an interruption shuts down.
+        var running: (callID: UInt64, socket: Int32)?
+        /// Calls cancelled before the thread reached them.
+        var cancelledCallIDs: Set<UInt64> = []
+        var nextCallID: UInt64 = 0
+    }
+
+    private let configuration: RedisConfiguration
+    private let logger: Logger
+    /// The single thread on which every hiredis call of this connection runs.
+    private let thread: NIOThreadPool
+    private let state: NIOLockedValueBox<State>
+    private let onClose: @Sendable (RedisBlockingConnection) -> Void
+
+    init(
+        configuration: RedisConfiguration,
+        logger: Logger,
+        isOpen: Bool,
+        onClose: @escaping @Sendable (RedisBlockingConnection) -> Void
+    ) {
+        self.configuration = configuration
+        self.logger = logger
+        self.thread = NIOThreadPool(numberOfThreads: 1)
+        self.state = NIOLockedValueBox(State(isOpen: isOpen))
+        self.onClose = onClose
+        if isOpen {
+            self.thread.start()
+        }
+    }
+
+    /// Sends a blocking command whose own server-side timeout is `blockingFor`, and returns its reply.
+    ///
+    /// The socket waits `blockingFor` plus the configuration's `commandTimeout` for the reply, so a long wait
+    /// on the server is not mistaken for a dead server; a `blockingFor` of `.zero` (block for ever) waits for ever.
+    ///
+    /// - Throws: ``RedisError`` of kind `.server` for an error reply, or of the kind of the connection failure;
+    ///   `CancellationError` when the task is cancelled.
+    public func send(_ command: RedisCommand, blockingFor: Duration) async throws -> RESPValue {
+        let socketTimeout = blockingFor == .zero ? .zero : blockingFor + self.configuration.commandTimeout
+        let callID = self.state.withLockedValue { state in
+            defer { state.nextCallID += 1 }
+            return state.nextCallID
+        }
+        defer { self.state.withLockedValue { _ = $0.cancelledCallIDs.remove(callID) } }
+
+        let outcome: Result<RESPValue, RedisError>
+        do {
+            outcome = try await withTaskCancellationHandler {
+                try await self.thread.runIfActive {
+                    self.perform(command, callID: callID, socketTimeout: socketTimeout)
+                }
+            } onCancel: {
+                self.interrupt(callID: callID)
+            }
+        } catch {
+            // The thread dropped the call unrun: the task was cancelled, or the connection closed.
+            throw self.state.withLockedValue { $0.isOpen } ? error : RedisError.connectionClosed
+        }
+        switch outcome {
+        case .success(let reply):
+            return try reply.throwingServerError()
+        case .failure(let error):
+            // An interruption shows up as a lost connection; report what caused it instead.
+            if Task.isCancelled {
+                throw CancellationError()
+            }
+            throw self.state.withLockedValue { $0.isOpen } ? error : RedisError.connectionClosed
+        }
+    }
+
+    /// Closes the connection, interrupting a call in progress, and stops its thread; later calls throw
+    /// ``RedisError`` of kind `.shutdown`.
+    public func close() async {
+        let wasOpen = self.state.withLockedValue { state in
+            defer { state.isOpen = false }
+            Self.shutDownSocket(of: state.running)
+            return state.isOpen
+        }
+        guard wasOpen else {
+            return
+        }
+        self.onClose(self)
+        // Queued behind any call in progress, which the interruption above ends promptly.
+        try? await self.thread.runIfActive {
+            self.state.withLockedValue { $0.idle.take() }?.close()
+        }
+        try? await self.thread.shutdownGracefully()
+    }
+
+    /// Runs on the connection's thread.
+    private func perform(_ command: RedisCommand, callID: UInt64, socketTimeout: Duration) -> Result<RESPValue, RedisError> {
+        let connection: RedisConnection
+        if let idle = self.state.withLockedValue({ $0.idle.take() }) {
+            connection = idle
+        } else {
+            do throws(RedisError) {
+                connection = try RedisConnection(configuration: self.configuration)
+            } catch {
+                return .failure(error)
+            }
+        }
+        let mayRun = self.state.withLockedValue { state in
+            guard state.isOpen, state.cancelledCallIDs.remove(callID) == nil else {
+                return false
+            }
+            state.running = connection.socket.map { (callID, $0) }
+            return true
+        }
+        guard mayRun else {
+            connection.close()
+            return .failure(RedisError.connectionClosed)
+        }
+
+        let outcome = Result { () throws(RedisError) in
+            try connection.setTimeout(socketTimeout)
+            return try connection.send(command)
+        }
+
+        let keep = self.state.withLockedValue { state in
+            state.running = nil
+            guard state.isOpen, case .success = outcome else {
+                return false
+            }
+            state.idle = connection
+            return true
+        }
+        if !keep {
+            if case .failure(let error) = outcome {
+                self.logger.debug("closing a failed blocking Redis connection", metadata: ["error": "\(error)"])
+            }
+            connection.close()
+        }
+        return outcome
+    }
+
+    private func interrupt(callID: UInt64) {
+        self.state.withLockedValue { state in
+            if let running = state.running, running.callID == callID {
+                Self.shutDownSocket(of: running)
+            } else {
+                state.cancelledCallIDs.insert(callID)
+            }
+        }
+    }
+
+    /// Makes a read blocked on the socket return at once, with end of stream. Called under the state lock,
+    /// which keeps the thread from closing the socket, and the descriptor from being reused, meanwhile.
+    private static func shutDownSocket(of running: (callID: UInt64, socket: Int32)?) {
+        if let running {
+            _ = shutdown(running.socket, Int32(SHUT_RDWR))
+        }
+    }
+}

@@ -1,0 +1,13 @@
+/// A Redis URL that cannot be used; its description names the bad part and shows the expected form.
+public struct RedisConfigurationError: Error, CustomStringConvertible, Sendable {
+    /// The URL as given, with any password replaced by `***` so that the error is safe to log.
+    public let url: String
+    /// What is wrong with it, such as "port 'abc' is not a number from 1 to 65535".
+    public let reason: String
+
+    public var description: String {
+        "invalid Redis URL '\(self.url)': \(self.reason); expected \(Self.expectedForm)"
+    }
+
+    static let expectedForm = "redis://[[user]:password@]host[:port][/db]"
+}

@@ -1,0 +1,47 @@
+extension RedisConnection {
+    /// Sends the `EVALSHA` commands of `scripts` in one pipeline; calls the server answers with `NOSCRIPT`
+    /// are sent again, after a `SCRIPT LOAD` of their scripts, in a second pipeline.
+    ///
+    /// A script the server cannot load (a Lua syntax error) gets the error of its `SCRIPT LOAD` as its reply.
+    ///
+    /// - Parameters:
+    ///   - scripts: the script of each command.
+    ///   - commands: the `EVALSHA` commands, encoded by the caller before coming to this thread.
+    func evaluate(_ scripts: [RedisScript], _ commands: [RedisCommand]) throws(RedisError) -> [RESPValue] {
+        var replies = try self.pipeline(commands)
+        let unknown = replies.indices.filter { replies[$0].isNoScriptError }
+        guard !unknown.isEmpty else {
+            return replies
+        }
+
+        var seen = Set<RedisScript>()
+        let missingScripts = unknown.map { scripts[$0] }.filter { seen.insert($0).inserted }
+        let loads = missingScripts.map { RedisCommand("SCRIPT", "LOAD", .string($0.source)) }
+        let retried = try self.pipeline(loads + unknown.map { commands[$0] })
+
+        var loadErrors: [String: RESPValue] = [:]
+        for (script, reply) in zip(missingScripts, retried) where reply.isError {
+            loadErrors[script.sha1] = reply
+        }
+        for (index, reply) in zip(unknown, retried.dropFirst(loads.count)) {
+            replies[index] = loadErrors[scripts[index].sha1] ?? reply
+        }
+        return replies
+    }
+}
+
+extension RESPValue {
+    fileprivate var isError: Bool {
+        if case .error = self {
+            return true
+        }
+        return false
+    }
+
+    fileprivate var isNoScriptError: Bool {
+        if case .error(let message) = self {
+            return message.hasPrefix("NOSCRIPT")
+        }
+        return false
+    }
+}

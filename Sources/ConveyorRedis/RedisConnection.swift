@@ -1,0 +1,162 @@
+import CHiredis
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One hiredis connection in blocking mode, logged in and with its database selected.
+///
+/// Every method blocks its thread, so only threads owned by the client call them, never Swift's
+/// cooperative pool. A connection is not thread-safe: its owner (the pool's lease, or a blocking
+/// connection) hands it to one thread at a time.
+final class RedisConnection: @unchecked Sendable {
+    /// `nil` once closed; closed connections are never handed out again.
+    private var context: UnsafeMutablePointer<redisContext>?
+    private let endpoint: String
+    /// The socket read and write timeout now in force, for error messages.
+    private var timeout: Duration
+
+    /// Connects within `configuration.connectTimeout`, then sends `AUTH` and `SELECT` as configured.
+    init(configuration: RedisConfiguration) throws(RedisError) {
+        self.endpoint = configuration.endpoint
+        // hiredis leaves the connect timeout in force on the socket.
+        self.timeout = configuration.connectTimeout
+        let port = Int32(clamping: configuration.port)
+        guard let context = redisConnectWithTimeout(configuration.host, port, timeval(configuration.connectTimeout)) else {
+            throw Self.connectionFailed(to: self.endpoint, reason: "out of memory")
+        }
+        guard context.pointee.err == 0 else {
+            let reason = Self.errorText(of: context)
+            redisFree(context)
+            throw Self.connectionFailed(to: self.endpoint, reason: reason)
+        }
+        self.context = context
+        try self.setTimeout(configuration.commandTimeout)
+        try self.logIn(configuration)
+    }
+
+    deinit {
+        self.close()
+    }
+
+    /// The socket, for interrupting a blocked call from another thread with `shutdown(2)`.
+    var socket: Int32? {
+        self.context?.pointee.fd
+    }
+
+    /// Sets how long a read or write on the socket may block; `.zero` means for ever.
+    func setTimeout(_ timeout: Duration) throws(RedisError) {
+        guard timeout != self.timeout else {
+            return
+        }
+        let context = self.openContext
+        guard redisSetTimeout(context, timeval(timeout)) == REDIS_OK else {
+            throw self.failure(of: context)
+        }
+        self.timeout = timeout
+    }
+
+    /// Sends one command and reads its reply; an error reply comes back as `.error`.
+    func send(_ command: RedisCommand) throws(RedisError) -> RESPValue {
+        let context = self.openContext
+        try self.append(command, to: context)
+        return try self.readReply(from: context)
+    }
+
+    /// Sends all commands in one write, then reads their replies in order; error replies come back as `.error`.
+    func pipeline(_ commands: some Collection<RedisCommand>) throws(RedisError) -> [RESPValue] {
+        let context = self.openContext
+        for command in commands {
+            try self.append(command, to: context)
+        }
+        var replies: [RESPValue] = []
+        replies.reserveCapacity(commands.count)
+        for _ in 0..<commands.count {
+            replies.append(try self.readReply(from: context))
+        }
+        return replies
+    }
+
+    /// Closes the socket and frees the context; the connection must not be used afterwards.
+    func close() {
+        if let context = self.context {
+            redisFree(context)
+            self.context = nil
+        }
+    }
+
+    private var openContext: UnsafeMutablePointer<redisContext> {
+        guard let context = self.context else {
+            preconditionFailure("a closed Redis connection was used")
+        }
+        return context
+    }
+
+    private func logIn(_ configuration: RedisConfiguration) throws(RedisError) {
+        var commands: [RedisCommand] = []
+        if let password = configuration.password {
+            if let username = configuration.username {
+                commands.append(RedisCommand("AUTH", .string(username), .string(password)))
+            } else {
+                commands.append(RedisCommand("AUTH", .string(password)))
+            }
+        }
+        if configuration.database != 0 {
+            commands.append(RedisCommand("SELECT", .integer(configuration.database)))
+        }
+        guard !commands.isEmpty else {
+            return
+        }
+        for reply in try self.pipeline(commands) {
+            if case .error(let message) = reply {
+                throw RedisError(kind: .server, message: message)
+            }
+        }
+    }
+
+    private func append(_ command: RedisCommand, to context: UnsafeMutablePointer<redisContext>) throws(RedisError) {
+        let status = command.encoded.withUnsafeBytes { bytes in
+            redisAppendFormattedCommand(context, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count)
+        }
+        guard status == REDIS_OK else {
+            throw self.failure(of: context)
+        }
+    }
+
+    private func readReply(from context: UnsafeMutablePointer<redisContext>) throws(RedisError) -> RESPValue {
+        var reply: UnsafeMutableRawPointer?
+        guard redisGetReply(context, &reply) == REDIS_OK, let reply else {
+            throw self.failure(of: context)
+        }
+        defer { freeReplyObject(reply) }
+        return try RESPValue(reply.assumingMemoryBound(to: redisReply.self))
+    }
+
+    /// The error hiredis recorded in `context`; must be called right after the failing call, while `errno` is its.
+    private func failure(of context: UnsafeMutablePointer<redisContext>) -> RedisError {
+        let code = errno
+        let reason = Self.errorText(of: context)
+        switch context.pointee.err {
+        case REDIS_ERR_IO where code == EAGAIN || code == EWOULDBLOCK:
+            // hiredis reports the socket timeout (SO_RCVTIMEO / SO_SNDTIMEO) as an I/O error with EAGAIN.
+            return RedisError(kind: .timeout, message: "Redis at \(self.endpoint) did not answer within \(self.timeout)")
+        case REDIS_ERR_PROTOCOL:
+            return RedisError(kind: .protocol, message: "Redis at \(self.endpoint) sent an invalid reply: \(reason)")
+        default:
+            return RedisError(kind: .connectionLost, message: "lost the connection to Redis at \(self.endpoint): \(reason)")
+        }
+    }
+
+    private static func errorText(of context: UnsafeMutablePointer<redisContext>) -> String {
+        withUnsafeBytes(of: context.pointee.errstr) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    }
+
+    private static func connectionFailed(to endpoint: String, reason: String) -> RedisError {
+        RedisError(
+            kind: .connectionFailed,
+            message: "cannot connect to Redis at \(endpoint): \(reason); check that Redis is running there and that CONVEYOR_REDIS_URL names it"
+        )
+    }
+}

@@ -1,0 +1,77 @@
+import ConveyorRedis
+import Testing
+
+@Suite struct RedisConfigurationTests {
+    struct GoodURL: Sendable, CustomTestStringConvertible {
+        var url: String
+        var host: String
+        var port = 6379
+        var username: String?
+        var password: String?
+        var database = 0
+
+        var testDescription: String { self.url }
+    }
+
+    @Test(arguments: [
+        GoodURL(url: "redis://localhost", host: "localhost"),
+        GoodURL(url: "redis://127.0.0.1:16379", host: "127.0.0.1", port: 16379),
+        GoodURL(url: "redis://127.0.0.1:16379/0", host: "127.0.0.1", port: 16379),
+        GoodURL(url: "redis://cache.internal/3", host: "cache.internal", database: 3),
+        GoodURL(url: "redis://cache.internal/", host: "cache.internal"),
+        GoodURL(url: "redis://:secret@cache:7000/2", host: "cache", port: 7000, password: "secret", database: 2),
+        GoodURL(url: "redis://worker:secret@cache", host: "cache", username: "worker", password: "secret"),
+        GoodURL(url: "redis://worker:p%40ss%3Aw%2Frd@cache", host: "cache", username: "worker", password: "p@ss:w/rd"),
+        GoodURL(url: "redis://[::1]:6380/1", host: "::1", port: 6380, database: 1),
+        GoodURL(url: "redis://[::1]", host: "::1"),
+    ])
+    func readsGoodURL(_ expected: GoodURL) throws {
+        let configuration = try RedisConfiguration(url: expected.url)
+        #expect(configuration.host == expected.host)
+        #expect(configuration.port == expected.port)
+        #expect(configuration.username == expected.username)
+        #expect(configuration.password == expected.password)
+        #expect(configuration.database == expected.database)
+        #expect(configuration.connectTimeout == .seconds(2))
+        #expect(configuration.commandTimeout == .seconds(5))
+        #expect(configuration.poolSize == 8)
+    }
+
+    @Test(arguments: [
+        ("http://x", "scheme 'http'"),
+        ("127.0.0.1:6379", "no scheme"),
+        ("rediss://cache", "TLS"),
+        ("redis://", "host is missing"),
+        ("redis://:6379/0", "host is missing"),
+        ("redis://cache:abc", "port 'abc'"),
+        ("redis://cache:0", "port '0'"),
+        ("redis://cache:70000", "port '70000'"),
+        ("redis://cache/abc", "database 'abc'"),
+        ("redis://cache/-1", "database '-1'"),
+        ("redis://cache/0/extra", "database '0/extra'"),
+        ("redis://cache?timeout=1", "options '?timeout=1'"),
+        ("redis://secret@cache", "credentials"),
+        ("redis://user:%zz@cache", "percent-encoded"),
+        ("redis://[::1:6379", "closing ']'"),
+        ("redis://[::1]6379", "'6379' after the IPv6 host"),
+    ])
+    func refusesBadURL(_ url: String, naming badPart: String) {
+        #expect {
+            try RedisConfiguration(url: url)
+        } throws: { error in
+            let description = String(describing: error)
+            return error is RedisConfigurationError
+                && description.contains(badPart)
+                && description.contains("expected redis://[[user]:password@]host[:port][/db]")
+        }
+    }
+
+    @Test func errorNamesURLWithoutItsPassword() {
+        #expect {
+            try RedisConfiguration(url: "redis://worker:hunter2@cache:port")
+        } throws: { error in
+            let description = String(describing: error)
+            return description.hasPrefix("invalid Redis URL 'redis://worker:***@cache:port'") && !description.contains("hunter2")
+        }
+    }
+}
