@@ -90,6 +90,16 @@ let package = Package(
             ]
         ),
 
+        .target(
+            name: "ConveyorTestSupport",
+            dependencies: ["ConveyorQueue", "ConveyorRedis", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/ConveyorTestSupport"
+        ),
+        .testTarget(name: "ConveyorQueueTests", dependencies: ["ConveyorQueue", "ConveyorRedis", "ConveyorTestSupport"]),
+        .testTarget(
+            name: "ConveyorWorkerTests",
+            dependencies: ["ConveyorQueue", "ConveyorRedis", "ConveyorWorker", "ConveyorJobs", "ConveyorTestSupport"]
+        ),
         .testTarget(name: "ConveyorRedisTests", dependencies: ["ConveyorRedis"]),
         .testTarget(name: "ConveyorPostgresTests", dependencies: ["ConveyorPostgres"]),
     ]

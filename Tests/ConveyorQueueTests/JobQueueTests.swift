@@ -1,0 +1,250 @@
+import ConveyorQueue
+import ConveyorRedis
+import ConveyorTestSupport
+import Testing
+
+/// The queue's state changes, each against the real Redis.
+@Suite struct JobQueueTests {
+    let redis: RedisClient
+    let queue: JobQueue
+
+    init() throws {
+        redis = try TestEnvironment.redis()
+        queue = JobQueue(redis: redis)
+    }
+
+    private func enqueue(_ name: QueueName, count: Int = 1, kind: String = "noop", maxAttempts: Int = 3) async throws -> [JobID] {
+        let jobs = (0..<count).map { index in
+            JobRequest(kind: kind, payload: #"{"n":\#(index)}"#, queue: name, maxAttempts: maxAttempts, requestID: "req-\(index)", tenant: "acme")
+        }
+        try await queue.enqueue(jobs)
+        return jobs.map(\.id)
+    }
+
+    @Test func enqueuedJobsAreReservedInOrderAndCompleted() async throws {
+        let name = TestEnvironment.uniqueQueue("order")
+        let ids = try await enqueue(name, count: 3)
+        let reservation = try await queue.reserve(from: name, count: 10, lease: .seconds(15), worker: "w1")
+        #expect(reservation.jobs.map(\.id) == ids)
+        let first = try #require(reservation.jobs.first)
+        #expect(first.attempt == 1)
+        #expect(first.payload == #"{"n":0}"#)
+        #expect(first.requestID == "req-0")
+        #expect(first.tenant == "acme")
+        #expect(first.reservedAt >= first.enqueuedAt)
+
+        let running = try #require(try await queue.job(first.id))
+        #expect(running.state == .running)
+        #expect(running.worker == "w1")
+
+        let taken = try await queue.complete(reservation.jobs.map { (lease: $0.lease, result: #"{"ok":true}"#) })
+        #expect(taken == [true, true, true])
+        let done = try #require(try await queue.job(first.id))
+        #expect(done.state == .succeeded)
+        #expect(done.result == #"{"ok":true}"#)
+        #expect(done.finishedAt != nil)
+        let statistics = try await queue.statistics(of: name)
+        #expect(statistics.depth == 0 && statistics.running == 0 && statistics.succeeded == 3)
+    }
+
+    @Test func finishedJobsExpireAfterTheRetention() async throws {
+        let name = TestEnvironment.uniqueQueue("retention")
+        let shortRetention = JobQueue(redis: redis, policy: QueuePolicy(retention: .seconds(60)))
+        _ = try await enqueue(name)
+        let job = try #require(try await queue.reserve(from: name, count: 1, lease: .seconds(15), worker: "w").jobs.first)
+        _ = try await shortRetention.complete([(lease: job.lease, result: "")])
+        let ttl = try await redis.send(RedisCommand("PTTL", .string("conveyor:{\(name)}:job:\(job.id)"))).int ?? -1
+        #expect(ttl > 0 && ttl <= 60_000)
+    }
+
+    @Test func aCallFromAnAttemptWithoutTheLeaseIsRefused() async throws {
+        let name = TestEnvironment.uniqueQueue("fence")
+        _ = try await enqueue(name)
+        let job = try #require(try await queue.reserve(from: name, count: 1, lease: .seconds(15), worker: "w").jobs.first)
+        let stale = JobLease(id: job.id, token: "999")
+        #expect(try await queue.complete([(lease: stale, result: "")]) == [false])
+        #expect(try await queue.fail(stale, error: "late", retryIn: .zero, permanent: false) == .refused)
+        #expect(try await queue.handBack([stale]) == 0)
+        #expect(try await queue.renew([stale], for: .seconds(15)) == [job.id])
+        #expect(try await queue.job(job.id)?.state == .running)
+        #expect(try await queue.complete([(lease: job.lease, result: "")]) == [true])
+    }
+
+    @Test func anExpiredLeaseIsRecoveredAndItsHolderFencedOff() async throws {
+        let name = TestEnvironment.uniqueQueue("recover")
+        _ = try await enqueue(name)
+        let lost = try #require(try await queue.reserve(from: name, count: 1, lease: .milliseconds(100), worker: "dead-worker").jobs.first)
+        #expect(try await queue.recoverExpired(in: name) == 0)
+        try await Task.sleep(for: .milliseconds(150))
+        #expect(try await queue.recoverExpired(in: name) == 1)
+        let record = try #require(try await queue.job(lost.id))
+        #expect(record.state == .queued)
+        #expect(record.error?.contains("dead-worker") == true)
+
+        let again = try #require(try await queue.reserve(from: name, count: 1, lease: .seconds(15), worker: "w2").jobs.first)
+        #expect(again.id == lost.id)
+        #expect(again.attempt == 2)
+        #expect(again.token != lost.token)
+        #expect(try await queue.complete([(lease: lost.lease, result: "")]) == [false])
+        #expect(try await queue.complete([(lease: again.lease, result: "")]) == [true])
+    }
+
+    @Test func aRenewedLeaseIsNotRecovered() async throws {
+        let name = TestEnvironment.uniqueQueue("renew")
+        _ = try await enqueue(name)
+        let job = try #require(try await queue.reserve(from: name, count: 1, lease: .milliseconds(300), worker: "w").jobs.first)
+        for _ in 0..<4 {
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(try await queue.renew([job.lease], for: .milliseconds(300)).isEmpty)
+        }
+        #expect(try await queue.recoverExpired(in: name) == 0)
+        #expect(try await queue.job(job.id)?.state == .running)
+    }
+
+    @Test func anAttemptSpentOnADeadWorkerCountsAndTheLastGoesToDead() async throws {
+        let name = TestEnvironment.uniqueQueue("recover-dead")
+        _ = try await enqueue(name, maxAttempts: 1)
+        let job = try #require(try await queue.reserve(from: name, count: 1, lease: .milliseconds(50), worker: "w").jobs.first)
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(try await queue.recoverExpired(in: name) == 1)
+        let record = try #require(try await queue.job(job.id))
+        #expect(record.state == .dead)
+        #expect(try await queue.deadJobs(in: name).map(\.id) == [job.id])
+    }
+
+    @Test func failuresRetryAfterTheDelayThenGoToDeadWithTheirError() async throws {
+        let name = TestEnvironment.uniqueQueue("fail")
+        let id = try #require(try await enqueue(name, maxAttempts: 2).first)
+        let first = try #require(try await queue.reserve(from: name, count: 1, lease: .seconds(15), worker: "w").jobs.first)
+        #expect(try await queue.fail(first.lease, error: "boom 1", retryIn: .milliseconds(300), permanent: false) == .retrying)
+        let retrying = try #require(try await queue.job(id))
+        #expect(retrying.state == .retrying)
+        #expect(retrying.error == "boom 1")
+        let delay = try #require(retrying.runAt).since(first.reservedAt)
+        #expect(delay >= .milliseconds(300) && delay < .milliseconds(1300))
+
+        #expect(try await queue.promoteDue(in: name) == 0)
+        #expect(try await queue.reserve(from: name, count: 1, lease: .seconds(15), worker: "w").jobs.isEmpty)
+        try await Task.sleep(for: .milliseconds(350))
+        #expect(try await queue.promoteDue(in: name) == 1)
+        let second = try #require(try await queue.reserve(from: name, count: 1, lease: .seconds(15), worker: "w").jobs.first)
+        #expect(second.attempt == 2)
+        #expect(try await queue.fail(second.lease, error: "boom 2", retryIn: .milliseconds(300), permanent: false) == .dead)
+        let dead = try #require(try await queue.job(id))
+        #expect(dead.state == .dead)
+        #expect(dead.error == "boom 2")
+        #expect(dead.attempt == 2)
+
+        #expect(try await queue.retryDead(id))
+        #expect(try await queue.retryDead(id) == false)
+        let revived = try #require(try await queue.reserve(from: name, count: 1, lease: .seconds(15), worker: "w").jobs.first)
+        #expect(revived.id == id && revived.attempt == 1)
+    }
+
+    @Test func aPermanentErrorGoesStraightToDead() async throws {
+        let name = TestEnvironment.uniqueQueue("permanent")
+        let id = try #require(try await enqueue(name, maxAttempts: 25).first)
+        let job = try #require(try await queue.reserve(from: name, count: 1, lease: .seconds(15), worker: "w").jobs.first)
+        #expect(try await queue.fail(job.lease, error: "bad payload", retryIn: .seconds(1), permanent: true) == .dead)
+        #expect(try await queue.job(id)?.state == .dead)
+        #expect(try await queue.discardDead(id))
+        #expect(try await queue.job(id) == nil)
+    }
+
+    @Test func theDeadSetIsCappedAndDropsTheOldest() async throws {
+        let name = TestEnvironment.uniqueQueue("dead-cap")
+        let capped = JobQueue(redis: redis, policy: QueuePolicy(deadLimit: 3))
+        let ids = try await enqueue(name, count: 5)
+        for job in try await queue.reserve(from: name, count: 5, lease: .seconds(15), worker: "w").jobs {
+            _ = try await capped.fail(job.lease, error: "x", retryIn: .zero, permanent: true)
+        }
+        #expect(try await capped.statistics(of: name).dead == 3)
+        #expect(try await capped.job(ids[0]) == nil)
+        #expect(try await capped.job(ids[1]) == nil)
+        #expect(Set(try await capped.deadJobs(in: name).map(\.id)) == Set(ids[2...]))
+    }
+
+    @Test func handingBackReturnsTheJobFirstWithoutSpendingAnAttempt() async throws {
+        let name = TestEnvironment.uniqueQueue("handback")
+        let ids = try await enqueue(name, count: 2)
+        let first = try #require(try await queue.reserve(from: name, count: 1, lease: .seconds(15), worker: "w").jobs.first)
+        #expect(try await queue.handBack([first.lease]) == 1)
+        let next = try await queue.reserve(from: name, count: 2, lease: .seconds(15), worker: "w").jobs
+        #expect(next.map(\.id) == ids)
+        #expect(next[0].attempt == 1)
+    }
+
+    @Test func delayedJobsWaitUntilDue() async throws {
+        let name = TestEnvironment.uniqueQueue("delayed")
+        let job = JobRequest(kind: "noop", queue: name, runAt: .localNow + .milliseconds(400))
+        try await queue.enqueue([job])
+        #expect(try await queue.job(job.id)?.state == .scheduled)
+        #expect(try await queue.promoteDue(in: name) == 0)
+        #expect(try await queue.statistics(of: name).scheduled == 1)
+        try await Task.sleep(for: .milliseconds(450))
+        #expect(try await queue.promoteDue(in: name) == 1)
+        let reserved = try #require(try await queue.reserve(from: name, count: 1, lease: .seconds(15), worker: "w").jobs.first)
+        #expect(reserved.id == job.id)
+    }
+
+    @Test func cancelWorksBeforeTheJobStartsOnly() async throws {
+        let name = TestEnvironment.uniqueQueue("cancel")
+        let ids = try await enqueue(name, count: 2)
+        let later = JobRequest(kind: "noop", queue: name, runAt: .localNow + .seconds(60))
+        try await queue.enqueue([later])
+        #expect(try await queue.cancel(ids[0]) == .cancelled)
+        #expect(try await queue.cancel(later.id) == .cancelled)
+        #expect(try await queue.statistics(of: name).scheduled == 0)
+        let running = try #require(try await queue.reserve(from: name, count: 5, lease: .seconds(15), worker: "w").jobs.first)
+        #expect(running.id == ids[1])
+        #expect(try await queue.cancel(ids[1]) == .notCancellable(.running))
+        #expect(try await queue.cancel(JobID(in: name)) == .notFound)
+        #expect(try await queue.job(ids[0])?.state == .cancelled)
+    }
+
+    @Test func aFullQueueRefusesTheWholeBatch() async throws {
+        let name = TestEnvironment.uniqueQueue("full")
+        let limited = JobQueue(redis: redis, policy: QueuePolicy(maxLength: 5))
+        try await limited.enqueue((0..<4).map { _ in JobRequest(kind: "noop", queue: name) })
+        await #expect(throws: QueueError.queueFull(queue: name, depth: 4, limit: 5)) {
+            try await limited.enqueue((0..<2).map { _ in JobRequest(kind: "noop", queue: name) })
+        }
+        #expect(try await limited.statistics(of: name).depth == 4)
+        try await limited.enqueue([JobRequest(kind: "noop", queue: name)])
+        #expect(try await limited.statistics(of: name).depth == 5)
+    }
+
+    @Test func resendingAJobCreatesItOnce() async throws {
+        let name = TestEnvironment.uniqueQueue("resend")
+        let job = JobRequest(kind: "noop", queue: name)
+        #expect(try await queue.enqueue([job]).created == 1)
+        #expect(try await queue.enqueue([job]).created == 0)
+        #expect(try await queue.statistics(of: name).depth == 1)
+    }
+
+    @Test func aPausedQueueGivesNoJobsUntilResumed() async throws {
+        let name = TestEnvironment.uniqueQueue("pause")
+        _ = try await enqueue(name)
+        try await queue.pause(name)
+        let paused = try await queue.reserve(from: name, count: 1, lease: .seconds(15), worker: "w")
+        #expect(paused.paused && paused.jobs.isEmpty)
+        #expect(try await queue.statistics(of: name).paused)
+        try await queue.resume(name)
+        #expect(try await queue.reserve(from: name, count: 1, lease: .seconds(15), worker: "w").jobs.count == 1)
+    }
+
+    @Test func everyKeyOfAQueueCarriesItsHashTag() async throws {
+        let name = TestEnvironment.uniqueQueue("slot")
+        _ = try await enqueue(name, count: 3, maxAttempts: 1)
+        let jobs = try await queue.reserve(from: name, count: 2, lease: .seconds(15), worker: "w").jobs
+        _ = try await queue.complete([(lease: jobs[0].lease, result: "")])
+        _ = try await queue.fail(jobs[1].lease, error: "x", retryIn: .zero, permanent: true)
+        try await queue.pause(name)
+        let keys = try await redis.send(RedisCommand("KEYS", .string("*\(name.rawValue)*"))).array ?? []
+        #expect(keys.count >= 6)
+        for key in keys {
+            #expect(key.string?.hasPrefix("conveyor:{\(name.rawValue)}:") == true, "key \(key) is outside the queue's slot")
+        }
+        #expect(try await queue.knownQueues().contains(name))
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+
+/// A `conveyor` process started by a test, with its output captured to a file so the
+/// test can read its log lines. Killed when released, so a failing test leaves no
+/// process behind.
+public final class ConveyorProcess: @unchecked Sendable {
+    public let process: Process
+    public let outputPath: String
+
+    /// The `conveyor` binary: `CONVEYOR_BIN`, or the one built beside the test bundle.
+    public static func binary() throws -> String {
+        if let path = ProcessInfo.processInfo.environment["CONVEYOR_BIN"] { return path }
+        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = folder.appendingPathComponent("conveyor").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            folder.deleteLastPathComponent()
+        }
+        throw MissingBinary()
+    }
+
+    /// Starts `conveyor ARGUMENTS` with the given environment added to this one's.
+    public init(_ arguments: [String], environment: [String: String] = [:]) throws {
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: try Self.binary())
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("conveyor-\(UUID().uuidString).log").path
+        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(atPath: outputPath)
+    }
+
+    public var pid: Int32 { process.processIdentifier }
+
+    public func signal(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
+    }
+
+    /// Waits for the process to exit, up to `timeout`; its status, or nil if it still runs.
+    public func waitForExit(timeout: Duration) async throws -> Int32? {
+        let exited = try await eventually(timeout: timeout) { !self.process.isRunning }
+        return exited ? process.terminationStatus : nil
+    }
+
+    /// Everything the process has written so far.
+    public var output: String {
+        (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+    }
+
+    /// The JSON log lines written so far, parsed.
+    public var logLines: [[String: Any]] {
+        output.split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+        }
+    }
+
+    /// The timing lines, one per attempt.
+    public var attemptLines: [[String: Any]] {
+        logLines.filter { ($0["msg"] as? String) == "job attempt" }
+    }
+
+    struct MissingBinary: Error, CustomStringConvertible {
+        var description: String { "the conveyor binary was not found: set CONVEYOR_BIN or build it with swift build" }
+    }
+}

@@ -1,0 +1,91 @@
+import ConveyorQueue
+import ConveyorTestSupport
+import Foundation
+import Testing
+
+/// Faults against real worker processes: kill -9, SIGSTOP past the lease, SIGTERM
+/// during work, a Redis restart.
+@Suite struct WorkerFaultTests {
+    @Test func aKilledWorkersJobsAreFinishedByAnotherWithinTheLease() async throws {
+        let harness = try WorkerHarness("kill9")
+        let lease = 3.0
+        let victim = try await harness.startWorker(concurrency: 8, lease: lease)
+        let ids = try await harness.enqueue("drill.sleep", payload: #"{"ms":1500}"#, count: 8)
+        let allTaken = try await eventually(timeout: .seconds(10)) {
+            try await harness.queue.statistics(of: harness.queueName).running == 8
+        }
+        try #require(allTaken)
+        let survivor = try await harness.startWorker(concurrency: 8, lease: lease)
+        victim.signal(SIGKILL)
+        let killedAt = ContinuousClock.now
+
+        #expect(try await harness.waitUntil(ids, are: .succeeded, timeout: .seconds(20)))
+        let recoveredIn = killedAt.duration(to: .now)
+        // the lease, the 1.5 s job again, and a few seconds of slack
+        #expect(recoveredIn < .seconds(lease + 1.5 + 4), "recovery took \(recoveredIn)")
+        let records = try await harness.records(ids)
+        #expect(records.allSatisfy { $0.attempt == 2 })
+        let finished = survivor.attemptLines.filter { ($0["outcome"] as? String) == "succeeded" }
+        #expect(Set(finished.compactMap { $0["job_id"] as? String }) == Set(ids.map(\.description)))
+    }
+
+    @Test func aWorkerThatLostItsLeaseCannotFinishTheJob() async throws {
+        let harness = try WorkerHarness("sigstop")
+        let paused = try await harness.startWorker(concurrency: 1, lease: 2)
+        let id = try #require(try await harness.enqueue("drill.sleep", payload: #"{"ms":3000}"#).first)
+        try #require(try await harness.waitUntil([id], are: .running, timeout: .seconds(10)))
+        paused.signal(SIGSTOP)
+        let other = try await harness.startWorker(concurrency: 1, lease: 2)
+        let retaken = try await eventually(timeout: .seconds(10)) {
+            try await harness.queue.job(id)?.attempt == 2
+        }
+        try #require(retaken, "the job was not recovered from the stopped worker")
+        paused.signal(SIGCONT)
+
+        #expect(try await harness.waitUntil([id], are: .succeeded, timeout: .seconds(15)))
+        let refused = try await eventually(timeout: .seconds(10)) {
+            paused.attemptLines.contains { ($0["outcome"] as? String) == "lease_lost" }
+        }
+        #expect(refused, "the resumed worker did not report its attempt as fenced off: \(paused.output)")
+        #expect(!paused.attemptLines.contains { ($0["outcome"] as? String) == "succeeded" })
+        #expect(other.attemptLines.contains { ($0["outcome"] as? String) == "succeeded" && ($0["attempt"] as? Int) == 2 })
+        let record = try #require(try await harness.queue.job(id))
+        #expect(record.result?.contains(#""attempt":2"#) == true)
+    }
+
+    @Test func sigtermLetsRunningJobsFinishAndHandsBackTheRest() async throws {
+        let harness = try WorkerHarness("sigterm")
+        let worker = try await harness.startWorker(concurrency: 4, drainTimeout: 2)
+        let short = try await harness.enqueue("drill.sleep", payload: #"{"ms":700}"#, count: 2)
+        let long = try await harness.enqueue("drill.sleep", payload: #"{"ms":30000}"#, count: 2)
+        try #require(try await harness.waitUntil(short + long, are: .running, timeout: .seconds(10)))
+        worker.signal(SIGTERM)
+        let status = try await worker.waitForExit(timeout: .seconds(10))
+        #expect(status == 0, "worker exit status: \(String(describing: status)); output: \(worker.output)")
+        #expect(try await harness.states(short) == [.succeeded, .succeeded])
+        let handedBack = try await harness.records(long)
+        #expect(handedBack.map(\.state) == [.queued, .queued])
+        #expect(handedBack.allSatisfy { $0.attempt == 0 })
+        #expect(worker.attemptLines.filter { ($0["outcome"] as? String) == "handed_back" }.count == 2)
+        #expect(try await harness.queue.statistics(of: harness.queueName).depth == 2)
+    }
+
+    @Test func workersRideOutARedisRestartWithoutLosingJobs() async throws {
+        let redis = try PrivateRedis()
+        let harness = try WorkerHarness("restart", redisURL: redis.url)
+        let worker = try await harness.startWorker(concurrency: 10)
+        let ids = try await harness.enqueue("drill.sleep", payload: #"{"ms":30}"#, count: 400)
+        let underway = try await eventually(timeout: .seconds(20)) {
+            try await harness.queue.statistics(of: harness.queueName).succeeded >= 50
+        }
+        try #require(underway)
+        redis.stop()
+        try await Task.sleep(for: .seconds(1))
+        try redis.start()
+
+        #expect(try await harness.waitUntil(ids, are: .succeeded, timeout: .seconds(40)), "output: \(worker.output.suffix(3000))")
+        #expect(worker.process.isRunning)
+        let statistics = try await harness.queue.statistics(of: harness.queueName)
+        #expect(statistics.dead == 0 && statistics.depth == 0 && statistics.running == 0)
+    }
+}

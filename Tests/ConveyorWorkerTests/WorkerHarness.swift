@@ -1,0 +1,77 @@
+import ConveyorJobs
+import ConveyorQueue
+import ConveyorRedis
+import ConveyorTestSupport
+import Foundation
+import Testing
+
+/// Starts worker processes and enqueues drill jobs for the fault tests.
+struct WorkerHarness {
+    let queueName: QueueName
+    let redisURL: String
+    let redis: RedisClient
+    let queue: JobQueue
+
+    init(_ purpose: String, redisURL: String? = nil) throws {
+        queueName = TestEnvironment.uniqueQueue(purpose)
+        self.redisURL = try redisURL ?? TestEnvironment.redisURL()
+        var configuration = try RedisConfiguration(url: self.redisURL)
+        configuration.poolSize = 2
+        redis = RedisClient(configuration: configuration, logger: .init(label: "test"))
+        queue = JobQueue(redis: redis)
+    }
+
+    /// A `conveyor worker` on this harness's queue, once it has logged that it started.
+    func startWorker(concurrency: Int = 10, lease: Double = 3, drainTimeout: Double = 25) async throws -> ConveyorProcess {
+        let worker = try ConveyorProcess(
+            [
+                "worker", "--queues", queueName.rawValue, "--concurrency", "\(concurrency)",
+                "--lease", "\(lease)", "--drain-timeout", "\(drainTimeout)",
+            ],
+            environment: ["CONVEYOR_REDIS_URL": redisURL]
+        )
+        let started = try await eventually(timeout: .seconds(20)) {
+            worker.logLines.contains { ($0["msg"] as? String) == "worker started" }
+        }
+        try #require(started, "the worker did not start: \(worker.output)")
+        return worker
+    }
+
+    /// Enqueues `count` jobs of a catalogue kind, with the kind's defaults unless given.
+    @discardableResult
+    func enqueue(
+        _ kind: String, payload: String = "{}", count: Int = 1, maxAttempts: Int? = nil, timeout: Duration? = nil
+    ) async throws -> [JobID] {
+        let options = try JobCatalogue.registry().kind(named: kind)?.options
+        let jobs = (0..<count).map { _ in
+            JobRequest(
+                kind: kind, payload: payload, queue: queueName,
+                maxAttempts: maxAttempts ?? options?.maxAttempts ?? 1,
+                timeout: timeout ?? options?.timeout ?? .seconds(30),
+                requestID: "test-\(UUID().uuidString.prefix(8))"
+            )
+        }
+        try await queue.enqueue(jobs)
+        return jobs.map(\.id)
+    }
+
+    func records(_ ids: [JobID]) async throws -> [JobRecord] {
+        var records: [JobRecord] = []
+        for id in ids {
+            if let record = try await queue.job(id) { records.append(record) }
+        }
+        return records
+    }
+
+    func states(_ ids: [JobID]) async throws -> [JobState] {
+        try await records(ids).map(\.state)
+    }
+
+    /// Waits until every job is in `state`; returns whether they got there in time.
+    func waitUntil(_ ids: [JobID], are state: JobState, timeout: Duration) async throws -> Bool {
+        try await eventually(timeout: timeout, interval: .milliseconds(100)) {
+            let states = try await states(ids)
+            return states.count == ids.count && states.allSatisfy { $0 == state }
+        }
+    }
+}
