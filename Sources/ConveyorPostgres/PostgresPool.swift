@@ -81,6 +81,7 @@ public final class PostgresPool: Sendable {
     }
 
     /// Runs `body` with a leased connection, releasing it afterwards whether `body` returns or throws.
+    @discardableResult
     public func withConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         let lease = try await self.acquire()
         do {
