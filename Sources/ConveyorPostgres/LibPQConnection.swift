@@ -51,7 +51,7 @@ final class LibPQConnection {
             throw PostgresError(kind: .connectionFailed, message: "libpq could not allocate a connection")
         }
         guard PQstatus(handle) == CONNECTION_OK else {
-            let message = String(cString: PQerrorMessage(handle)).trimmingTrailingWhitespace()
+            let message = String(cString: PQerrorMessage(handle)).asOneLine
             PQfinish(handle)
             throw PostgresError(kind: .connectionFailed, message: message)
         }
@@ -270,7 +270,7 @@ final class LibPQConnection {
     /// The error for a libpq call that failed outright, after which the connection is not reused.
     private func libpqFailure(_ what: String) -> PostgresError {
         self.isBroken = true
-        let message = String(cString: PQerrorMessage(self.handle)).trimmingTrailingWhitespace()
+        let message = String(cString: PQerrorMessage(self.handle)).asOneLine
         return PostgresError(kind: .connectionLost, message: message.isEmpty ? what : "\(what): \(message)")
     }
 
@@ -281,7 +281,7 @@ final class LibPQConnection {
             error.kind = .connectionLost
             return error
         }
-        let message = String(cString: PQerrorMessage(self.handle)).trimmingTrailingWhitespace()
+        let message = String(cString: PQerrorMessage(self.handle)).asOneLine
         return PostgresError(kind: .connectionLost, message: message.isEmpty ? "the connection to the server was lost" : message)
     }
 
@@ -289,7 +289,7 @@ final class LibPQConnection {
         func field(_ code: Character) -> String? {
             PQresultErrorField(result, Int32(code.asciiValue!)).map { String(cString: $0) }
         }
-        let message = field("M") ?? String(cString: PQresultErrorMessage(result)).trimmingTrailingWhitespace()
+        let message = field("M") ?? String(cString: PQresultErrorMessage(result)).asOneLine
         return PostgresError(
             kind: .server,
             message: message.isEmpty ? "unknown error" : message,
@@ -336,7 +336,7 @@ final class LibPQConnection {
         guard let context, let result else { return }
         let connection = Unmanaged<LibPQConnection>.fromOpaque(context).takeUnretainedValue()
         let severity = PQresultErrorField(result, Int32(Character("V").asciiValue!)).map { String(cString: $0) } ?? "NOTICE"
-        let message = String(cString: PQresultErrorMessage(result)).trimmingTrailingWhitespace()
+        let message = String(cString: PQresultErrorMessage(result)).asOneLine
         connection.logger.log(level: severity == "WARNING" ? .warning : .debug, "\(message)")
     }
 }

@@ -44,7 +44,7 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
             throw PostgresError(
                 kind: .invalidConfiguration,
                 message: "\(Self.settingName) is not a valid PostgreSQL connection string: "
-                    + "\(error.libpqMessage.trimmingTrailingWhitespace()). "
+                    + "\(error.libpqMessage.asOneLine). "
                     + "Use postgres://user[:password]@host:port/database or key=value pairs."
             )
         }
@@ -79,9 +79,17 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
 }
 
 extension String {
-    func trimmingTrailingWhitespace() -> String {
-        var text = Substring(self)
-        while let last = text.last, last.isWhitespace { text.removeLast() }
-        return String(text)
+    /// libpq's multi-line message as one line for logs: indented continuation lines joined with a
+    /// space, separate messages with "; ", runs of spaces collapsed, no trailing full stop.
+    var asOneLine: String {
+        var text = ""
+        for line in self.split(whereSeparator: \.isNewline) {
+            let words = line.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            guard !words.isEmpty else { continue }
+            if !text.isEmpty { text += line.first!.isWhitespace ? " " : "; " }
+            text += words
+        }
+        while text.last == "." { text.removeLast() }
+        return text
     }
 }

@@ -10,8 +10,11 @@ public final class PostgresConnection: @unchecked Sendable {
     // @unchecked: `libpq` is touched only on the pool's threads and only by the leaseholder's one
     // call at a time, which `inUse` checks; everything else is immutable.
 
-    /// The size of the pieces that `copyOut` hands over, and that `copyIn` gathers before sending.
-    static let copyChunkSize = 256 * 1024
+    /// How much `copyIn` gathers before a hop to the libpq thread: large enough that hops cost
+    /// nothing next to the server's work, small enough to keep memory flat.
+    static let copyInBatchSize = 256 * 1024
+    /// The size of the pieces that `copyOut` hands to its consumer.
+    static let copyOutChunkSize = 64 * 1024
 
     private let libpq: LibPQConnection
     private let threadPool: NIOThreadPool
@@ -39,8 +42,8 @@ public final class PostgresConnection: @unchecked Sendable {
             do {
                 return try UncheckedTransfer(LibPQConnection.connect(parameters: parameters, logger: logger))
             } catch var error as PostgresError {
-                error.message = "could not connect to PostgreSQL at \(configuration.address): \(error.message). "
-                    + "Check that PostgreSQL is running there and that \(PostgresConfiguration.settingName) is right."
+                error.message = "could not connect to PostgreSQL at \(configuration.address) (\(error.message)); "
+                    + "check that PostgreSQL is running there and that \(PostgresConfiguration.settingName) is right"
                 throw error
             }
         }
@@ -117,14 +120,14 @@ public final class PostgresConnection: @unchecked Sendable {
         }
         do {
             var pending = [UInt8]()
-            pending.reserveCapacity(Self.copyChunkSize)
+            pending.reserveCapacity(Self.copyInBatchSize)
             for try await chunk in chunks {
-                if pending.isEmpty && chunk.count >= Self.copyChunkSize {
+                if pending.isEmpty && chunk.count >= Self.copyInBatchSize {
                     try await self.sendCopyData(chunk)
                     continue
                 }
                 pending.append(contentsOf: chunk)
-                if pending.count >= Self.copyChunkSize {
+                if pending.count >= Self.copyInBatchSize {
                     try await self.sendCopyData(pending)
                     pending.removeAll(keepingCapacity: true)
                 }
@@ -150,7 +153,7 @@ public final class PostgresConnection: @unchecked Sendable {
         }
     }
 
-    /// Runs `COPY … TO STDOUT` and hands its output to `consumer` in pieces of about 256 KiB, gathered
+    /// Runs `COPY … TO STDOUT` and hands its output to `consumer` in pieces of about 64 KiB, gathered
     /// on the libpq thread; returns the number of rows. Memory stays flat however large the output.
     ///
     /// COPY takes no parameters: put values into the statement only if they are constants of the
@@ -161,7 +164,7 @@ public final class PostgresConnection: @unchecked Sendable {
         }
         while true {
             let piece = try await self.run { libpq, cancellation in
-                try libpq.readCopyOut(limit: Self.copyChunkSize, cancellation: cancellation)
+                try libpq.readCopyOut(limit: Self.copyOutChunkSize, cancellation: cancellation)
             }
             do {
                 if !piece.bytes.isEmpty { try await consumer(piece.bytes) }

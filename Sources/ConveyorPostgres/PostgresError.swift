@@ -87,9 +87,15 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     }
 
     public var description: String {
-        var text = self.kind == .server ? "PostgreSQL error" : "PostgreSQL \(self.kind)"
-        if let sqlState { text += " \(sqlState)" }
-        text += ": \(self.message)"
+        var text: String
+        switch self.kind {
+        case .server:
+            text = "PostgreSQL error \(self.sqlState ?? "-"): \(self.message)"
+        case .connectionLost:
+            text = "lost the connection to PostgreSQL: \(self.message)"
+        default:
+            text = self.message
+        }
         if let detail { text += " DETAIL: \(detail)" }
         if let hint { text += " HINT: \(hint)" }
         if let context { text += " CONTEXT: \(context)" }
@@ -97,6 +103,6 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     }
 
     static func shutdown() -> PostgresError {
-        PostgresError(kind: .shutdown, message: "the connection pool is shut down")
+        PostgresError(kind: .shutdown, message: "the PostgreSQL connection pool is shut down")
     }
 }

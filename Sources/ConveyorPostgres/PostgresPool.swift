@@ -145,8 +145,8 @@ public final class PostgresPool: Sendable {
         let timeout = self.configuration.acquireTimeout
         let error = PostgresError(
             kind: .poolTimeout,
-            message: "no PostgreSQL connection became free within \(timeout) (all \(self.configuration.poolSize) "
-                + "of poolSize in use); raise the pool size or shorten the work done while holding a connection"
+            message: "no PostgreSQL connection became free within \(timeout): all \(self.configuration.poolSize) "
+                + "connections (poolSize) are in use; raise poolSize or hold connections for less time"
         )
         let timer = Task {
             guard (try? await Task.sleep(for: timeout)) != nil else { return }

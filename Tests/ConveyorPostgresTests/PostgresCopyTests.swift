@@ -95,7 +95,7 @@ import Testing
             let matches = received == Array(expected.utf8)
             #expect(matches, "COPY TO STDOUT returned other text than was copied in")
             #expect(chunkSizes.count > 1)
-            #expect(chunkSizes.max()! < 300 * 1024)
+            #expect(chunkSizes.max()! < 80 * 1024)
         }
     }
 

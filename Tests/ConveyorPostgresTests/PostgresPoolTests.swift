@@ -42,7 +42,7 @@ import Testing
             let error = try await #require(throws: PostgresError.self) { _ = try await pool.acquire() }
             #expect(error.kind == .poolTimeout)
             #expect(error.isRetryable)
-            #expect(error.description.contains("1 of poolSize"))
+            #expect(error.description.contains("all 1 connections (poolSize)"))
             #expect(start.duration(to: .now) >= .milliseconds(200))
             pool.release(held)
             // The timed-out waiter left the queue: the connection goes to the next caller at once.
