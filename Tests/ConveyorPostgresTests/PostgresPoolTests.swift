@@ -76,11 +76,26 @@ import Testing
                     order.append(index)
                     pool.release(lease)
                 })
-                try await Task.sleep(for: .milliseconds(30))
+                try await Task.sleep(for: .milliseconds(50))
             }
             pool.release(held)
             for waiter in waiters { try await waiter.value }
             #expect(order.values == [0, 1, 2, 3, 4])
+        }
+    }
+
+    @Test func cancelledAcquireLeavesTheQueue() async throws {
+        try await TestDatabase.withPool(poolSize: 1) { pool, _ in
+            let held = try await pool.acquire()
+            let waiter = Task { try await pool.acquire() }
+            try await Task.sleep(for: .milliseconds(50))
+            waiter.cancel()
+            await #expect(throws: CancellationError.self) { _ = try await waiter.value }
+            pool.release(held)
+            let next = try await pool.acquire()
+            #expect(next.connection === held.connection)
+            #expect(next.waited < .milliseconds(100))
+            pool.release(next)
         }
     }
 
