@@ -2,11 +2,11 @@ import CLibPQ
 import Logging
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The blocking side of a connection: one `PGconn` and every libpq call made on it.
@@ -131,7 +131,9 @@ final class LibPQConnection {
             return .failure(PostgresError(kind: .invalidUsage, message: "COPY FROM STDIN goes through copyIn(_:from:)"))
         case PGRES_COPY_OUT:
             self.discardCopyOut()
-            return .failure(PostgresError(kind: .invalidUsage, message: "COPY TO STDOUT goes through copyOut(_:consumer:)"))
+            return .failure(
+                PostgresError(kind: .invalidUsage, message: "COPY TO STDOUT goes through copyOut(_:consumer:)")
+            )
         default:
             return .failure(Self.serverError(result))
         }
@@ -154,7 +156,10 @@ final class LibPQConnection {
         let firstOutcome = self.outcome(of: first)
         _ = try? self.collectResults(cancellation)
         if case .failure(let error) = firstOutcome { throw error }
-        throw PostgresError(kind: .invalidUsage, message: "\(direction.method) needs a \(direction.statementShape) statement")
+        throw PostgresError(
+            kind: .invalidUsage,
+            message: "\(direction.method) needs a \(direction.statementShape) statement"
+        )
     }
 
     /// Sends COPY data, cutting it into pieces libpq accepts.
@@ -238,7 +243,10 @@ final class LibPQConnection {
         let ready = poll(&descriptor, 1, cancellation == nil ? -1 : Self.cancellationPollInterval)
         if ready < 0 && errno != EINTR {
             self.isBroken = true
-            throw PostgresError(kind: .connectionLost, message: "waiting for the server failed: \(String(cString: strerror(errno)))")
+            throw PostgresError(
+                kind: .connectionLost,
+                message: "waiting for the server failed: \(String(cString: strerror(errno)))"
+            )
         }
         if cancellation?.takeCancelRequest() == true {
             self.sendCancelRequest()
@@ -282,7 +290,10 @@ final class LibPQConnection {
             return error
         }
         let message = String(cString: PQerrorMessage(self.handle)).asOneLine
-        return PostgresError(kind: .connectionLost, message: message.isEmpty ? "the connection to the server was lost" : message)
+        return PostgresError(
+            kind: .connectionLost,
+            message: message.isEmpty ? "the connection to the server was lost" : message
+        )
     }
 
     private static func serverError(_ result: OpaquePointer) -> PostgresError {
@@ -303,7 +314,10 @@ final class LibPQConnection {
 
     private static func checkNoNUL(_ text: String, what: String) throws {
         if text.utf8.contains(0) {
-            throw PostgresError(kind: .invalidUsage, message: "\(what) contains a NUL character, which PostgreSQL text cannot hold")
+            throw PostgresError(
+                kind: .invalidUsage,
+                message: "\(what) contains a NUL character, which PostgreSQL text cannot hold"
+            )
         }
     }
 
@@ -335,7 +349,8 @@ final class LibPQConnection {
     private static let logNotice: PQnoticeReceiver = { context, result in
         guard let context, let result else { return }
         let connection = Unmanaged<LibPQConnection>.fromOpaque(context).takeUnretainedValue()
-        let severity = PQresultErrorField(result, Int32(Character("V").asciiValue!)).map { String(cString: $0) } ?? "NOTICE"
+        let severity =
+            PQresultErrorField(result, Int32(Character("V").asciiValue!)).map { String(cString: $0) } ?? "NOTICE"
         let message = String(cString: PQresultErrorMessage(result)).asOneLine
         connection.logger.log(level: severity == "WARNING" ? .warning : .debug, "\(message)")
     }

@@ -42,7 +42,8 @@ public final class PostgresConnection: @unchecked Sendable {
             do {
                 return try UncheckedTransfer(LibPQConnection.connect(parameters: parameters, logger: logger))
             } catch var error as PostgresError {
-                error.message = "could not connect to PostgreSQL at \(configuration.address) (\(error.message)); "
+                error.message =
+                    "could not connect to PostgreSQL at \(configuration.address) (\(error.message)); "
                     + "check that PostgreSQL is running there and that \(PostgresConfiguration.settingName) is right"
                 throw error
             }
@@ -53,7 +54,8 @@ public final class PostgresConnection: @unchecked Sendable {
     // MARK: Statements
 
     /// Runs one statement, passing `parameters` as `$1`, `$2`… (never spliced into the SQL); nil is NULL.
-    public func query(_ sql: String, _ parameters: [(any PostgresEncodable)?] = []) async throws -> PostgresQueryResult {
+    public func query(_ sql: String, _ parameters: [(any PostgresEncodable)?] = []) async throws -> PostgresQueryResult
+    {
         let texts = parameters.map { $0?.postgresText }
         return try await self.run { libpq, cancellation in
             try libpq.execute(sql, parameters: texts, cancellation: cancellation)
@@ -209,7 +211,8 @@ public final class PostgresConnection: @unchecked Sendable {
         let cancellation = QueryCancellation()
         let work = { @Sendable () async throws -> T in
             try await Self.onThread(of: self.threadPool) {
-                if cancellable && cancellation.isCancelled { throw CancellationError() }
+                // A task cancelled while the work was queued never sends its statement.
+                if cancellation.isCancelled { throw CancellationError() }
                 return try operation(self.libpq, cancellation)
             }
         }

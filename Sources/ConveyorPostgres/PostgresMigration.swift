@@ -18,12 +18,20 @@ struct PostgresMigration: Sendable {
             do {
                 names = try FileManager.default.contentsOfDirectory(atPath: directory)
             } catch {
-                throw PostgresMigrationError(kind: .unreadable, file: directory, message: "cannot list the migrations directory: \(error.localizedDescription)")
+                throw PostgresMigrationError(
+                    kind: .unreadable,
+                    file: directory,
+                    message: "cannot list the migrations directory: \(error.localizedDescription)"
+                )
             }
             for name in names where name.hasSuffix(".sql") {
                 let path = (directory as NSString).appendingPathComponent(name)
                 if let other = migrations[name] {
-                    throw PostgresMigrationError(kind: .duplicateName, file: path, message: "has the same name as \(other.path); migration names must be unique")
+                    throw PostgresMigrationError(
+                        kind: .duplicateName,
+                        file: path,
+                        message: "has the same name as \(other.path); migration names must be unique"
+                    )
                 }
                 guard let bytes = FileManager.default.contents(atPath: path) else {
                     throw PostgresMigrationError(kind: .unreadable, file: path, message: "cannot read the file")

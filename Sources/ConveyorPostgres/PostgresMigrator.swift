@@ -58,7 +58,9 @@ public struct PostgresMigrator: Sendable {
         }
     }
 
-    private func pending(_ migrations: [PostgresMigration], on connection: PostgresConnection) async throws -> [PostgresMigration] {
+    private func pending(_ migrations: [PostgresMigration], on connection: PostgresConnection) async throws
+        -> [PostgresMigration]
+    {
         let applied = try await self.appliedChecksums(on: connection)
         for migration in migrations {
             if let checksum = applied[migration.name], checksum != migration.checksum {
@@ -94,7 +96,12 @@ public struct PostgresMigrator: Sendable {
             }
         } catch let error as PostgresError where error.kind == .server {
             let line = error.position.map { " at line \(migration.line(ofPosition: $0))" } ?? ""
-            throw PostgresMigrationError(kind: .failed, file: migration.path, message: "failed\(line): \(error)", underlying: error)
+            throw PostgresMigrationError(
+                kind: .failed,
+                file: migration.path,
+                message: "failed\(line): \(error)",
+                underlying: error
+            )
         }
         self.logger.info(
             "applied migration",
@@ -108,7 +115,10 @@ public struct PostgresMigrator: Sendable {
         on connection: PostgresConnection,
         _ body: () async throws -> T
     ) async throws -> T {
-        let schema = try await connection.query("SELECT current_schema() AS schema").rows.first?.decode("schema", as: String?.self)
+        let schema = try await connection.query("SELECT current_schema() AS schema").rows.first?.decode(
+            "schema",
+            as: String?.self
+        )
         guard let schema else {
             throw PostgresError(kind: .invalidUsage, message: "no schema of search_path exists to hold \(Self.table)")
         }

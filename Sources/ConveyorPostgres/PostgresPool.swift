@@ -75,7 +75,10 @@ public final class PostgresPool: Sendable {
         let connection = lease.connection
         let reusable = connection.isReusable
         if !reusable {
-            self.logger.debug("closing a PostgreSQL connection that is broken or inside a transaction", metadata: ["pid": "\(connection.backendPID)"])
+            self.logger.debug(
+                "closing a PostgreSQL connection that is broken or inside a transaction",
+                metadata: ["pid": "\(connection.backendPID)"]
+            )
         }
         self.perform(self.state.withLock { $0.release(connection, reusable: reusable, now: .now) })
     }

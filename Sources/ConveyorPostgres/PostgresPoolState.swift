@@ -157,7 +157,11 @@ struct PostgresPoolState {
         return actions
     }
 
-    private static func hasOutlived(_ lifetime: Duration, _ connection: PostgresConnection, now: ContinuousClock.Instant) -> Bool {
+    private static func hasOutlived(
+        _ lifetime: Duration,
+        _ connection: PostgresConnection,
+        now: ContinuousClock.Instant
+    ) -> Bool {
         connection.openedAt.duration(to: now) >= lifetime
     }
 

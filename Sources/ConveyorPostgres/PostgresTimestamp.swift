@@ -17,7 +17,8 @@ enum PostgresTimestamp {
         let (seconds, fraction) = floorDivision(micros, microsecondsPerSecond)
         let (days, secondOfDay) = floorDivision(seconds, secondsPerDay)
         let (year, month, day) = civilDate(daysSinceEpoch: days)
-        let time = "\(padded(secondOfDay / 3600, 2)):\(padded(secondOfDay / 60 % 60, 2)):\(padded(secondOfDay % 60, 2)).\(padded(fraction, 6))"
+        let time =
+            "\(padded(secondOfDay / 3600, 2)):\(padded(secondOfDay / 60 % 60, 2)):\(padded(secondOfDay % 60, 2)).\(padded(fraction, 6))"
         if year > 0 {
             return "\(padded(year, 4))-\(padded(month, 2))-\(padded(day, 2))T\(time)Z"
         }

@@ -21,7 +21,9 @@ import Testing
     }
 
     @Test func describesServerWithoutPassword() throws {
-        let configuration = try PostgresConfiguration(url: "postgres://alice:s3cret@db.example:6543/app?application_name=importer&connect_timeout=9")
+        let configuration = try PostgresConfiguration(
+            url: "postgres://alice:s3cret@db.example:6543/app?application_name=importer&connect_timeout=9"
+        )
         #expect(configuration.description == "postgres://alice@db.example:6543/app")
         #expect(configuration.applicationName == "importer")
         #expect(configuration.connectTimeout == .seconds(9))

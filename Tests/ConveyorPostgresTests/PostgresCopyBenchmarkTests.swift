@@ -18,7 +18,8 @@ import Testing
             let handle: FileHandle
 
             mutating func next() async throws -> [UInt8]? {
-                guard let data = try self.handle.read(upToCount: PostgresCopyBenchmarkTests.chunkSize), !data.isEmpty else {
+                guard let data = try self.handle.read(upToCount: PostgresCopyBenchmarkTests.chunkSize), !data.isEmpty
+                else {
                     try self.handle.close()
                     return nil
                 }
@@ -40,7 +41,8 @@ import Testing
             // Written as PostgreSQL prints it, so that COPY TO STDOUT gives back the same bytes.
             let cents = String(format: "%02d", n % 100)
             let timestamp = String(format: "2024-05-%02d 12:%02d:%02d+00", n % 28 + 1, n % 60, n / 60 % 60)
-            buffer += "\(n)\tcustomer \(n)\tcustomer\(n)@example.com\t\(n % 1000)\t\(n % 10_000).\(cents)\t\(timestamp)\tnote about row \(n) with a little more text\n"
+            buffer +=
+                "\(n)\tcustomer \(n)\tcustomer\(n)@example.com\t\(n % 1000)\t\(n % 10_000).\(cents)\t\(timestamp)\tnote about row \(n) with a little more text\n"
             if buffer.utf8.count > 1 << 20 {
                 try handle.write(contentsOf: Data(buffer.utf8))
                 buffer = ""
@@ -59,7 +61,9 @@ import Testing
         try process.run()
         process.waitUntilExit()
         let elapsed = start.duration(to: .now)
-        guard process.terminationStatus == 0 else { throw PostgresError(kind: .invalidUsage, message: "psql failed: \(command)") }
+        guard process.terminationStatus == 0 else {
+            throw PostgresError(kind: .invalidUsage, message: "psql failed: \(command)")
+        }
         return elapsed
     }
 
@@ -71,14 +75,17 @@ import Testing
     @Test(.enabled(if: rowCount != nil, "set CONVEYOR_POSTGRES_BENCHMARK_ROWS to run"))
     func copyThroughputAgainstPsql() async throws {
         let rows = try #require(Self.rowCount)
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent(TestDatabase.uniqueName("copy") + ".tsv").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            TestDatabase.uniqueName("copy") + ".tsv"
+        ).path
         defer { try? FileManager.default.removeItem(atPath: path) }
         try Self.writeRows(rows, to: path)
         let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
 
         try await TestDatabase.withPool(poolSize: 1) { pool, schema in
             let table = "\(schema).bench"
-            let columns = "id bigint, name text, email text, quantity int, price numeric, created_at timestamptz, note text"
+            let columns =
+                "id bigint, name text, email text, quantity int, price numeric, created_at timestamptz, note text"
             try await pool.withConnection { try await $0.execute("CREATE TABLE \(table) (\(columns))") }
             var psqlIn: [Duration] = []
             var swiftIn: [Duration] = []
@@ -87,7 +94,9 @@ import Testing
                 psqlIn.append(try Self.psql("\\copy \(table) from '\(path)'"))
                 try await pool.withConnection { try await $0.execute("TRUNCATE \(table)") }
                 let start = ContinuousClock.now
-                let copied = try await pool.withConnection { try await $0.copyIn("COPY \(table) FROM STDIN", from: FileChunks(path: path)) }
+                let copied = try await pool.withConnection {
+                    try await $0.copyIn("COPY \(table) FROM STDIN", from: FileChunks(path: path))
+                }
                 swiftIn.append(start.duration(to: .now))
                 #expect(copied == rows)
             }
@@ -107,8 +116,12 @@ import Testing
             let (bestPsqlIn, bestSwiftIn) = (psqlIn.min()!, swiftIn.min()!)
             let (bestPsqlOut, bestSwiftOut) = (psqlOut.min()!, swiftOut.min()!)
             print("COPY benchmark, \(rows) rows of 7 columns, \(size / 1_048_576) MiB, best of 2:")
-            print("  in:  psql \\copy \(Self.rate(rows, bestPsqlIn)); copyIn \(Self.rate(rows, bestSwiftIn)); copyIn/psql speed \(String(format: "%.0f %%", 100 * (bestPsqlIn / bestSwiftIn)))")
-            print("  out: psql \\copy \(Self.rate(rows, bestPsqlOut)); copyOut \(Self.rate(rows, bestSwiftOut)); copyOut/psql speed \(String(format: "%.0f %%", 100 * (bestPsqlOut / bestSwiftOut)))")
+            print(
+                "  in:  psql \\copy \(Self.rate(rows, bestPsqlIn)); copyIn \(Self.rate(rows, bestSwiftIn)); copyIn/psql speed \(String(format: "%.0f %%", 100 * (bestPsqlIn / bestSwiftIn)))"
+            )
+            print(
+                "  out: psql \\copy \(Self.rate(rows, bestPsqlOut)); copyOut \(Self.rate(rows, bestSwiftOut)); copyOut/psql speed \(String(format: "%.0f %%", 100 * (bestPsqlOut / bestSwiftOut)))"
+            )
             #expect(bestPsqlIn / bestSwiftIn >= 0.5)
             #expect(bestPsqlOut / bestSwiftOut >= 0.5)
         }

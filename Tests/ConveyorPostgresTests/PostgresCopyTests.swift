@@ -34,12 +34,16 @@ import Testing
         GeneratedRows(count: count, rowsPerChunk: rowsPerChunk)
     }
 
-    static let createItems = "CREATE TABLE items (id bigint PRIMARY KEY, name text NOT NULL, quantity int, price float8)"
+    static let createItems =
+        "CREATE TABLE items (id bigint PRIMARY KEY, name text NOT NULL, quantity int, price float8)"
 
     @Test func copyInStreamsRowsFromAsyncSequence() async throws {
         try await TestDatabase.withConnection { connection in
             try await connection.execute(Self.createItems)
-            let copied = try await connection.copyIn("COPY items FROM STDIN", from: Self.rows(100_000, rowsPerChunk: 250))
+            let copied = try await connection.copyIn(
+                "COPY items FROM STDIN",
+                from: Self.rows(100_000, rowsPerChunk: 250)
+            )
             #expect(copied == 100_000)
             let row = try await connection.query("SELECT count(*) AS n, sum(id) AS s FROM items").rows[0]
             #expect(try row.decode("n", as: Int.self) == 100_000)
@@ -62,7 +66,9 @@ import Testing
             #expect(error.message.contains("many"))
             #expect(error.context?.contains("line 3") == true)
             #expect(error.description.contains("line 3"))
-            #expect(try await connection.query("SELECT count(*) AS n FROM items").rows[0].decode("n", as: Int.self) == 0)
+            #expect(
+                try await connection.query("SELECT count(*) AS n FROM items").rows[0].decode("n", as: Int.self) == 0
+            )
         }
     }
 
@@ -74,8 +80,12 @@ import Testing
                 continuation.yield(Array(Self.line(1).utf8))
                 continuation.finish(throwing: SourceFailed())
             }
-            await #expect(throws: SourceFailed.self) { try await connection.copyIn("COPY items FROM STDIN", from: chunks) }
-            #expect(try await connection.query("SELECT count(*) AS n FROM items").rows[0].decode("n", as: Int.self) == 0)
+            await #expect(throws: SourceFailed.self) {
+                try await connection.copyIn("COPY items FROM STDIN", from: chunks)
+            }
+            #expect(
+                try await connection.query("SELECT count(*) AS n FROM items").rows[0].decode("n", as: Int.self) == 0
+            )
         }
     }
 
@@ -104,7 +114,9 @@ import Testing
         try await TestDatabase.withConnection { (connection: PostgresConnection) async throws in
             var chunks = 0
             await #expect(throws: Enough.self) {
-                try await connection.copyOut("COPY (SELECT g, repeat('x', 100) FROM generate_series(1, 5000000) g) TO STDOUT") { _ in
+                try await connection.copyOut(
+                    "COPY (SELECT g, repeat('x', 100) FROM generate_series(1, 5000000) g) TO STDOUT"
+                ) { _ in
                     chunks += 1
                     if chunks == 2 { throw Enough() }
                 }

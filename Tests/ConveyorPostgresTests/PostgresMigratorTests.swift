@@ -8,13 +8,19 @@ import Testing
         let path: String
 
         init(_ files: [String: String]) throws {
-            self.path = FileManager.default.temporaryDirectory.appendingPathComponent(TestDatabase.uniqueName("migrations")).path
+            self.path =
+                FileManager.default.temporaryDirectory.appendingPathComponent(TestDatabase.uniqueName("migrations"))
+                .path
             try FileManager.default.createDirectory(atPath: self.path, withIntermediateDirectories: true)
             for (name, sql) in files { try self.write(name, sql) }
         }
 
         func write(_ name: String, _ sql: String) throws {
-            try sql.write(toFile: (self.path as NSString).appendingPathComponent(name), atomically: true, encoding: .utf8)
+            try sql.write(
+                toFile: (self.path as NSString).appendingPathComponent(name),
+                atomically: true,
+                encoding: .utf8
+            )
         }
 
         func remove() {
@@ -23,7 +29,8 @@ import Testing
     }
 
     static let ordered = [
-        "001_log.sql": "CREATE TABLE log (id serial PRIMARY KEY, entry text NOT NULL);\nINSERT INTO log (entry) VALUES ('001');",
+        "001_log.sql":
+            "CREATE TABLE log (id serial PRIMARY KEY, entry text NOT NULL);\nINSERT INTO log (entry) VALUES ('001');",
         "002_second.sql": "INSERT INTO log (entry) VALUES ('002');",
         "010_tenth.sql": "INSERT INTO log (entry) VALUES ('010');",
         "README.md": "not a migration",
@@ -31,7 +38,9 @@ import Testing
 
     static func entries(_ pool: PostgresPool) async throws -> [String] {
         try await pool.withConnection { connection in
-            try await connection.query("SELECT entry FROM log ORDER BY id").rows.map { try $0.decode("entry", as: String.self) }
+            try await connection.query("SELECT entry FROM log ORDER BY id").rows.map {
+                try $0.decode("entry", as: String.self)
+            }
         }
     }
 
@@ -52,22 +61,34 @@ import Testing
             #expect(try await migrator.pending() == ["011_more.sql"])
             #expect(try await migrator.migrate() == ["011_more.sql"])
             let recorded = try await pool.withConnection { connection in
-                try await connection.query("SELECT name, checksum, applied_at FROM conveyor_schema_migrations ORDER BY name").rows
+                try await connection.query(
+                    "SELECT name, checksum, applied_at FROM conveyor_schema_migrations ORDER BY name"
+                ).rows
             }
-            #expect(try recorded.map { try $0.decode("name", as: String.self) } == ["001_log.sql", "002_second.sql", "010_tenth.sql", "011_more.sql"])
+            #expect(
+                try recorded.map { try $0.decode("name", as: String.self) } == [
+                    "001_log.sql", "002_second.sql", "010_tenth.sql", "011_more.sql",
+                ]
+            )
             #expect(try recorded.allSatisfy { try $0.decode("checksum", as: String.self).count == 16 })
         }
     }
 
     @Test func mergesDirectoriesByFileName() async throws {
-        let first = try MigrationFolder(["001_log.sql": Self.ordered["001_log.sql"]!, "003_c.sql": "INSERT INTO log (entry) VALUES ('003');"])
+        let first = try MigrationFolder([
+            "001_log.sql": Self.ordered["001_log.sql"]!, "003_c.sql": "INSERT INTO log (entry) VALUES ('003');",
+        ])
         let second = try MigrationFolder(["002_b.sql": "INSERT INTO log (entry) VALUES ('002');"])
         defer {
             first.remove()
             second.remove()
         }
         try await TestDatabase.withPool { (pool: PostgresPool, _: String) async throws in
-            let migrator = PostgresMigrator(pool: pool, directories: [first.path, second.path], logger: TestDatabase.logger)
+            let migrator = PostgresMigrator(
+                pool: pool,
+                directories: [first.path, second.path],
+                logger: TestDatabase.logger
+            )
             #expect(try await migrator.migrate() == ["001_log.sql", "002_b.sql", "003_c.sql"])
             #expect(try await Self.entries(pool) == ["001", "002", "003"])
         }
@@ -135,7 +156,10 @@ import Testing
             #expect(error.underlying?.sqlState == "42P01")
             #expect(try await migrator.pending() == ["002_broken.sql", "003_later.sql"])
             let half = try await pool.withConnection { connection in
-                try await connection.query("SELECT to_regclass('half') IS NULL AS gone").rows[0].decode("gone", as: Bool.self)
+                try await connection.query("SELECT to_regclass('half') IS NULL AS gone").rows[0].decode(
+                    "gone",
+                    as: Bool.self
+                )
             }
             #expect(half)
         }
@@ -143,7 +167,11 @@ import Testing
 
     @Test func missingDirectoryIsNamed() async throws {
         try await TestDatabase.withPool { pool, _ in
-            let migrator = PostgresMigrator(pool: pool, directories: ["/nonexistent/migrations"], logger: TestDatabase.logger)
+            let migrator = PostgresMigrator(
+                pool: pool,
+                directories: ["/nonexistent/migrations"],
+                logger: TestDatabase.logger
+            )
             let error = try await #require(throws: PostgresMigrationError.self) { try await migrator.migrate() }
             #expect(error.kind == .unreadable)
             #expect(error.description.contains("/nonexistent/migrations"))

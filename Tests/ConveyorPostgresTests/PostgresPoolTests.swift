@@ -71,11 +71,13 @@ import Testing
             let order = OrderRecorder()
             var waiters: [Task<Void, any Error>] = []
             for index in 0..<5 {
-                waiters.append(Task {
-                    let lease = try await pool.acquire()
-                    order.append(index)
-                    pool.release(lease)
-                })
+                waiters.append(
+                    Task {
+                        let lease = try await pool.acquire()
+                        order.append(index)
+                        pool.release(lease)
+                    }
+                )
                 try await Task.sleep(for: .milliseconds(50))
             }
             pool.release(held)
@@ -104,7 +106,9 @@ import Testing
             let victim = try await pool.withConnection { $0.backendPID }
             let admin = try PostgresConfiguration(url: TestDatabase.url())
             let adminPool = PostgresPool(configuration: admin, logger: TestDatabase.logger)
-            try await adminPool.withConnection { try await $0.execute("SELECT pg_terminate_backend($1)", [Int(victim)]) }
+            try await adminPool.withConnection {
+                try await $0.execute("SELECT pg_terminate_backend($1)", [Int(victim)])
+            }
             await adminPool.shutdown()
             try await Task.sleep(for: .milliseconds(100))
 
@@ -134,10 +138,13 @@ import Testing
 
     @Test func replacesConnectionsPastTheirLifetime() async throws {
         let name = TestDatabase.uniqueName("lifetime")
-        try await TestDatabase.withPool(poolSize: 2, configure: {
-            $0.maxConnectionLifetime = .milliseconds(300)
-            $0.applicationName = name
-        }) { pool, _ in
+        try await TestDatabase.withPool(
+            poolSize: 2,
+            configure: {
+                $0.maxConnectionLifetime = .milliseconds(300)
+                $0.applicationName = name
+            }
+        ) { pool, _ in
             let first = try await pool.withConnection { $0.backendPID }
             let again = try await pool.withConnection { $0.backendPID }
             #expect(again == first)
@@ -156,7 +163,12 @@ import Testing
 
     @Test func shutdownFailsWaitersAndLaterAcquires() async throws {
         let configuration = try PostgresConfiguration(url: TestDatabase.url())
-        let pool = PostgresPool(configuration: { var c = configuration; c.poolSize = 1; return c }(), logger: TestDatabase.logger)
+        let pool = PostgresPool(
+            configuration: {
+                var c = configuration; c.poolSize = 1; return c
+            }(),
+            logger: TestDatabase.logger
+        )
         let held = try await pool.acquire()
         let waiter = Task { try await pool.acquire() }
         try await Task.sleep(for: .milliseconds(50))

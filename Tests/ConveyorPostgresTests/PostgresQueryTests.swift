@@ -35,12 +35,16 @@ import Testing
             #expect(duplicate.detail == "Key (email)=(ada@example.com) already exists.")
             #expect(!duplicate.isRetryable)
 
-            let syntax = try await #require(throws: PostgresError.self) { try await connection.query("SELECT FROM WHERE") }
+            let syntax = try await #require(throws: PostgresError.self) {
+                try await connection.query("SELECT FROM WHERE")
+            }
             #expect(syntax.sqlState == "42601")
             #expect(syntax.position == 13)
 
             // The connection is still good after errors.
-            #expect(try await connection.query("SELECT count(*) AS n FROM people").rows[0].decode("n", as: Int.self) == 1)
+            #expect(
+                try await connection.query("SELECT count(*) AS n FROM people").rows[0].decode("n", as: Int.self) == 1
+            )
         }
     }
 
@@ -76,7 +80,9 @@ import Testing
     @Test func copyStatementsOutsideCopyMethodsAreRefusedCleanly() async throws {
         try await TestDatabase.withConnection { connection in
             try await connection.execute("CREATE TABLE items (x int)")
-            let copyIn = try await #require(throws: PostgresError.self) { try await connection.query("COPY items FROM STDIN") }
+            let copyIn = try await #require(throws: PostgresError.self) {
+                try await connection.query("COPY items FROM STDIN")
+            }
             #expect(copyIn.kind == .invalidUsage)
             let copyOut = try await #require(throws: PostgresError.self) {
                 try await connection.query("COPY (SELECT generate_series(1, 1000)) TO STDOUT")
@@ -108,7 +114,9 @@ import Testing
 
     @Test func refusesNULCharacters() async throws {
         try await TestDatabase.withConnection { connection in
-            let error = try await #require(throws: PostgresError.self) { try await connection.query("SELECT $1::text", ["a\u{0}b"]) }
+            let error = try await #require(throws: PostgresError.self) {
+                try await connection.query("SELECT $1::text", ["a\u{0}b"])
+            }
             #expect(error.kind == .invalidUsage)
             #expect(error.message.contains("parameter $1"))
         }

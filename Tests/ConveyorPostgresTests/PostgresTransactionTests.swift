@@ -9,10 +9,15 @@ import Testing
             try await connection.execute("CREATE TABLE ledger (amount int)")
             let total = try await connection.transaction { transaction in
                 try await transaction.execute("INSERT INTO ledger VALUES ($1), ($2)", [5, 7])
-                return try await transaction.query("SELECT sum(amount) AS s FROM ledger").rows[0].decode("s", as: Int.self)
+                return try await transaction.query("SELECT sum(amount) AS s FROM ledger").rows[0].decode(
+                    "s",
+                    as: Int.self
+                )
             }
             #expect(total == 12)
-            #expect(try await connection.query("SELECT count(*) AS n FROM ledger").rows[0].decode("n", as: Int.self) == 2)
+            #expect(
+                try await connection.query("SELECT count(*) AS n FROM ledger").rows[0].decode("n", as: Int.self) == 2
+            )
         }
     }
 
@@ -25,10 +30,14 @@ import Testing
                     throw Abort()
                 }
             }
-            #expect(try await connection.query("SELECT count(*) AS n FROM ledger").rows[0].decode("n", as: Int.self) == 0)
+            #expect(
+                try await connection.query("SELECT count(*) AS n FROM ledger").rows[0].decode("n", as: Int.self) == 0
+            )
             // Not left inside the transaction.
             try await connection.execute("INSERT INTO ledger VALUES (2)")
-            #expect(try await connection.query("SELECT count(*) AS n FROM ledger").rows[0].decode("n", as: Int.self) == 1)
+            #expect(
+                try await connection.query("SELECT count(*) AS n FROM ledger").rows[0].decode("n", as: Int.self) == 1
+            )
         }
     }
 
@@ -42,7 +51,9 @@ import Testing
                 }
             }
             #expect(error.sqlState == "25P02")
-            #expect(try await connection.query("SELECT count(*) AS n FROM ledger").rows[0].decode("n", as: Int.self) == 0)
+            #expect(
+                try await connection.query("SELECT count(*) AS n FROM ledger").rows[0].decode("n", as: Int.self) == 0
+            )
         }
     }
 }

@@ -19,7 +19,8 @@ import Testing
             let date = Date(timeIntervalSince1970: 1_714_979_289.123456)
             let bytes: [UInt8] = [0, 1, 0x7f, 0x80, 0xff, 0x27, 0x5c]
             let uuid = UUID()
-            let insert = "INSERT INTO samples (t, i8, i4, i, d, b, ts, bytes, u) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+            let insert =
+                "INSERT INTO samples (t, i8, i4, i, d, b, ts, bytes, u) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
             let inserted = try await connection.execute(
                 insert,
                 [Self.awkwardText, Int64.min, Int32.max, -42, 0.1 + 0.2, true, date, bytes, uuid]
