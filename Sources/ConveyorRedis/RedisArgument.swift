@@ -10,10 +10,12 @@ public enum RedisArgument: Sendable, Hashable, ExpressibleByStringLiteral, Expre
     /// (`inf` and `-inf` included, which sorted-set commands accept).
     case double(Double)
 
+    /// Creates a `.string` argument, as in `RedisCommand("GET", "key")`.
     public init(stringLiteral value: String) {
         self = .string(value)
     }
 
+    /// Creates an `.integer` argument, as in `RedisCommand("EXPIRE", "key", 60)`.
     public init(integerLiteral value: Int) {
         self = .integer(value)
     }

@@ -52,12 +52,13 @@ public final class RedisBlockingConnection: Sendable {
     /// Sends a blocking command whose own server-side timeout is `blockingFor`, and returns its reply.
     ///
     /// The socket waits `blockingFor` plus the configuration's `commandTimeout` for the reply, so a long wait
-    /// on the server is not mistaken for a dead server; a `blockingFor` of `.zero` (block for ever) waits for ever.
+    /// on the server is not mistaken for a dead server; when either is `.zero` (for ever), the socket waits for ever.
     ///
     /// - Throws: ``RedisError`` of kind `.server` for an error reply, or of the kind of the connection failure;
     ///   `CancellationError` when the task is cancelled.
     public func send(_ command: RedisCommand, blockingFor: Duration) async throws -> RESPValue {
-        let socketTimeout = blockingFor == .zero ? .zero : blockingFor + self.configuration.commandTimeout
+        let commandTimeout = self.configuration.commandTimeout
+        let socketTimeout = blockingFor == .zero || commandTimeout == .zero ? .zero : blockingFor + commandTimeout
         let callID = self.state.withLockedValue { state in
             defer { state.nextCallID += 1 }
             return state.nextCallID
@@ -120,35 +121,40 @@ public final class RedisBlockingConnection: Sendable {
                 return .failure(error)
             }
         }
-        let mayRun = self.state.withLockedValue { state in
+
+        let mayStart = self.state.withLockedValue { state in
             guard state.isOpen, state.cancelledCallIDs.remove(callID) == nil else {
                 return false
             }
             state.running = connection.socket.map { (callID, $0) }
             return true
         }
-        guard mayRun else {
-            connection.close()
-            return .failure(RedisError.connectionClosed)
+        let outcome: Result<RESPValue, RedisError>
+        let isSound: Bool
+        if mayStart {
+            outcome = Result { () throws(RedisError) in
+                try connection.setTimeout(socketTimeout)
+                return try connection.send(command)
+            }
+            isSound = (try? outcome.get()) != nil
+        } else {
+            // Closed, or cancelled before it started (the caller tells which); the connection was not used.
+            outcome = .failure(RedisError.connectionClosed)
+            isSound = true
         }
 
-        let outcome = Result { () throws(RedisError) in
-            try connection.setTimeout(socketTimeout)
-            return try connection.send(command)
-        }
-
-        let keep = self.state.withLockedValue { state in
+        let isKept = self.state.withLockedValue { state in
             state.running = nil
-            guard state.isOpen, case .success = outcome else {
+            guard state.isOpen, isSound else {
                 return false
             }
             state.idle = connection
             return true
         }
-        if !keep {
-            if case .failure(let error) = outcome {
-                self.logger.debug("closing a failed blocking Redis connection", metadata: ["error": "\(error)"])
-            }
+        if !isSound, case .failure(let error) = outcome {
+            self.logger.debug("closing a failed blocking Redis connection", metadata: ["error": "\(error)"])
+        }
+        if !isKept {
             connection.close()
         }
         return outcome

@@ -5,6 +5,7 @@ public struct RedisConfigurationError: Error, CustomStringConvertible, Sendable 
     /// What is wrong with it, such as "port 'abc' is not a number from 1 to 65535".
     public let reason: String
 
+    /// "invalid Redis URL '<url>': <reason>; expected redis://[[user]:password@]host[:port][/db]".
     public var description: String {
         "invalid Redis URL '\(self.url)': \(self.reason); expected \(Self.expectedForm)"
     }

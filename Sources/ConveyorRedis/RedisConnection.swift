@@ -134,7 +134,8 @@ final class RedisConnection: @unchecked Sendable {
         return try RESPValue(reply.assumingMemoryBound(to: redisReply.self))
     }
 
-    /// The error hiredis recorded in `context`; must be called right after the failing call, while `errno` is its.
+    /// The error hiredis recorded in `context`; called right after the failing hiredis call, before anything
+    /// else can change `errno`.
     private func failure(of context: UnsafeMutablePointer<redisContext>) -> RedisError {
         let code = errno
         let reason = Self.errorText(of: context)

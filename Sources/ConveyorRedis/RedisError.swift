@@ -27,6 +27,7 @@ public struct RedisError: Error, CustomStringConvertible, Sendable {
         /// The client or connection was shut down before or during the call.
         public static let shutdown = Kind(.shutdown)
 
+        /// The kind's name, such as `connectionLost`.
         public var description: String {
             self.base.rawValue
         }
@@ -60,6 +61,7 @@ public struct RedisError: Error, CustomStringConvertible, Sendable {
         }
     }
 
+    /// The message, introduced as an error reply for `.server`.
     public var description: String {
         self.kind == .server ? "Redis replied with an error: \(self.message)" : self.message
     }
