@@ -90,6 +90,65 @@ import Testing
         }
     }
 
+    @Test func eachKilledConnectionFailsOneCallUnderLoad() async throws {
+        let key = TestRedis.keyPrefix() + "counter"
+        try await TestRedis.withClient({ $0.poolSize = 4 }) { client throws in
+            // Open all four connections, then kill them while they sit idle.
+            let ids = try await withThrowingTaskGroup(of: Int?.self) { group in
+                for _ in 0..<16 {
+                    group.addTask {
+                        try await client.pipeline([RedisCommand("CLIENT", "ID"), RedisCommand("BLPOP", .string(key), .double(0.02))])[0].int
+                    }
+                }
+                return try await group.reduce(into: Set<Int?>()) { $0.insert($1) }.compactMap { $0 }
+            }
+            #expect(ids.count == 4)
+            try await TestRedis.withClient { killer throws in
+                for id in ids {
+                    try await killer.send(RedisCommand("CLIENT", "KILL", "ID", .integer(id)))
+                }
+            }
+
+            let failures = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<20 {
+                    group.addTask {
+                        var failures = 0
+                        for _ in 0..<100 {
+                            do {
+                                try await client.send(RedisCommand("INCR", .string(key)))
+                            } catch let error as RedisError where error.kind == .connectionLost && error.isRetryable {
+                                failures += 1
+                            }
+                        }
+                        return failures
+                    }
+                }
+                return try await group.reduce(0, +)
+            }
+            // A dead connection fails the one call that finds it so, which never reached the server.
+            #expect(failures == ids.count)
+            #expect(try await client.send(RedisCommand("GET", .string(key))).int == 2_000 - failures)
+            try await client.send(RedisCommand("DEL", .string(key)))
+        }
+    }
+
+    @Test func shutdownDuringCallsNeitherHangsNorCrashes() async throws {
+        let key = TestRedis.keyPrefix() + "never"
+        let client = RedisClient(configuration: try TestRedis.configuration(), logger: TestRedis.logger)
+        let calls = (0..<20).map { _ in
+            Task { try await client.send(RedisCommand("BLPOP", .string(key), .double(0.2))) }
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        await client.shutdown()
+        for call in calls {
+            do {
+                #expect(try await call.value.isNull)
+            } catch let error as RedisError {
+                #expect(error.kind == .shutdown)
+            }
+        }
+    }
+
     /// A loopback port nothing listens on: bound, then released.
     private static func closedPort() throws -> Int {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
