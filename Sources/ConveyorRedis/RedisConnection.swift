@@ -103,6 +103,7 @@ final class RedisConnection: @unchecked Sendable {
                 commands.append(RedisCommand("AUTH", .string(password)))
             }
         }
+        // A new connection starts in database 0, so selecting it would only cost a round trip.
         if configuration.database != 0 {
             commands.append(RedisCommand("SELECT", .integer(configuration.database)))
         }
