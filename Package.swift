@@ -25,6 +25,7 @@ let package = Package(
             name: "ConveyorRedis",
             dependencies: [
                 "CHiredis",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -73,10 +73,10 @@ import Testing
     @Test func anExpiredLeaseIsRecoveredAndItsHolderFencedOff() async throws {
         let name = TestEnvironment.uniqueQueue("recover")
         _ = try await enqueue(name)
-        let lost = try #require(try await queue.reserve(from: name, count: 1, lease: .milliseconds(100), worker: "dead-worker").jobs.first)
+        let lost = try #require(try await queue.reserve(from: name, count: 1, lease: .seconds(2), worker: "dead-worker").jobs.first)
         #expect(try await queue.recoverExpired(in: name) == 0)
-        try await Task.sleep(for: .milliseconds(150))
-        #expect(try await queue.recoverExpired(in: name) == 1)
+        let recovered = try await eventually(timeout: .seconds(10)) { try await queue.recoverExpired(in: name) == 1 }
+        #expect(recovered)
         let record = try #require(try await queue.job(lost.id))
         #expect(record.state == .queued)
         #expect(record.error?.contains("dead-worker") == true)
@@ -92,10 +92,10 @@ import Testing
     @Test func aRenewedLeaseIsNotRecovered() async throws {
         let name = TestEnvironment.uniqueQueue("renew")
         _ = try await enqueue(name)
-        let job = try #require(try await queue.reserve(from: name, count: 1, lease: .milliseconds(300), worker: "w").jobs.first)
+        let job = try #require(try await queue.reserve(from: name, count: 1, lease: .seconds(2), worker: "w").jobs.first)
         for _ in 0..<4 {
-            try await Task.sleep(for: .milliseconds(100))
-            #expect(try await queue.renew([job.lease], for: .milliseconds(300)).isEmpty)
+            try await Task.sleep(for: .milliseconds(700))
+            #expect(try await queue.renew([job.lease], for: .seconds(2)).isEmpty)
         }
         #expect(try await queue.recoverExpired(in: name) == 0)
         #expect(try await queue.job(job.id)?.state == .running)
@@ -105,8 +105,8 @@ import Testing
         let name = TestEnvironment.uniqueQueue("recover-dead")
         _ = try await enqueue(name, maxAttempts: 1)
         let job = try #require(try await queue.reserve(from: name, count: 1, lease: .milliseconds(50), worker: "w").jobs.first)
-        try await Task.sleep(for: .milliseconds(100))
-        #expect(try await queue.recoverExpired(in: name) == 1)
+        let recovered = try await eventually(timeout: .seconds(10)) { try await queue.recoverExpired(in: name) == 1 }
+        #expect(recovered)
         let record = try #require(try await queue.job(job.id))
         #expect(record.state == .dead)
         #expect(try await queue.deadJobs(in: name).map(\.id) == [job.id])
@@ -116,17 +116,17 @@ import Testing
         let name = TestEnvironment.uniqueQueue("fail")
         let id = try #require(try await enqueue(name, maxAttempts: 2).first)
         let first = try #require(try await queue.reserve(from: name, count: 1, lease: .seconds(15), worker: "w").jobs.first)
-        #expect(try await queue.fail(first.lease, error: "boom 1", retryIn: .milliseconds(300), permanent: false) == .retrying)
+        #expect(try await queue.fail(first.lease, error: "boom 1", retryIn: .seconds(2), permanent: false) == .retrying)
         let retrying = try #require(try await queue.job(id))
         #expect(retrying.state == .retrying)
         #expect(retrying.error == "boom 1")
         let delay = try #require(retrying.runAt).since(first.reservedAt)
-        #expect(delay >= .milliseconds(300) && delay < .milliseconds(1300))
+        #expect(delay >= .seconds(2) && delay < .seconds(3))
 
         #expect(try await queue.promoteDue(in: name) == 0)
         #expect(try await queue.reserve(from: name, count: 1, lease: .seconds(15), worker: "w").jobs.isEmpty)
-        try await Task.sleep(for: .milliseconds(350))
-        #expect(try await queue.promoteDue(in: name) == 1)
+        let promoted = try await eventually(timeout: .seconds(10)) { try await queue.promoteDue(in: name) == 1 }
+        #expect(promoted)
         let second = try #require(try await queue.reserve(from: name, count: 1, lease: .seconds(15), worker: "w").jobs.first)
         #expect(second.attempt == 2)
         #expect(try await queue.fail(second.lease, error: "boom 2", retryIn: .milliseconds(300), permanent: false) == .dead)
@@ -176,13 +176,14 @@ import Testing
 
     @Test func delayedJobsWaitUntilDue() async throws {
         let name = TestEnvironment.uniqueQueue("delayed")
-        let job = JobRequest(kind: "noop", queue: name, runAt: .localNow + .milliseconds(400))
+        let job = JobRequest(kind: "noop", queue: name, runAt: .localNow + .seconds(2))
         try await queue.enqueue([job])
         #expect(try await queue.job(job.id)?.state == .scheduled)
         #expect(try await queue.promoteDue(in: name) == 0)
         #expect(try await queue.statistics(of: name).scheduled == 1)
-        try await Task.sleep(for: .milliseconds(450))
-        #expect(try await queue.promoteDue(in: name) == 1)
+        let promoted = try await eventually(timeout: .seconds(10)) { try await queue.promoteDue(in: name) == 1 }
+        #expect(promoted)
+        #expect(try #require(try await queue.job(job.id)?.enqueuedAt) >= job.runAt!)
         let reserved = try #require(try await queue.reserve(from: name, count: 1, lease: .seconds(15), worker: "w").jobs.first)
         #expect(reserved.id == job.id)
     }

@@ -67,6 +67,13 @@ public final class ConveyorProcess: @unchecked Sendable {
         logLines.filter { ($0["msg"] as? String) == "job attempt" }
     }
 
+    /// The timing lines, once there are at least `count` of them (a worker flushes its
+    /// log every 100 ms), or what there is after `timeout`.
+    public func attemptLines(atLeast count: Int, timeout: Duration = .seconds(5)) async throws -> [[String: Any]] {
+        _ = try await eventually(timeout: timeout) { self.attemptLines.count >= count }
+        return attemptLines
+    }
+
     struct MissingBinary: Error, CustomStringConvertible {
         var description: String { "the conveyor binary was not found: set CONVEYOR_BIN or build it with swift build" }
     }
