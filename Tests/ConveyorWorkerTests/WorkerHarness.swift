@@ -5,12 +5,14 @@ import ConveyorTestSupport
 import Foundation
 import Testing
 
-/// Starts worker processes and enqueues drill jobs for the fault tests.
-struct WorkerHarness {
+/// Starts worker processes and enqueues drill jobs for the fault tests. The harness
+/// keeps the processes it started, and they are killed when it is released.
+final class WorkerHarness: @unchecked Sendable {
     let queueName: QueueName
     let redisURL: String
     let redis: RedisClient
     let queue: JobQueue
+    private var workers: [ConveyorProcess] = []
 
     init(_ purpose: String, redisURL: String? = nil) throws {
         queueName = TestEnvironment.uniqueQueue(purpose)
@@ -22,6 +24,7 @@ struct WorkerHarness {
     }
 
     /// A `conveyor worker` on this harness's queue, once it has logged that it started.
+    @discardableResult
     func startWorker(concurrency: Int = 10, lease: Double = 3, drainTimeout: Double = 25) async throws -> ConveyorProcess {
         let worker = try ConveyorProcess(
             [
@@ -34,6 +37,7 @@ struct WorkerHarness {
             worker.logLines.contains { ($0["msg"] as? String) == "worker started" }
         }
         try #require(started, "the worker did not start: \(worker.output)")
+        workers.append(worker)
         return worker
     }
 

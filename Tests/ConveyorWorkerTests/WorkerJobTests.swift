@@ -47,7 +47,7 @@ import Testing
 
     @Test func aJobThatSucceedsOnARetryEndsSucceeded() async throws {
         let harness = try WorkerHarness("flaky")
-        _ = try await harness.startWorker(concurrency: 2)
+        try await harness.startWorker(concurrency: 2)
         let id = try #require(try await harness.enqueue("drill.fail", payload: #"{"succeed_on_attempt":2}"#).first)
         #expect(try await harness.waitUntil([id], are: .succeeded, timeout: .seconds(10)))
         let record = try #require(try await harness.queue.job(id))
@@ -97,7 +97,7 @@ import Testing
 @Suite struct WorkerBadInputTests {
     @Test func anUnknownKindEndsDeadWithItsReasonAfterItsAttempts() async throws {
         let harness = try WorkerHarness("unknown-kind")
-        _ = try await harness.startWorker(concurrency: 2)
+        try await harness.startWorker(concurrency: 2)
         let id = try #require(try await harness.enqueue("no.such.kind", maxAttempts: 1).first)
         #expect(try await harness.waitUntil([id], are: .dead, timeout: .seconds(10)))
         let error = try #require(try await harness.queue.job(id)?.error)
@@ -107,7 +107,7 @@ import Testing
 
     @Test func aPayloadThatDoesNotDecodeGoesToDeadAtOnceNamingTheField() async throws {
         let harness = try WorkerHarness("bad-payload")
-        _ = try await harness.startWorker(concurrency: 2)
+        try await harness.startWorker(concurrency: 2)
         let id = try #require(try await harness.enqueue("drill.sleep", payload: #"{"ms":"soon"}"#, maxAttempts: 5).first)
         #expect(try await harness.waitUntil([id], are: .dead, timeout: .seconds(10)))
         let record = try #require(try await harness.queue.job(id))
