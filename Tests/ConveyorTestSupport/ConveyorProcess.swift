@@ -3,8 +3,8 @@ import Foundation
 /// A `conveyor` process started by a test, with its output captured to a file so the
 /// test can read its log lines. Killed when released, so a failing test leaves no
 /// process behind.
-public final class ConveyorProcess: @unchecked Sendable {
-    public let process: Process
+public final class ConveyorProcess: Sendable {
+    public let process: ChildProcess
     public let outputPath: String
 
     /// The `conveyor` binary: `CONVEYOR_BIN`, or the one built beside the test bundle.
@@ -21,33 +21,27 @@ public final class ConveyorProcess: @unchecked Sendable {
 
     /// Starts `conveyor ARGUMENTS` with the given environment added to this one's.
     public init(_ arguments: [String], environment: [String: String] = [:]) throws {
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.binary())
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("conveyor-\(UUID().uuidString).log").path
-        FileManager.default.createFile(atPath: outputPath, contents: nil)
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
+        process = try ChildProcess(
+            try Self.binary(), arguments,
+            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+            outputPath: outputPath
+        )
     }
 
     deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         try? FileManager.default.removeItem(atPath: outputPath)
     }
 
-    public var pid: Int32 { process.processIdentifier }
+    public var pid: Int32 { process.pid }
 
     public func signal(_ signal: Int32) {
-        kill(process.processIdentifier, signal)
+        process.signal(signal)
     }
 
     /// Waits for the process to exit, up to `timeout`; its status, or nil if it still runs.
     public func waitForExit(timeout: Duration) async throws -> Int32? {
-        let exited = try await eventually(timeout: timeout) { !self.process.isRunning }
-        return exited ? process.terminationStatus : nil
+        try await process.waitForExit(timeout: timeout)
     }
 
     /// Everything the process has written so far.

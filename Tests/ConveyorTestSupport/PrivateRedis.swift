@@ -1,60 +1,50 @@
+import ConveyorRedis
 import Foundation
 
 /// A Redis server of the test's own, with AOF on, for tests that stop and restart it.
 public final class PrivateRedis: @unchecked Sendable {
     public let port: Int
     public let directory: String
-    private var process: Process?
+    private var server: ChildProcess?
 
-    public init() throws {
+    public init() async throws {
         port = Int.random(in: 20_000...29_999)
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("conveyor-redis-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try start()
+        try await start()
     }
 
     deinit {
-        if let process, process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        server = nil
         try? FileManager.default.removeItem(atPath: directory)
     }
 
     public var url: String { "redis://127.0.0.1:\(port)/0" }
 
     /// Starts the server on its port and data folder, and waits until it answers.
-    public func start() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
-        process.arguments = [
-            "--bind", "127.0.0.1", "--port", "\(port)", "--dir", directory,
-            "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--logfile", "\(directory)/redis.log",
-        ]
-        try process.run()
-        self.process = process
-        for _ in 0..<100 {
-            if ping() { return }
-            usleep(50_000)
+    public func start() async throws {
+        server = try ChildProcess(
+            "/usr/bin/redis-server",
+            [
+                "--bind", "127.0.0.1", "--port", "\(port)", "--dir", directory,
+                "--appendonly", "yes", "--appendfsync", "always", "--save", "",
+            ],
+            environment: [:], outputPath: "\(directory)/redis.log"
+        )
+        let client = RedisClient(configuration: try RedisConfiguration(url: url), logger: .init(label: "private-redis"))
+        let answered = try await eventually(timeout: .seconds(10)) {
+            (try? await client.send(RedisCommand("PING"))) != nil
         }
-        throw StartFailure(port: port)
+        await client.shutdown()
+        guard answered else { throw StartFailure(port: port) }
     }
 
-    /// Stops the server as an operator would (SHUTDOWN: the AOF is written out).
-    public func stop() {
-        guard let process else { return }
-        process.terminate()
-        process.waitUntilExit()
-        self.process = nil
-    }
-
-    private func ping() -> Bool {
-        let cli = Process()
-        cli.executableURL = URL(fileURLWithPath: "/usr/bin/redis-cli")
-        cli.arguments = ["-p", "\(port)", "ping"]
-        let pipe = Pipe()
-        cli.standardOutput = pipe
-        cli.standardError = FileHandle.nullDevice
-        guard (try? cli.run()) != nil else { return false }
-        cli.waitUntilExit()
-        return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("PONG")
+    /// Stops the server as an operator would: SIGTERM, on which Redis writes out its AOF.
+    public func stop() async throws {
+        guard let server else { return }
+        server.signal(SIGTERM)
+        _ = try await server.waitForExit(timeout: .seconds(10))
+        self.server = nil
     }
 
     struct StartFailure: Error, CustomStringConvertible {

@@ -71,7 +71,7 @@ import Testing
     }
 
     @Test func workersRideOutARedisRestartWithoutLosingJobs() async throws {
-        let redis = try PrivateRedis()
+        let redis = try await PrivateRedis()
         let harness = try WorkerHarness("restart", redisURL: redis.url)
         let worker = try await harness.startWorker(concurrency: 10)
         let ids = try await harness.enqueue("drill.sleep", payload: #"{"ms":30}"#, count: 400)
@@ -79,9 +79,9 @@ import Testing
             try await harness.queue.statistics(of: harness.queueName).succeeded >= 50
         }
         try #require(underway)
-        redis.stop()
+        try await redis.stop()
         try await Task.sleep(for: .seconds(1))
-        try redis.start()
+        try await redis.start()
 
         #expect(try await harness.waitUntil(ids, are: .succeeded, timeout: .seconds(40)), "output: \(worker.output.suffix(3000))")
         #expect(worker.process.isRunning)
