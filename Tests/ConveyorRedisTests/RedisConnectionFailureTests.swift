@@ -24,16 +24,13 @@ import Testing
         let key = TestRedis.keyPrefix() + "never"
         try await TestRedis.withClient({ $0.commandTimeout = .milliseconds(200); $0.poolSize = 1 }) { client throws in
             // BLPOP holds back the reply of this one connection for 2 s, without pausing the server for others.
-            let (result, elapsed) = await ContinuousClock().measure {
-                await #expect {
-                    try await client.send(RedisCommand("BLPOP", .string(key), 2))
-                } throws: { error in
-                    let error = try #require(error as? RedisError)
-                    return error.kind == .timeout && error.isRetryable && error.message.contains("0.2 seconds")
-                }
+            // A timeout error, not the null BLPOP answers after 2 s, shows the call was cut short.
+            await #expect {
+                try await client.send(RedisCommand("BLPOP", .string(key), 2))
+            } throws: { error in
+                let error = try #require(error as? RedisError)
+                return error.kind == .timeout && error.isRetryable && error.message.contains("0.2 seconds")
             }
-            _ = result
-            #expect(elapsed < .milliseconds(800))
             #expect(try await client.send(RedisCommand("PING")) == .simpleString("PONG"))
         }
     }
@@ -42,16 +39,13 @@ import Testing
         let port = try Self.closedPort()
         let configuration = RedisConfiguration(host: "127.0.0.1", port: port, connectTimeout: .seconds(1))
         let client = RedisClient(configuration: configuration, logger: TestRedis.logger)
-        let (_, elapsed) = await ContinuousClock().measure {
-            await #expect {
-                try await client.send(RedisCommand("PING"))
-            } throws: { error in
-                let error = try #require(error as? RedisError)
-                return error.kind == .connectionFailed && error.isRetryable
-                    && error.message.contains("127.0.0.1:\(port)") && error.message.contains("CONVEYOR_REDIS_URL")
-            }
+        await #expect {
+            try await client.send(RedisCommand("PING"))
+        } throws: { error in
+            let error = try #require(error as? RedisError)
+            return error.kind == .connectionFailed && error.isRetryable
+                && error.message.contains("127.0.0.1:\(port)") && error.message.contains("CONVEYOR_REDIS_URL")
         }
-        #expect(elapsed < .seconds(1))
         await client.shutdown()
     }
 
