@@ -91,6 +91,18 @@ let package = Package(
             ]
         ),
 
+        .executableTarget(
+            name: "conveyor-bench",
+            dependencies: [
+                "ConveyorQueue",
+                "ConveyorRedis",
+                "ConveyorJobs",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "ops/bench/Driver"
+        ),
+
         .target(
             name: "ConveyorTestSupport",
             dependencies: ["ConveyorQueue", "ConveyorRedis", .product(name: "Logging", package: "swift-log")],
