@@ -88,4 +88,20 @@ import Testing
         let statistics = try await harness.queue.statistics(of: harness.queueName)
         #expect(statistics.dead == 0 && statistics.depth == 0 && statistics.running == 0)
     }
+
+    @Test func sigtermEndsTheWorkerEvenWhileRedisIsDownAndNoJobIsLost() async throws {
+        let redis = try await PrivateRedis()
+        let harness = try WorkerHarness("sigterm-outage", redisURL: redis.url)
+        let worker = try await harness.startWorker(concurrency: 4, lease: 3, drainTimeout: 1)
+        let ids = try await harness.enqueue("drill.sleep", payload: #"{"ms":800}"#, count: 4)
+        try #require(try await harness.waitUntil(ids, are: .running, timeout: .seconds(10)))
+        try await redis.stop()
+        worker.signal(SIGTERM)
+        let status = try await worker.waitForExit(timeout: .seconds(20))
+        #expect(status == 0, "worker exit status: \(String(describing: status)); output: \(worker.output.suffix(2000))")
+
+        try await redis.start()
+        try await harness.startWorker(concurrency: 4, lease: 3)
+        #expect(try await harness.waitUntil(ids, are: .succeeded, timeout: .seconds(30)))
+    }
 }

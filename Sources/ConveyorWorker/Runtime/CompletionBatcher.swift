@@ -22,6 +22,9 @@ final class CompletionBatcher: Sendable {
     private struct State {
         var pending: [Pending] = []
         var finishing = false
+        /// Since when the worker is stopping: from then on a batch that cannot be written
+        /// is given up after `retryLimitWhenStopping`.
+        var stoppingSince: ContinuousClock.Instant?
     }
 
     private let queue: JobQueue
@@ -30,12 +33,12 @@ final class CompletionBatcher: Sendable {
     private let bell = Doorbell()
     /// How long to keep retrying a batch while Redis is unreachable once the worker is
     /// stopping; until then it retries for as long as it takes.
-    private let retryLimitWhenFinishing: Duration
+    private let retryLimitWhenStopping: Duration
 
-    init(queue: JobQueue, logger: Logger, retryLimitWhenFinishing: Duration) {
+    init(queue: JobQueue, logger: Logger, retryLimitWhenStopping: Duration) {
         self.queue = queue
         self.logger = logger
-        self.retryLimitWhenFinishing = retryLimitWhenFinishing
+        self.retryLimitWhenStopping = retryLimitWhenStopping
     }
 
     /// Queues a completion and waits for it to be written.
@@ -60,7 +63,6 @@ final class CompletionBatcher: Sendable {
                 continue
             }
             var delay = Duration.milliseconds(50)
-            var firstFailure: ContinuousClock.Instant?
             while true {
                 let start = clock.now
                 do {
@@ -71,9 +73,8 @@ final class CompletionBatcher: Sendable {
                     }
                     break
                 } catch {
-                    let failedSince = firstFailure ?? start
-                    firstFailure = failedSince
-                    let givingUp = state.withLock { $0.finishing } && failedSince.duration(to: clock.now) > retryLimitWhenFinishing
+                    let stoppingSince = state.withLock { $0.stoppingSince }
+                    let givingUp = stoppingSince.map { $0.duration(to: clock.now) > retryLimitWhenStopping } ?? false
                     logger.warning(
                         "cannot record completed jobs; \(givingUp ? "giving up" : "retrying")",
                         metadata: ["jobs": "\(batch.count)", "error": "\(error)"]
@@ -87,6 +88,13 @@ final class CompletionBatcher: Sendable {
                 }
             }
         }
+    }
+
+    /// The worker is stopping: completions that cannot be written within the retry limit
+    /// from now are given up (their jobs come back when their lease expires), so that a
+    /// Redis outage cannot hold the process for ever.
+    func beginStopping() {
+        state.withLock { $0.stoppingSince = $0.stoppingSince ?? ContinuousClock.now }
     }
 
     /// Lets ``run()`` return once everything pending is written.

@@ -46,7 +46,7 @@ public final class Worker: Service, Sendable {
         self.logger = logger
         self.reporter = AttemptReporter(logger: timingLogger, worker: configuration.id)
         self.presence = WorkerPresence(redis: queue.redis, configuration: configuration)
-        self.completions = CompletionBatcher(queue: queue, logger: logger, retryLimitWhenFinishing: configuration.drainTimeout)
+        self.completions = CompletionBatcher(queue: queue, logger: logger, retryLimitWhenStopping: configuration.drainTimeout)
     }
 
     public func run() async throws {
@@ -93,6 +93,7 @@ public final class Worker: Service, Sendable {
         guard !stopping.exchange(true, ordering: .relaxed) else { return }
         logger.info("stopping: no new jobs; running jobs may finish", metadata: ["running": "\(inFlight.load(ordering: .relaxed))"])
         idleGate.close()
+        completions.beginStopping()
         wake.ring()
         drained.ring()
     }
