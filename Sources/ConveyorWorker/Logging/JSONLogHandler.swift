@@ -31,15 +31,24 @@ public struct JSONLogHandler: LogHandler {
         JSONText.appendString(label, to: &line)
         line += ",\"msg\":"
         JSONText.appendString(event.message.description, to: &line)
-        let merged = event.metadata.map { metadata.merging($0) { $1 } } ?? metadata
-        for key in merged.keys.sorted() {
-            line += ","
-            JSONText.appendString(key, to: &line)
-            line += ":"
-            JSONText.appendValue(merged[key]!, to: &line)
+        // The logger's own metadata, then the event's, which wins on a shared key; neither
+        // merged into a new dictionary nor sorted, as this runs once per job.
+        let eventMetadata = event.metadata ?? [:]
+        for (key, value) in metadata where eventMetadata[key] == nil {
+            Self.append(key, value, to: &line)
+        }
+        for (key, value) in eventMetadata {
+            Self.append(key, value, to: &line)
         }
         line += "}\n"
         StandardOutput.write(line)
+    }
+
+    private static func append(_ key: String, _ value: Logger.Metadata.Value, to line: inout String) {
+        line += ","
+        JSONText.appendString(key, to: &line)
+        line += ":"
+        JSONText.appendValue(value, to: &line)
     }
 }
 
