@@ -1,4 +1,5 @@
 import ConveyorRedis
+import Synchronization
 
 /// The reliable job queue in Redis. Producers enqueue; workers reserve, complete, fail
 /// and hand back; maintenance promotes due jobs and recovers expired leases. Each call
@@ -9,6 +10,9 @@ public struct JobQueue: Sendable {
     public let redis: RedisClient
     /// Retention, dead-set and length limits.
     public let policy: QueuePolicy
+    /// Queues this process has already added to the set of known queues, so that an
+    /// enqueue does not send that write again.
+    private let registeredQueues = RegisteredQueues()
 
     public init(redis: RedisClient, policy: QueuePolicy = QueuePolicy()) {
         self.redis = redis
@@ -54,9 +58,8 @@ public struct JobQueue: Sendable {
             }
             calls.append((QueueScripts.enqueue, [keys.ready, keys.scheduled], arguments))
         }
-        async let registered = redis.send(RedisCommand("SADD", [.string(QueueKeys.knownQueues)] + queues.map { .string($0.rawValue) }))
         let replies = try await redis.runPipelined(calls)
-        _ = try await registered
+        try await registeredQueues.register(queues, through: redis)
         var result = EnqueueResult(created: 0, enqueuedAt: .localNow)
         var full: QueueError?
         for (queue, reply) in zip(queues, replies) {
@@ -206,6 +209,19 @@ public struct JobQueue: Sendable {
             }
         }
         return lost
+    }
+
+    /// Waits on `connection` until `queue` has a ready job, or `timeout` passes; returns
+    /// whether one is there. `BLMOVE ready ready RIGHT RIGHT` returns as soon as the list
+    /// has an element and leaves the list as it was, so nothing is taken.
+    public func waitForReadyJob(in queue: QueueName, on connection: RedisBlockingConnection, upTo timeout: Duration) async throws -> Bool {
+        let ready = QueueKeys(queue).ready
+        let seconds = Double(timeout.microseconds) / 1_000_000
+        let reply = try await connection.send(
+            RedisCommand("BLMOVE", .string(ready), .string(ready), "RIGHT", "RIGHT", .double(seconds)),
+            blockingFor: timeout
+        )
+        return !reply.isNull
     }
 
     // MARK: Maintenance
@@ -379,5 +395,18 @@ public struct JobQueue: Sendable {
 
     private static func leaseArguments(_ leases: [JobLease]) -> [RedisArgument] {
         leases.flatMap { [RedisArgument.string($0.id.description), .string($0.token)] }
+    }
+}
+
+/// The queues one process has written to the set of known queues.
+private final class RegisteredQueues: Sendable {
+    private let queues = Mutex<Set<QueueName>>([])
+
+    /// Adds to the set those of `candidates` not added yet by this process.
+    func register(_ candidates: [QueueName], through redis: RedisClient) async throws {
+        let missing = queues.withLock { registered in candidates.filter { !registered.contains($0) } }
+        guard !missing.isEmpty else { return }
+        try await redis.send(RedisCommand("SADD", [.string(QueueKeys.knownQueues)] + missing.map { .string($0.rawValue) }))
+        queues.withLock { $0.formUnion(missing) }
     }
 }

@@ -155,11 +155,9 @@ public final class Worker: Service, Sendable {
     }
 
     /// Blocks on a queue's ready list while the fetch loop is idle, and wakes it when a job
-    /// arrives: `BLMOVE ready ready RIGHT RIGHT` returns as soon as the list has an element,
-    /// and leaves the list as it was.
+    /// arrives.
     private func watchReadyList(of queueName: QueueName) async {
         let connection = queue.redis.makeBlockingConnection()
-        let readyKey = "conveyor:{\(queueName.rawValue)}:ready"
         var generation = 0
         while let idle = await idleGate.waitForIdle(from: generation) {
             if pausedQueues.withLock({ $0.contains(queueName) }) {
@@ -169,11 +167,7 @@ public final class Worker: Service, Sendable {
                 continue
             }
             do {
-                let reply = try await connection.send(
-                    RedisCommand("BLMOVE", .string(readyKey), .string(readyKey), "RIGHT", "RIGHT", .double(1)),
-                    blockingFor: .seconds(1)
-                )
-                if !reply.isNull {
+                if try await queue.waitForReadyJob(in: queueName, on: connection, upTo: .seconds(1)) {
                     generation = idle + 1
                     wake.ring()
                 }
@@ -288,6 +282,14 @@ public final class Worker: Service, Sendable {
         )
     }
 
+    /// Reports an attempt that another party claimed while it was still running.
+    private func report(claimed attempt: RunningAttempts.Attempt, _ outcome: AttemptReport.Outcome, state: String, error: String?) {
+        report(
+            attempt.job, outcome, state: state, wait: attempt.wait,
+            run: attempt.startedAt.duration(to: .now), timings: attempt.context.timings, error: error
+        )
+    }
+
     private static func describe(_ error: any Error) -> String {
         let text = String(describing: error)
         return text.count > 2000 ? String(text.prefix(2000)) + "…" : text
@@ -318,16 +320,9 @@ public final class Worker: Service, Sendable {
             let leases = running.activeLeases
             do {
                 let lost = try await queue.renew(leases, for: configuration.lease)
-                if !lost.isEmpty {
-                    let clock = ContinuousClock()
-                    for attempt in running.claimLost(Set(lost)) {
-                        logger.warning("lease lost; stopping the attempt", metadata: ["job_id": "\(attempt.job.id)"])
-                        report(
-                            attempt.job, .leaseLost, state: "unknown", wait: attempt.wait,
-                            run: attempt.startedAt.duration(to: clock.now), timings: attempt.context.timings,
-                            error: "lease lost while running"
-                        )
-                    }
+                for attempt in running.claimLost(Set(lost)) {
+                    logger.warning("lease lost; stopping the attempt", metadata: ["job_id": "\(attempt.job.id)"])
+                    report(claimed: attempt, .leaseLost, state: "unknown", error: "lease lost while running")
                 }
                 try await presence.refresh(busy: inFlight.load(ordering: .relaxed))
             } catch {
@@ -382,10 +377,7 @@ public final class Worker: Service, Sendable {
             let returned = try await queue.handBack(unfinished.map(\.job.lease))
             logger.warning("drain timeout: handed unfinished jobs back", metadata: ["jobs": "\(returned)"])
             for attempt in unfinished {
-                report(
-                    attempt.job, .handedBack, state: "queued", wait: attempt.wait,
-                    run: attempt.startedAt.duration(to: clock.now), timings: attempt.context.timings, error: nil
-                )
+                report(claimed: attempt, .handedBack, state: "queued", error: nil)
             }
         } catch {
             logger.error(
