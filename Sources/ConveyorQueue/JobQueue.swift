@@ -36,6 +36,7 @@ public struct JobQueue: Sendable {
     @discardableResult
     public func enqueue(_ jobs: [JobRequest]) async throws -> EnqueueResult {
         guard !jobs.isEmpty else { return EnqueueResult(created: 0, enqueuedAt: .localNow) }
+        try Self.checkPackable(jobs)
         var byQueue: [QueueName: [JobRequest]] = [:]
         for job in jobs { byQueue[job.queue, default: []].append(job) }
         let queues = Array(byQueue.keys)
@@ -45,16 +46,11 @@ public struct JobQueue: Sendable {
             let keys = QueueKeys(queue)
             let batch = byQueue[queue]!
             var arguments: [RedisArgument] = [.string(keys.prefix), .integer(policy.maxLength(of: queue))]
-            arguments.reserveCapacity(2 + batch.count * 8)
+            arguments.reserveCapacity(2 + batch.count * 3)
             for job in batch {
                 arguments.append(.string(job.id.description))
-                arguments.append(.string(job.kind))
-                arguments.append(.string(job.payload))
-                arguments.append(.integer(job.maxAttempts))
-                arguments.append(.integer(Int(job.timeout.microseconds / 1000)))
+                arguments.append(.string(JobSpec(job).packed))
                 arguments.append(.integer(Int(job.runAt?.microseconds ?? 0)))
-                arguments.append(.string(job.requestID))
-                arguments.append(.string(job.tenant))
             }
             calls.append((QueueScripts.enqueue, [keys.ready, keys.scheduled], arguments))
         }
@@ -87,37 +83,43 @@ public struct JobQueue: Sendable {
         public var paused: Bool
     }
 
-    /// Leases up to `count` jobs from the head of `queue` to `worker` for `lease`.
+    /// The most jobs one reserve call takes.
+    public static let reserveLimit = 1000
+
+    /// Leases up to `count` (at most ``reserveLimit``) jobs from the head of `queue` to
+    /// `worker` for `lease`.
     public func reserve(from queue: QueueName, count: Int, lease: Duration, worker: String) async throws -> Reservation {
         let keys = QueueKeys(queue)
         let reply = try await redis.run(
             QueueScripts.reserve,
             keys: [keys.ready, keys.active, keys.paused],
-            arguments: [.string(keys.prefix), .integer(count), .integer(Int(lease.microseconds)), .string(worker)]
+            arguments: [
+                .string(keys.prefix), .integer(min(max(count, 1), Self.reserveLimit)), .integer(Int(lease.microseconds)),
+                .string(worker),
+            ]
         )
         let values = try Self.array(reply, script: "reserve")
-        guard values.count == 3, let now = values[0].int, let entries = values[1].array else {
+        guard values.count == 3, let now = values[0].int, let fields = values[1].array, fields.count % 5 == 0 else {
             throw QueueError.unexpectedReply(script: "reserve", reply: "\(reply)")
         }
         let reservedAt = RedisTime(microseconds: Int64(now))
         var jobs: [ReservedJob] = []
-        jobs.reserveCapacity(entries.count)
-        for entry in entries {
-            guard let f = entry.array, f.count == 10, let idText = f[0].string, let id = try? JobID(idText),
-                let token = f[1].string, let attempt = f[2].int, let kind = f[3].string
-            else { throw QueueError.unexpectedReply(script: "reserve", reply: "\(entry)") }
+        jobs.reserveCapacity(fields.count / 5)
+        var index = 0
+        while index < fields.count {
+            guard let idText = fields[index].string, let id = try? JobID(idText), let token = fields[index + 1].string,
+                let attempt = fields[index + 2].int, let spec = fields[index + 3].string.flatMap(JobSpec.init(packed:)),
+                let enqueuedAt = fields[index + 4].string.flatMap(Int64.init)
+            else { throw QueueError.unexpectedReply(script: "reserve", reply: "\(fields[index..<index + 5])") }
             jobs.append(
                 ReservedJob(
-                    id: id, token: token, attempt: attempt, kind: kind,
-                    payload: f[4].string ?? "{}",
-                    maxAttempts: f[5].int ?? 1,
-                    timeout: .milliseconds(f[6].int ?? 0),
-                    enqueuedAt: RedisTime(microseconds: Int64(f[7].int ?? now)),
-                    reservedAt: reservedAt,
-                    requestID: f[8].string ?? "",
-                    tenant: f[9].string ?? ""
+                    id: id, token: token, attempt: attempt, kind: spec.kind, payload: spec.payload,
+                    maxAttempts: spec.maxAttempts, timeout: .milliseconds(spec.timeoutMilliseconds),
+                    enqueuedAt: RedisTime(microseconds: enqueuedAt), reservedAt: reservedAt,
+                    requestID: spec.requestID, tenant: spec.tenant
                 )
             )
+            index += 5
         }
         return Reservation(jobs: jobs, paused: values[2].int == 1)
     }
@@ -198,7 +200,7 @@ public struct JobQueue: Sendable {
             let keys = QueueKeys(queue)
             return (
                 script: QueueScripts.heartbeat, keys: [keys.active],
-                arguments: [.string(keys.prefix), .integer(Int(lease.microseconds))] + Self.leaseArguments(leases)
+                arguments: [.integer(Int(lease.microseconds))] + Self.leaseArguments(leases)
             )
         }
         guard !calls.isEmpty else { return [] }
@@ -387,6 +389,20 @@ public struct JobQueue: Sendable {
             index += 2
         }
         return fields
+    }
+
+    /// Refuses a call with a job whose fields cannot be packed, or with one id twice
+    /// (the second would be taken for a resend of the first).
+    private static func checkPackable(_ jobs: [JobRequest]) throws {
+        var ids = Set<JobID>(minimumCapacity: jobs.count)
+        for job in jobs {
+            if let field = JobSpec.unpackableField(of: job) {
+                throw QueueError.invalidJob(id: job.id.description, reason: "its \(field) holds a line break")
+            }
+            guard ids.insert(job.id).inserted else {
+                throw QueueError.invalidJob(id: job.id.description, reason: "the same id appears twice in one call")
+            }
+        }
     }
 
     private static func groupedByQueue(_ leases: [JobLease]) -> [QueueName: [JobLease]] {

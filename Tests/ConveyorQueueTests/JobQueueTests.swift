@@ -47,6 +47,40 @@ import Testing
         #expect(statistics.depth == 0 && statistics.running == 0 && statistics.succeeded == 3)
     }
 
+    @Test func aPayloadWithLineBreaksAndAResendOfTheSameIDsArriveOnce() async throws {
+        let name = TestEnvironment.uniqueQueue("spec")
+        let payload = "{\n  \"text\": \"two\\nlines\"\n}"
+        let request = JobRequest(kind: "noop", payload: payload, queue: name, maxAttempts: 7, timeout: .milliseconds(1500), requestID: "r-1", tenant: "acme")
+        let first = try await queue.enqueue([request])
+        let resent = try await queue.enqueue([request])
+        #expect(first.created == 1)
+        #expect(resent.created == 0)
+
+        let reservation = try await queue.reserve(from: name, count: 10, lease: .seconds(15), worker: "w1")
+        let job = try #require(reservation.jobs.first)
+        #expect(reservation.jobs.count == 1)
+        #expect(job.payload == payload && job.kind == "noop" && job.maxAttempts == 7)
+        #expect(job.timeout == .milliseconds(1500) && job.requestID == "r-1" && job.tenant == "acme")
+        let record = try #require(try await queue.job(job.id))
+        #expect(record.payload == payload && record.maxAttempts == 7 && record.requestID == "r-1")
+    }
+
+    @Test func aBatchWithALineBreakInAFieldOrOneIDTwiceIsRefusedWhole() async throws {
+        let name = TestEnvironment.uniqueQueue("refused")
+        let good = JobRequest(kind: "noop", queue: name)
+        await #expect(throws: QueueError.self) {
+            try await queue.enqueue([good, JobRequest(kind: "no\nop", queue: name)])
+        }
+        await #expect(throws: QueueError.self) {
+            try await queue.enqueue([good, JobRequest(kind: "noop", queue: name, tenant: "a\nb")])
+        }
+        await #expect(throws: QueueError.self) {
+            try await queue.enqueue([good, good])
+        }
+        let statistics = try await queue.statistics(of: name)
+        #expect(statistics.depth == 0)
+    }
+
     @Test func finishedJobsExpireAfterTheRetention() async throws {
         let name = TestEnvironment.uniqueQueue("retention")
         let shortRetention = JobQueue(redis: redis, policy: QueuePolicy(retention: .seconds(60)))

@@ -22,22 +22,22 @@ public struct JobRecord: Sendable, Equatable {
     public var result: String?
     public var requestID: String
     public var tenant: String
-    /// The worker that holds the job while it runs.
+    /// The worker that ran its latest attempt.
     public var worker: String?
 
     /// Builds a record from the fields of its hash; `nil` when the hash is absent or is not a job.
     init?(id: JobID, fields: [String: String]) {
-        guard let kind = fields["kind"], let state = fields["state"].flatMap(JobState.init(rawValue:)),
+        guard let spec = fields["spec"].flatMap(JobSpec.init(packed:)), let state = fields["state"].flatMap(JobState.init(rawValue:)),
             let created = fields["created_at"].flatMap(Int64.init)
         else { return nil }
         func time(_ name: String) -> RedisTime? { fields[name].flatMap(Int64.init).map(RedisTime.init(microseconds:)) }
         self.id = id
-        self.kind = kind
-        self.payload = fields["payload"] ?? "{}"
+        self.kind = spec.kind
+        self.payload = spec.payload
         self.state = state
         self.attempt = fields["attempt"].flatMap(Int.init) ?? 0
-        self.maxAttempts = fields["max_attempts"].flatMap(Int.init) ?? 0
-        self.timeout = .milliseconds(fields["timeout_ms"].flatMap(Int64.init) ?? 0)
+        self.maxAttempts = spec.maxAttempts
+        self.timeout = .milliseconds(spec.timeoutMilliseconds)
         self.createdAt = RedisTime(microseconds: created)
         self.runAt = time("run_at")
         self.enqueuedAt = time("enqueued_at")
@@ -45,8 +45,8 @@ public struct JobRecord: Sendable, Equatable {
         self.finishedAt = time("finished_at")
         self.error = fields["error"]
         self.result = fields["result"].flatMap { $0.isEmpty ? nil : $0 }
-        self.requestID = fields["request_id"] ?? ""
-        self.tenant = fields["tenant"] ?? ""
+        self.requestID = spec.requestID
+        self.tenant = spec.tenant
         self.worker = fields["worker"]
     }
 }

@@ -16,6 +16,6 @@ elseif state == 'scheduled' or state == 'retrying' then
 else
   return state
 end
-redis.call('HSET', key, 'state', 'cancelled', 'finished_at', now_us())
+redis.call('HSET', key, 'state', 'cancelled', 'finished_at', text(now_us()))
 redis.call('PEXPIRE', key, ARGV[3])
 return 'cancelled'

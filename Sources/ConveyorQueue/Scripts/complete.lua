@@ -2,19 +2,21 @@
 -- lost (recovered, handed back, timed out) is refused and changes nothing.
 --
 -- KEYS: active, stats
--- ARGV: prefix, retention_ms, then per job: id, token, result
+-- ARGV: prefix, retention_ms, then per job: id, token, result ('' for none)
 -- Returns one 1 (done) or 0 (refused) per job, in order.
 local prefix, retention_ms = ARGV[1], ARGV[2]
-local now = now_us()
+local now_text = text(now_us())
 local replies = {}
 local done = 0
 for i = 3, #ARGV, 3 do
   local id = ARGV[i]
-  local key = job_key(prefix, id)
-  if holds_lease(key, ARGV[i + 1]) then
-    redis.call('ZREM', KEYS[1], id)
-    redis.call('HSET', key, 'state', 'succeeded', 'finished_at', now, 'result', ARGV[i + 2])
-    redis.call('HDEL', key, 'worker')
+  if redis.call('ZREM', KEYS[1], attempt_member(id, ARGV[i + 1])) == 1 then
+    local key = job_key(prefix, id)
+    if ARGV[i + 2] == '' then
+      redis.call('HSET', key, 'state', 'succeeded', 'finished_at', now_text)
+    else
+      redis.call('HSET', key, 'state', 'succeeded', 'finished_at', now_text, 'result', ARGV[i + 2])
+    end
     redis.call('PEXPIRE', key, retention_ms)
     replies[#replies + 1] = 1
     done = done + 1

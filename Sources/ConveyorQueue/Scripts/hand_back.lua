@@ -8,12 +8,10 @@ local prefix = ARGV[1]
 local returned = 0
 for i = 2, #ARGV, 2 do
   local id = ARGV[i]
-  local key = job_key(prefix, id)
-  if holds_lease(key, ARGV[i + 1]) then
-    redis.call('ZREM', KEYS[1], id)
+  if redis.call('ZREM', KEYS[1], attempt_member(id, ARGV[i + 1])) == 1 then
+    local key = job_key(prefix, id)
     redis.call('HINCRBY', key, 'attempt', -1)
     redis.call('HSET', key, 'state', 'queued')
-    redis.call('HDEL', key, 'worker')
     redis.call('RPUSH', KEYS[2], id)
     returned = returned + 1
   end

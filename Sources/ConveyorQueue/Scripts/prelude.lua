@@ -3,27 +3,50 @@
 -- the queue's hash tag and lives in one Redis Cluster slot.
 --
 -- Times are Redis server time in microseconds: one clock for every worker, API and
--- scheduler process, whatever their machines' clocks say.
+-- scheduler process, whatever their machines' clocks say. They are written as text
+-- formatted once per call, since Lua would otherwise format a number on every write.
+--
+-- A job's hash holds `spec` (what the producer asked for, packed by the client:
+-- max_attempts, timeout_ms, kind, request_id, tenant, payload, one per line with the
+-- payload last) and the fields of its life: state, attempt, lease, the times, worker,
+-- error, result.
+--
+-- The fence: a running attempt is the member "<id>:<lease>" of the queue's active set,
+-- scored by its lease deadline, and only the attempt that is a member may change its
+-- job; removing the member is both the check and the claim.
 local function now_us()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000000 + tonumber(t[2])
+end
+
+local function text(number)
+  return string.format('%d', number)
 end
 
 local function job_key(prefix, id)
   return prefix .. 'job:' .. id
 end
 
--- The fence: only the attempt that holds the current lease may change a running job.
-local function holds_lease(key, token)
-  local f = redis.call('HMGET', key, 'state', 'lease')
-  return f[1] == 'running' and f[2] == token
+local function attempt_member(id, token)
+  return id .. ':' .. token
+end
+
+local function max_attempts(spec)
+  return tonumber(string.match(spec or '', '^(%d+)')) or 1
+end
+
+-- Runs `command key` on `values` in calls of at most 1,000 arguments, within Lua's
+-- limit on unpacked values.
+local function call_in_slices(command, key, values)
+  for first = 1, #values, 1000 do
+    redis.call(command, key, unpack(values, first, math.min(first + 999, #values)))
+  end
 end
 
 -- Moves a job to the dead set, then keeps the set within its size cap and age limit,
 -- deleting the hashes of the jobs it drops.
 local function bury(prefix, dead, id, now, reason, dead_max, dead_ttl_us)
-  redis.call('HSET', job_key(prefix, id), 'state', 'dead', 'finished_at', now, 'error', reason)
-  redis.call('HDEL', job_key(prefix, id), 'worker')
+  redis.call('HSET', job_key(prefix, id), 'state', 'dead', 'finished_at', text(now), 'error', reason)
   redis.call('ZADD', dead, now, id)
   local excess = redis.call('ZCARD', dead) - dead_max
   if excess > 0 then

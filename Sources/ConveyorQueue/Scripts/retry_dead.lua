@@ -8,7 +8,7 @@ if redis.call('ZREM', KEYS[1], id) == 0 then
   return 0
 end
 local key = job_key(prefix, id)
-redis.call('HSET', key, 'state', 'queued', 'attempt', 0, 'enqueued_at', now_us())
+redis.call('HSET', key, 'state', 'queued', 'attempt', 0, 'enqueued_at', text(now_us()))
 redis.call('HDEL', key, 'finished_at')
 redis.call('LPUSH', KEYS[2], id)
 return 1

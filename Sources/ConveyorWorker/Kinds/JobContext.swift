@@ -7,18 +7,28 @@ import Logging
 /// with the job and request ids, and measured access to Postgres and Redis.
 public struct JobContext: Sendable {
     public let id: JobID
+    public let kind: String
     /// This attempt's number, from 1.
     public let attempt: Int
     public let maxAttempts: Int
     /// The HTTP request that created the job.
     public let requestID: String
     public let tenant: String
-    /// Tagged with `job_id`, `kind` and `request_id`.
-    public let logger: Logger
     /// Where the attempt's figures accumulate.
     public let timings: JobTimings
+    let workerLogger: Logger
     let database: PostgresPool
     let redis: RedisClient
+
+    /// The worker's logger tagged with `job_id`, `kind` and `request_id`; made when asked
+    /// for, since most attempts never log.
+    public var logger: Logger {
+        var logger = workerLogger
+        logger[metadataKey: "job_id"] = .string(id.description)
+        logger[metadataKey: "kind"] = .string(kind)
+        logger[metadataKey: "request_id"] = .string(requestID)
+        return logger
+    }
 
     /// Runs `body` with a pooled Postgres connection, counting the wait for it as
     /// `db_pool_wait_ms` and the rest as `db_ms`.

@@ -44,19 +44,23 @@ public struct RegisteredKind: Sendable {
     init<Kind: JobKind>(_ kind: Kind) {
         self.name = Kind.name
         self.options = Kind.options
+        // One decoder and encoder per kind, shared by its attempts (they are thread-safe),
+        // rather than two allocations per job.
+        let decoder = JSONDecoder()
+        let encoder = JSONEncoder()
         self.validate = { payload in
-            try Kind.validate(try Self.decode(Kind.self, payload))
+            try Kind.validate(try Self.decode(Kind.self, payload, with: decoder))
         }
         self.run = { payload, context in
-            let output = try await kind.run(try Self.decode(Kind.self, payload), context: context)
+            let output = try await kind.run(try Self.decode(Kind.self, payload, with: decoder), context: context)
             if output is NoOutput { return "" }
-            return String(decoding: try JSONEncoder().encode(output), as: UTF8.self)
+            return String(decoding: try encoder.encode(output), as: UTF8.self)
         }
     }
 
-    private static func decode<Kind: JobKind>(_: Kind.Type, _ payload: String) throws -> Kind.Payload {
+    private static func decode<Kind: JobKind>(_: Kind.Type, _ payload: String, with decoder: JSONDecoder) throws -> Kind.Payload {
         do {
-            return try JSONDecoder().decode(Kind.Payload.self, from: Data(payload.utf8))
+            return try decoder.decode(Kind.Payload.self, from: Data(payload.utf8))
         } catch let error as DecodingError {
             throw PermanentJobError("payload does not decode for job kind '\(Kind.name)': \(DecodingErrorDescription(error))")
         } catch {

@@ -2,10 +2,12 @@ import Foundation
 import Logging
 
 /// A swift-log handler that writes one JSON object per line to standard output:
-/// `{"ts":…,"level":…,"label":…,"msg":…, metadata…}`. Integer and floating-point
-/// metadata are written as JSON numbers, so the timing lines can be summed as they are.
+/// `{"ts":…,"level":…,"label":…,"msg":…, metadata…}`. Integer, floating-point and
+/// ``LogMilliseconds`` metadata are written as JSON numbers, so the timing lines can be
+/// summed as they are.
 ///
-/// Lines go through stdio's buffer; see ``StandardOutput``.
+/// A busy worker logs a line per job, so a line is written as bytes into one buffer,
+/// with no per-value strings; it goes through stdio's buffer (see ``StandardOutput``).
 public struct JSONLogHandler: LogHandler {
     public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
@@ -22,33 +24,48 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var line = "{\"ts\":\""
-        line.reserveCapacity(512)
-        line += LogTimestamp.now()
-        line += "\",\"level\":\""
-        line += event.level.rawValue
-        line += "\",\"label\":"
-        JSONText.appendString(label, to: &line)
-        line += ",\"msg\":"
-        JSONText.appendString(event.message.description, to: &line)
+        var line = JSONLine()
+        line.append("{\"ts\":\"")
+        line.appendTimestamp()
+        line.append("\",\"level\":\"")
+        line.append(event.level.rawValue)
+        line.append("\",\"label\":")
+        line.appendString(label)
+        line.append(",\"msg\":")
+        line.appendString(event.message.description)
         // The logger's own metadata, then the event's, which wins on a shared key; neither
-        // merged into a new dictionary nor sorted, as this runs once per job.
-        let eventMetadata = event.metadata ?? [:]
-        for (key, value) in metadata where eventMetadata[key] == nil {
-            Self.append(key, value, to: &line)
+        // merged into a new dictionary nor sorted.
+        if let eventMetadata = event.metadata, !eventMetadata.isEmpty {
+            for (key, value) in metadata where eventMetadata[key] == nil {
+                line.appendMember(key, value)
+            }
+            for (key, value) in eventMetadata {
+                line.appendMember(key, value)
+            }
+        } else {
+            for (key, value) in metadata {
+                line.appendMember(key, value)
+            }
         }
-        for (key, value) in eventMetadata {
-            Self.append(key, value, to: &line)
-        }
-        line += "}\n"
-        StandardOutput.write(line)
+        line.append("}\n")
+        StandardOutput.write(line.bytes)
+    }
+}
+
+/// A duration logged in milliseconds to the microsecond, written by ``JSONLogHandler``
+/// as a JSON number from integer arithmetic (no floating-point formatting per value).
+public struct LogMilliseconds: CustomStringConvertible, Sendable, Equatable {
+    public let microseconds: Int64
+
+    public init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self.microseconds = seconds * 1_000_000 + (attoseconds + 500_000_000_000) / 1_000_000_000_000
     }
 
-    private static func append(_ key: String, _ value: Logger.Metadata.Value, to line: inout String) {
-        line += ","
-        JSONText.appendString(key, to: &line)
-        line += ":"
-        JSONText.appendValue(value, to: &line)
+    public var description: String {
+        var line = JSONLine()
+        line.appendMilliseconds(microseconds)
+        return String(decoding: line.bytes, as: UTF8.self)
     }
 }
 
@@ -64,10 +81,9 @@ public enum StandardOutput {
         return stream
     }()
 
-    static func write(_ line: String) {
-        var line = line
-        line.withUTF8 { bytes in
-            _ = fwrite(bytes.baseAddress, 1, bytes.count, stream)
+    static func write(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { buffer in
+            _ = fwrite(buffer.baseAddress, 1, buffer.count, stream)
         }
     }
 
@@ -86,84 +102,138 @@ public enum StandardOutput {
     }
 }
 
-/// Writing JSON text by hand: the log path must not allocate an encoder per line.
-enum JSONText {
-    static func appendString(_ text: String, to output: inout String) {
-        output += "\""
-        var needsEscaping = false
-        for byte in text.utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-            needsEscaping = true
-            break
-        }
-        if !needsEscaping {
-            output += text
-        } else {
-            for scalar in text.unicodeScalars {
-                switch scalar {
-                case "\"": output += "\\\""
-                case "\\": output += "\\\\"
-                case "\n": output += "\\n"
-                case "\r": output += "\\r"
-                case "\t": output += "\\t"
-                case let control where control.value < 0x20:
-                    output += "\\u00"
-                    output += control.value < 0x10 ? "0" : ""
-                    output += String(control.value, radix: 16)
-                default: output.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        output += "\""
+/// One line of JSON text being written, as UTF-8 bytes.
+struct JSONLine {
+    private(set) var bytes: [UInt8] = []
+
+    init() {
+        bytes.reserveCapacity(512)
     }
 
-    static func appendValue(_ value: Logger.Metadata.Value, to output: inout String) {
+    mutating func append(_ text: String) {
+        bytes.append(contentsOf: text.utf8)
+    }
+
+    mutating func appendMember(_ key: String, _ value: Logger.Metadata.Value) {
+        bytes.append(UInt8(ascii: ","))
+        appendString(key)
+        bytes.append(UInt8(ascii: ":"))
+        appendValue(value)
+    }
+
+    mutating func appendString(_ text: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): append("\\\"")
+            case UInt8(ascii: "\\"): append("\\\\")
+            case UInt8(ascii: "\n"): append("\\n")
+            case UInt8(ascii: "\r"): append("\\r")
+            case UInt8(ascii: "\t"): append("\\t")
+            case 0..<0x20:
+                append("\\u00")
+                bytes.append(Self.hexDigits[Int(byte >> 4)])
+                bytes.append(Self.hexDigits[Int(byte & 0xF)])
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    mutating func appendValue(_ value: Logger.Metadata.Value) {
         switch value {
         case .string(let text):
-            appendString(text, to: &output)
+            appendString(text)
         case .stringConvertible(let convertible):
-            switch convertible {
-            case let number as any BinaryInteger:
-                output += "\(number)"
-            case let number as Double where number.isFinite:
-                output += "\(number)"
-            case let flag as Bool:
-                output += flag ? "true" : "false"
-            default:
-                appendString(convertible.description, to: &output)
+            // Concrete types first: a cast to one is far cheaper than to a protocol.
+            if let milliseconds = convertible as? LogMilliseconds {
+                appendMilliseconds(milliseconds.microseconds)
+            } else if let number = convertible as? Int {
+                appendInteger(Int64(number))
+            } else if let flag = convertible as? Bool {
+                append(flag ? "true" : "false")
+            } else if let number = convertible as? Double {
+                if number.isFinite { append(number.description) } else { appendString(number.description) }
+            } else if let number = convertible as? any BinaryInteger {
+                append("\(number)")
+            } else {
+                appendString(convertible.description)
             }
         case .array(let values):
-            output += "["
+            bytes.append(UInt8(ascii: "["))
             for (index, element) in values.enumerated() {
-                if index > 0 { output += "," }
-                appendValue(element, to: &output)
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                appendValue(element)
             }
-            output += "]"
+            bytes.append(UInt8(ascii: "]"))
         case .dictionary(let entries):
-            output += "{"
+            bytes.append(UInt8(ascii: "{"))
             for (index, key) in entries.keys.sorted().enumerated() {
-                if index > 0 { output += "," }
-                appendString(key, to: &output)
-                output += ":"
-                appendValue(entries[key]!, to: &output)
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                appendString(key)
+                bytes.append(UInt8(ascii: ":"))
+                appendValue(entries[key]!)
             }
-            output += "}"
+            bytes.append(UInt8(ascii: "}"))
         }
     }
-}
 
-/// RFC 3339 UTC timestamps with milliseconds, formatted without Foundation's formatters.
-enum LogTimestamp {
-    static func now() -> String {
+    mutating func appendInteger(_ number: Int64) {
+        if number < 0 {
+            bytes.append(UInt8(ascii: "-"))
+            appendDigits(number.magnitude, minimumWidth: 1)
+        } else {
+            appendDigits(UInt64(number), minimumWidth: 1)
+        }
+    }
+
+    /// Microseconds as milliseconds with three decimals: 1234 → 1.234.
+    mutating func appendMilliseconds(_ microseconds: Int64) {
+        if microseconds < 0 { bytes.append(UInt8(ascii: "-")) }
+        let magnitude = microseconds.magnitude
+        appendDigits(magnitude / 1000, minimumWidth: 1)
+        bytes.append(UInt8(ascii: "."))
+        appendDigits(magnitude % 1000, minimumWidth: 3)
+    }
+
+    /// RFC 3339 UTC time with milliseconds, e.g. 2026-11-22T19:03:04.123Z.
+    mutating func appendTimestamp() {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         var seconds = spec.tv_sec
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(spec.tv_nsec / 1_000_000), 3))Z"
+        appendDigits(UInt64(parts.tm_year + 1900), minimumWidth: 4)
+        bytes.append(UInt8(ascii: "-"))
+        appendDigits(UInt64(parts.tm_mon + 1), minimumWidth: 2)
+        bytes.append(UInt8(ascii: "-"))
+        appendDigits(UInt64(parts.tm_mday), minimumWidth: 2)
+        bytes.append(UInt8(ascii: "T"))
+        appendDigits(UInt64(parts.tm_hour), minimumWidth: 2)
+        bytes.append(UInt8(ascii: ":"))
+        appendDigits(UInt64(parts.tm_min), minimumWidth: 2)
+        bytes.append(UInt8(ascii: ":"))
+        appendDigits(UInt64(parts.tm_sec), minimumWidth: 2)
+        bytes.append(UInt8(ascii: "."))
+        appendDigits(UInt64(spec.tv_nsec / 1_000_000), minimumWidth: 3)
+        bytes.append(UInt8(ascii: "Z"))
     }
+
+    private mutating func appendDigits(_ value: UInt64, minimumWidth: Int) {
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        var rest = value
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[19 - count] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+                count += 1
+            } while rest > 0 || count < minimumWidth
+            bytes.append(contentsOf: buffer[(20 - count)...])
+        }
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 }

@@ -5,8 +5,8 @@ import Synchronization
 
 /// Writes one JSON timing line per attempt and feeds the same figures to swift-metrics.
 final class AttemptReporter: Sendable {
+    /// The timing logger, with this worker's id in its metadata.
     private let logger: Logger
-    private let worker: String
     private let instruments = Mutex<[InstrumentKey: Instruments]>([:])
 
     private struct InstrumentKey: Hashable {
@@ -39,8 +39,9 @@ final class AttemptReporter: Sendable {
     }
 
     init(logger: Logger, worker: String) {
+        var logger = logger
+        logger[metadataKey: "worker"] = .string(worker)
         self.logger = logger
-        self.worker = worker
     }
 
     func report(_ report: AttemptReport) {
@@ -53,14 +54,13 @@ final class AttemptReporter: Sendable {
             "request_id": .string(report.job.requestID),
             "outcome": .string(report.outcome.rawValue),
             "state": .string(report.state),
-            "wait_ms": .stringConvertible(Self.rounded(report.wait)),
-            "run_ms": .stringConvertible(Self.rounded(report.run)),
-            "db_pool_wait_ms": .stringConvertible(Self.rounded(figures.databasePoolWait)),
-            "db_ms": .stringConvertible(Self.rounded(figures.database)),
-            "external_ms": .stringConvertible(Self.rounded(figures.external)),
-            "redis_ms": .stringConvertible(Self.rounded(figures.redis)),
+            "wait_ms": .stringConvertible(LogMilliseconds(report.wait)),
+            "run_ms": .stringConvertible(LogMilliseconds(report.run)),
+            "db_pool_wait_ms": .stringConvertible(LogMilliseconds(figures.databasePoolWait)),
+            "db_ms": .stringConvertible(LogMilliseconds(figures.database)),
+            "external_ms": .stringConvertible(LogMilliseconds(figures.external)),
+            "redis_ms": .stringConvertible(LogMilliseconds(figures.redis)),
             "rows": .stringConvertible(figures.rows),
-            "worker": .string(worker),
         ]
         if !report.job.tenant.isEmpty { metadata["tenant"] = .string(report.job.tenant) }
         if let breaker = figures.breakerState { metadata["breaker"] = .string(breaker) }
@@ -83,10 +83,5 @@ final class AttemptReporter: Sendable {
         instruments.external.record(duration: figures.external)
         instruments.redis.record(duration: figures.redis)
         if figures.rows > 0 { instruments.rows.increment(by: figures.rows) }
-    }
-
-    /// Milliseconds to the microsecond, so lines stay short and exact.
-    private static func rounded(_ duration: Duration) -> Double {
-        (duration.milliseconds * 1000).rounded() / 1000
     }
 }

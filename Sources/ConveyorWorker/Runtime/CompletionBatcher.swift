@@ -4,7 +4,9 @@ import Synchronization
 
 /// Gathers the completions of finished attempts and writes them in batches: while one
 /// batch is in flight to Redis the next one fills, so a busy worker acknowledges many
-/// jobs per round trip and an idle one acknowledges each at once.
+/// jobs per round trip and an idle one acknowledges each at once. An attempt hands its
+/// completion over and frees its slot at once; what Redis answered is passed to the
+/// completion's handler.
 final class CompletionBatcher: Sendable {
     struct Acknowledgement: Sendable {
         /// False when Redis refused the completion: the attempt had lost its lease.
@@ -16,7 +18,7 @@ final class CompletionBatcher: Sendable {
     private struct Pending {
         var lease: JobLease
         var result: String
-        var continuation: CheckedContinuation<Result<Acknowledgement, any Error>, Never>
+        var handler: @Sendable (Result<Acknowledgement, any Error>) -> Void
     }
 
     private struct State {
@@ -41,12 +43,10 @@ final class CompletionBatcher: Sendable {
         self.retryLimitWhenStopping = retryLimitWhenStopping
     }
 
-    /// Queues a completion and waits for it to be written.
-    func complete(_ lease: JobLease, result: String) async -> Result<Acknowledgement, any Error> {
-        await withCheckedContinuation { continuation in
-            state.withLock { $0.pending.append(Pending(lease: lease, result: result, continuation: continuation)) }
-            bell.ring()
-        }
+    /// Queues a completion; `handler` runs once it is written, or given up.
+    func submit(_ lease: JobLease, result: String, then handler: @escaping @Sendable (Result<Acknowledgement, any Error>) -> Void) {
+        state.withLock { $0.pending.append(Pending(lease: lease, result: result, handler: handler)) }
+        bell.ring()
     }
 
     /// Writes batches until ``finish()`` is called and nothing is pending.
@@ -69,7 +69,7 @@ final class CompletionBatcher: Sendable {
                     let taken = try await queue.complete(batch.map { (lease: $0.lease, result: $0.result) })
                     let redisTime = start.duration(to: clock.now)
                     for (entry, taken) in zip(batch, taken) {
-                        entry.continuation.resume(returning: .success(Acknowledgement(taken: taken, redisTime: redisTime)))
+                        entry.handler(.success(Acknowledgement(taken: taken, redisTime: redisTime)))
                     }
                     break
                 } catch {
@@ -80,7 +80,7 @@ final class CompletionBatcher: Sendable {
                         metadata: ["jobs": "\(batch.count)", "error": "\(error)"]
                     )
                     if givingUp {
-                        for entry in batch { entry.continuation.resume(returning: .failure(error)) }
+                        for entry in batch { entry.handler(.failure(error)) }
                         break
                     }
                     try? await Task.sleep(for: delay)

@@ -18,14 +18,22 @@ final class RunningAttempts: Sendable {
         let startedAt: ContinuousClock.Instant
         let wait: Duration
         let deadline: ContinuousClock.Instant?
-        let task: Task<String, any Error>
+        let task: Task<Void, Never>
         var fate: Fate?
     }
 
     private let attempts = Mutex<[JobLease: Attempt]>([:])
 
-    func insert(_ attempt: Attempt) {
-        attempts.withLock { $0[attempt.job.lease] = attempt }
+    /// Records an attempt and starts its task. The task is made under the lock, so that
+    /// it cannot finish before it is recorded.
+    func start(
+        job: ReservedJob, context: JobContext, startedAt: ContinuousClock.Instant, wait: Duration,
+        task makeTask: () -> Task<Void, Never>
+    ) {
+        let deadline = job.timeout > .zero ? startedAt + job.timeout : nil
+        attempts.withLock {
+            $0[job.lease] = Attempt(job: job, context: context, startedAt: startedAt, wait: wait, deadline: deadline, task: makeTask())
+        }
     }
 
     /// Removes an attempt that returned; its fate, if someone claimed it first.

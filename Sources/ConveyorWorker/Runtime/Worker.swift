@@ -68,10 +68,8 @@ public final class Worker: Service, Sendable {
             }
 
             await withGracefulShutdownHandler {
-                await withDiscardingTaskGroup { attempts in
-                    await self.fetchJobs(into: &attempts)
-                    await self.drain()
-                }
+                await self.fetchJobs()
+                await self.drain()
             } onGracefulShutdown: {
                 self.beginStopping()
             }
@@ -104,7 +102,7 @@ public final class Worker: Service, Sendable {
 
     /// Takes jobs while there are free slots, in weighted queue order; sleeps while there
     /// is no work until a ready-list watcher, a freed slot or a promotion wakes it.
-    private func fetchJobs(into attempts: inout DiscardingTaskGroup) async {
+    private func fetchJobs() async {
         let clock = ContinuousClock()
         var failures = 0
         while !isStopping {
@@ -124,12 +122,7 @@ public final class Worker: Service, Sendable {
                     setPaused(queueName, reservation.paused)
                     for job in reservation.jobs {
                         inFlight.add(1, ordering: .relaxed)
-                        attempts.addTask {
-                            await self.runAttempt(job, reserveTime: requested.duration(to: replied), repliedAt: replied)
-                            self.inFlight.subtract(1, ordering: .relaxed)
-                            self.wake.ring()
-                            self.drained.ring()
-                        }
+                        startAttempt(job, reserveTime: requested.duration(to: replied), repliedAt: replied)
                     }
                     started += reservation.jobs.count
                 }
@@ -180,62 +173,68 @@ public final class Worker: Service, Sendable {
 
     // MARK: Running
 
-    private func runAttempt(_ job: ReservedJob, reserveTime: Duration, repliedAt: ContinuousClock.Instant) async {
-        let clock = ContinuousClock()
-        let startedAt = clock.now
+    /// Starts an attempt as a task of its own, which the timeout sweeper, a lost lease or
+    /// shutdown may cancel; it frees its slot once its outcome is recorded.
+    private func startAttempt(_ job: ReservedJob, reserveTime: Duration, repliedAt: ContinuousClock.Instant) {
+        let startedAt = ContinuousClock.now
         let wait = job.reservedAt.since(job.enqueuedAt) + repliedAt.duration(to: startedAt)
         let timings = JobTimings()
         timings.addRedis(reserveTime)
-        var jobLogger = logger
-        jobLogger[metadataKey: "job_id"] = .string(job.id.description)
-        jobLogger[metadataKey: "kind"] = .string(job.kind)
-        jobLogger[metadataKey: "request_id"] = .string(job.requestID)
         let context = JobContext(
-            id: job.id, attempt: job.attempt, maxAttempts: job.maxAttempts, requestID: job.requestID, tenant: job.tenant,
-            logger: jobLogger, timings: timings, database: database, redis: queue.redis
+            id: job.id, kind: job.kind, attempt: job.attempt, maxAttempts: job.maxAttempts, requestID: job.requestID,
+            tenant: job.tenant, timings: timings, workerLogger: logger, database: database, redis: queue.redis
         )
-        let kind = registry.kind(named: job.kind)
-        let task = Task<String, any Error> {
-            guard let kind else {
-                throw UnknownKindError(kind: job.kind, known: self.registry.names)
+        running.start(job: job, context: context, startedAt: startedAt, wait: wait) {
+            Task {
+                await self.runAttempt(job, context: context, startedAt: startedAt, wait: wait)
+                self.inFlight.subtract(1, ordering: .relaxed)
+                self.wake.ring()
+                self.drained.ring()
             }
-            return try await kind.run(job.payload, context)
         }
-        running.insert(
-            RunningAttempts.Attempt(
-                job: job, context: context, startedAt: startedAt, wait: wait,
-                deadline: job.timeout > .zero ? startedAt + job.timeout : nil, task: task
-            )
-        )
-        let result = await task.result
-        let runTime = startedAt.duration(to: clock.now)
+    }
+
+    private func runAttempt(_ job: ReservedJob, context: JobContext, startedAt: ContinuousClock.Instant, wait: Duration) async {
+        let kind = registry.kind(named: job.kind)
+        let result: Result<String, any Error>
+        do {
+            guard let kind else { throw UnknownKindError(kind: job.kind, known: registry.names) }
+            result = .success(try await kind.run(job.payload, context))
+        } catch {
+            result = .failure(error)
+        }
+        let runTime = startedAt.duration(to: .now)
         switch running.finish(job.lease) {
         case .timedOut, .handedBack, .leaseLost:
             return  // reported by the party that claimed it
         case nil:
             switch result {
             case .success(let output):
-                await acknowledge(job, output: output, wait: wait, run: runTime, timings: timings)
+                acknowledge(job, output: output, wait: wait, run: runTime, timings: context.timings)
             case .failure(let error):
                 await recordFailure(
                     job, outcome: .failed, error: error, backoff: kind?.options.backoff ?? RetryBackoff(),
-                    wait: wait, run: runTime, timings: timings
+                    wait: wait, run: runTime, timings: context.timings
                 )
             }
         }
     }
 
-    private func acknowledge(_ job: ReservedJob, output: String, wait: Duration, run: Duration, timings: JobTimings) async {
-        switch await completions.complete(job.lease, result: output) {
-        case .success(let acknowledgement):
-            timings.addRedis(acknowledgement.redisTime)
-            if acknowledgement.taken {
-                report(job, .succeeded, state: "succeeded", wait: wait, run: run, timings: timings, error: nil)
-            } else {
-                report(job, .leaseLost, state: "unknown", wait: wait, run: run, timings: timings, error: "completion refused: the lease was lost")
+    /// Hands the completion to the batcher, which reports the attempt once Redis has
+    /// answered; the attempt's slot is free meanwhile.
+    private func acknowledge(_ job: ReservedJob, output: String, wait: Duration, run: Duration, timings: JobTimings) {
+        completions.submit(job.lease, result: output) { answer in
+            switch answer {
+            case .success(let acknowledgement):
+                timings.addRedis(acknowledgement.redisTime)
+                if acknowledgement.taken {
+                    self.report(job, .succeeded, state: "succeeded", wait: wait, run: run, timings: timings, error: nil)
+                } else {
+                    self.report(job, .leaseLost, state: "unknown", wait: wait, run: run, timings: timings, error: "completion refused: the lease was lost")
+                }
+            case .failure(let error):
+                self.report(job, .succeeded, state: "unknown", wait: wait, run: run, timings: timings, error: "completion not recorded: \(error)")
             }
-        case .failure(let error):
-            report(job, .succeeded, state: "unknown", wait: wait, run: run, timings: timings, error: "completion not recorded: \(error)")
         }
     }
 
