@@ -29,67 +29,19 @@ struct JobSubmission {
     init(parsing body: ByteBuffer, registry: JobRegistry) throws(Problem) {
         let fields = try Self.object(in: body)
         var issues: [ProblemIssue] = []
-        var members: [String: JSONValue] = [:]
-
         for name in fields.keys.sorted() where !Self.fieldNames.contains(name) {
             issues.append(ProblemIssue(field: String(name.prefix(64)), message: "unknown field; a job request has \(Self.fieldNames.joined(separator: ", "))"))
         }
-
         let payload = Self.present(fields["payload"]) ?? .object([:])
-        var options: JobKindOptions?
-        let knownKinds = registry.names.joined(separator: ", ")
-        switch Self.present(fields["kind"]) {
-        case .string(let name)?:
-            if registry.kind(named: name) == nil {
-                issues.append(ProblemIssue(field: "kind", message: "unknown job kind \(Self.quoted(name)): known kinds are \(knownKinds)"))
-                members["known_kinds"] = .array(registry.names.map(JSONValue.string))
-            } else {
-                do {
-                    options = try registry.validate(kind: name, payload: Self.text(of: payload))
-                } catch {
-                    issues.append(ProblemIssue(field: "payload", message: "\(error)"))
-                }
-            }
-        case let other?:
-            issues.append(ProblemIssue(field: "kind", message: "must be a string naming the job kind, not \(Self.describe(other))"))
-        case nil:
-            issues.append(ProblemIssue(field: "kind", message: "is required: the job kind, one of \(knownKinds)"))
-            members["known_kinds"] = .array(registry.names.map(JSONValue.string))
-        }
-
-        var queue: QueueName?
-        switch Self.present(fields["queue"]) {
-        case .string(let name)?:
-            do {
-                queue = try QueueName(name)
-            } catch {
-                issues.append(ProblemIssue(field: "queue", message: "\(error)"))
-            }
-        case let other?:
-            issues.append(ProblemIssue(field: "queue", message: "must be a string naming a queue, not \(Self.describe(other))"))
-        case nil:
-            break
-        }
-
-        var runAt: RedisTime?
-        switch Self.present(fields["run_at"]) {
-        case .string(let text)?:
-            if let date = Self.rfc3339Date(text) {
-                runAt = RedisTime(date)
-            } else {
-                issues.append(ProblemIssue(field: "run_at", message: "\(Self.quoted(text)) is not an RFC 3339 time such as 2030-01-31T09:30:00Z or 2030-01-31T10:30:00.250+01:00"))
-            }
-        case let other?:
-            issues.append(ProblemIssue(field: "run_at", message: "must be an RFC 3339 time as a string, not \(Self.describe(other))"))
-        case nil:
-            break
-        }
-
+        let kind = Self.kind(fields["kind"], payload: payload, registry: registry, issues: &issues)
+        let queue = Self.queueName(fields["queue"], issues: &issues)
+        let runAt = Self.time(fields["run_at"], issues: &issues)
         let maxAttempts = Self.integer(fields, "max_attempts", in: Self.maxAttemptsRange, issues: &issues)
         let timeout = Self.integer(fields, "timeout_ms", in: Self.timeoutMillisecondsRange, issues: &issues)
 
-        guard issues.isEmpty, let options, case .string(let kind)? = fields["kind"] else {
-            throw Problem.invalidJob(issues, members: members)
+        guard issues.isEmpty, case let (kind, options)? = kind else {
+            let kindIsWrong = issues.contains { $0.field == "kind" }
+            throw Problem.invalidJob(issues, members: kindIsWrong ? ["known_kinds": .array(registry.names.map(JSONValue.string))] : [:])
         }
         self.kind = kind
         self.payload = payload
@@ -134,6 +86,64 @@ struct JobSubmission {
         }
     }
 
+    /// The kind's name and defaults, when `value` names a known kind and `payload` passes its checks.
+    private static func kind(
+        _ value: JSONValue?, payload: JSONValue, registry: JobRegistry, issues: inout [ProblemIssue]
+    ) -> (String, JobKindOptions)? {
+        let knownKinds = registry.names.joined(separator: ", ")
+        switch present(value) {
+        case .string(let name)?:
+            guard registry.kind(named: name) != nil else {
+                issues.append(ProblemIssue(field: "kind", message: "unknown job kind \(quoted(name)): known kinds are \(knownKinds)"))
+                return nil
+            }
+            do {
+                return (name, try registry.validate(kind: name, payload: text(of: payload)))
+            } catch {
+                issues.append(ProblemIssue(field: "payload", message: "\(error)"))
+                return nil
+            }
+        case let other?:
+            issues.append(ProblemIssue(field: "kind", message: "must be a string naming the job kind, not \(describe(other))"))
+        case nil:
+            issues.append(ProblemIssue(field: "kind", message: "is required: the job kind, one of \(knownKinds)"))
+        }
+        return nil
+    }
+
+    /// The queue `value` names, if any and valid.
+    private static func queueName(_ value: JSONValue?, issues: inout [ProblemIssue]) -> QueueName? {
+        switch present(value) {
+        case .string(let name)?:
+            do {
+                return try QueueName(name)
+            } catch {
+                issues.append(ProblemIssue(field: "queue", message: "\(error)"))
+            }
+        case let other?:
+            issues.append(ProblemIssue(field: "queue", message: "must be a string naming a queue, not \(describe(other))"))
+        case nil:
+            break
+        }
+        return nil
+    }
+
+    /// The RFC 3339 time in `value`, if any and valid.
+    private static func time(_ value: JSONValue?, issues: inout [ProblemIssue]) -> RedisTime? {
+        switch present(value) {
+        case .string(let text)?:
+            if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) {
+                return RedisTime(date)
+            }
+            issues.append(ProblemIssue(field: "run_at", message: "\(quoted(text)) is not an RFC 3339 time such as 2030-01-31T09:30:00Z or 2030-01-31T10:30:00.250+01:00"))
+        case let other?:
+            issues.append(ProblemIssue(field: "run_at", message: "must be an RFC 3339 time as a string, not \(describe(other))"))
+        case nil:
+            break
+        }
+        return nil
+    }
+
     /// A member's value; `null` counts as absent.
     private static func present(_ value: JSONValue?) -> JSONValue? {
         if case .null? = value { return nil }
@@ -153,11 +163,6 @@ struct JobSubmission {
             return nil
         }
         return Int(number)
-    }
-
-    /// Parses an RFC 3339 time, with or without fractions of a second.
-    private static func rfc3339Date(_ text: String) -> Date? {
-        try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)
     }
 
     /// A JSON value's type, for messages.
