@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // C libraries, found through pkg-config.
@@ -73,12 +75,28 @@ let package = Package(
             ]
         ),
 
+        // The HTTP API: validates, enqueues and reports; never runs job work.
+        .target(
+            name: "ConveyorAPI",
+            dependencies: [
+                "ConveyorQueue",
+                "ConveyorRedis",
+                "ConveyorPostgres",
+                "ConveyorWorker",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // The workload: job kinds and their catalogue.
         .target(name: "ConveyorJobs", dependencies: ["ConveyorWorker", "ConveyorQueue"], path: "jobs"),
 
         .executableTarget(
             name: "conveyor",
             dependencies: [
+                "ConveyorAPI",
                 "ConveyorRedis",
                 "ConveyorPostgres",
                 "ConveyorQueue",
@@ -111,6 +129,20 @@ let package = Package(
         .testTarget(
             name: "ConveyorWorkerTests",
             dependencies: ["ConveyorQueue", "ConveyorRedis", "ConveyorWorker", "ConveyorJobs", "ConveyorTestSupport"]
+        ),
+        .testTarget(
+            name: "ConveyorAPITests",
+            dependencies: [
+                "ConveyorAPI",
+                "ConveyorJobs",
+                "ConveyorPostgres",
+                "ConveyorQueue",
+                "ConveyorRedis",
+                "ConveyorTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
         ),
         .testTarget(name: "ConveyorRedisTests", dependencies: ["ConveyorRedis"]),
         .testTarget(name: "ConveyorPostgresTests", dependencies: ["ConveyorPostgres"]),

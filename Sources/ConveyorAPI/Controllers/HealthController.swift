@@ -1,0 +1,43 @@
+import ConveyorRedis
+import Hummingbird
+
+/// `/health` (the process is alive) and `/ready` (Redis and PostgreSQL answer).
+struct HealthController {
+    let services: APIServices
+    let configuration: APIConfiguration
+
+    var endpoints: RouteCollection<APIRequestContext> {
+        let routes = RouteCollection(context: APIRequestContext.self)
+        routes.get("health", use: health)
+        routes.get("ready", use: ready)
+        return routes
+    }
+
+    /// `GET /health`: 200 while the process serves requests; it checks nothing else.
+    @Sendable func health(_ request: Request, context: APIRequestContext) -> [String: String] {
+        ["status": "ok"]
+    }
+
+    /// `GET /ready`: 200 when Redis answers PING and PostgreSQL `SELECT 1`, each within the
+    /// readiness timeout; else 503 naming the one that is down.
+    @Sendable func ready(_ request: Request, context: APIRequestContext) async throws -> ReadinessReport {
+        let report = await ReadinessReport.run(dependencies, within: configuration.readinessTimeout)
+        if let problem = report.problem { throw problem }
+        return report
+    }
+
+    private var dependencies: [DependencyCheck] {
+        let redis = services.queue.redis
+        let database = services.database
+        return [
+            DependencyCheck(name: "redis", title: "Redis") {
+                try await redis.send(RedisCommand("PING"))
+            },
+            DependencyCheck(name: "postgres", title: "PostgreSQL") {
+                try await database.withConnection { connection in
+                    _ = try await connection.query("SELECT 1")
+                }
+            },
+        ]
+    }
+}

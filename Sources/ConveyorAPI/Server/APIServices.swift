@@ -1,0 +1,21 @@
+import ConveyorPostgres
+import ConveyorQueue
+import ConveyorWorker
+
+/// The services the API's endpoints call: the queues, the job kinds to check requests
+/// against, and the database.
+public struct APIServices: Sendable {
+    /// The queues jobs are enqueued on and read from; its Redis client is the one `/ready` checks.
+    public var queue: JobQueue
+    /// The job kinds the workers run: a request for another kind, or with a payload the
+    /// kind refuses, is answered 422 and never enqueued.
+    public var registry: JobRegistry
+    /// The database pool, which `/ready` checks.
+    public var database: PostgresPool
+
+    public init(queue: JobQueue, registry: JobRegistry, database: PostgresPool) {
+        self.queue = queue
+        self.registry = registry
+        self.database = database
+    }
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import ConveyorAPI
+import ConveyorJobs
+import ConveyorPostgres
+import ConveyorQueue
+import ConveyorWorker
+import Logging
+import ServiceLifecycle
+
+/// `conveyor api`: the HTTP API. It checks requests, enqueues jobs and reports on them;
+/// it never runs job work. SIGTERM or SIGINT stop it after the requests in flight.
+struct APICommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "api",
+        abstract: "Serve the HTTP API: enqueue jobs and report on them, until SIGTERM or SIGINT."
+    )
+
+    @OptionGroup var server: APIOptions
+    @OptionGroup var connections: ConnectionOptions
+    @OptionGroup var logging: LoggingOptions
+
+    func run() async throws {
+        let logger = try logging.bootstrap(label: "conveyor.api")
+        let configuration = try server.configuration()
+        let postgresConfiguration = try connections.postgresConfiguration()
+        let policy = try QueueOptions.policy()
+        let flusher = Task { await StandardOutput.flushPeriodically() }
+        defer {
+            flusher.cancel()
+            StandardOutput.flush()
+        }
+
+        let redis = try await connections.connectRedis(logger: logger)
+        let database = PostgresPool(configuration: postgresConfiguration, logger: logger)
+        let services = APIServices(queue: JobQueue(redis: redis, policy: policy), registry: JobCatalogue.registry(), database: database)
+        let application = buildApplication(configuration: configuration, services: services, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        do {
+            try await group.run()
+        } catch {
+            await database.shutdown()
+            await redis.shutdown()
+            throw ValidationError(
+                "the API could not serve on \(configuration.host):\(configuration.port) (--host / CONVEYOR_API_HOST, --port / CONVEYOR_API_PORT): \(error)"
+            )
+        }
+        await database.shutdown()
+        await redis.shutdown()
+    }
+}

@@ -1,0 +1,94 @@
+import ConveyorAPI
+import ConveyorJobs
+import ConveyorPostgres
+import ConveyorQueue
+import ConveyorRedis
+import ConveyorTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Testing
+
+/// The API application built over the test Redis and PostgreSQL (or over addresses
+/// where nothing listens), driven through Hummingbird's router test client.
+enum APITestApp {
+    /// A Redis URL on which nothing listens: connections are refused at once.
+    static let closedRedisURL = "redis://127.0.0.1:1/0"
+
+    /// Runs `body` with a client for an API over the given servers, then closes them.
+    static func run(
+        redisURL: String? = nil,
+        policy: QueuePolicy = QueuePolicy(),
+        configuration: APIConfiguration = APIConfiguration(),
+        _ body: @Sendable (any TestClientProtocol, APIServices) async throws -> Void
+    ) async throws {
+        let logger = Logger(label: "api-test")
+        let redis = RedisClient(configuration: try RedisConfiguration(url: redisURL ?? TestEnvironment.redisURL()), logger: logger)
+        let database = PostgresPool(configuration: try PostgresConfiguration(url: TestEnvironment.databaseURL()), logger: logger)
+        let services = APIServices(queue: JobQueue(redis: redis, policy: policy), registry: JobCatalogue.registry(), database: database)
+        let application = buildApplication(configuration: configuration, services: services, logger: logger)
+        do {
+            try await application.test(.router) { client in try await body(client, services) }
+            await database.shutdown()
+            await redis.shutdown()
+        } catch {
+            await database.shutdown()
+            await redis.shutdown()
+            throw error
+        }
+    }
+}
+
+extension TestClientProtocol {
+    /// POSTs `json` (text, sent as it is) to `uri`.
+    func post(_ uri: String, json: String, headers: HTTPFields = [:]) async throws -> TestResponse {
+        var headers = headers
+        headers[.contentType] = "application/json"
+        return try await execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: json))
+    }
+
+    func get(_ uri: String, headers: HTTPFields = [:]) async throws -> TestResponse {
+        try await execute(uri: uri, method: .get, headers: headers)
+    }
+}
+
+extension TestResponse {
+    /// The body as a JSON object.
+    var json: [String: Any] {
+        get throws {
+            let value = try JSONSerialization.jsonObject(with: Data(body.readableBytesView))
+            return try #require(value as? [String: Any], "body is not a JSON object: \(String(buffer: body))")
+        }
+    }
+
+    /// Checks that this is a problem response with `status` and `type`, whose detail
+    /// contains `naming`; returns its body.
+    @discardableResult
+    func expectProblem(
+        _ status: HTTPResponse.Status, type: String, naming: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> [String: Any] {
+        #expect(self.status == status, "body: \(String(buffer: body))", sourceLocation: sourceLocation)
+        #expect(headers[.contentType] == "application/problem+json", sourceLocation: sourceLocation)
+        let body = try json
+        #expect(body["type"] as? String == "urn:conveyor:problem:\(type)", sourceLocation: sourceLocation)
+        #expect(body["status"] as? Int == Int(status.code), sourceLocation: sourceLocation)
+        #expect((body["title"] as? String)?.isEmpty == false, sourceLocation: sourceLocation)
+        let detail = body["detail"] as? String ?? ""
+        #expect(detail.contains(naming), "detail: \(detail)", sourceLocation: sourceLocation)
+        #expect(headers[.requestID] != nil, sourceLocation: sourceLocation)
+        #expect(headers[.responseTime] != nil, sourceLocation: sourceLocation)
+        return body
+    }
+
+    /// The `field` of each entry of a problem's `errors`.
+    var problemFields: [String] {
+        get throws { ((try json["errors"] as? [[String: Any]]) ?? []).compactMap { $0["field"] as? String } }
+    }
+}
+
+extension HTTPField.Name {
+    static let requestID = HTTPField.Name("X-Request-ID")!
+    static let responseTime = HTTPField.Name("X-Response-Time")!
+}
