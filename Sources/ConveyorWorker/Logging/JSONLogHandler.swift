@@ -73,11 +73,13 @@ public struct LogMilliseconds: CustomStringConvertible, Sendable, Equatable {
 /// so they are not flushed one by one: ``flushPeriodically(every:)`` writes them out, and
 /// ``flush()`` before the process exits.
 public enum StandardOutput {
-    /// A stdio stream of our own on descriptor 1, with a 64 KiB buffer; stdio locks it
-    /// on every call, so any thread may write.
+    /// A stdio stream of our own on descriptor 1, with a 64 KiB buffer that lives as
+    /// long as the process (given no buffer, glibc would take the 4 KiB block size); stdio
+    /// locks the stream on every call, so any thread may write.
     private nonisolated(unsafe) static let stream: UnsafeMutablePointer<FILE> = {
         let stream = fdopen(STDOUT_FILENO, "w")!
-        setvbuf(stream, nil, _IOFBF, 1 << 16)
+        let size = 1 << 16
+        setvbuf(stream, UnsafeMutablePointer<CChar>.allocate(capacity: size), _IOFBF, size)
         return stream
     }()
 
