@@ -6,27 +6,35 @@ import Foundation
 public struct JobID: Hashable, Sendable, CustomStringConvertible, Codable {
     /// The queue the job belongs to.
     public let queue: QueueName
-    /// The ULID part.
-    public let unique: String
+    /// The whole id, `queue.ULID`: kept as written, since it is sent with every call about
+    /// the job and logged with every attempt.
+    public let description: String
 
     /// A new id in `queue`, ordered by creation time.
     public init(in queue: QueueName) {
         self.queue = queue
-        self.unique = ULID.make()
+        self.description = "\(queue.rawValue).\(ULID.make())"
     }
 
     /// Parses `queue.ULID`.
     /// - Throws: ``QueueError/invalidJobID(_:)`` when the text is not of that form.
     public init(_ text: String) throws(QueueError) {
-        guard let dot = text.utf8.lastIndex(of: UInt8(ascii: ".")) else { throw .invalidJobID(text) }
+        let utf8 = text.utf8
+        guard let dot = utf8.lastIndex(of: UInt8(ascii: ".")), ULID.isValid(utf8[utf8.index(after: dot)...]) else {
+            throw .invalidJobID(text)
+        }
         let queuePart = String(text[..<dot])
-        let uniquePart = String(text[text.index(after: dot)...])
-        guard QueueName.isValid(queuePart), ULID.isValid(uniquePart) else { throw .invalidJobID(text) }
+        guard QueueName.isValid(queuePart) else { throw .invalidJobID(text) }
         self.queue = QueueName(unchecked: queuePart)
-        self.unique = uniquePart
+        self.description = text
     }
 
-    public var description: String { "\(queue.rawValue).\(unique)" }
+    /// The ULID part.
+    public var unique: Substring { description.suffix(26) }
+
+    public static func == (left: JobID, right: JobID) -> Bool { left.description == right.description }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(description) }
 
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
@@ -68,7 +76,10 @@ enum ULID {
         return String(decoding: characters, as: UTF8.self)
     }
 
-    static func isValid(_ text: String) -> Bool {
-        text.utf8.count == 26 && text.utf8.allSatisfy { alphabet.contains($0) }
+    /// Whether each byte is a character of the alphabet.
+    private static let isAlphabetByte: [Bool] = (0..<256).map { alphabet.contains(UInt8($0)) }
+
+    static func isValid(_ bytes: Substring.UTF8View) -> Bool {
+        bytes.count == 26 && bytes.allSatisfy { isAlphabetByte[Int($0)] }
     }
 }
