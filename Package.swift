@@ -90,8 +90,27 @@ let package = Package(
             ]
         ),
 
-        // The workload: job kinds and their catalogue.
-        .target(name: "ConveyorJobs", dependencies: ["ConveyorWorker", "ConveyorQueue"], path: "jobs"),
+        // Bulk imports: the dataset catalogue's model, streaming body parsers, row validation, the
+        // intake that spools chunks into PostgreSQL, and the loader that batch_create jobs run.
+        .target(
+            name: "ConveyorImports",
+            dependencies: [
+                "ConveyorPostgres",
+                "ConveyorQueue",
+                "ConveyorWorker",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // The workload: job kinds and their catalogue (datasets embedded from jobs/datasets).
+        .target(
+            name: "ConveyorJobs",
+            dependencies: ["ConveyorWorker", "ConveyorQueue", "ConveyorImports"],
+            path: "jobs",
+            exclude: ["migrations"],
+            resources: [.embedInCode("datasets")]
+        ),
 
         .executableTarget(
             name: "conveyor",
@@ -146,5 +165,18 @@ let package = Package(
         ),
         .testTarget(name: "ConveyorRedisTests", dependencies: ["ConveyorRedis"]),
         .testTarget(name: "ConveyorPostgresTests", dependencies: ["ConveyorPostgres"]),
+        .testTarget(
+            name: "ConveyorImportTests",
+            dependencies: [
+                "ConveyorImports",
+                "ConveyorJobs",
+                "ConveyorPostgres",
+                "ConveyorQueue",
+                "ConveyorRedis",
+                "ConveyorWorker",
+                "ConveyorTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
     ]
 )

@@ -27,7 +27,7 @@ enum APITestApp {
         let logger = Logger(label: "api-test")
         let redis = RedisClient(configuration: try RedisConfiguration(url: redisURL ?? TestEnvironment.redisURL()), logger: logger)
         let database = PostgresPool(configuration: try PostgresConfiguration(url: TestEnvironment.databaseURL()), logger: logger)
-        let services = APIServices(queue: JobQueue(redis: redis, policy: policy), registry: JobCatalogue.registry(), database: database)
+        let services = APIServices(queue: JobQueue(redis: redis, policy: policy), registry: try JobCatalogue.registry(), database: database)
         let application = buildApplication(configuration: configuration, services: services, logger: logger)
         do {
             try await application.test(.router) { client in try await body(client, services) }

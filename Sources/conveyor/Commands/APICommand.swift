@@ -32,7 +32,7 @@ struct APICommand: AsyncParsableCommand {
 
         let redis = try await connections.connectRedis(logger: logger)
         let database = PostgresPool(configuration: postgresConfiguration, logger: logger)
-        let services = APIServices(queue: JobQueue(redis: redis, policy: policy), registry: JobCatalogue.registry(), database: database)
+        let services = APIServices(queue: JobQueue(redis: redis, policy: policy), registry: try JobCatalogue.registry(), database: database)
         let application = buildApplication(configuration: configuration, services: services, logger: logger)
         let group = ServiceGroup(
             configuration: .init(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

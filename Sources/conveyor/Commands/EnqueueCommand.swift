@@ -36,7 +36,7 @@ struct EnqueueCommand: AsyncParsableCommand {
     var timeout: Double?
 
     func run() async throws {
-        let registry = JobCatalogue.registry()
+        let registry = try JobCatalogue.registry()
         let options: JobKindOptions
         do {
             options = try registry.validate(kind: kind, payload: payload)

@@ -40,7 +40,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let worker = Worker(
             configuration: configuration,
             queue: JobQueue(redis: redis, policy: try QueueOptions.policy()),
-            registry: JobCatalogue.registry(),
+            registry: try JobCatalogue.registry(),
             database: database,
             logger: logger,
             timingLogger: Logger(label: "conveyor.job")

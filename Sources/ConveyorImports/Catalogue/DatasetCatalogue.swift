@@ -1,0 +1,37 @@
+/// The datasets clients may import into, by name.
+public struct DatasetCatalogue: Sendable {
+    private let datasets: [String: Dataset]
+
+    /// A catalogue of datasets already built; two with one name is a programming error.
+    public init(_ datasets: [Dataset]) {
+        var byName: [String: Dataset] = [:]
+        for dataset in datasets {
+            precondition(byName[dataset.name] == nil, "dataset '\(dataset.name)' is in the catalogue twice")
+            byName[dataset.name] = dataset
+        }
+        self.datasets = byName
+    }
+
+    /// Reads dataset files (see ``DatasetFileParser`` for the format). Each dataset is named
+    /// after its file: `products.dataset` describes `products`.
+    ///
+    /// - Parameter files: each file's path, as errors should name it, and its bytes.
+    /// - Throws: ``DatasetCatalogueError`` naming the file and line of the first problem.
+    public init(files: [(path: String, contents: [UInt8])]) throws(DatasetCatalogueError) {
+        var datasets: [Dataset] = []
+        for file in files {
+            datasets.append(try DatasetFileParser(path: file.path, contents: file.contents).parse())
+        }
+        self.init(datasets)
+    }
+
+    /// The dataset named `name`, if there is one.
+    public func dataset(named name: String) -> Dataset? {
+        datasets[name]
+    }
+
+    /// The names of the datasets, sorted.
+    public var names: [String] {
+        datasets.keys.sorted()
+    }
+}

@@ -1,0 +1,195 @@
+import ConveyorPostgres
+import ConveyorQueue
+import Foundation
+import Logging
+import NIOCore
+
+/// Accepts imports: reads a body as it streams in, checks every row against its dataset,
+/// stores the rows in chunks together with the import record in one PostgreSQL transaction,
+/// and then enqueues one `batch_create` job per chunk. An import is accepted whole or not at
+/// all: a body with any bad row stores and enqueues nothing.
+public struct ImportIntake: Sendable {
+    /// Chunks one import may have, so that its jobs go into the queue in one call.
+    public static let maxChunks = 10_000
+
+    private let catalogue: DatasetCatalogue
+    private let pool: PostgresPool
+    private let queue: JobQueue
+    private let queueName: QueueName
+    private let logger: Logger
+
+    /// - Parameter queueName: where the chunk jobs go; workers must take jobs from it.
+    public init(catalogue: DatasetCatalogue, pool: PostgresPool, queue: JobQueue, queueName: QueueName, logger: Logger) {
+        self.catalogue = catalogue
+        self.pool = pool
+        self.queue = queue
+        self.queueName = queueName
+        self.logger = logger
+    }
+
+    /// Reads `body`, a stream of rows in `format`, and imports them into `dataset` for `tenant`.
+    ///
+    /// Memory stays bounded whatever the body's size: a piece of the body and one chunk at a time.
+    ///
+    /// - Parameter requestID: travels in the chunk jobs into the workers' log lines.
+    /// - Throws: ``ImportError`` for an unknown dataset, an option out of range, an empty body, a
+    ///   body over `maxBodyBytes`, a malformed body or invalid rows (after reading the whole body,
+    ///   listing the first problems with their lines); `QueueError.queueFull` when the queue
+    ///   cannot take the jobs (then the import is withdrawn); `PostgresError` or Redis errors.
+    public func accept<Body: AsyncSequence>(
+        dataset name: String, format: ImportFormat, options: ImportOptions, tenant: String, requestID: String,
+        maxBodyBytes: Int, body: Body
+    ) async throws -> ImportReceipt where Body.Element == ByteBuffer {
+        guard let dataset = catalogue.dataset(named: name) else {
+            throw ImportError(.unknownDataset, "there is no dataset '\(name)': the datasets are \(catalogue.names.joined(separator: ", "))")
+        }
+        try options.validate()
+        let names = FieldNames(dataset)
+        let request = Request(dataset: dataset, options: options, tenant: tenant, requestID: requestID)
+        switch format {
+        case .ndjson:
+            var reader = ImportBodyReader(
+                body: body, scanner: NDJSONScanner(names: names), dataset: dataset, formatName: "NDJSON",
+                chunkSize: options.chunkSize, maxBodyBytes: maxBodyBytes
+            )
+            return try await accept(request, from: &reader)
+        case .csv:
+            var reader = ImportBodyReader(
+                body: body, scanner: CSVScanner(names: names), dataset: dataset, formatName: "CSV",
+                chunkSize: options.chunkSize, maxBodyBytes: maxBodyBytes
+            )
+            return try await accept(request, from: &reader)
+        case .jsonArray:
+            var reader = ImportBodyReader(
+                body: body, scanner: JSONArrayScanner(names: names), dataset: dataset, formatName: "JSON",
+                chunkSize: options.chunkSize, maxBodyBytes: maxBodyBytes
+            )
+            return try await accept(request, from: &reader)
+        }
+    }
+
+    /// The progress of import `id`; nil when there is no such import.
+    public func progress(id: String) async throws -> ImportProgress? {
+        try await pool.withConnection { connection in try await ImportProgress.fetch(id: id, on: connection) }
+    }
+
+    /// What one accept call is about.
+    private struct Request {
+        let dataset: Dataset
+        let options: ImportOptions
+        let tenant: String
+        let requestID: String
+    }
+
+    private func accept<Body, Scanner>(_ request: Request, from reader: inout ImportBodyReader<Body, Scanner>) async throws
+        -> ImportReceipt
+    {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let id = Self.makeImportID()
+        let chunkCount: Int
+        do {
+            guard let first = try await reader.nextChunk() else {
+                throw reader.bytesRead == 0
+                    ? ImportError(.emptyBody, "the body is empty: send the rows to import")
+                    : ImportError(.emptyBody, "the body has no rows: send at least one")
+            }
+            chunkCount = try await spool(first, rest: &reader, as: id, request)
+        } catch is ImportBodyReader<Body, Scanner>.BodyRefused {
+            throw try await reader.refusal()
+        }
+        try await enqueueChunkJobs(of: id, count: chunkCount, request)
+        logger.info(
+            "import accepted",
+            metadata: [
+                "import_id": "\(id)", "dataset": "\(request.dataset.name)", "rows": "\(reader.rowCount)",
+                "chunks": "\(chunkCount)", "bytes": "\(reader.bytesRead)", "request_id": "\(request.requestID)",
+                "duration_ms": "\(start.duration(to: clock.now).microseconds / 1000)",
+            ]
+        )
+        return ImportReceipt(
+            id: id, dataset: request.dataset.name, state: .queued, chunks: chunkCount, rows: reader.rowCount,
+            onConflict: request.options.onConflict, chunkSize: request.options.chunkSize
+        )
+    }
+
+    /// Stores the import record and every chunk in one transaction; returns the number of chunks.
+    private func spool<Body, Scanner>(
+        _ first: SpooledChunk, rest reader: inout ImportBodyReader<Body, Scanner>, as id: String, _ request: Request
+    ) async throws -> Int {
+        try await pool.withConnection { connection in
+            try await connection.transaction { connection in
+                try await connection.execute(
+                    """
+                    INSERT INTO conveyor_imports (id, dataset, tenant, columns, on_conflict, chunk_size, request_id)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7)
+                    """,
+                    [
+                        id, request.dataset.name, request.tenant, request.dataset.columns.map(\.name).joined(separator: ","),
+                        request.options.onConflict.rawValue, request.options.chunkSize, request.requestID,
+                    ]
+                )
+                var next: SpooledChunk? = first
+                var chunkCount = 0
+                while let chunk = next {
+                    guard chunk.number <= Self.maxChunks else {
+                        throw ImportError(
+                            .invalidOption,
+                            "the body makes more than \(Self.maxChunks) chunks of \(request.options.chunkSize) rows: "
+                                + "raise chunk_size (up to \(ImportOptions.chunkSizes.upperBound)) or split the import"
+                        )
+                    }
+                    try await connection.execute(
+                        """
+                        INSERT INTO conveyor_import_chunks (import_id, chunk_number, row_count, first_line, data)
+                        VALUES ($1, $2, $3, $4, $5)
+                        """,
+                        [id, chunk.number, chunk.rowCount, chunk.firstLine, String(decoding: chunk.data, as: UTF8.self)]
+                    )
+                    chunkCount = chunk.number
+                    next = try await reader.nextChunk()
+                }
+                try await connection.execute(
+                    "UPDATE conveyor_imports SET chunk_count = $2, row_count = $3 WHERE id = $1",
+                    [id, chunkCount, reader.rowCount]
+                )
+                return chunkCount
+            }
+        }
+    }
+
+    /// Enqueues the chunk jobs in one call, which the queue takes whole or not at all. If it
+    /// refuses them, the import is deleted again, so that it is refused whole.
+    private func enqueueChunkJobs(of id: String, count: Int, _ request: Request) async throws {
+        let encoder = JSONEncoder()
+        let jobs = try (1...count).map { chunk in
+            JobRequest(
+                kind: ChunkJob.kind,
+                payload: String(decoding: try encoder.encode(ChunkJob.Payload(importID: id, chunk: chunk)), as: UTF8.self),
+                queue: queueName,
+                maxAttempts: ChunkJob.maxAttempts,
+                timeout: ChunkJob.timeout,
+                requestID: request.requestID,
+                tenant: request.tenant
+            )
+        }
+        do {
+            try await queue.enqueue(jobs)
+        } catch {
+            do {
+                try await pool.withConnection { try await $0.execute("DELETE FROM conveyor_imports WHERE id = $1", [id]) }
+            } catch let deleteError {
+                logger.error(
+                    "an import whose jobs could not be enqueued could not be deleted either; it stays queued for ever",
+                    metadata: ["import_id": "\(id)", "error": "\(deleteError)"]
+                )
+            }
+            throw error
+        }
+    }
+
+    /// A new import id: a ULID, sortable by creation time, made as job ids are.
+    private static func makeImportID() -> String {
+        JobID(in: .default).unique
+    }
+}

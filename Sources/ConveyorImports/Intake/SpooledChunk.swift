@@ -1,0 +1,14 @@
+/// A chunk of valid rows in COPY text format, as the intake stores it for one batch_create job.
+struct SpooledChunk {
+    /// From 1, in body order.
+    let number: Int
+    var rowCount = 0
+    /// The line of its first row.
+    var firstLine = 0
+    var data: [UInt8] = []
+
+    init(number: Int, capacity: Int) {
+        self.number = number
+        data.reserveCapacity(capacity)
+    }
+}
