@@ -7,7 +7,7 @@ import NIOCore
 /// At the first problem, ``nextChunk()`` throws ``BodyRefused``; ``refusal()`` then reads the
 /// rest of the body, still checking rows until it has ``problemLimit`` problems and only
 /// counting bytes after that, and returns the error to answer with.
-struct ImportBodyReader<Body: AsyncSequence, Scanner: RowScanner> where Body.Element == ByteBuffer {
+struct ImportBodyReader<Body: AsyncSequence> where Body.Element == ByteBuffer {
     /// Problems listed in a refusal; rows after the last of them are no longer checked.
     static var problemLimit: Int { 20 }
     /// A chunk closes at this many bytes even before `chunkSize` rows, to bound memory.
@@ -35,9 +35,9 @@ struct ImportBodyReader<Body: AsyncSequence, Scanner: RowScanner> where Body.Ele
     }
 
     private var body: Body.AsyncIterator
-    private var scanner: Scanner
+    private var scanner: any RowScanner
     private let encoder: RowEncoder
-    private let formatName: String
+    private let format: ImportFormat
     private let chunkSize: Int
     private let maxBodyBytes: Int
 
@@ -63,11 +63,11 @@ struct ImportBodyReader<Body: AsyncSequence, Scanner: RowScanner> where Body.Ele
     /// Rows put into chunks so far.
     private(set) var rowCount = 0
 
-    init(body: Body, scanner: Scanner, dataset: Dataset, formatName: String, chunkSize: Int, maxBodyBytes: Int) {
+    init(body: Body, format: ImportFormat, dataset: Dataset, chunkSize: Int, maxBodyBytes: Int) {
         self.body = body.makeAsyncIterator()
-        self.scanner = scanner
+        self.scanner = format.scanner(for: FieldNames(dataset))
         self.encoder = RowEncoder(dataset)
-        self.formatName = formatName
+        self.format = format
         self.chunkSize = chunkSize
         self.maxBodyBytes = maxBodyBytes
         self.row = ScannedRow(columnCount: dataset.columns.count)
@@ -210,7 +210,7 @@ struct ImportBodyReader<Body: AsyncSequence, Scanner: RowScanner> where Body.Ele
         let advice = "nothing was imported: fix the body and send all of it again"
         let listed = Array((problems + (bodyRejection?.problems ?? [])).prefix(Self.problemLimit))
         if let bodyRejection, bodyRejection.kind == .malformedBody, let syntax = bodyRejection.problems.first {
-            return ImportError(.malformedBody, "the body is not valid \(formatName) (\(syntax)); \(advice)", problems: listed)
+            return ImportError(.malformedBody, "the body is not valid \(format.name) (\(syntax)); \(advice)", problems: listed)
         }
         let count =
             listed.count >= Self.problemLimit

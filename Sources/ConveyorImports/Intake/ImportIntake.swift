@@ -44,28 +44,10 @@ public struct ImportIntake: Sendable {
             throw ImportError(.unknownDataset, "there is no dataset '\(name)': the datasets are \(catalogue.names.joined(separator: ", "))")
         }
         try options.validate()
-        let names = FieldNames(dataset)
-        let request = Request(dataset: dataset, options: options, tenant: tenant, requestID: requestID)
-        switch format {
-        case .ndjson:
-            var reader = ImportBodyReader(
-                body: body, scanner: NDJSONScanner(names: names), dataset: dataset, formatName: "NDJSON",
-                chunkSize: options.chunkSize, maxBodyBytes: maxBodyBytes
-            )
-            return try await accept(request, from: &reader)
-        case .csv:
-            var reader = ImportBodyReader(
-                body: body, scanner: CSVScanner(names: names), dataset: dataset, formatName: "CSV",
-                chunkSize: options.chunkSize, maxBodyBytes: maxBodyBytes
-            )
-            return try await accept(request, from: &reader)
-        case .jsonArray:
-            var reader = ImportBodyReader(
-                body: body, scanner: JSONArrayScanner(names: names), dataset: dataset, formatName: "JSON",
-                chunkSize: options.chunkSize, maxBodyBytes: maxBodyBytes
-            )
-            return try await accept(request, from: &reader)
-        }
+        var reader = ImportBodyReader(
+            body: body, format: format, dataset: dataset, chunkSize: options.chunkSize, maxBodyBytes: maxBodyBytes
+        )
+        return try await accept(Request(dataset: dataset, options: options, tenant: tenant, requestID: requestID), from: &reader)
     }
 
     /// The progress of import `id`; nil when there is no such import.
@@ -81,7 +63,7 @@ public struct ImportIntake: Sendable {
         let requestID: String
     }
 
-    private func accept<Body, Scanner>(_ request: Request, from reader: inout ImportBodyReader<Body, Scanner>) async throws
+    private func accept<Body>(_ request: Request, from reader: inout ImportBodyReader<Body>) async throws
         -> ImportReceipt
     {
         let clock = ContinuousClock()
@@ -95,7 +77,7 @@ public struct ImportIntake: Sendable {
                     : ImportError(.emptyBody, "the body has no rows: send at least one")
             }
             chunkCount = try await spool(first, rest: &reader, as: id, request)
-        } catch is ImportBodyReader<Body, Scanner>.BodyRefused {
+        } catch is ImportBodyReader<Body>.BodyRefused {
             throw try await reader.refusal()
         }
         try await enqueueChunkJobs(of: id, count: chunkCount, request)
@@ -114,8 +96,8 @@ public struct ImportIntake: Sendable {
     }
 
     /// Stores the import record and every chunk in one transaction; returns the number of chunks.
-    private func spool<Body, Scanner>(
-        _ first: SpooledChunk, rest reader: inout ImportBodyReader<Body, Scanner>, as id: String, _ request: Request
+    private func spool<Body>(
+        _ first: SpooledChunk, rest reader: inout ImportBodyReader<Body>, as id: String, _ request: Request
     ) async throws -> Int {
         try await pool.withConnection { connection in
             try await connection.transaction { connection in

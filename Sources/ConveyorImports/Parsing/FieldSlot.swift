@@ -30,3 +30,18 @@ struct FieldSlot {
 
     static let absent = FieldSlot(form: .absent, start: 0, end: 0)
 }
+
+extension FieldSlot.Form {
+    /// The kind of JSON value, for messages: "a number".
+    var kindOfValue: String {
+        switch self {
+        case .absent: "nothing"
+        case .null: "null"
+        case .string, .escapedString, .text, .quotedText: "a string"
+        case .number: "a number"
+        case .true, .false: "true or false"
+        case .object: "an object"
+        case .array: "an array"
+        }
+    }
+}

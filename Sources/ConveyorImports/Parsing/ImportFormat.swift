@@ -22,4 +22,22 @@ public enum ImportFormat: Sendable, Equatable {
         default: return nil
         }
     }
+
+    /// The format's name, for messages.
+    var name: String {
+        switch self {
+        case .ndjson: "NDJSON"
+        case .csv: "CSV"
+        case .jsonArray: "JSON"
+        }
+    }
+
+    /// A scanner that finds the rows of a body in this format.
+    func scanner(for names: FieldNames) -> any RowScanner {
+        switch self {
+        case .ndjson: NDJSONScanner(names: names)
+        case .csv: CSVScanner(names: names)
+        case .jsonArray: JSONArrayScanner(names: names)
+        }
+    }
 }

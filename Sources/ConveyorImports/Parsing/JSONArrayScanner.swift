@@ -87,9 +87,8 @@ struct JSONArrayScanner: RowScanner {
         if reader.bytes[reader.index] == ASCII.openingBrace {
             try reader.readObject(into: &row, names: names)
         } else {
-            let kind = reader.found
-            _ = try reader.readValue()
-            row.markUnreadable("each element of the array must be a row object, not \(kind)")
+            let value = try reader.readValue()
+            row.markUnreadable("each element of the array must be a row object, not \(value.form.kindOfValue)")
         }
         place = .afterElement
         return .row(end: reader.index)
