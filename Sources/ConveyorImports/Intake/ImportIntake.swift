@@ -144,6 +144,7 @@ public struct ImportIntake: Sendable {
     /// refuses them, the import is deleted again, so that it is refused whole.
     private func enqueueChunkJobs(of id: String, count: Int, _ request: Request) async throws {
         let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
         let jobs = try (1...count).map { chunk in
             JobRequest(
                 kind: ChunkJob.kind,

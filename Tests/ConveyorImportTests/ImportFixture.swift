@@ -1,0 +1,123 @@
+import ConveyorImports
+import ConveyorJobs
+import ConveyorPostgres
+import ConveyorQueue
+import ConveyorRedis
+import ConveyorTestSupport
+import Foundation
+import Logging
+import NIOCore
+
+/// What an import test works with: a PostgreSQL schema of its own with the migrations of
+/// `ops/migrations` and `jobs/migrations` applied, a queue of its own, and an intake over both.
+struct ImportFixture {
+    static let logger: Logger = {
+        var logger = Logger(label: "conveyor.imports.tests")
+        logger.logLevel = .warning
+        return logger
+    }()
+
+    let schema: String
+    /// The test database's URL with the schema first in `search_path`, for worker processes;
+    /// its `application_name` is the schema's name, to find their sessions.
+    let databaseURL: String
+    let pool: PostgresPool
+    let redis: RedisClient
+    let queue: JobQueue
+    let queueName: QueueName
+    let catalogue: DatasetCatalogue
+    let intake: ImportIntake
+
+    /// Runs `body` with a new fixture, and drops its schema afterwards.
+    static func with<T>(
+        _ purpose: String, poolSize: Int = 4, policy: QueuePolicy = QueuePolicy(), _ body: (ImportFixture) async throws -> T
+    ) async throws -> T {
+        let schema = "imports_\(purpose)_\(UInt32.random(in: 0 ... .max))"
+        let base = try TestEnvironment.databaseURL()
+        let url = base + (base.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)&application_name=\(schema)"
+        var configuration = try PostgresConfiguration(url: url)
+        configuration.poolSize = poolSize
+        let pool = PostgresPool(configuration: configuration, logger: logger)
+        let redis = try TestEnvironment.redis()
+        let queue = JobQueue(redis: redis, policy: policy)
+        let queueName = TestEnvironment.uniqueQueue(purpose)
+        let catalogue = try JobCatalogue.datasets()
+        let fixture = ImportFixture(
+            schema: schema, databaseURL: url, pool: pool, redis: redis, queue: queue, queueName: queueName,
+            catalogue: catalogue,
+            intake: ImportIntake(catalogue: catalogue, pool: pool, queue: queue, queueName: queueName, logger: logger)
+        )
+        do {
+            try await pool.withConnection { try await $0.execute("CREATE SCHEMA \(schema)") }
+            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized
+            _ = try await PostgresMigrator(
+                pool: pool, directories: ["ops/migrations", "jobs/migrations"].map { root.appendingPathComponent($0).path }, logger: logger
+            ).migrate()
+            let value = try await body(fixture)
+            await fixture.tearDown()
+            return value
+        } catch {
+            await fixture.tearDown()
+            throw error
+        }
+    }
+
+    private func tearDown() async {
+        _ = try? await pool.withConnection { try await $0.execute("DROP SCHEMA IF EXISTS \(schema) CASCADE") }
+        await pool.shutdown()
+        await redis.shutdown()
+    }
+
+    /// Imports `body` into products for tenant `acme`, sent in pieces of `pieceSize` bytes.
+    func accept(
+        _ body: String, _ format: ImportFormat = .ndjson, dataset: String = "products", options: ImportOptions = ImportOptions(),
+        tenant: String = "acme", pieceSize: Int = 64 * 1024, maxBodyBytes: Int = 1 << 30
+    ) async throws -> ImportReceipt {
+        try await intake.accept(
+            dataset: dataset, format: format, options: options, tenant: tenant, requestID: "req-\(schema)",
+            maxBodyBytes: maxBodyBytes, body: PiecewiseBody(Array(body.utf8), pieceSize: pieceSize)
+        )
+    }
+
+    /// Loads a chunk as the batch_create job does.
+    func load(_ importID: String, chunk: Int, isLastAttempt: Bool = false) async throws -> ChunkOutcome {
+        try await pool.withConnection { connection in
+            try await ChunkLoader(catalogue: catalogue).load(
+                ChunkJob.Payload(importID: importID, chunk: chunk), on: connection, isLastAttempt: isLastAttempt
+            )
+        }
+    }
+
+    /// Loads every chunk of an import, in order.
+    @discardableResult
+    func loadAll(_ receipt: ImportReceipt) async throws -> [ChunkOutcome] {
+        var outcomes: [ChunkOutcome] = []
+        for chunk in 1...receipt.chunks { outcomes.append(try await load(receipt.id, chunk: chunk)) }
+        return outcomes
+    }
+
+    /// The first column of the first row of `sql`, as an integer.
+    func integer(_ sql: String, _ parameters: [(any PostgresEncodable)?] = []) async throws -> Int {
+        try await pool.withConnection { connection in
+            let result = try await connection.query(sql, parameters)
+            return try result.rows[0].decode(result.columns[0])
+        }
+    }
+
+    /// The jobs waiting in the fixture's queue, oldest first.
+    func readyJobs() async throws -> [JobRecord] {
+        let reply = try await redis.send(RedisCommand("LRANGE", .string("conveyor:{\(queueName.rawValue)}:ready"), 0, -1))
+        var jobs: [JobRecord] = []
+        for text in (reply.array ?? []).compactMap(\.string).reversed() {
+            if let job = try await queue.job(try JobID(text)) { jobs.append(job) }
+        }
+        return jobs
+    }
+
+    /// `count` products rows in NDJSON, with SKUs from `first`, prices of `price(n)` cents.
+    static func products(_ count: Int, first: Int = 1, name: String = "thing", price: (Int) -> Int = { $0 }) -> String {
+        (first..<first + count).map { n in
+            #"{"sku":"SKU-\#(n)","name":"\#(name) \#(n)","price_cents":\#(price(n)),"quantity":\#(n % 7)}"#
+        }.joined(separator: "\n") + "\n"
+    }
+}
