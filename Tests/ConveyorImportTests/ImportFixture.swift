@@ -80,6 +80,7 @@ struct ImportFixture {
     }
 
     /// Loads a chunk as the batch_create job does.
+    @discardableResult
     func load(_ importID: String, chunk: Int, isLastAttempt: Bool = false) async throws -> ChunkOutcome {
         try await pool.withConnection { connection in
             try await ChunkLoader(catalogue: catalogue).load(
