@@ -1,0 +1,132 @@
+import ConveyorImports
+import ConveyorQueue
+import ConveyorTestSupport
+import Foundation
+import Testing
+
+/// batch_create jobs run by real `conveyor worker` processes: a chunk delivered again and
+/// again, one of them killed with `kill -9` halfway through, is loaded exactly once.
+@Suite(.serialized) struct WorkerLoadingTests {
+    /// The result a batch_create job stores.
+    struct Result: Decodable {
+        let inserted: Int
+        let updated: Int
+        let skipped: Int
+        let already_loaded: Bool
+    }
+
+    static func startWorker(_ fixture: ImportFixture, concurrency: Int = 2) async throws -> ConveyorProcess {
+        let worker = try ConveyorProcess(
+            ["worker", "--queues", fixture.queueName.rawValue, "--concurrency", "\(concurrency)", "--lease", "2"],
+            environment: ["CONVEYOR_REDIS_URL": try TestEnvironment.redisURL(), "CONVEYOR_DATABASE_URL": fixture.databaseURL]
+        )
+        let started = try await eventually(timeout: .seconds(20)) {
+            worker.logLines.contains { ($0["msg"] as? String) == "worker started" }
+        }
+        try #require(started, "the worker did not start: \(worker.output)")
+        return worker
+    }
+
+    static func chunkJob(_ receipt: ImportReceipt, _ fixture: ImportFixture) -> JobRequest {
+        JobRequest(
+            kind: ChunkJob.kind, payload: #"{"import_id":"\#(receipt.id)","chunk":1}"#, queue: fixture.queueName,
+            maxAttempts: ChunkJob.maxAttempts, timeout: ChunkJob.timeout, requestID: "duplicate"
+        )
+    }
+
+    static func waitUntil(_ ids: [JobID], are state: JobState, in fixture: ImportFixture) async throws -> Bool {
+        try await eventually(timeout: .seconds(60), interval: .milliseconds(100)) {
+            var states: [JobState] = []
+            for id in ids { if let job = try await fixture.queue.job(id) { states.append(job.state) } }
+            return states == Array(repeating: state, count: ids.count)
+        }
+    }
+
+    @Test func aChunkDeliveredThreeTimesOnceKilledHalfwayIsLoadedOnce() async throws {
+        try await ImportFixture.with("killed") { fixture async throws in
+            // One large chunk, so that the worker is killed while it loads it.
+            let rows = 100_000
+            let receipt = try await fixture.accept(ImportFixture.products(rows), options: ImportOptions(chunkSize: rows))
+            try #require(receipt.chunks == 1)
+            let original = try #require(try await fixture.readyJobs().first?.id)
+
+            let victim = try await Self.startWorker(fixture, concurrency: 1)
+            let loading = try await eventually(timeout: .seconds(60), interval: .milliseconds(10)) {
+                try await fixture.integer(
+                    """
+                    SELECT count(*) FROM pg_stat_activity
+                    WHERE application_name = $1 AND xact_start IS NOT NULL
+                      AND (query LIKE 'COPY conveyor_staging%' OR query LIKE 'WITH written%')
+                    """,
+                    [fixture.schema]
+                ) == 1
+            }
+            try #require(loading, "the worker never loaded the chunk: \(victim.output.suffix(2000))")
+            victim.signal(SIGKILL)
+            _ = try await victim.waitForExit(timeout: .seconds(10))
+            #expect(try await fixture.integer("SELECT count(*) FROM conveyor_import_ledger") == 0, "the kill came after the commit")
+
+            // A second job for the same chunk, ready at once, while the first waits out its lease.
+            let duplicate = Self.chunkJob(receipt, fixture)
+            try await fixture.queue.enqueue([duplicate])
+            let survivor = try await Self.startWorker(fixture)
+            #expect(try await Self.waitUntil([original, duplicate.id], are: .succeeded, in: fixture), "\(survivor.output.suffix(3000))")
+            #expect(try await fixture.queue.job(original)?.attempt == 2)
+
+            // And once more after both finished, as when an acknowledgement is lost after the commit.
+            let retry = Self.chunkJob(receipt, fixture)
+            try await fixture.queue.enqueue([retry])
+            #expect(try await Self.waitUntil([retry.id], are: .succeeded, in: fixture))
+
+            #expect(try await fixture.integer("SELECT count(*) FROM products") == rows)
+            #expect(try await fixture.integer("SELECT count(DISTINCT sku) FROM products") == rows)
+            #expect(try await fixture.integer("SELECT sum(price_cents)::bigint FROM products") == rows * (rows + 1) / 2)
+            #expect(try await fixture.integer("SELECT count(*) FROM conveyor_import_ledger") == 1)
+            #expect(try await fixture.integer("SELECT inserted + updated + skipped FROM conveyor_import_ledger") == rows)
+
+            var results: [Result] = []
+            for id in [original, duplicate.id, retry.id] {
+                let text = try #require(try await fixture.queue.job(id)?.result)
+                results.append(try JSONDecoder().decode(Result.self, from: Data(text.utf8)))
+            }
+            #expect(results.filter { !$0.already_loaded }.count == 1)
+            #expect(results.allSatisfy { $0.inserted == rows && $0.updated == 0 && $0.skipped == 0 })
+
+            let progress = try #require(try await fixture.intake.progress(id: receipt.id))
+            #expect(progress.state == .succeeded)
+            #expect(progress.rows.inserted == rows)
+
+            // The timing lines: the delivery that loaded carries the rows; all measured the database.
+            let lines = try await survivor.attemptLines(atLeast: 3).filter { ($0["outcome"] as? String) == "succeeded" }
+            #expect(lines.compactMap { $0["rows"] as? Int }.sorted() == [0, 0, rows])
+            #expect(lines.allSatisfy { ($0["db_ms"] as? Double ?? 0) > 0 && $0["db_pool_wait_ms"] is Double })
+            #expect(lines.allSatisfy { ($0["kind"] as? String) == "batch_create" })
+            #expect(lines.contains { ($0["request_id"] as? String) == "req-\(fixture.schema)" })
+        }
+    }
+
+    @Test func workersLoadAnImportAndAChunkWithARefusedRowGoesToDead() async throws {
+        try await ImportFixture.with("workers") { fixture async throws in
+            let receipt = try await fixture.accept(
+                ImportFixture.products(1000, price: { $0 == 550 ? -1 : $0 }), options: ImportOptions(chunkSize: 100)
+            )
+            let jobs = try await fixture.readyJobs().map(\.id)
+            let worker = try await Self.startWorker(fixture, concurrency: 4)
+            let finished = try await eventually(timeout: .seconds(60), interval: .milliseconds(100)) {
+                try await fixture.intake.progress(id: receipt.id)?.state == .partiallyFailed
+            }
+            try #require(finished, "\(worker.output.suffix(3000))")
+            let progress = try #require(try await fixture.intake.progress(id: receipt.id))
+            #expect(progress.chunks.done == 9 && progress.chunks.failed == 1)
+            #expect(progress.rows.inserted == 900 && progress.rows.failed == 100)
+            #expect(progress.errors.map(\.chunk) == [6])
+            #expect(progress.errors.first?.line == 550)
+
+            #expect(try await Self.waitUntil(jobs.enumerated().filter { $0.offset != 5 }.map(\.element), are: .succeeded, in: fixture))
+            let dead = try #require(try await fixture.queue.job(jobs[5]))
+            #expect(dead.state == .dead && dead.attempt == 1)
+            #expect(dead.error?.contains("chunk 6 of import \(receipt.id): line 550: PostgreSQL refused the row") == true)
+            #expect(try await fixture.integer("SELECT count(*) FROM products") == 900)
+        }
+    }
+}
