@@ -96,6 +96,7 @@ public struct ImportIntake: Sendable {
     }
 
     /// Stores the import record and every chunk in one transaction; returns the number of chunks.
+    /// Each chunk is written while the next one is read, so that reading and writing overlap.
     private func spool<Body>(
         _ first: SpooledChunk, rest reader: inout ImportBodyReader<Body>, as id: String, _ request: Request
     ) async throws -> Int {
@@ -111,25 +112,24 @@ public struct ImportIntake: Sendable {
                         request.options.onConflict.rawValue, request.options.chunkSize, request.requestID,
                     ]
                 )
-                var next: SpooledChunk? = first
                 var chunkCount = 0
-                while let chunk = next {
-                    guard chunk.number <= Self.maxChunks else {
-                        throw ImportError(
-                            .invalidOption,
-                            "the body makes more than \(Self.maxChunks) chunks of \(request.options.chunkSize) rows: "
-                                + "raise chunk_size (up to \(ImportOptions.chunkSizes.upperBound)) or split the import"
-                        )
+                try await withThrowingTaskGroup(of: Void.self) { writes in
+                    var next: SpooledChunk? = first
+                    while let chunk = next {
+                        guard chunk.number <= Self.maxChunks else {
+                            throw ImportError(
+                                .invalidOption,
+                                "the body makes more than \(Self.maxChunks) chunks of \(request.options.chunkSize) rows: "
+                                    + "raise chunk_size (up to \(ImportOptions.chunkSizes.upperBound)) or split the import"
+                            )
+                        }
+                        // One write at a time: a connection runs one statement at a time.
+                        if chunkCount > 0 { try await writes.next() }
+                        writes.addTask { try await Self.write(chunk, of: id, on: connection) }
+                        chunkCount = chunk.number
+                        next = try await reader.nextChunk()
                     }
-                    try await connection.execute(
-                        """
-                        INSERT INTO conveyor_import_chunks (import_id, chunk_number, row_count, first_line, data)
-                        VALUES ($1, $2, $3, $4, $5)
-                        """,
-                        [id, chunk.number, chunk.rowCount, chunk.firstLine, String(decoding: chunk.data, as: UTF8.self)]
-                    )
-                    chunkCount = chunk.number
-                    next = try await reader.nextChunk()
+                    try await writes.waitForAll()
                 }
                 try await connection.execute(
                     "UPDATE conveyor_imports SET chunk_count = $2, row_count = $3 WHERE id = $1",
@@ -138,6 +138,13 @@ public struct ImportIntake: Sendable {
                 return chunkCount
             }
         }
+    }
+
+    private static func write(_ chunk: SpooledChunk, of id: String, on connection: PostgresConnection) async throws {
+        try await connection.execute(
+            "INSERT INTO conveyor_import_chunks (import_id, chunk_number, row_count, first_line, data) VALUES ($1, $2, $3, $4, $5)",
+            [id, chunk.number, chunk.rowCount, chunk.firstLine, String(decoding: chunk.data, as: UTF8.self)]
+        )
     }
 
     /// Enqueues the chunk jobs in one call, which the queue takes whole or not at all. If it
