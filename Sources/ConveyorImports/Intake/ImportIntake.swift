@@ -44,10 +44,10 @@ public struct ImportIntake: Sendable {
             throw ImportError(.unknownDataset, "there is no dataset '\(name)': the datasets are \(catalogue.names.joined(separator: ", "))")
         }
         try options.validate()
-        var reader = ImportBodyReader(
-            body: body, format: format, dataset: dataset, chunkSize: options.chunkSize, maxBodyBytes: maxBodyBytes
+        let reader = SharedBodyReader(
+            ImportBodyReader(body: body, format: format, dataset: dataset, chunkSize: options.chunkSize, maxBodyBytes: maxBodyBytes)
         )
-        return try await accept(Request(dataset: dataset, options: options, tenant: tenant, requestID: requestID), from: &reader)
+        return try await accept(Request(dataset: dataset, options: options, tenant: tenant, requestID: requestID), from: reader)
     }
 
     /// The progress of import `id`; nil when there is no such import.
@@ -63,7 +63,7 @@ public struct ImportIntake: Sendable {
         let requestID: String
     }
 
-    private func accept<Body>(_ request: Request, from reader: inout ImportBodyReader<Body>) async throws
+    private func accept<Body>(_ request: Request, from reader: SharedBodyReader<Body>) async throws
         -> ImportReceipt
     {
         let clock = ContinuousClock()
@@ -71,34 +71,33 @@ public struct ImportIntake: Sendable {
         let id = Self.makeImportID()
         let chunkCount: Int
         do {
-            guard let first = try await reader.nextChunk() else {
-                throw reader.bytesRead == 0
+            guard let first = try await reader.value.nextChunk() else {
+                throw reader.value.bytesRead == 0
                     ? ImportError(.emptyBody, "the body is empty: send the rows to import")
                     : ImportError(.emptyBody, "the body has no rows: send at least one")
             }
-            chunkCount = try await spool(first, rest: &reader, as: id, request)
+            chunkCount = try await spool(first, rest: reader, as: id, request)
         } catch is ImportBodyReader<Body>.BodyRefused {
-            throw try await reader.refusal()
+            throw try await reader.value.refusal()
         }
         try await enqueueChunkJobs(of: id, count: chunkCount, request)
         logger.info(
             "import accepted",
             metadata: [
-                "import_id": "\(id)", "dataset": "\(request.dataset.name)", "rows": "\(reader.rowCount)",
-                "chunks": "\(chunkCount)", "bytes": "\(reader.bytesRead)", "request_id": "\(request.requestID)",
+                "import_id": "\(id)", "dataset": "\(request.dataset.name)", "rows": "\(reader.value.rowCount)",
+                "chunks": "\(chunkCount)", "bytes": "\(reader.value.bytesRead)", "request_id": "\(request.requestID)",
                 "duration_ms": "\(start.duration(to: clock.now).microseconds / 1000)",
             ]
         )
         return ImportReceipt(
-            id: id, dataset: request.dataset.name, state: .queued, chunks: chunkCount, rows: reader.rowCount,
+            id: id, dataset: request.dataset.name, state: .queued, chunks: chunkCount, rows: reader.value.rowCount,
             onConflict: request.options.onConflict, chunkSize: request.options.chunkSize
         )
     }
 
     /// Stores the import record and every chunk in one transaction; returns the number of chunks.
-    /// Each chunk is written while the next one is read, so that reading and writing overlap.
     private func spool<Body>(
-        _ first: SpooledChunk, rest reader: inout ImportBodyReader<Body>, as id: String, _ request: Request
+        _ first: SpooledChunk, rest reader: SharedBodyReader<Body>, as id: String, _ request: Request
     ) async throws -> Int {
         try await pool.withConnection { connection in
             try await connection.transaction { connection in
@@ -112,39 +111,20 @@ public struct ImportIntake: Sendable {
                         request.options.onConflict.rawValue, request.options.chunkSize, request.requestID,
                     ]
                 )
-                var chunkCount = 0
-                try await withThrowingTaskGroup(of: Void.self) { writes in
-                    var next: SpooledChunk? = first
-                    while let chunk = next {
-                        guard chunk.number <= Self.maxChunks else {
-                            throw ImportError(
-                                .invalidOption,
-                                "the body makes more than \(Self.maxChunks) chunks of \(request.options.chunkSize) rows: "
-                                    + "raise chunk_size (up to \(ImportOptions.chunkSizes.upperBound)) or split the import"
-                            )
-                        }
-                        // One write at a time: a connection runs one statement at a time.
-                        if chunkCount > 0 { try await writes.next() }
-                        writes.addTask { try await Self.write(chunk, of: id, on: connection) }
-                        chunkCount = chunk.number
-                        next = try await reader.nextChunk()
-                    }
-                    try await writes.waitForAll()
-                }
+                let tooManyChunks = ImportError(
+                    .invalidOption,
+                    "the body makes more than \(Self.maxChunks) chunks of \(request.options.chunkSize) rows: "
+                        + "raise chunk_size (up to \(ImportOptions.chunkSizes.upperBound)) or split the import"
+                )
+                let chunks = ChunkRows(importID: id, first: first, reader: reader, tooManyChunks: tooManyChunks)
+                let chunkCount = try await connection.copyIn(ChunkRows<Body>.copyStatement, from: chunks)
                 try await connection.execute(
                     "UPDATE conveyor_imports SET chunk_count = $2, row_count = $3 WHERE id = $1",
-                    [id, chunkCount, reader.rowCount]
+                    [id, chunkCount, reader.value.rowCount]
                 )
                 return chunkCount
             }
         }
-    }
-
-    private static func write(_ chunk: SpooledChunk, of id: String, on connection: PostgresConnection) async throws {
-        try await connection.execute(
-            "INSERT INTO conveyor_import_chunks (import_id, chunk_number, row_count, first_line, data) VALUES ($1, $2, $3, $4, $5)",
-            [id, chunk.number, chunk.rowCount, chunk.firstLine, String(decoding: chunk.data, as: UTF8.self)]
-        )
     }
 
     /// Enqueues the chunk jobs in one call, which the queue takes whole or not at all. If it
