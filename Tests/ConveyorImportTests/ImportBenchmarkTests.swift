@@ -2,6 +2,7 @@
 import ConveyorTestSupport
 import Foundation
 import NIOCore
+import Synchronization
 import Testing
 
 /// How fast bodies are read and how little memory an intake takes.
@@ -74,6 +75,84 @@ import Testing
             print("intake: \(receipt.rows) rows in \(receipt.chunks) chunks in \(String(format: "%.2f", seconds)) s (\(Int(Double(receipt.rows) / seconds)) rows/s); resident memory \(before / 1024) MB, peak \(peak / 1024) MB (+\(growth) MB)")
             #expect(receipt.rows == count)
             #expect(growth < 64)
+        }
+    }
+
+    /// An import accepted and loaded by two loaders at once (as two workers), beside a plain
+    /// `COPY` of the same rows into an empty copy of the table, in the same run.
+    @Test(.enabled(if: rowCount != nil, "set CONVEYOR_IMPORT_BENCHMARK_ROWS to run"))
+    func importBesideCopy() async throws {
+        let count = try #require(Self.rowCount)
+        try await ImportFixture.with("bench", poolSize: 4) { fixture async throws in
+            try await fixture.pool.withConnection { try await $0.execute("CREATE TABLE products_copy (LIKE products INCLUDING ALL)") }
+            let clock = ContinuousClock()
+
+            // The same rows as COPY text, as psql's \copy would send them.
+            var copyText: [[UInt8]] = []
+            var reader = ImportBodyReader(
+                body: SyntheticProducts(count: count, format: .ndjson), format: .ndjson, dataset: TestDatasets.products,
+                chunkSize: 5000, maxBodyBytes: .max
+            )
+            while let chunk = try await reader.nextChunk() {
+                var text: [UInt8] = []
+                for line in chunk.data.split(separator: ASCII.newline) {
+                    text += Array("acme".utf8)
+                    text += line.drop(while: { $0 != ASCII.tab })
+                    text.append(ASCII.newline)
+                }
+                copyText.append(text)
+            }
+            let copyStart = clock.now
+            let copied = try await fixture.pool.withConnection { connection in
+                try await connection.copyIn("COPY products_copy FROM STDIN", from: ImportBenchmarkTests.stream(copyText))
+            }
+            let copySeconds = Double(copyStart.duration(to: clock.now).microseconds) / 1e6
+            #expect(copied == count)
+
+            let start = clock.now
+            let receipt = try await fixture.intake.accept(
+                dataset: "products", format: .ndjson, options: ImportOptions(), tenant: "acme", requestID: "bench",
+                maxBodyBytes: .max, body: SyntheticProducts(count: count, format: .ndjson)
+            )
+            let accepted = clock.now
+            let next = Counter()
+            try await withThrowingTaskGroup(of: Void.self) { loaders in
+                for _ in 0..<2 {
+                    loaders.addTask {
+                        while let chunk = next.take(upTo: receipt.chunks) { try await fixture.load(receipt.id, chunk: chunk) }
+                    }
+                }
+                try await loaders.waitForAll()
+            }
+            let intakeSeconds = Double(start.duration(to: accepted).microseconds) / 1e6
+            let loadSeconds = Double(accepted.duration(to: clock.now).microseconds) / 1e6
+            let total = intakeSeconds + loadSeconds
+            print(
+                "COPY of \(count) rows: \(String(format: "%.2f", copySeconds)) s (\(Int(Double(count) / copySeconds)) rows/s); "
+                    + "import: intake \(String(format: "%.2f", intakeSeconds)) s + loading \(String(format: "%.2f", loadSeconds)) s "
+                    + "= \(String(format: "%.2f", total)) s (\(Int(Double(count) / total)) rows/s, \(Int(copySeconds / total * 100)) % of COPY)"
+            )
+            #expect(try await fixture.integer("SELECT count(*) FROM products") == count)
+        }
+    }
+
+    /// Hands out chunk numbers from 1 to loaders running at once.
+    final class Counter: Sendable {
+        private let state = Mutex(0)
+
+        func take(upTo last: Int) -> Int? {
+            state.withLock { value in
+                guard value < last else { return nil }
+                value += 1
+                return value
+            }
+        }
+    }
+
+    static func stream(_ pieces: [[UInt8]]) -> AsyncStream<[UInt8]> {
+        AsyncStream { continuation in
+            for piece in pieces { continuation.yield(piece) }
+            continuation.finish()
         }
     }
 
