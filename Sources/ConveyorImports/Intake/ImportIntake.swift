@@ -160,6 +160,6 @@ public struct ImportIntake: Sendable {
 
     /// A new import id: a ULID, sortable by creation time, made as job ids are.
     private static func makeImportID() -> String {
-        JobID(in: .default).unique
+        String(JobID(in: .default).unique)
     }
 }
