@@ -138,7 +138,7 @@ struct JobsEndpointTests {
             let unknown = try await client.post("/v1/jobs", json: #"{"kind": "resize", "payload": {}}"#)
                 .expectProblem(.unprocessableContent, type: "invalid-job", naming: "kind: unknown job kind 'resize'")
             #expect((unknown["detail"] as? String)?.contains("drill.sleep, noop") == true)
-            #expect(unknown["known_kinds"] as? [String] == ["drill.fail", "drill.sleep", "noop"])
+            #expect(unknown["known_kinds"] as? [String] == ["batch_create", "drill.fail", "drill.sleep", "noop"])
             try await client.post("/v1/jobs", json: #"{"payload": {}}"#)
                 .expectProblem(.unprocessableContent, type: "invalid-job", naming: "kind: is required")
         }
