@@ -79,6 +79,7 @@ let package = Package(
         .target(
             name: "ConveyorAPI",
             dependencies: [
+                "ConveyorImports",
                 "ConveyorQueue",
                 "ConveyorRedis",
                 "ConveyorPostgres",
@@ -153,6 +154,7 @@ let package = Package(
             name: "ConveyorAPITests",
             dependencies: [
                 "ConveyorAPI",
+                "ConveyorImports",
                 "ConveyorJobs",
                 "ConveyorPostgres",
                 "ConveyorQueue",

@@ -1,4 +1,5 @@
 import ConveyorAPI
+import ConveyorImports
 import ConveyorJobs
 import ConveyorPostgres
 import ConveyorQueue
@@ -22,12 +23,15 @@ enum APITestApp {
         redisURL: String? = nil,
         policy: QueuePolicy = QueuePolicy(),
         configuration: APIConfiguration = APIConfiguration(),
+        importQueue: QueueName = TestEnvironment.uniqueQueue("imports"),
         _ body: @Sendable (any TestClientProtocol, APIServices) async throws -> Void
     ) async throws {
         let logger = Logger(label: "api-test")
         let redis = RedisClient(configuration: try RedisConfiguration(url: redisURL ?? TestEnvironment.redisURL()), logger: logger)
         let database = PostgresPool(configuration: try PostgresConfiguration(url: TestEnvironment.databaseURL()), logger: logger)
-        let services = APIServices(queue: JobQueue(redis: redis, policy: policy), registry: try JobCatalogue.registry(), database: database)
+        let queue = JobQueue(redis: redis, policy: policy)
+        let imports = ImportIntake(catalogue: try JobCatalogue.datasets(), pool: database, queue: queue, queueName: importQueue, logger: logger)
+        let services = APIServices(queue: queue, registry: try JobCatalogue.registry(), database: database, imports: imports)
         let application = buildApplication(configuration: configuration, services: services, logger: logger)
         do {
             try await application.test(.router) { client in try await body(client, services) }

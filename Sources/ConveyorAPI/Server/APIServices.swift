@@ -1,3 +1,4 @@
+import ConveyorImports
 import ConveyorPostgres
 import ConveyorQueue
 import ConveyorWorker
@@ -12,10 +13,13 @@ public struct APIServices: Sendable {
     public var registry: JobRegistry
     /// The database pool, which `/ready` checks.
     public var database: PostgresPool
+    /// Takes uploads of rows and reports on imports.
+    public var imports: ImportIntake
 
-    public init(queue: JobQueue, registry: JobRegistry, database: PostgresPool) {
+    public init(queue: JobQueue, registry: JobRegistry, database: PostgresPool, imports: ImportIntake) {
         self.queue = queue
         self.registry = registry
         self.database = database
+        self.imports = imports
     }
 }

@@ -29,6 +29,7 @@ func buildRouter(configuration: APIConfiguration, services: APIServices) -> Rout
     }
     routes.addRoutes(HealthController(services: services, configuration: configuration).endpoints)
     routes.addRoutes(JobsController(services: services, configuration: configuration).endpoints, atPath: "/v1/jobs")
+    routes.addRoutes(ImportsController(services: services, configuration: configuration).endpoints, atPath: "/v1/imports")
     routes.refuseOtherMethods()
     return router
 }

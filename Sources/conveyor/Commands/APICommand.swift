@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConveyorAPI
+import ConveyorImports
 import ConveyorJobs
 import ConveyorPostgres
 import ConveyorQueue
@@ -32,7 +33,11 @@ struct APICommand: AsyncParsableCommand {
 
         let redis = try await connections.connectRedis(logger: logger)
         let database = PostgresPool(configuration: postgresConfiguration, logger: logger)
-        let services = APIServices(queue: JobQueue(redis: redis, policy: policy), registry: try JobCatalogue.registry(), database: database)
+        let queue = JobQueue(redis: redis, policy: policy)
+        let imports = ImportIntake(
+            catalogue: try JobCatalogue.datasets(), pool: database, queue: queue, queueName: try server.importQueue(), logger: logger
+        )
+        let services = APIServices(queue: queue, registry: try JobCatalogue.registry(), database: database, imports: imports)
         let application = buildApplication(configuration: configuration, services: services, logger: logger)
         let group = ServiceGroup(
             configuration: .init(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

@@ -19,7 +19,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Jobs run at once (env CONVEYOR_CONCURRENCY; default 10).")
     var concurrency: String?
 
-    @Option(help: "Queues with weights, e.g. critical:5,default:1 (env CONVEYOR_QUEUES; default default).")
+    @Option(help: "Queues with weights, e.g. critical:5,default:1 (env CONVEYOR_QUEUES; default default,imports).")
     var queues: String?
 
     @Option(name: .customLong("lease"), help: "Seconds a job's lease lasts without renewal; a dead worker's jobs return after it (env CONVEYOR_LEASE; default 15).")
@@ -56,7 +56,7 @@ struct WorkerCommand: AsyncParsableCommand {
 
     private func workerConfiguration() throws -> WorkerConfiguration {
         let queues = try Setting<QueueWeights>(flag: "--queues", variable: "CONVEYOR_QUEUES")
-            .resolve(self.queues, default: "default") { try QueueWeights(parsing: $0) }
+            .resolve(self.queues, default: "default,imports") { try QueueWeights(parsing: $0) }
         var configuration = WorkerConfiguration(queues: queues)
         configuration.concurrency = try Setting<Int>(flag: "--concurrency", variable: "CONVEYOR_CONCURRENCY")
             .resolve(concurrency, default: "10") { try parseCount($0, in: 1...10_000) }

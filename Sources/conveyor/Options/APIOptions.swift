@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConveyorAPI
+import ConveyorQueue
 
 /// Where the API listens and what it accepts.
 struct APIOptions: ParsableArguments {
@@ -14,6 +15,15 @@ struct APIOptions: ParsableArguments {
 
     @Option(name: .customLong("default-tenant"), help: "Tenant of the jobs the API creates, until API keys name one (env CONVEYOR_DEFAULT_TENANT; default default).")
     var defaultTenant: String?
+
+    @Option(name: .customLong("import-queue"), help: "Queue of the chunk jobs of imports; workers must take jobs from it (env CONVEYOR_IMPORT_QUEUE; default imports).")
+    var importQueueName: String?
+
+    func importQueue() throws -> QueueName {
+        try Setting<QueueName>(flag: "--import-queue", variable: "CONVEYOR_IMPORT_QUEUE").resolve(importQueueName, default: "imports") {
+            try QueueName($0)
+        }
+    }
 
     func configuration() throws -> APIConfiguration {
         var configuration = APIConfiguration()

@@ -1,0 +1,55 @@
+import ConveyorImports
+import Hummingbird
+
+/// `/v1/imports`: upload rows into a dataset, and follow an import's progress.
+struct ImportsController {
+    let services: APIServices
+    let configuration: APIConfiguration
+
+    /// The path's last segment: the dataset of an upload, the id of an import to read.
+    private static let segment = "dataset_or_id"
+
+    var endpoints: RouteCollection<APIRequestContext> {
+        let routes = RouteCollection(context: APIRequestContext.self)
+        // One parameter name for both: the router keeps one per path position.
+        routes.post(":\(Self.segment)", use: create)
+        routes.get(":\(Self.segment)", use: show)
+        return routes
+    }
+
+    /// `POST /v1/imports/{dataset}`: streams the body (NDJSON, CSV or a JSON array),
+    /// checks every row, and accepts the import whole (202, with its id and `Location`)
+    /// or refuses it whole (4xx naming the bad lines).
+    @Sendable func create(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<ImportReceipt> {
+        let dataset = try context.parameters.require(Self.segment)
+        let contentType = request.headers[.contentType]
+        do {
+            guard let format = contentType.flatMap(ImportFormat.init(contentType:)) else {
+                throw ImportError.unsupportedFormat(contentType: contentType)
+            }
+            if let length = request.headers[.contentLength].flatMap(Int.init), length > configuration.maxBodyBytes {
+                throw Problem.bodyTooLarge(limit: configuration.maxBodyBytes, what: "an import")
+            }
+            let query = request.uri.queryParameters
+            let options = try ImportOptions(
+                onConflict: query["on_conflict"].map(String.init), chunkSize: query["chunk_size"].map(String.init)
+            )
+            let receipt = try await services.imports.accept(
+                dataset: dataset, format: format, options: options, tenant: configuration.defaultTenant,
+                requestID: context.requestID, maxBodyBytes: configuration.maxBodyBytes, body: request.body
+            )
+            return EditedResponse(status: .accepted, headers: [.location: "/v1/imports/\(receipt.id)"], response: receipt)
+        } catch let error as ImportError {
+            throw Problem(error, maxBodyBytes: configuration.maxBodyBytes)
+        }
+    }
+
+    /// `GET /v1/imports/{id}`: state, chunks and rows done, times, rate and chunk errors.
+    @Sendable func show(_ request: Request, context: APIRequestContext) async throws -> ImportProgress {
+        let id = try context.parameters.require(Self.segment)
+        guard let progress = try await services.imports.progress(id: id) else {
+            throw Problem.notFound("there is no import '\(id)': use the id that POST /v1/imports/{dataset} returned")
+        }
+        return progress
+    }
+}
