@@ -104,13 +104,28 @@ let package = Package(
             ]
         ),
 
-        // The workload: job kinds and their catalogue (datasets embedded from jobs/datasets).
+        // Cron schedules: the expression parser, the schedule files' model, and the scheduler
+        // service that enqueues each tick's job once however many schedulers run.
+        .target(
+            name: "ConveyorSchedules",
+            dependencies: [
+                "ConveyorQueue",
+                "ConveyorRedis",
+                "ConveyorWorker",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.embedInCode("Scheduling/Scripts/record_tick.lua")]
+        ),
+
+        // The workload: job kinds and their catalogue (datasets and schedules embedded from
+        // jobs/datasets and jobs/schedules).
         .target(
             name: "ConveyorJobs",
-            dependencies: ["ConveyorWorker", "ConveyorQueue", "ConveyorImports"],
+            dependencies: ["ConveyorWorker", "ConveyorQueue", "ConveyorImports", "ConveyorSchedules"],
             path: "jobs",
             exclude: ["migrations"],
-            resources: [.embedInCode("datasets")]
+            resources: [.embedInCode("datasets"), .embedInCode("schedules")]
         ),
 
         .executableTarget(
@@ -122,6 +137,7 @@ let package = Package(
                 "ConveyorQueue",
                 "ConveyorWorker",
                 "ConveyorJobs",
+                "ConveyorSchedules",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -164,6 +180,10 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
+        ),
+        .testTarget(
+            name: "ConveyorScheduleTests",
+            dependencies: ["ConveyorSchedules", "ConveyorJobs", "ConveyorQueue", "ConveyorRedis", "ConveyorWorker", "ConveyorTestSupport"]
         ),
         .testTarget(name: "ConveyorRedisTests", dependencies: ["ConveyorRedis"]),
         .testTarget(name: "ConveyorPostgresTests", dependencies: ["ConveyorPostgres"]),

@@ -6,6 +6,9 @@ struct Conveyor: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "conveyor",
         abstract: "A job queue: an HTTP API enqueues, workers run, Redis holds the queues, PostgreSQL the data.",
-        subcommands: [APICommand.self, WorkerCommand.self, MigrateCommand.self, EnqueueCommand.self, JobCommand.self]
+        subcommands: [
+            APICommand.self, WorkerCommand.self, SchedulerCommand.self, MigrateCommand.self, EnqueueCommand.self, JobCommand.self,
+            SchedulesCommand.self,
+        ]
     )
 }

@@ -1,0 +1,67 @@
+import ConveyorQueue
+
+/// A job enqueued on every tick of a cron schedule.
+public struct Schedule: Sendable {
+    /// The schedule's name: its file's name without `.schedule`.
+    public let name: String
+    public let cron: CronSchedule
+    /// The job kind and its payload (JSON text, already validated against the kind).
+    public let kind: String
+    public let payload: String
+    public let queue: QueueName
+    /// The tenant the jobs belong to; empty for none.
+    public let tenant: String
+    public let maxAttempts: Int
+    public let timeout: Duration
+    public let missedTicks: MissedTickPolicy
+    /// A disabled schedule is loaded and checked but never fires.
+    public let isEnabled: Bool
+
+    public init(
+        name: String, cron: CronSchedule, kind: String, payload: String, queue: QueueName, tenant: String = "",
+        maxAttempts: Int = 25, timeout: Duration = .seconds(60), missedTicks: MissedTickPolicy, isEnabled: Bool = true
+    ) {
+        self.name = name
+        self.cron = cron
+        self.kind = kind
+        self.payload = payload
+        self.queue = queue
+        self.tenant = tenant
+        self.maxAttempts = maxAttempts
+        self.timeout = timeout
+        self.missedTicks = missedTicks
+        self.isEnabled = isEnabled
+    }
+
+    /// The job of one tick. Its id is derived from the schedule and the tick, so every
+    /// scheduler enqueueing that tick sends the same id and the queue keeps the first.
+    public func job(forTick tick: Int) -> JobRequest {
+        JobRequest(
+            id: jobID(forTick: tick), kind: kind, payload: payload, queue: queue, maxAttempts: maxAttempts,
+            timeout: timeout, requestID: "schedule:\(name):\(tick)", tenant: tenant
+        )
+    }
+
+    /// `queue.ULID` whose time part is the tick and whose random part is a hash of the
+    /// schedule's name.
+    public func jobID(forTick tick: Int) -> JobID {
+        let ulid = Self.crockford(UInt64(tick) * 1000, characters: 10) + Self.crockford(Self.fnv1a64(name), characters: 16)
+        return try! JobID("\(queue.rawValue).\(ulid)")
+    }
+
+    private static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
+
+    /// `value` as `characters` base-32 digits, most significant first; digits above its 64
+    /// bits are 0.
+    private static func crockford(_ value: UInt64, characters: Int) -> String {
+        let digits = (0..<characters).map { position in
+            let shift = 5 * (characters - 1 - position)
+            return alphabet[shift >= 64 ? 0 : Int((value >> UInt64(shift)) & 0x1F)]
+        }
+        return String(decoding: digits, as: UTF8.self)
+    }
+
+    private static func fnv1a64(_ text: String) -> UInt64 {
+        text.utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+    }
+}

@@ -1,0 +1,29 @@
+import ConveyorWorker
+
+/// The cron schedules of this deployment, by name.
+public struct ScheduleCatalogue: Sendable {
+    /// Every schedule, enabled or not, sorted by name.
+    public let schedules: [Schedule]
+
+    /// Reads schedule files (see ``ScheduleFileParser`` for the format), checking each job
+    /// against `registry`. Each schedule is named after its file.
+    ///
+    /// - Parameter files: each file's path, as errors should name it, and its bytes.
+    /// - Throws: ``ScheduleCatalogueError`` naming the file and line of the first problem.
+    public init(files: [(path: String, contents: [UInt8])], registry: JobRegistry) throws(ScheduleCatalogueError) {
+        var byName: [String: Schedule] = [:]
+        for file in files {
+            let schedule = try ScheduleFileParser(path: file.path, contents: file.contents, registry: registry).parse()
+            guard byName[schedule.name] == nil else {
+                throw ScheduleCatalogueError(file: file.path, line: nil, message: "a second schedule named '\(schedule.name)'")
+            }
+            byName[schedule.name] = schedule
+        }
+        schedules = byName.values.sorted { $0.name < $1.name }
+    }
+
+    /// The schedules that fire.
+    public var enabled: [Schedule] {
+        schedules.filter(\.isEnabled)
+    }
+}

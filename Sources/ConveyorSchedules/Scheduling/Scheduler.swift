@@ -1,0 +1,55 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// `conveyor scheduler`'s service: wakes at each schedule's next tick and hands it to a
+/// ``TickDispatcher``; on start, catches up with ticks missed while no scheduler ran.
+/// Stops between ticks on graceful shutdown.
+public struct Scheduler: Service {
+    public let schedules: [Schedule]
+    public let dispatcher: TickDispatcher
+    public let logger: Logger
+    /// The wait before a tick whose dispatch failed (Redis unreachable, queue full) is tried again.
+    public var retryDelay = 1
+
+    public init(schedules: [Schedule], dispatcher: TickDispatcher, logger: Logger) {
+        self.schedules = schedules
+        self.dispatcher = dispatcher
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        logger.info("scheduler started", metadata: ["schedules": "\(schedules.map(\.name).joined(separator: ","))"])
+        // nil: deal with the schedule's latest tick now (at start, that is the catch-up).
+        var nextTicks = [Int?](repeating: nil, count: schedules.count)
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            let now = Int(Date().timeIntervalSince1970.rounded(.down))
+            for (index, schedule) in schedules.enumerated() where nextTicks[index].map({ $0 <= now }) ?? true {
+                do {
+                    if let outcome = try await dispatcher.dispatch(schedule, now: now) { log(outcome, of: schedule) }
+                    nextTicks[index] = schedule.cron.nextTick(after: now) ?? .max
+                } catch {
+                    logger.error("schedule tick failed", metadata: ["schedule": "\(schedule.name)", "error": "\(error)"])
+                    nextTicks[index] = now + retryDelay
+                }
+            }
+            let wake = nextTicks.compactMap { $0 }.min() ?? .max
+            let delay = min(Double(wake) - Date().timeIntervalSince1970, 3600)
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(max(delay, 0))) }
+        }
+        logger.info("scheduler stopped")
+    }
+
+    private func log(_ outcome: TickOutcome, of schedule: Schedule) {
+        guard outcome.recorded else { return }
+        var metadata: Logger.Metadata = ["schedule": "\(schedule.name)", "tick": "\(outcome.tick)"]
+        if !outcome.jobs.isEmpty { metadata["job_ids"] = "\(outcome.jobs.map(\.description).joined(separator: ","))" }
+        if outcome.missed > 0 {
+            metadata["missed"] = "\(outcome.missed)"
+            metadata["policy"] = "\(schedule.missedTicks.rawValue)"
+            logger.warning("schedule missed ticks", metadata: metadata)
+        } else {
+            logger.info("schedule fired", metadata: metadata)
+        }
+    }
+}

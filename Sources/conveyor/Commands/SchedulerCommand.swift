@@ -1,0 +1,46 @@
+import ArgumentParser
+import ConveyorQueue
+import ConveyorSchedules
+import ConveyorWorker
+import Logging
+import ServiceLifecycle
+
+/// `conveyor scheduler`: enqueues the job of each schedule's ticks until SIGTERM or SIGINT.
+/// Any number may run: each tick is enqueued once.
+struct SchedulerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scheduler",
+        abstract: "Enqueue the jobs of the cron schedules (jobs/schedules) at each tick; any number may run, each tick is enqueued once."
+    )
+
+    @OptionGroup var connections: ConnectionOptions
+    @OptionGroup var logging: LoggingOptions
+    @OptionGroup var schedules: ScheduleOptions
+
+    @Option(help: "Seconds after its time that a tick is still on time; an older tick not yet enqueued was missed while no scheduler ran, and its schedule's 'missed' policy applies (env CONVEYOR_SCHEDULER_GRACE; default 60).")
+    var grace: String?
+
+    func run() async throws {
+        let logger = try logging.bootstrap(label: "conveyor.scheduler")
+        let catalogue = try schedules.catalogue()
+        let grace = try Setting<Duration>(flag: "--grace", variable: "CONVEYOR_SCHEDULER_GRACE")
+            .resolve(self.grace, default: "60") { try parseSeconds($0, in: 1...86_400) }
+        let flusher = Task { await StandardOutput.flushPeriodically() }
+        defer { flusher.cancel() }
+
+        let redis = try await connections.connectRedis(logger: logger)
+        let scheduler = Scheduler(
+            schedules: catalogue.enabled,
+            dispatcher: TickDispatcher(
+                queue: JobQueue(redis: redis, policy: try QueueOptions.policy()), store: ScheduleStore(redis: redis), grace: grace
+            ),
+            logger: logger
+        )
+        let group = ServiceGroup(
+            configuration: .init(services: [.init(service: scheduler)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        try await group.run()
+        await redis.shutdown()
+        StandardOutput.flush()
+    }
+}

@@ -1,0 +1,59 @@
+import ConveyorQueue
+import ConveyorRedis
+import ConveyorSchedules
+import ConveyorTestSupport
+import Foundation
+import Testing
+
+@Suite("conveyor scheduler processes")
+struct SchedulerProcessTests {
+    @Test("three schedulers running together enqueue each tick of a per-second schedule once, and stop on SIGTERM")
+    func threeSchedulers() async throws {
+        let redis = try TestEnvironment.redis()
+        let queueName = TestEnvironment.uniqueQueue("scheduler")
+        let queue = JobQueue(redis: redis)
+        let store = ScheduleStore(redis: redis)
+        let name = "t-\(UInt64.random(in: 0 ... .max))"
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("schedules-\(name)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "cron * * * * * *\nkind noop\nqueue \(queueName.rawValue)\nmissed skip\n"
+            .write(to: folder.appendingPathComponent("\(name).schedule"), atomically: true, encoding: .utf8)
+
+        let startedAt = Int(Date().timeIntervalSince1970)
+        let schedulers = try (0..<3).map { _ in try ConveyorProcess(["scheduler", "--schedules", folder.path, "--grace", "5"]) }
+        defer { for scheduler in schedulers { scheduler.signal(SIGKILL) } }
+
+        // Until six ticks have been recorded after the first one.
+        var firstTick: Int?
+        let ran = try await eventually(timeout: .seconds(30), interval: .milliseconds(100)) {
+            guard let last = try await store.status(of: name).lastTick else { return false }
+            if firstTick == nil { firstTick = last }
+            return last >= firstTick! + 6
+        }
+        #expect(ran, "the schedulers recorded no ticks: \(schedulers[0].output)")
+        for scheduler in schedulers { scheduler.signal(SIGTERM) }
+        for scheduler in schedulers {
+            let status = try await scheduler.waitForExit(timeout: .seconds(10))
+            #expect(status == 0, "\(scheduler.output)")
+        }
+
+        let schedule = Schedule(
+            name: name, cron: try CronSchedule("* * * * * *"), kind: "noop", payload: "{}", queue: queueName, missedTicks: .skip
+        )
+        let lastTick = try #require(try await store.status(of: name).lastTick)
+        // The ticks whose job exists form one unbroken run ending at the last tick…
+        var enqueued: [Int] = []
+        for tick in (startedAt - 1)...lastTick {
+            if try await queue.job(schedule.jobID(forTick: tick)) != nil { enqueued.append(tick) }
+        }
+        #expect(enqueued.count >= 7)
+        #expect(enqueued == Array((lastTick - enqueued.count + 1)...lastTick))
+        // …and the queue holds those jobs and no others.
+        #expect(try await queue.statistics(of: queueName).depth == enqueued.count)
+        // Each tick was recorded by exactly one of the three.
+        let fired = schedulers.flatMap(\.logLines).filter { ($0["msg"] as? String) == "schedule fired" }
+        #expect(fired.count == enqueued.count)
+        #expect(Set(fired.compactMap { $0["tick"] as? String }).count == enqueued.count)
+    }
+}

@@ -1,0 +1,17 @@
+import ConveyorSchedules
+import ConveyorWorker
+
+extension JobCatalogue {
+    /// The schedule files of `jobs/schedules/`, embedded in the build. A new schedule is a
+    /// file there and its line here.
+    public static let scheduleFiles: [(path: String, contents: [UInt8])] = [
+        ("jobs/schedules/nightly-drill.schedule", PackageResources.nightly_drill_schedule),
+    ]
+
+    /// The cron schedules, checked against the job kinds of `registry`.
+    ///
+    /// - Throws: ``ScheduleCatalogueError`` naming the file and line of a mistake.
+    public static func schedules(registry: JobRegistry) throws(ScheduleCatalogueError) -> ScheduleCatalogue {
+        try ScheduleCatalogue(files: scheduleFiles, registry: registry)
+    }
+}
