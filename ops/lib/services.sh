@@ -9,7 +9,7 @@ die() { printf '\033[31m[conveyor] error:\033[0m %s\n' "$*" >&2; exit 1; }
 
 # Installs the Debian packages that are missing, and only those: a second run is quick.
 ensure_packages() {
-  local wanted=(redis-server redis-tools postgresql postgresql-contrib libhiredis-dev libpq-dev pkg-config curl procps iproute2)
+  local wanted=(redis-server redis-tools postgresql postgresql-contrib libhiredis-dev libpq-dev pkg-config curl procps iproute2 jq)
   local missing=()
   for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -118,13 +118,15 @@ stop_postgres() {
   runuser -u postgres -- "$bin/pg_ctl" -D "$dir/pgdata" -m fast -w stop >/dev/null 2>&1 || true
 }
 
-# The profiles: dev (ops/up) and test (ops/test) keep apart ports and data.
+# The profiles keep apart ports and data: dev (ops/up), test (ops/test), bench
+# (ops/bench/*) and drill (ops/drill/*).
 profile_ports() {
   case $1 in
     dev)  REDIS_PORT=${CONVEYOR_UP_REDIS_PORT:-6379};  PG_PORT=${CONVEYOR_UP_POSTGRES_PORT:-5432} ;;
     test) REDIS_PORT=${CONVEYOR_TEST_REDIS_PORT:-16379}; PG_PORT=${CONVEYOR_TEST_POSTGRES_PORT:-15432} ;;
     bench) REDIS_PORT=${CONVEYOR_BENCH_REDIS_PORT:-26379}; PG_PORT=${CONVEYOR_BENCH_POSTGRES_PORT:-25432} ;;
-    *) die "unknown profile '$1' (dev, test or bench)" ;;
+    drill) REDIS_PORT=${CONVEYOR_DRILL_REDIS_PORT:-36379}; PG_PORT=${CONVEYOR_DRILL_POSTGRES_PORT:-35432} ;;
+    *) die "unknown profile '$1' (dev, test, bench or drill)" ;;
   esac
   DATA_DIR="$CONVEYOR_ROOT/.data/$1"
 }
