@@ -73,10 +73,12 @@ import Testing
     @Test func cancelledWaiterGivesUpItsTurn() async throws {
         let key = TestRedis.keyPrefix() + "never"
         try await TestRedis.withClient({ $0.poolSize = 1 }) { client throws in
-            let holder = Task { try await client.send(RedisCommand("BLPOP", .string(key), .double(0.3))) }
-            try await Task.sleep(for: .milliseconds(50))
+            // Generous margins: on a loaded machine the holder must have its connection
+            // before the waiter asks, and must still hold it when the waiter is cancelled.
+            let holder = Task { try await client.send(RedisCommand("BLPOP", .string(key), .double(2))) }
+            try await Task.sleep(for: .milliseconds(300))
             let waiter = Task { try await client.send(RedisCommand("PING")) }
-            try await Task.sleep(for: .milliseconds(50))
+            try await Task.sleep(for: .milliseconds(200))
             waiter.cancel()
             await #expect(throws: CancellationError.self) { try await waiter.value }
             #expect(try await holder.value.isNull)
