@@ -10,6 +10,8 @@ struct JobSubmission {
     var kind: String
     /// The payload as the caller sent it (`{}` when absent).
     var payload: JSONValue
+    /// The payload as JSON text, as it is stored.
+    var payloadText: String
     var queue: QueueName
     var runAt: RedisTime?
     var maxAttempts: Int
@@ -27,8 +29,21 @@ struct JobSubmission {
     ///
     /// - Throws: ``Problem``: 400 when the body is not JSON, 422 listing every bad field.
     init(parsing body: ByteBuffer, registry: JobRegistry) throws(Problem) {
-        let fields = try Self.object(in: body)
+        let value = try Self.json(in: body, example: Self.example)
+        guard case .object(let fields) = value else {
+            throw Problem.invalidJob([ProblemIssue(message: "the body must be a JSON object, e.g. \(Self.example), not \(Self.describe(value))")])
+        }
         var issues: [ProblemIssue] = []
+        guard let submission = JobSubmission(fields: fields, registry: registry, issues: &issues) else {
+            throw Problem.invalidJob(issues, registry: registry)
+        }
+        self = submission
+    }
+
+    /// Checks the members of one job request; nil, with an issue per bad field added to
+    /// `issues`, when any is wrong.
+    init?(fields: [String: JSONValue], registry: JobRegistry, issues: inout [ProblemIssue]) {
+        let issuesBefore = issues.count
         for name in fields.keys.sorted() where !Self.fieldNames.contains(name) {
             issues.append(ProblemIssue(field: String(name.prefix(64)), message: "unknown field; a job request has \(Self.fieldNames.joined(separator: ", "))"))
         }
@@ -39,12 +54,10 @@ struct JobSubmission {
         let maxAttempts = Self.integer(fields, "max_attempts", in: Self.maxAttemptsRange, issues: &issues)
         let timeout = Self.integer(fields, "timeout_ms", in: Self.timeoutMillisecondsRange, issues: &issues)
 
-        guard issues.isEmpty, case let (kind, options)? = kind else {
-            let kindIsWrong = issues.contains { $0.field == "kind" }
-            throw Problem.invalidJob(issues, members: kindIsWrong ? ["known_kinds": .array(registry.names.map(JSONValue.string))] : [:])
-        }
+        guard issues.count == issuesBefore, case let (kind, options, payloadText)? = kind else { return nil }
         self.kind = kind
         self.payload = payload
+        self.payloadText = payloadText
         self.queue = queue ?? options.queue
         self.runAt = runAt
         self.maxAttempts = maxAttempts ?? options.maxAttempts
@@ -54,30 +67,29 @@ struct JobSubmission {
     /// The job to enqueue.
     func jobRequest(tenant: String, requestID: String) -> JobRequest {
         JobRequest(
-            kind: kind, payload: Self.text(of: payload), queue: queue, maxAttempts: maxAttempts,
+            kind: kind, payload: payloadText, queue: queue, maxAttempts: maxAttempts,
             timeout: timeout, runAt: runAt, requestID: requestID, tenant: tenant
         )
     }
 
     // MARK: Reading the body
 
-    /// The body's members.
-    private static func object(in body: ByteBuffer) throws(Problem) -> [String: JSONValue] {
+    /// The body's JSON value.
+    ///
+    /// - Parameter example: a body that would do, for the problem's detail.
+    static func json(in body: ByteBuffer, example: String) throws(Problem) -> JSONValue {
         guard body.readableBytes > 0 else {
-            throw Problem.malformedJSON("the body is empty: send a job as a JSON object, e.g. \(example)")
+            throw Problem.malformedJSON("the body is empty: send a JSON object, e.g. \(example)")
         }
         guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(body.readableBytesView)) else {
-            throw Problem.malformedJSON("the body is not valid JSON (\(syntaxError(in: body))): send a job as a JSON object, e.g. \(example)")
+            throw Problem.malformedJSON("the body is not valid JSON (\(syntaxError(in: body))): send a JSON object, e.g. \(example)")
         }
-        guard case .object(let fields) = value else {
-            throw Problem.invalidJob([ProblemIssue(message: "the body must be a JSON object, e.g. \(example), not \(describe(value))")])
-        }
-        return fields
+        return value
     }
 
     /// Where the JSON in `body` goes wrong. The decoder does not say, so the body is
     /// parsed again, which happens only for a body already refused.
-    private static func syntaxError(in body: ByteBuffer) -> String {
+    static func syntaxError(in body: ByteBuffer) -> String {
         do {
             _ = try JSONSerialization.jsonObject(with: Data(body.readableBytesView), options: .fragmentsAllowed)
             return "unexpected content"
@@ -86,10 +98,11 @@ struct JobSubmission {
         }
     }
 
-    /// The kind's name and defaults, when `value` names a known kind and `payload` passes its checks.
+    /// The kind's name and defaults, and the payload as text, when `value` names a known
+    /// kind and `payload` passes its checks.
     private static func kind(
         _ value: JSONValue?, payload: JSONValue, registry: JobRegistry, issues: inout [ProblemIssue]
-    ) -> (String, JobKindOptions)? {
+    ) -> (String, JobKindOptions, String)? {
         let knownKinds = registry.names.joined(separator: ", ")
         switch present(value) {
         case .string(let name)?:
@@ -97,8 +110,9 @@ struct JobSubmission {
                 issues.append(ProblemIssue(field: "kind", message: "unknown job kind \(quoted(name)): known kinds are \(knownKinds)"))
                 return nil
             }
+            let payloadText = text(of: payload)
             do {
-                return (name, try registry.validate(kind: name, payload: text(of: payload)))
+                return (name, try registry.validate(kind: name, payload: payloadText), payloadText)
             } catch {
                 issues.append(ProblemIssue(field: "payload", message: "\(error)"))
                 return nil
@@ -166,7 +180,7 @@ struct JobSubmission {
     }
 
     /// A JSON value's type, for messages.
-    private static func describe(_ value: JSONValue) -> String {
+    static func describe(_ value: JSONValue) -> String {
         switch value {
         case .null: "null"
         case .bool(let bool): "\(bool)"
