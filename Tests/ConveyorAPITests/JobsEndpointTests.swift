@@ -11,7 +11,7 @@ struct JobsEndpointTests {
     @Test("a job is accepted with 202 and Location, and reads back with its request id and tenant")
     func enqueueThenRead() async throws {
         let queue = TestEnvironment.uniqueQueue("api-jobs")
-        try await APITestApp.run(configuration: APIConfiguration(defaultTenant: "acme")) { client, _ in
+        try await APITestApp.run { client, _ in
             let response = try await client.post(
                 "/v1/jobs",
                 json: #"{"kind": "drill.sleep", "payload": {"ms": 5}, "queue": "\#(queue)", "max_attempts": 3, "timeout_ms": 1500}"#,
@@ -41,7 +41,7 @@ struct JobsEndpointTests {
             #expect(job["attempt"] as? Int == 0)
             #expect(job["max_attempts"] as? Int == 3)
             #expect(job["request_id"] as? String == "caller-req-42")
-            #expect(job["tenant"] as? String == "acme")
+            #expect(job["tenant"] as? String == "tenant-a")
             #expect(read.headers[.requestID] != nil)
         }
     }
@@ -170,7 +170,9 @@ struct JobsEndpointTests {
 
     @Test("a body over the limit is a 413 problem")
     func bodyTooLarge() async throws {
-        try await APITestApp.run(configuration: APIConfiguration(maxBodyBytes: 2048)) { client, _ in
+        var configuration = APITestApp.configuration()
+        configuration.maxBodyBytes = 2048
+        try await APITestApp.run(configuration: configuration) { client, _ in
             let big = #"{"kind": "noop", "payload": {"pad": "\#(String(repeating: "x", count: 4096))"}}"#
             try await client.post("/v1/jobs", json: big)
                 .expectProblem(.contentTooLarge, type: "body-too-large", naming: "at most 2048 bytes")
