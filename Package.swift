@@ -175,6 +175,7 @@ let package = Package(
                 "ConveyorAPI",
                 "ConveyorImports",
                 "ConveyorJobs",
+                "ConveyorWorker",
                 "ConveyorPostgres",
                 "ConveyorQueue",
                 "ConveyorRedis",

@@ -26,6 +26,7 @@ enum APITestApp {
     /// Runs `body` with a client for an API over the given servers, then closes them.
     static func run(
         redisURL: String? = nil,
+        databaseURL: String? = nil,
         policy: QueuePolicy = QueuePolicy(),
         configuration: APIConfiguration = APITestApp.configuration(),
         importQueue: QueueName = TestEnvironment.uniqueQueue("imports"),
@@ -33,7 +34,7 @@ enum APITestApp {
     ) async throws {
         let logger = Logger(label: "api-test")
         let redis = RedisClient(configuration: try RedisConfiguration(url: redisURL ?? TestEnvironment.redisURL()), logger: logger)
-        let database = PostgresPool(configuration: try PostgresConfiguration(url: TestEnvironment.databaseURL()), logger: logger)
+        let database = PostgresPool(configuration: try PostgresConfiguration(url: databaseURL ?? TestEnvironment.databaseURL()), logger: logger)
         let queue = JobQueue(redis: redis, policy: policy)
         let imports = ImportIntake(catalogue: try JobCatalogue.datasets(), pool: database, queue: queue, queueName: importQueue, logger: logger)
         let services = APIServices(queue: queue, registry: try JobCatalogue.registry(), database: database, imports: imports)

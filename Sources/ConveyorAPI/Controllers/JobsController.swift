@@ -60,17 +60,24 @@ struct JobsController {
     /// now, or 409 when it has started or finished.
     @Sendable func cancel(_ request: Request, context: APIRequestContext) async throws -> JobRecord {
         let job = try await visibleJob(context)
+        // The cancel script answers "cancelled" both for a job it cancels and for one that
+        // was cancelled already, so a job in a state it cannot leave is refused here first.
+        guard [.queued, .scheduled, .retrying].contains(job.state) else { throw Self.notCancellable(job.id, job.state) }
         switch try await services.queue.cancel(job.id) {
         case .cancelled:
             return try await services.queue.job(job.id) ?? job
         case .notFound:
             throw Self.noSuchJob(job.id.description)
         case .notCancellable(let state):
-            throw Problem.conflict(
-                type: "job-not-cancellable", title: "The job can no longer be cancelled",
-                "job \(job.id) is \(state.rawValue): only a queued, scheduled or retrying job can be cancelled"
-            )
+            throw Self.notCancellable(job.id, state)
         }
+    }
+
+    private static func notCancellable(_ id: JobID, _ state: JobState) -> Problem {
+        Problem.conflict(
+            type: "job-not-cancellable", title: "The job can no longer be cancelled",
+            "job \(id) is \(state.rawValue): only a queued, scheduled or retrying job can be cancelled"
+        )
     }
 
     /// `POST /v1/jobs/{id}/retry` (admin): queues a dead job again with fresh attempts; 202

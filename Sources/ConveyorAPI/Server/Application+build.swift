@@ -23,6 +23,11 @@ public func buildApplication(configuration: APIConfiguration, services: APIServi
 /// needs a key and is rate limited per key, and its errors are problems that carry the
 /// rate-limit headers.
 func buildRouter(configuration: APIConfiguration, services: APIServices) -> Router<APIRequestContext> {
+    buildRoutes(configuration: configuration, services: services).router
+}
+
+/// The routes of ``buildRouter(configuration:services:)``, with the router they are on.
+func buildRoutes(configuration: APIConfiguration, services: APIServices) -> RouteTable<APIRequestContext> {
     let router = Router(context: APIRequestContext.self, options: .autoGenerateHeadEndpoints)
     let routes = RouteTable(router: router)
     let http = HTTPMetrics()
@@ -50,5 +55,5 @@ func buildRouter(configuration: APIConfiguration, services: APIServices) -> Rout
     v1.addRoutes(DeadJobsController(services: services).endpoints, atPath: "dead")
     v1.addRoutes(ImportsController(services: services, configuration: configuration).endpoints, atPath: "imports")
     routes.refuseOtherMethods()
-    return router
+    return routes
 }

@@ -6,7 +6,7 @@ import Hummingbird
 final class RouteTable<Context: RequestContext>: RouterMethods {
     let router: Router<Context>
     /// Each path's methods, in the order the paths were added.
-    private var routes: [(path: RouterPath, methods: [HTTPRequest.Method])] = []
+    private(set) var routes: [(path: RouterPath, methods: [HTTPRequest.Method])] = []
 
     /// The methods answered with 405 on a path that does not take them. Others (CONNECT,
     /// TRACE, extensions) are answered 404, like unknown paths.
