@@ -17,8 +17,8 @@ public func buildApplication(configuration: APIConfiguration, services: APIServi
     )
 }
 
-/// The router. Every response passes the metrics, response-time, request-id and problem
-/// middleware, in that order from the outside in. `/health`, `/ready` and `/openapi.json`
+/// The router. Every response passes the metrics, response-time, request-id, problem and
+/// method-not-allowed middleware, in that order from the outside in. `/health`, `/ready` and `/openapi.json`
 /// are open; `/metrics` takes the metrics token or an admin key; everything under `/v1`
 /// needs a key and is rate limited per key, and its errors are problems that carry the
 /// rate-limit headers.
@@ -36,6 +36,7 @@ func buildRoutes(configuration: APIConfiguration, services: APIServices) -> Rout
         ResponseTimeMiddleware()
         RequestIDMiddleware()
         ProblemMiddleware()
+        MethodNotAllowedMiddleware(routes: routes.known)
     }
     routes.addRoutes(HealthController(services: services, configuration: configuration).endpoints)
     routes.addRoutes(OpenAPIController().endpoints)
@@ -54,6 +55,5 @@ func buildRoutes(configuration: APIConfiguration, services: APIServices) -> Rout
     v1.addRoutes(WorkersController(services: services).endpoints, atPath: "workers")
     v1.addRoutes(DeadJobsController(services: services).endpoints, atPath: "dead")
     v1.addRoutes(ImportsController(services: services, configuration: configuration).endpoints, atPath: "imports")
-    routes.refuseOtherMethods()
     return routes
 }
