@@ -1,4 +1,5 @@
 @testable import ConveyorAPI
+import ConveyorImports
 import ConveyorJobs
 import ConveyorPostgres
 import ConveyorQueue
@@ -22,7 +23,9 @@ struct OpenAPITests {
         let logger = Logger(label: "openapi-test")
         let redis = RedisClient(configuration: try RedisConfiguration(url: APITestApp.closedRedisURL), logger: logger)
         let database = PostgresPool(configuration: try PostgresConfiguration(url: "postgres://nobody@127.0.0.1:1/none"), logger: logger)
-        let services = APIServices(queue: JobQueue(redis: redis), registry: JobCatalogue.registry(), database: database)
+        let queue = JobQueue(redis: redis)
+        let imports = ImportIntake(catalogue: try JobCatalogue.datasets(), pool: database, queue: queue, queueName: .default, logger: logger)
+        let services = APIServices(queue: queue, registry: try JobCatalogue.registry(), database: database, imports: imports)
         let table = buildRoutes(configuration: APITestApp.configuration(), services: services)
         var operations = Set<String>()
         for (path, methods) in table.routes {

@@ -54,6 +54,6 @@ func buildRoutes(configuration: APIConfiguration, services: APIServices) -> Rout
     v1.addRoutes(QueuesController(services: services).endpoints, atPath: "queues")
     v1.addRoutes(WorkersController(services: services).endpoints, atPath: "workers")
     v1.addRoutes(DeadJobsController(services: services).endpoints, atPath: "dead")
-    v1.addRoutes(ImportsController(services: services, configuration: configuration).endpoints, atPath: "imports")
+    v1.addRoutes(ImportsController(services: services, configuration: configuration, idempotency: idempotency).endpoints, atPath: "imports")
     return routes
 }
