@@ -33,7 +33,7 @@ struct JobsController {
         return EditedResponse(
             status: .accepted,
             headers: [.location: "/v1/jobs/\(job.id)"],
-            response: AcceptedJob(job, payload: submission.payload, enqueuedAt: result.enqueuedAt)
+            response: AcceptedJob(job: job, enqueuedAt: result.enqueuedAt)
         )
     }
 
@@ -47,7 +47,7 @@ struct JobsController {
         let result = try await services.queue.enqueue(jobs)
         return EditedResponse(
             status: .accepted,
-            response: AcceptedBatch(count: jobs.count, ids: jobs.map(\.id), enqueuedAt: result.enqueuedAt.description)
+            response: AcceptedBatch(ids: jobs.map(\.id), enqueuedAt: result.enqueuedAt)
         )
     }
 

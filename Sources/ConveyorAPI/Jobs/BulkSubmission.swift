@@ -16,14 +16,15 @@ struct BulkSubmission {
 
     /// - Throws: ``Problem``: 400 when the body is not JSON, 422 listing the bad fields.
     init(parsing body: ByteBuffer, registry: JobRegistry) throws(Problem) {
-        let value = try JobSubmission.json(in: body, example: Self.example)
-        guard case .object(let members) = value, case .array(let elements)? = members["jobs"] else {
+        // Three levels: the body's members, the list of jobs, each job's members.
+        let value = try JobSubmission.json(in: body, openLevels: 3, example: Self.example)
+        guard let members = value.members, let list = members.first(where: { $0.name == "jobs" })?.value, let elements = list.elements else {
             throw Problem.invalidJob([
                 ProblemIssue(field: "jobs", message: "the body must be a JSON object whose 'jobs' is an array of jobs, e.g. \(Self.example)")
             ])
         }
-        if let extra = members.keys.sorted().first(where: { $0 != "jobs" }) {
-            throw Problem.invalidJob([ProblemIssue(field: String(extra.prefix(64)), message: "unknown field; a bulk request has only 'jobs'")])
+        if let extra = members.first(where: { $0.name != "jobs" }) {
+            throw Problem.invalidJob([ProblemIssue(field: String(extra.name.prefix(64)), message: "unknown field; a bulk request has only 'jobs'")])
         }
         guard (1...Self.maxJobs).contains(elements.count) else {
             throw Problem.invalidJob([
@@ -36,10 +37,10 @@ struct BulkSubmission {
         var badFields = 0
         for (index, element) in elements.enumerated() {
             var jobIssues: [ProblemIssue] = []
-            if case .object(let fields) = element {
-                if let job = JobSubmission(fields: fields, registry: registry, issues: &jobIssues) { jobs.append(job) }
+            if let fields = element.members {
+                if let job = JobSubmission(members: fields, registry: registry, issues: &jobIssues) { jobs.append(job) }
             } else {
-                jobIssues.append(ProblemIssue(message: "must be a JSON object, e.g. \(JobSubmission.example), not \(JobSubmission.describe(element))"))
+                jobIssues.append(ProblemIssue(message: "must be a JSON object, e.g. \(JobSubmission.example), not \(element.description)"))
             }
             badFields += jobIssues.count
             for issue in jobIssues where issues.count < Self.maxIssues {
