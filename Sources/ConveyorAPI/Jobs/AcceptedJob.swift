@@ -16,10 +16,11 @@ struct AcceptedJob: ResponseGenerator, Sendable {
     /// The members in key order, as the API's encoder sorts them elsewhere.
     var json: [UInt8] {
         let isScheduled = state == .scheduled
+        let enqueuedAt = enqueuedAt.description
         var writer = JSONWriter(capacity: 256 + job.payload.utf8.count)
         writer.member("attempt", integer: 0)
-        writer.member("created_at", string: enqueuedAt.description)
-        writer.member("enqueued_at", string: isScheduled ? nil : enqueuedAt.description)
+        writer.member("created_at", string: enqueuedAt)
+        writer.member("enqueued_at", string: isScheduled ? nil : enqueuedAt)
         writer.member("id", string: job.id.description)
         writer.member("kind", string: job.kind)
         writer.member("max_attempts", integer: job.maxAttempts)
