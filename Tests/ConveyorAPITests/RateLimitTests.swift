@@ -1,4 +1,5 @@
 import ConveyorAPI
+import ConveyorRedis
 import ConveyorTestSupport
 import Foundation
 import Hummingbird
@@ -91,5 +92,25 @@ struct RateLimitTests {
         second.signal(SIGTERM)
         #expect(try await first.waitForExit(timeout: .seconds(15)) == 0)
         #expect(try await second.waitForExit(timeout: .seconds(15)) == 0)
+    }
+
+    @Test("a large limit is taken from Redis in batches of 1 %, spent locally")
+    func batches() async throws {
+        let (key, _, authorization) = Self.uniqueKey()
+        var configuration = APITestApp.configuration()
+        configuration.keyring = try APIKeyring(keys: [key])
+        configuration.rateLimits = [.producer: RateLimit(requests: 1000, window: .seconds(60))]
+        try await APITestApp.run(configuration: configuration) { client, services in
+            func counted() async throws -> Int? {
+                try await services.queue.redis.send(RedisCommand("GET", .string("conveyor:ratelimit:\(key.name)"))).int
+            }
+            var remaining: [String?] = []
+            for request in 1...11 {
+                remaining.append(try await client.get("/v1/jobs/nope", headers: [.authorization: authorization], as: nil).headers[.rateLimitRemaining])
+                if request == 1 { #expect(try await counted() == 10) }
+            }
+            #expect(try await counted() == 20)
+            #expect(remaining == (989...999).reversed().map { String($0) })
+        }
     }
 }
