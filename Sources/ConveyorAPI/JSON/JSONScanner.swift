@@ -221,6 +221,9 @@ struct JSONScanner {
         if var decoded {
             decoded.append(contentsOf: bytes[runStart..<index])
             text = String(validating: decoded, as: UTF8.self)
+        } else if bytes[start + 1..<index].allSatisfy({ $0 < 0x80 }) {
+            // ASCII, the common case, is valid UTF-8 as it is.
+            text = String(decoding: bytes[start + 1..<index], as: UTF8.self)
         } else {
             text = String(validating: bytes[start + 1..<index], as: UTF8.self)
         }

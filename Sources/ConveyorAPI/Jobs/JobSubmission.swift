@@ -42,23 +42,21 @@ struct JobSubmission {
     /// `issues`, when any is wrong.
     init?(members: [(name: String, value: JSONField)], registry: JobRegistry, issues: inout [ProblemIssue]) {
         let issuesBefore = issues.count
-        var fields: [String: JSONField] = [:]
+        var fields = Fields()
         for (name, value) in members {
-            guard Self.fieldNames.contains(name) else {
+            guard let slot = Fields.slot(named: name) else {
                 issues.append(ProblemIssue(field: String(name.prefix(64)), message: "unknown field; a job request has \(Self.fieldNames.joined(separator: ", "))"))
                 continue
             }
-            guard fields.updateValue(value, forKey: name) == nil else {
-                issues.append(ProblemIssue(field: name, message: "appears twice; give it once"))
-                continue
-            }
+            if fields[keyPath: slot] != nil { issues.append(ProblemIssue(field: name, message: "appears twice; give it once")) }
+            fields[keyPath: slot] = value
         }
-        let payload = fields["payload"]?.present?.jsonText ?? "{}"
-        let kind = Self.kind(fields["kind"], payload: payload, registry: registry, issues: &issues)
-        let queue = Self.queueName(fields["queue"], issues: &issues)
-        let runAt = Self.time(fields["run_at"], issues: &issues)
-        let maxAttempts = Self.integer(fields, "max_attempts", in: Self.maxAttemptsRange, issues: &issues)
-        let timeout = Self.integer(fields, "timeout_ms", in: Self.timeoutMillisecondsRange, issues: &issues)
+        let payload = fields.payload?.present?.jsonText ?? "{}"
+        let kind = Self.kind(fields.kind, payload: payload, registry: registry, issues: &issues)
+        let queue = Self.queueName(fields.queue, issues: &issues)
+        let runAt = Self.time(fields.runAt, issues: &issues)
+        let maxAttempts = Self.integer(fields.maxAttempts, "max_attempts", in: Self.maxAttemptsRange, issues: &issues)
+        let timeout = Self.integer(fields.timeout, "timeout_ms", in: Self.timeoutMillisecondsRange, issues: &issues)
 
         guard issues.count == issuesBefore, case let (kind, options)? = kind else { return nil }
         self.kind = kind
@@ -67,6 +65,24 @@ struct JobSubmission {
         self.runAt = runAt
         self.maxAttempts = maxAttempts ?? options.maxAttempts
         self.timeout = timeout.map { .milliseconds($0) } ?? options.timeout
+    }
+
+    /// The members of a job request, by name. A job has few: a switch over their names
+    /// finds each one's place faster than a dictionary would.
+    private struct Fields {
+        var kind, payload, queue, runAt, maxAttempts, timeout: JSONField?
+
+        static func slot(named name: String) -> WritableKeyPath<Fields, JSONField?>? {
+            switch name {
+            case "kind": \.kind
+            case "payload": \.payload
+            case "queue": \.queue
+            case "run_at": \.runAt
+            case "max_attempts": \.maxAttempts
+            case "timeout_ms": \.timeout
+            default: nil
+            }
+        }
     }
 
     /// The job to enqueue.
@@ -102,7 +118,7 @@ struct JobSubmission {
     private static func kind(
         _ value: JSONField?, payload: String, registry: JobRegistry, issues: inout [ProblemIssue]
     ) -> (String, JobKindOptions)? {
-        let knownKinds = registry.names.joined(separator: ", ")
+        var knownKinds: String { registry.names.joined(separator: ", ") }
         switch value?.present {
         case let field? where field.kind == .string:
             let name = field.string ?? ""
@@ -159,8 +175,8 @@ struct JobSubmission {
     }
 
     /// A whole-number member within `range`, or nil when absent or bad (and then an issue).
-    private static func integer(_ fields: [String: JSONField], _ name: String, in range: ClosedRange<Int>, issues: inout [ProblemIssue]) -> Int? {
-        guard let value = fields[name]?.present else { return nil }
+    private static func integer(_ field: JSONField?, _ name: String, in range: ClosedRange<Int>, issues: inout [ProblemIssue]) -> Int? {
+        guard let value = field?.present else { return nil }
         let bounds = "a whole number from \(range.lowerBound) to \(range.upperBound)"
         guard value.kind == .number, let number = value.number else {
             issues.append(ProblemIssue(field: name, message: "must be \(bounds), not \(value.description)"))
