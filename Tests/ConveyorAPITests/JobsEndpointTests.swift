@@ -218,3 +218,45 @@ struct JobsEndpointTests {
         }
     }
 }
+
+@Suite("Concurrent job requests gathered into one enqueue")
+struct EnqueueCoalescerTests {
+    @Test("200 concurrent requests each get their own job, all enqueued")
+    func concurrent() async throws {
+        let queue = TestEnvironment.uniqueQueue("api-coalesce")
+        try await APITestApp.run { client, services in
+            let ids = try await withThrowingTaskGroup(of: String.self) { group in
+                for index in 0..<200 {
+                    group.addTask {
+                        let response = try await client.post("/v1/jobs", json: #"{"kind": "drill.sleep", "payload": {"ms": \#(index)}, "queue": "\#(queue)"}"#)
+                        #expect(response.status == .accepted)
+                        return try #require(try response.json["id"] as? String)
+                    }
+                }
+                var ids: [String] = []
+                for try await id in group { ids.append(id) }
+                return ids
+            }
+            #expect(Set(ids).count == 200)
+            #expect(try await services.queue.statistics(of: queue).depth == 200)
+        }
+    }
+
+    @Test("when the queue is too full for the gathered jobs, each request is tried alone: those that fit are taken")
+    func queueFullSplits() async throws {
+        let queue = TestEnvironment.uniqueQueue("api-coalesce-full")
+        try await APITestApp.run(policy: QueuePolicy(maxLengthByQueue: [queue: 30])) { client, services in
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<50 {
+                    group.addTask { try await client.post("/v1/jobs", json: #"{"kind": "noop", "queue": "\#(queue)"}"#).status }
+                }
+                var statuses: [HTTPResponse.Status] = []
+                for try await status in group { statuses.append(status) }
+                return statuses
+            }
+            #expect(statuses.filter { $0 == .accepted }.count == 30)
+            #expect(statuses.filter { $0 == .serviceUnavailable }.count == 20)
+            #expect(try await services.queue.statistics(of: queue).depth == 30)
+        }
+    }
+}

@@ -9,6 +9,8 @@ struct JobsController {
     let configuration: APIConfiguration
     /// Keeps the answers of requests sent with an `Idempotency-Key`.
     let idempotency: IdempotencyMiddleware
+    /// Gathers the jobs of concurrent requests into one enqueue per queue.
+    let coalescer: EnqueueCoalescer
 
     var endpoints: RouteCollection<APIRequestContext> {
         let routes = RouteCollection(context: APIRequestContext.self)
@@ -29,11 +31,11 @@ struct JobsController {
         let body = try await request.collectBody(upTo: configuration.maxJobBodyBytes, describedAs: "a job request")
         let submission = try JobSubmission(parsing: body, registry: services.registry)
         let job = submission.jobRequest(tenant: caller.tenant, requestID: context.requestID)
-        let result = try await services.queue.enqueue([job])
+        let enqueuedAt = try await coalescer.enqueue([job], in: job.queue)
         return EditedResponse(
             status: .accepted,
             headers: [.location: "/v1/jobs/\(job.id)"],
-            response: AcceptedJob(job: job, enqueuedAt: result.enqueuedAt)
+            response: AcceptedJob(job: job, enqueuedAt: enqueuedAt)
         )
     }
 

@@ -50,7 +50,10 @@ func buildRoutes(configuration: APIConfiguration, services: APIServices) -> Rout
         .add(middleware: AuthenticationMiddleware(keyring: configuration.keyring))
         .add(middleware: RateLimitMiddleware(limiter: RateLimiter(redis: services.queue.redis, limits: configuration.rateLimits)))
         .add(middleware: ProblemMiddleware())
-    v1.addRoutes(JobsController(services: services, configuration: configuration, idempotency: idempotency).endpoints, atPath: "jobs")
+    let jobs = JobsController(
+        services: services, configuration: configuration, idempotency: idempotency, coalescer: EnqueueCoalescer(queue: services.queue)
+    )
+    v1.addRoutes(jobs.endpoints, atPath: "jobs")
     v1.addRoutes(QueuesController(services: services).endpoints, atPath: "queues")
     v1.addRoutes(WorkersController(services: services).endpoints, atPath: "workers")
     v1.addRoutes(DeadJobsController(services: services).endpoints, atPath: "dead")
