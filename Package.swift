@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // C libraries, found through pkg-config.
@@ -88,7 +89,9 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            resources: [.embedInCode("OpenAPI/openapi.json")]
         ),
 
         // Bulk imports: the dataset catalogue's model, streaming body parsers, row validation, the
@@ -172,6 +175,7 @@ let package = Package(
                 "ConveyorAPI",
                 "ConveyorImports",
                 "ConveyorJobs",
+                "ConveyorWorker",
                 "ConveyorPostgres",
                 "ConveyorQueue",
                 "ConveyorRedis",

@@ -8,9 +8,12 @@ import Testing
 /// The real `conveyor api` binary, spoken to over HTTP.
 @Suite("conveyor api, the process")
 struct APIProcessTests {
-    /// Starts `conveyor api` on a free port; returns it and its port once it listens.
-    private func startAPI(_ arguments: [String] = []) async throws -> (process: ConveyorProcess, port: Int) {
-        let api = try ConveyorProcess(["api", "--port", "0"] + arguments)
+    /// The test keys, as `CONVEYOR_API_KEYS` gives them to a process.
+    static let keysVariable = ["CONVEYOR_API_KEYS": TestKey.allCases.map(\.line).joined(separator: ";")]
+
+    /// Starts `conveyor api` on a free port with the test keys; returns it and its port once it listens.
+    static func startAPI(_ arguments: [String] = [], environment: [String: String] = [:]) async throws -> (process: ConveyorProcess, port: Int) {
+        let api = try ConveyorProcess(["api", "--port", "0"] + arguments, environment: keysVariable.merging(environment) { $1 })
         var port: Int?
         _ = try await eventually(timeout: .seconds(20)) {
             let url = api.logLines.first { ($0["msg"] as? String) == "API listening" }?["url"] as? String
@@ -23,14 +26,14 @@ struct APIProcessTests {
     @Test("serves POST and GET over HTTP; the worker's timing line carries the request id; SIGTERM stops it with 0")
     func endToEnd() async throws {
         let queue = TestEnvironment.uniqueQueue("api-process")
-        let (api, port) = try await startAPI(["--default-tenant", "acme"])
+        let (api, port) = try await Self.startAPI()
         let worker = try ConveyorProcess(["worker", "--queues", queue.rawValue])
         let requestID = "e2e-\(UUID().uuidString.prefix(8))"
 
         let client = TestClient(host: "127.0.0.1", port: port)
         client.connect()
         let accepted = try await client.post(
-            "/v1/jobs", headers: [.contentType: "application/json", HTTPField.Name("X-Request-ID")!: requestID],
+            "/v1/jobs", headers: [.contentType: "application/json", .requestID: requestID, .authorization: TestKey.producerA.authorization],
             body: ByteBuffer(string: #"{"kind": "noop", "queue": "\#(queue)"}"#)
         )
         #expect(accepted.status == .accepted)
@@ -43,12 +46,12 @@ struct APIProcessTests {
         #expect(line["request_id"] as? String == requestID)
         #expect(line["outcome"] as? String == "succeeded")
 
-        let job = try await client.get(location)
+        let job = try await client.get(location, headers: [.authorization: TestKey.producerA.authorization])
         #expect(job.status == .ok)
         let record = try #require(try JSONSerialization.jsonObject(with: Data((job.body ?? ByteBuffer()).readableBytesView)) as? [String: Any])
         #expect(record["state"] as? String == "succeeded")
         #expect(record["request_id"] as? String == requestID)
-        #expect(record["tenant"] as? String == "acme")
+        #expect(record["tenant"] as? String == "tenant-a")
 
         let missing = try await client.get("/v2/nothing")
         #expect(missing.status == .notFound)
@@ -64,12 +67,15 @@ struct APIProcessTests {
     @Test("a wrong setting stops start-up with a message naming the flag and the variable", arguments: [
         (["--port", "70000"], [:], "--port / CONVEYOR_API_PORT"),
         ([], ["CONVEYOR_MAX_BODY_BYTES": "lots"], "--max-body-bytes / CONVEYOR_MAX_BODY_BYTES"),
-        (["--default-tenant", "two words"], [:], "--default-tenant / CONVEYOR_DEFAULT_TENANT"),
+        (["--producer-rate-limit", "fast"], [:], "--producer-rate-limit / CONVEYOR_PRODUCER_RATE_LIMIT: 'fast' is not a rate limit"),
+        ([], ["CONVEYOR_API_KEYS": ""], "no API keys: give a key file with --api-keys-file / CONVEYOR_API_KEYS_FILE"),
+        ([], ["CONVEYOR_API_KEYS": "ci producer acme short"], "CONVEYOR_API_KEYS, line 1: the secret of key 'ci' should be 16 to 256 characters"),
+        (["--api-keys-file", "/nonexistent/keys"], [:], "--api-keys-file / CONVEYOR_API_KEYS_FILE: cannot read '/nonexistent/keys'"),
         (["--redis-url", "redis://127.0.0.1:1/0"], [:], "cannot reach Redis at 127.0.0.1:1 (--redis-url / CONVEYOR_REDIS_URL)"),
         (["--database-url", "mysql://nope"], [:], "CONVEYOR_DATABASE_URL"),
     ])
     func wrongSetting(arguments: [String], environment: [String: String], message: String) async throws {
-        let api = try ConveyorProcess(["api", "--port", "0"] + arguments, environment: environment)
+        let api = try ConveyorProcess(["api", "--port", "0"] + arguments, environment: Self.keysVariable.merging(environment) { $1 })
         let status = try await api.waitForExit(timeout: .seconds(20))
         #expect(status != nil && status != 0)
         #expect(api.output.contains(message), "output: \(api.output)")
@@ -77,8 +83,8 @@ struct APIProcessTests {
 
     @Test("a port already in use stops start-up with a message naming the address and the settings")
     func portInUse() async throws {
-        let (first, port) = try await startAPI()
-        let second = try ConveyorProcess(["api", "--port", "\(port)"])
+        let (first, port) = try await Self.startAPI()
+        let second = try ConveyorProcess(["api", "--port", "\(port)"], environment: Self.keysVariable)
         let status = try await second.waitForExit(timeout: .seconds(20))
         #expect(status != nil && status != 0)
         #expect(second.output.contains("could not serve on 127.0.0.1:\(port) (--host / CONVEYOR_API_HOST, --port / CONVEYOR_API_PORT)"), "output: \(second.output)")

@@ -18,17 +18,23 @@ enum APITestApp {
     /// A Redis URL on which nothing listens: connections are refused at once.
     static let closedRedisURL = "redis://127.0.0.1:1/0"
 
+    /// The configuration the tests start from: the test keys, and no rate limits.
+    static func configuration() -> APIConfiguration {
+        APIConfiguration(keyring: TestKey.keyring, rateLimits: [:])
+    }
+
     /// Runs `body` with a client for an API over the given servers, then closes them.
     static func run(
         redisURL: String? = nil,
+        databaseURL: String? = nil,
         policy: QueuePolicy = QueuePolicy(),
-        configuration: APIConfiguration = APIConfiguration(),
+        configuration: APIConfiguration = APITestApp.configuration(),
         importQueue: QueueName = TestEnvironment.uniqueQueue("imports"),
         _ body: @Sendable (any TestClientProtocol, APIServices) async throws -> Void
     ) async throws {
         let logger = Logger(label: "api-test")
         let redis = RedisClient(configuration: try RedisConfiguration(url: redisURL ?? TestEnvironment.redisURL()), logger: logger)
-        let database = PostgresPool(configuration: try PostgresConfiguration(url: TestEnvironment.databaseURL()), logger: logger)
+        let database = PostgresPool(configuration: try PostgresConfiguration(url: databaseURL ?? TestEnvironment.databaseURL()), logger: logger)
         let queue = JobQueue(redis: redis, policy: policy)
         let imports = ImportIntake(catalogue: try JobCatalogue.datasets(), pool: database, queue: queue, queueName: importQueue, logger: logger)
         let services = APIServices(queue: queue, registry: try JobCatalogue.registry(), database: database, imports: imports)
@@ -45,16 +51,51 @@ enum APITestApp {
     }
 }
 
-extension TestClientProtocol {
-    /// POSTs `json` (text, sent as it is) to `uri`.
-    func post(_ uri: String, json: String, headers: HTTPFields = [:]) async throws -> TestResponse {
-        var headers = headers
-        headers[.contentType] = "application/json"
-        return try await execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: json))
+/// The keys the test API accepts: two producers of two tenants, and an admin.
+enum TestKey: String, CaseIterable {
+    case producerA = "producer-a"
+    case producerB = "producer-b"
+    case admin
+
+    var tenant: String {
+        switch self {
+        case .producerA: "tenant-a"
+        case .producerB: "tenant-b"
+        case .admin: "ops"
+        }
     }
 
-    func get(_ uri: String, headers: HTTPFields = [:]) async throws -> TestResponse {
-        try await execute(uri: uri, method: .get, headers: headers)
+    var role: APIRole { self == .admin ? .admin : .producer }
+
+    var secret: String { "secret-of-\(rawValue)-0123456789" }
+
+    var authorization: String { "Bearer \(secret)" }
+
+    /// The line of a key file that holds this key.
+    var line: String { "\(rawValue) \(role.rawValue) \(tenant) \(secret)" }
+
+    static let keyring = try! APIKeyring(keys: allCases.map { APIKey(name: $0.rawValue, role: $0.role, tenant: $0.tenant, secret: $0.secret) })
+}
+
+extension TestClientProtocol {
+    /// POSTs `json` (text, sent as it is) to `uri` with `key`'s credentials (none for nil).
+    func post(_ uri: String, json: String, headers: HTTPFields = [:], as key: TestKey? = .producerA) async throws -> TestResponse {
+        var headers = headers
+        headers[.contentType] = "application/json"
+        return try await send(uri, method: .post, headers: headers, body: ByteBuffer(string: json), as: key)
+    }
+
+    func get(_ uri: String, headers: HTTPFields = [:], as key: TestKey? = .producerA) async throws -> TestResponse {
+        try await send(uri, method: .get, headers: headers, as: key)
+    }
+
+    /// Any request, with `key`'s credentials (none for nil).
+    func send(
+        _ uri: String, method: HTTPRequest.Method, headers: HTTPFields = [:], body: ByteBuffer? = nil, as key: TestKey? = .producerA
+    ) async throws -> TestResponse {
+        var headers = headers
+        if let key { headers[.authorization] = key.authorization }
+        return try await execute(uri: uri, method: method, headers: headers, body: body)
     }
 }
 
@@ -95,4 +136,9 @@ extension TestResponse {
 extension HTTPField.Name {
     static let requestID = HTTPField.Name("X-Request-ID")!
     static let responseTime = HTTPField.Name("X-Response-Time")!
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+    static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
+    static let rateLimitLimit = HTTPField.Name("X-RateLimit-Limit")!
+    static let rateLimitRemaining = HTTPField.Name("X-RateLimit-Remaining")!
+    static let rateLimitReset = HTTPField.Name("X-RateLimit-Reset")!
 }

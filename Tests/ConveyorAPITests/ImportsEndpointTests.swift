@@ -3,6 +3,7 @@ import ConveyorQueue
 import ConveyorRedis
 import ConveyorTestSupport
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -20,18 +21,18 @@ struct ImportsEndpointTests {
 
     private func upload(
         _ client: some TestClientProtocol, _ body: String, contentType: String = "application/x-ndjson", query: String = "",
-        dataset: String = "products"
+        dataset: String = "products", headers: HTTPFields = [:], as key: TestKey = .producerA
     ) async throws -> TestResponse {
-        try await client.execute(
-            uri: "/v1/imports/\(dataset)\(query)", method: .post, headers: [.contentType: contentType], body: ByteBuffer(string: body)
-        )
+        var headers = headers
+        headers[.contentType] = contentType
+        return try await client.send("/v1/imports/\(dataset)\(query)", method: .post, headers: headers, body: ByteBuffer(string: body), as: key)
     }
 
     @Test("an upload is accepted whole with 202 and Location, split into chunk jobs on the import queue, and reports its progress")
     func accepted() async throws {
         let importQueue = TestEnvironment.uniqueQueue("api-imports")
-        let tenant = "t-\(UInt32.random(in: 0 ... .max))"
-        try await APITestApp.run(configuration: APIConfiguration(defaultTenant: tenant), importQueue: importQueue) { client, services in
+        let tenant = TestKey.producerA.tenant
+        try await APITestApp.run(importQueue: importQueue) { client, services in
             let response = try await upload(client, Self.ndjson(25), query: "?chunk_size=10&on_conflict=update")
             #expect(response.status == .accepted, "body: \(String(buffer: response.body))")
             let receipt = try response.json
@@ -82,7 +83,9 @@ struct ImportsEndpointTests {
 
     @Test("every refusal at the door is a problem naming what to fix")
     func refusals() async throws {
-        try await APITestApp.run(configuration: APIConfiguration(maxBodyBytes: 4096)) { client, _ in
+        var configuration = APITestApp.configuration()
+        configuration.maxBodyBytes = 4096
+        try await APITestApp.run(configuration: configuration) { client, _ in
             try await upload(client, Self.ndjson(2), dataset: "nosuch")
                 .expectProblem(.notFound, type: "not-found", naming: "products")
             try await upload(client, Self.ndjson(2), contentType: "application/xml")
@@ -100,5 +103,57 @@ struct ImportsEndpointTests {
             try await client.get("/v1/imports/01NOSUCHIMPORT")
                 .expectProblem(.notFound, type: "not-found", naming: "01NOSUCHIMPORT")
         }
+    }
+
+    @Test("a producer of tenant B cannot see tenant A's import: the same 404 as for one that does not exist; an admin can")
+    func tenantIsolation() async throws {
+        try await APITestApp.run { client, _ in
+            let response = try await upload(client, Self.ndjson(3), as: .producerA)
+            let id = try #require(try response.json["id"] as? String)
+            #expect(try await client.get("/v1/imports/\(id)", as: .producerA).status == .ok)
+            let missing = try await client.get("/v1/imports/01NOSUCHIMPORT", as: .producerB)
+                .expectProblem(.notFound, type: "not-found", naming: "there is no import")
+            let hidden = try await client.get("/v1/imports/\(id)", as: .producerB)
+                .expectProblem(.notFound, type: "not-found", naming: "there is no import '\(id)'")
+            #expect((hidden["detail"] as? String)?.replacingOccurrences(of: id, with: "01NOSUCHIMPORT") == missing["detail"] as? String)
+            #expect(try await client.get("/v1/imports/\(id)", as: .admin).json["tenant"] as? String == "tenant-a")
+        }
+    }
+
+    @Test("an upload repeated with its Idempotency-Key gets the first answer and makes no second import")
+    func idempotentUpload() async throws {
+        let importQueue = TestEnvironment.uniqueQueue("api-imports-idem")
+        try await APITestApp.run(importQueue: importQueue) { client, services in
+            let key = "upload-\(UUID().uuidString)"
+            let first = try await upload(client, Self.ndjson(12), query: "?chunk_size=5", headers: [.idempotencyKey: key])
+            let again = try await upload(client, Self.ndjson(12), query: "?chunk_size=5", headers: [.idempotencyKey: key])
+            #expect(first.status == .accepted && again.status == .accepted)
+            #expect(again.headers[.idempotentReplayed] == "true")
+            #expect(try again.json["id"] as? String == first.json["id"] as? String)
+            #expect(try await services.queue.statistics(of: importQueue).depth == 3)
+            try await upload(client, Self.ndjson(13), query: "?chunk_size=5", headers: [.idempotencyKey: key])
+                .expectProblem(.conflict, type: "idempotency-key-reused", naming: "another method, path or body")
+        }
+    }
+
+    @Test("imported rows take the tenant of the key that uploaded them")
+    func rowsTakeTheKeysTenant() async throws {
+        let importQueue = TestEnvironment.uniqueQueue("api-imports-rows")
+        let prefix = "T\(UInt32.random(in: 0 ... .max))-"
+        let worker = try ConveyorProcess(["worker", "--queues", importQueue.rawValue])
+        try await APITestApp.run(importQueue: importQueue) { client, services in
+            let rows = (1...4).map { #"{"sku":"\#(prefix)\#($0)","name":"P","price_cents":1,"quantity":1}"# }.joined(separator: "\n")
+            let id = try #require(try await upload(client, rows, as: .producerB).json["id"] as? String)
+            let done = try await eventually(timeout: .seconds(30), interval: .milliseconds(200)) {
+                try await client.get("/v1/imports/\(id)", as: .producerB).json["state"] as? String == "succeeded"
+            }
+            #expect(done, "worker output: \(worker.output)")
+            let tenants = try await services.database.withConnection { connection in
+                try await connection.query("SELECT DISTINCT tenant FROM products WHERE sku LIKE $1", [prefix + "%"]).rows.map { try $0.decode("tenant", as: String.self) }
+            }
+            #expect(tenants == ["tenant-b"])
+        }
+        worker.signal(SIGTERM)
+        _ = try await worker.waitForExit(timeout: .seconds(30))
     }
 }

@@ -11,7 +11,7 @@ struct JobsEndpointTests {
     @Test("a job is accepted with 202 and Location, and reads back with its request id and tenant")
     func enqueueThenRead() async throws {
         let queue = TestEnvironment.uniqueQueue("api-jobs")
-        try await APITestApp.run(configuration: APIConfiguration(defaultTenant: "acme")) { client, _ in
+        try await APITestApp.run { client, _ in
             let response = try await client.post(
                 "/v1/jobs",
                 json: #"{"kind": "drill.sleep", "payload": {"ms": 5}, "queue": "\#(queue)", "max_attempts": 3, "timeout_ms": 1500}"#,
@@ -41,7 +41,7 @@ struct JobsEndpointTests {
             #expect(job["attempt"] as? Int == 0)
             #expect(job["max_attempts"] as? Int == 3)
             #expect(job["request_id"] as? String == "caller-req-42")
-            #expect(job["tenant"] as? String == "acme")
+            #expect(job["tenant"] as? String == "tenant-a")
             #expect(read.headers[.requestID] != nil)
         }
     }
@@ -170,7 +170,9 @@ struct JobsEndpointTests {
 
     @Test("a body over the limit is a 413 problem")
     func bodyTooLarge() async throws {
-        try await APITestApp.run(configuration: APIConfiguration(maxBodyBytes: 2048)) { client, _ in
+        var configuration = APITestApp.configuration()
+        configuration.maxBodyBytes = 2048
+        try await APITestApp.run(configuration: configuration) { client, _ in
             let big = #"{"kind": "noop", "payload": {"pad": "\#(String(repeating: "x", count: 4096))"}}"#
             try await client.post("/v1/jobs", json: big)
                 .expectProblem(.contentTooLarge, type: "body-too-large", naming: "at most 2048 bytes")
@@ -213,6 +215,48 @@ struct JobsEndpointTests {
                 .expectProblem(.notFound, type: "not-found", naming: "there is no job '\(queue).01J00000000000000000000000'")
             try await client.get("/v1/jobs/not-an-id")
                 .expectProblem(.notFound, type: "not-found", naming: "a job id is '<queue>.<26-character ULID>'")
+        }
+    }
+}
+
+@Suite("Concurrent job requests gathered into one enqueue")
+struct EnqueueCoalescerTests {
+    @Test("200 concurrent requests each get their own job, all enqueued")
+    func concurrent() async throws {
+        let queue = TestEnvironment.uniqueQueue("api-coalesce")
+        try await APITestApp.run { client, services in
+            let ids = try await withThrowingTaskGroup(of: String.self) { group in
+                for index in 0..<200 {
+                    group.addTask {
+                        let response = try await client.post("/v1/jobs", json: #"{"kind": "drill.sleep", "payload": {"ms": \#(index)}, "queue": "\#(queue)"}"#)
+                        #expect(response.status == .accepted)
+                        return try #require(try response.json["id"] as? String)
+                    }
+                }
+                var ids: [String] = []
+                for try await id in group { ids.append(id) }
+                return ids
+            }
+            #expect(Set(ids).count == 200)
+            #expect(try await services.queue.statistics(of: queue).depth == 200)
+        }
+    }
+
+    @Test("when the queue is too full for the gathered jobs, each request is tried alone: those that fit are taken")
+    func queueFullSplits() async throws {
+        let queue = TestEnvironment.uniqueQueue("api-coalesce-full")
+        try await APITestApp.run(policy: QueuePolicy(maxLengthByQueue: [queue: 30])) { client, services in
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<50 {
+                    group.addTask { try await client.post("/v1/jobs", json: #"{"kind": "noop", "queue": "\#(queue)"}"#).status }
+                }
+                var statuses: [HTTPResponse.Status] = []
+                for try await status in group { statuses.append(status) }
+                return statuses
+            }
+            #expect(statuses.filter { $0 == .accepted }.count == 30)
+            #expect(statuses.filter { $0 == .serviceUnavailable }.count == 20)
+            #expect(try await services.queue.statistics(of: queue).depth == 30)
         }
     }
 }

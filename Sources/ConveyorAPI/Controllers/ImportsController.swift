@@ -1,10 +1,15 @@
 import ConveyorImports
 import Hummingbird
 
-/// `/v1/imports`: upload rows into a dataset, and follow an import's progress.
+/// `/v1/imports`: upload rows into a dataset, and follow an import's progress. An import
+/// belongs to the tenant of the key that uploaded it, and its rows take that tenant; a
+/// producer sees only its tenant's imports: another's is answered 404, as one that does not
+/// exist.
 struct ImportsController {
     let services: APIServices
     let configuration: APIConfiguration
+    /// Keeps the answers of uploads sent with an `Idempotency-Key`.
+    let idempotency: IdempotencyMiddleware
 
     /// The path's last segment: the dataset of an upload, the id of an import to read.
     private static let segment = "dataset_or_id"
@@ -12,8 +17,8 @@ struct ImportsController {
     var endpoints: RouteCollection<APIRequestContext> {
         let routes = RouteCollection(context: APIRequestContext.self)
         // One parameter name for both: the router keeps one per path position.
-        routes.post(":\(Self.segment)", use: create)
         routes.get(":\(Self.segment)", use: show)
+        routes.group().add(middleware: idempotency).post(":\(Self.segment)", use: create)
         return routes
     }
 
@@ -21,6 +26,7 @@ struct ImportsController {
     /// checks every row, and accepts the import whole (202, with its id and `Location`)
     /// or refuses it whole (4xx naming the bad lines).
     @Sendable func create(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<ImportReceipt> {
+        let caller = try context.authenticatedCaller()
         let dataset = try context.parameters.require(Self.segment)
         let contentType = request.headers[.contentType]
         do {
@@ -35,7 +41,7 @@ struct ImportsController {
                 onConflict: query["on_conflict"].map(String.init), chunkSize: query["chunk_size"].map(String.init)
             )
             let receipt = try await services.imports.accept(
-                dataset: dataset, format: format, options: options, tenant: configuration.defaultTenant,
+                dataset: dataset, format: format, options: options, tenant: caller.tenant,
                 requestID: context.requestID, maxBodyBytes: configuration.maxBodyBytes, body: request.body
             )
             return EditedResponse(status: .accepted, headers: [.location: "/v1/imports/\(receipt.id)"], response: receipt)
@@ -46,8 +52,9 @@ struct ImportsController {
 
     /// `GET /v1/imports/{id}`: state, chunks and rows done, times, rate and chunk errors.
     @Sendable func show(_ request: Request, context: APIRequestContext) async throws -> ImportProgress {
+        let caller = try context.authenticatedCaller()
         let id = try context.parameters.require(Self.segment)
-        guard let progress = try await services.imports.progress(id: id) else {
+        guard let progress = try await services.imports.progress(id: id), caller.canAccess(tenant: progress.tenant) else {
             throw Problem.notFound("there is no import '\(id)': use the id that POST /v1/imports/{dataset} returned")
         }
         return progress

@@ -1,41 +1,118 @@
 import ConveyorQueue
 import Hummingbird
 
-/// `/v1/jobs`: enqueue one job, and read a job by id.
+/// `/v1/jobs`: enqueue one job or many, read a job, cancel it, and (admin) retry a dead one.
+/// A producer sees only its tenant's jobs: another tenant's job is answered 404, exactly as
+/// a job that does not exist.
 struct JobsController {
     let services: APIServices
     let configuration: APIConfiguration
+    /// Keeps the answers of requests sent with an `Idempotency-Key`.
+    let idempotency: IdempotencyMiddleware
+    /// Gathers the jobs of concurrent requests into one enqueue per queue.
+    let coalescer: EnqueueCoalescer
 
     var endpoints: RouteCollection<APIRequestContext> {
         let routes = RouteCollection(context: APIRequestContext.self)
-        routes.post(use: create)
         routes.get(":id", use: show)
+        routes.delete(":id", use: cancel)
+        routes.group().add(middleware: idempotency)
+            .post(use: create)
+            .post("bulk", use: createMany)
+        routes.group(":id/retry").add(middleware: RoleMiddleware(role: .admin)).add(middleware: idempotency)
+            .post(use: retry)
         return routes
     }
 
-    /// `POST /v1/jobs`: checks the request against its kind and enqueues it; 202 with the
-    /// job and its `Location`.
+    /// `POST /v1/jobs`: checks the request against its kind and enqueues it for the caller's
+    /// tenant; 202 with the job and its `Location`.
     @Sendable func create(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<AcceptedJob> {
+        let caller = try context.authenticatedCaller()
         let body = try await request.collectBody(upTo: configuration.maxJobBodyBytes, describedAs: "a job request")
         let submission = try JobSubmission(parsing: body, registry: services.registry)
-        let job = submission.jobRequest(tenant: configuration.defaultTenant, requestID: context.requestID)
-        let result = try await services.queue.enqueue([job])
+        let job = submission.jobRequest(tenant: caller.tenant, requestID: context.requestID)
+        let enqueuedAt = try await coalescer.enqueue([job], in: job.queue)
         return EditedResponse(
             status: .accepted,
             headers: [.location: "/v1/jobs/\(job.id)"],
-            response: AcceptedJob(job, payload: submission.payload, enqueuedAt: result.enqueuedAt)
+            response: AcceptedJob(job: job, enqueuedAt: enqueuedAt)
+        )
+    }
+
+    /// `POST /v1/jobs/bulk`: checks every job, then enqueues them all in one call; 202 with
+    /// their ids. One bad job refuses them all.
+    @Sendable func createMany(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<AcceptedBatch> {
+        let caller = try context.authenticatedCaller()
+        let body = try await request.collectBody(upTo: configuration.maxBulkBodyBytes, describedAs: "a bulk job request")
+        let submission = try BulkSubmission(parsing: body, registry: services.registry)
+        let jobs = submission.jobs.map { $0.jobRequest(tenant: caller.tenant, requestID: context.requestID) }
+        let result = try await services.queue.enqueue(jobs)
+        return EditedResponse(
+            status: .accepted,
+            response: AcceptedBatch(ids: jobs.map(\.id), enqueuedAt: result.enqueuedAt)
         )
     }
 
     /// `GET /v1/jobs/{id}`: the job's state, attempts, times, error and result.
     @Sendable func show(_ request: Request, context: APIRequestContext) async throws -> JobRecord {
+        try await visibleJob(context)
+    }
+
+    /// `DELETE /v1/jobs/{id}`: cancels a job that has not started; 200 with the job as it is
+    /// now, or 409 when it has started or finished.
+    @Sendable func cancel(_ request: Request, context: APIRequestContext) async throws -> JobRecord {
+        let job = try await visibleJob(context)
+        // The cancel script answers "cancelled" both for a job it cancels and for one that
+        // was cancelled already, so a job in a state it cannot leave is refused here first.
+        guard [.queued, .scheduled, .retrying].contains(job.state) else { throw Self.notCancellable(job.id, job.state) }
+        switch try await services.queue.cancel(job.id) {
+        case .cancelled:
+            return try await services.queue.job(job.id) ?? job
+        case .notFound:
+            throw Self.noSuchJob(job.id.description)
+        case .notCancellable(let state):
+            throw Self.notCancellable(job.id, state)
+        }
+    }
+
+    private static func notCancellable(_ id: JobID, _ state: JobState) -> Problem {
+        Problem.conflict(
+            type: "job-not-cancellable", title: "The job can no longer be cancelled",
+            "job \(id) is \(state.rawValue): only a queued, scheduled or retrying job can be cancelled"
+        )
+    }
+
+    /// `POST /v1/jobs/{id}/retry` (admin): queues a dead job again with fresh attempts; 202
+    /// with the job and its `Location`, or 409 when the job is not dead.
+    @Sendable func retry(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<JobRecord> {
+        let job = try await visibleJob(context)
+        guard try await services.queue.retryDead(job.id) else {
+            let state = try await services.queue.job(job.id)?.state ?? job.state
+            throw Problem.conflict(
+                type: "job-not-dead", title: "Only a dead job can be retried",
+                "job \(job.id) is \(state.rawValue): only a dead job can be retried"
+            )
+        }
+        return EditedResponse(
+            status: .accepted, headers: [.location: "/v1/jobs/\(job.id)"], response: try await services.queue.job(job.id) ?? job
+        )
+    }
+
+    /// The job the path names, if it exists and the caller may see it; else the same 404
+    /// either way, so that a producer learns nothing of other tenants' jobs.
+    private func visibleJob(_ context: APIRequestContext) async throws -> JobRecord {
+        let caller = try context.authenticatedCaller()
         let text = try context.parameters.require("id")
         guard let id = try? JobID(text) else {
             throw Problem.notFound("there is no job '\(text)': a job id is '<queue>.<26-character ULID>', as POST /v1/jobs returned it")
         }
-        guard let record = try await services.queue.job(id) else {
-            throw Problem.notFound("there is no job '\(id)': it never existed, or it finished and its retention has passed")
+        guard let record = try await services.queue.job(id), caller.canAccess(tenant: record.tenant) else {
+            throw Self.noSuchJob(id.description)
         }
         return record
+    }
+
+    private static func noSuchJob(_ id: String) -> Problem {
+        Problem.notFound("there is no job '\(id)': it never existed, or it finished and its retention has passed")
     }
 }

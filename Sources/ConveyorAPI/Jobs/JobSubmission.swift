@@ -8,8 +8,8 @@ import NIOCore
 /// reported at once, each by name, so one round of fixes is enough.
 struct JobSubmission {
     var kind: String
-    /// The payload as the caller sent it (`{}` when absent).
-    var payload: JSONValue
+    /// The payload as compact JSON text, as it is stored (`{}` when absent).
+    var payload: String
     var queue: QueueName
     var runAt: RedisTime?
     var maxAttempts: Int
@@ -27,22 +27,38 @@ struct JobSubmission {
     ///
     /// - Throws: ``Problem``: 400 when the body is not JSON, 422 listing every bad field.
     init(parsing body: ByteBuffer, registry: JobRegistry) throws(Problem) {
-        let fields = try Self.object(in: body)
+        let value = try Self.json(in: body, openLevels: 1, example: Self.example)
+        guard let members = value.members else {
+            throw Problem.invalidJob([ProblemIssue(message: "the body must be a JSON object, e.g. \(Self.example), not \(value.description)")])
+        }
         var issues: [ProblemIssue] = []
-        for name in fields.keys.sorted() where !Self.fieldNames.contains(name) {
-            issues.append(ProblemIssue(field: String(name.prefix(64)), message: "unknown field; a job request has \(Self.fieldNames.joined(separator: ", "))"))
+        guard let submission = JobSubmission(members: members, registry: registry, issues: &issues) else {
+            throw Problem.invalidJob(issues, registry: registry)
         }
-        let payload = Self.present(fields["payload"]) ?? .object([:])
-        let kind = Self.kind(fields["kind"], payload: payload, registry: registry, issues: &issues)
-        let queue = Self.queueName(fields["queue"], issues: &issues)
-        let runAt = Self.time(fields["run_at"], issues: &issues)
-        let maxAttempts = Self.integer(fields, "max_attempts", in: Self.maxAttemptsRange, issues: &issues)
-        let timeout = Self.integer(fields, "timeout_ms", in: Self.timeoutMillisecondsRange, issues: &issues)
+        self = submission
+    }
 
-        guard issues.isEmpty, case let (kind, options)? = kind else {
-            let kindIsWrong = issues.contains { $0.field == "kind" }
-            throw Problem.invalidJob(issues, members: kindIsWrong ? ["known_kinds": .array(registry.names.map(JSONValue.string))] : [:])
+    /// Checks the members of one job request; nil, with an issue per bad field added to
+    /// `issues`, when any is wrong.
+    init?(members: [(name: String, value: JSONField)], registry: JobRegistry, issues: inout [ProblemIssue]) {
+        let issuesBefore = issues.count
+        var fields = Fields()
+        for (name, value) in members {
+            guard let slot = Fields.slot(named: name) else {
+                issues.append(ProblemIssue(field: String(name.prefix(64)), message: "unknown field; a job request has \(Self.fieldNames.joined(separator: ", "))"))
+                continue
+            }
+            if fields[keyPath: slot] != nil { issues.append(ProblemIssue(field: name, message: "appears twice; give it once")) }
+            fields[keyPath: slot] = value
         }
+        let payload = fields.payload?.present?.jsonText ?? "{}"
+        let kind = Self.kind(fields.kind, payload: payload, registry: registry, issues: &issues)
+        let queue = Self.queueName(fields.queue, issues: &issues)
+        let runAt = Self.time(fields.runAt, issues: &issues)
+        let maxAttempts = Self.integer(fields.maxAttempts, "max_attempts", in: Self.maxAttemptsRange, issues: &issues)
+        let timeout = Self.integer(fields.timeout, "timeout_ms", in: Self.timeoutMillisecondsRange, issues: &issues)
+
+        guard issues.count == issuesBefore, case let (kind, options)? = kind else { return nil }
         self.kind = kind
         self.payload = payload
         self.queue = queue ?? options.queue
@@ -51,60 +67,73 @@ struct JobSubmission {
         self.timeout = timeout.map { .milliseconds($0) } ?? options.timeout
     }
 
+    /// The members of a job request, by name. A job has few: a switch over their names
+    /// finds each one's place faster than a dictionary would.
+    private struct Fields {
+        var kind, payload, queue, runAt, maxAttempts, timeout: JSONField?
+
+        static func slot(named name: String) -> WritableKeyPath<Fields, JSONField?>? {
+            switch name {
+            case "kind": \.kind
+            case "payload": \.payload
+            case "queue": \.queue
+            case "run_at": \.runAt
+            case "max_attempts": \.maxAttempts
+            case "timeout_ms": \.timeout
+            default: nil
+            }
+        }
+    }
+
     /// The job to enqueue.
     func jobRequest(tenant: String, requestID: String) -> JobRequest {
         JobRequest(
-            kind: kind, payload: Self.text(of: payload), queue: queue, maxAttempts: maxAttempts,
+            kind: kind, payload: payload, queue: queue, maxAttempts: maxAttempts,
             timeout: timeout, runAt: runAt, requestID: requestID, tenant: tenant
         )
     }
 
     // MARK: Reading the body
 
-    /// The body's members.
-    private static func object(in body: ByteBuffer) throws(Problem) -> [String: JSONValue] {
+    /// The body's JSON value, with its containers opened down to `openLevels`.
+    ///
+    /// - Parameter example: a body that would do, for the problem's detail.
+    /// - Throws: a 400 problem when the body is empty or not JSON, saying where it breaks.
+    static func json(in body: ByteBuffer, openLevels: Int, example: String) throws(Problem) -> JSONField {
         guard body.readableBytes > 0 else {
-            throw Problem.malformedJSON("the body is empty: send a job as a JSON object, e.g. \(example)")
+            throw Problem.malformedJSON("the body is empty: send a JSON object, e.g. \(example)")
         }
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(body.readableBytesView)) else {
-            throw Problem.malformedJSON("the body is not valid JSON (\(syntaxError(in: body))): send a job as a JSON object, e.g. \(example)")
+        let result = body.withUnsafeReadableBytes { bytes in
+            Result { () throws(JSONScanner.SyntaxError) in try JSONScanner.parse(bytes, openLevels: openLevels) }
         }
-        guard case .object(let fields) = value else {
-            throw Problem.invalidJob([ProblemIssue(message: "the body must be a JSON object, e.g. \(example), not \(describe(value))")])
-        }
-        return fields
-    }
-
-    /// Where the JSON in `body` goes wrong. The decoder does not say, so the body is
-    /// parsed again, which happens only for a body already refused.
-    private static func syntaxError(in body: ByteBuffer) -> String {
-        do {
-            _ = try JSONSerialization.jsonObject(with: Data(body.readableBytesView), options: .fragmentsAllowed)
-            return "unexpected content"
-        } catch {
-            return (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? error.localizedDescription
+        switch result {
+        case .success(let value):
+            return value
+        case .failure(let error):
+            throw Problem.malformedJSON("the body is not valid JSON (\(error)): send a JSON object, e.g. \(example)")
         }
     }
 
     /// The kind's name and defaults, when `value` names a known kind and `payload` passes its checks.
     private static func kind(
-        _ value: JSONValue?, payload: JSONValue, registry: JobRegistry, issues: inout [ProblemIssue]
+        _ value: JSONField?, payload: String, registry: JobRegistry, issues: inout [ProblemIssue]
     ) -> (String, JobKindOptions)? {
-        let knownKinds = registry.names.joined(separator: ", ")
-        switch present(value) {
-        case .string(let name)?:
+        var knownKinds: String { registry.names.joined(separator: ", ") }
+        switch value?.present {
+        case let field? where field.kind == .string:
+            let name = field.string ?? ""
             guard registry.kind(named: name) != nil else {
-                issues.append(ProblemIssue(field: "kind", message: "unknown job kind \(quoted(name)): known kinds are \(knownKinds)"))
+                issues.append(ProblemIssue(field: "kind", message: "unknown job kind \(JSONField.quoted(name)): known kinds are \(knownKinds)"))
                 return nil
             }
             do {
-                return (name, try registry.validate(kind: name, payload: text(of: payload)))
+                return (name, try registry.validate(kind: name, payload: payload))
             } catch {
                 issues.append(ProblemIssue(field: "payload", message: "\(error)"))
                 return nil
             }
         case let other?:
-            issues.append(ProblemIssue(field: "kind", message: "must be a string naming the job kind, not \(describe(other))"))
+            issues.append(ProblemIssue(field: "kind", message: "must be a string naming the job kind, not \(other.description)"))
         case nil:
             issues.append(ProblemIssue(field: "kind", message: "is required: the job kind, one of \(knownKinds)"))
         }
@@ -112,16 +141,16 @@ struct JobSubmission {
     }
 
     /// The queue `value` names, if any and valid.
-    private static func queueName(_ value: JSONValue?, issues: inout [ProblemIssue]) -> QueueName? {
-        switch present(value) {
-        case .string(let name)?:
+    private static func queueName(_ value: JSONField?, issues: inout [ProblemIssue]) -> QueueName? {
+        switch value?.present {
+        case let field? where field.kind == .string:
             do {
-                return try QueueName(name)
+                return try QueueName(field.string ?? "")
             } catch {
                 issues.append(ProblemIssue(field: "queue", message: "\(error)"))
             }
         case let other?:
-            issues.append(ProblemIssue(field: "queue", message: "must be a string naming a queue, not \(describe(other))"))
+            issues.append(ProblemIssue(field: "queue", message: "must be a string naming a queue, not \(other.description)"))
         case nil:
             break
         }
@@ -129,61 +158,34 @@ struct JobSubmission {
     }
 
     /// The RFC 3339 time in `value`, if any and valid.
-    private static func time(_ value: JSONValue?, issues: inout [ProblemIssue]) -> RedisTime? {
-        switch present(value) {
-        case .string(let text)?:
+    private static func time(_ value: JSONField?, issues: inout [ProblemIssue]) -> RedisTime? {
+        switch value?.present {
+        case let field? where field.kind == .string:
+            let text = field.string ?? ""
             if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) {
                 return RedisTime(date)
             }
-            issues.append(ProblemIssue(field: "run_at", message: "\(quoted(text)) is not an RFC 3339 time such as 2030-01-31T09:30:00Z or 2030-01-31T10:30:00.250+01:00"))
+            issues.append(ProblemIssue(field: "run_at", message: "\(JSONField.quoted(text)) is not an RFC 3339 time such as 2030-01-31T09:30:00Z or 2030-01-31T10:30:00.250+01:00"))
         case let other?:
-            issues.append(ProblemIssue(field: "run_at", message: "must be an RFC 3339 time as a string, not \(describe(other))"))
+            issues.append(ProblemIssue(field: "run_at", message: "must be an RFC 3339 time as a string, not \(other.description)"))
         case nil:
             break
         }
         return nil
     }
 
-    /// A member's value; `null` counts as absent.
-    private static func present(_ value: JSONValue?) -> JSONValue? {
-        if case .null? = value { return nil }
-        return value
-    }
-
     /// A whole-number member within `range`, or nil when absent or bad (and then an issue).
-    private static func integer(_ fields: [String: JSONValue], _ name: String, in range: ClosedRange<Int>, issues: inout [ProblemIssue]) -> Int? {
-        guard let value = present(fields[name]) else { return nil }
+    private static func integer(_ field: JSONField?, _ name: String, in range: ClosedRange<Int>, issues: inout [ProblemIssue]) -> Int? {
+        guard let value = field?.present else { return nil }
         let bounds = "a whole number from \(range.lowerBound) to \(range.upperBound)"
-        guard case .number(let number) = value else {
-            issues.append(ProblemIssue(field: name, message: "must be \(bounds), not \(describe(value))"))
+        guard value.kind == .number, let number = value.number else {
+            issues.append(ProblemIssue(field: name, message: "must be \(bounds), not \(value.description)"))
             return nil
         }
         guard number.rounded() == number, Double(range.lowerBound) <= number, number <= Double(range.upperBound) else {
-            issues.append(ProblemIssue(field: name, message: "must be \(bounds), not \(text(of: value))"))
+            issues.append(ProblemIssue(field: name, message: "must be \(bounds), not \(value.jsonText)"))
             return nil
         }
         return Int(number)
-    }
-
-    /// A JSON value's type, for messages.
-    private static func describe(_ value: JSONValue) -> String {
-        switch value {
-        case .null: "null"
-        case .bool(let bool): "\(bool)"
-        case .number(let number): "the number \(text(of: .number(number)))"
-        case .string(let string): "the string \(quoted(string))"
-        case .array: "an array"
-        case .object: "an object"
-        }
-    }
-
-    /// Text from the request, quoted and cut short, for messages.
-    private static func quoted(_ text: String) -> String {
-        text.count <= 64 ? "'\(text)'" : "'\(text.prefix(64))…'"
-    }
-
-    /// A JSON value as JSON text.
-    static func text(of value: JSONValue) -> String {
-        String(decoding: (try? JSONEncoder().encode(value)) ?? Data("null".utf8), as: UTF8.self)
     }
 }

@@ -5,4 +5,14 @@ extension HTTPField.Name {
     static let requestID = HTTPField.Name("X-Request-ID")!
     /// How long the API took to answer; see ``ResponseTimeMiddleware``.
     static let responseTime = HTTPField.Name("X-Response-Time")!
+    /// Requests a key may make per window; see ``RateLimitMiddleware``.
+    static let rateLimitLimit = HTTPField.Name("X-RateLimit-Limit")!
+    /// Requests left in the window.
+    static let rateLimitRemaining = HTTPField.Name("X-RateLimit-Remaining")!
+    /// Seconds until the window ends and the count starts again.
+    static let rateLimitReset = HTTPField.Name("X-RateLimit-Reset")!
+    /// The caller's key for a request that creates work; see ``IdempotencyMiddleware``.
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+    /// Set to `true` on an answer repeated for a request already made with the same key.
+    static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
 }

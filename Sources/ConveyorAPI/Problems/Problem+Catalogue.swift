@@ -1,4 +1,5 @@
 import ConveyorQueue
+import ConveyorWorker
 import Hummingbird
 
 /// The problem types the API answers with; the README lists them.
@@ -16,6 +17,49 @@ extension Problem {
             status: .unprocessableContent, type: "invalid-job", title: "The job request is invalid",
             detail: summary.joined(separator: "; "), errors: issues, members: members
         )
+    }
+
+    /// A request without a valid API key. `invalidToken` tells a wrong key from a missing
+    /// one, in `WWW-Authenticate` as RFC 6750 §3 has it.
+    static func unauthorized(_ detail: String, invalidToken: Bool) -> Problem {
+        Problem(
+            status: .unauthorized, type: "unauthorized", title: "An API key is needed", detail: detail,
+            headers: [.wwwAuthenticate: invalidToken ? #"Bearer realm="conveyor", error="invalid_token""# : #"Bearer realm="conveyor""#]
+        )
+    }
+
+    /// A valid key whose role does not allow the request.
+    static func forbidden(_ detail: String) -> Problem {
+        Problem(status: .forbidden, type: "forbidden", title: "The API key may not do this", detail: detail)
+    }
+
+    /// A key past its rate limit; `headers` say where it stands and when to retry.
+    static func rateLimited(_ limit: RateLimit, retryAfterSeconds: Int, headers: HTTPFields) -> Problem {
+        Problem(
+            status: .tooManyRequests, type: "rate-limited", title: "Too many requests",
+            detail: "this key may make \(limit.requests) requests per \(limit.window.components.seconds) s: retry in \(retryAfterSeconds) s",
+            headers: headers
+        )
+    }
+
+    /// A query parameter that is not what the endpoint takes: one entry per bad parameter.
+    static func invalidQuery(_ issues: [ProblemIssue]) -> Problem {
+        Problem(
+            status: .badRequest, type: "invalid-query", title: "A query parameter is invalid",
+            detail: issues.map { issue in issue.field.map { "\($0): \(issue.message)" } ?? issue.message }.joined(separator: "; "),
+            errors: issues
+        )
+    }
+
+    /// A request that the resource's present state does not allow, e.g. cancelling a job that runs.
+    static func conflict(type: String, title: String, _ detail: String) -> Problem {
+        Problem(status: .conflict, type: type, title: title, detail: detail)
+    }
+
+    /// ``invalidJob(_:members:)`` with `known_kinds` when an issue is about a kind.
+    static func invalidJob(_ issues: [ProblemIssue], registry: JobRegistry) -> Problem {
+        let kindIsWrong = issues.contains { $0.field?.hasSuffix("kind") == true }
+        return invalidJob(issues, members: kindIsWrong ? ["known_kinds": .array(registry.names.map(JSONValue.string))] : [:])
     }
 
     /// An id or path that names nothing.

@@ -1,32 +1,60 @@
-/// How the API server listens and what it accepts.
+/// How the API server listens, whom it admits, and what it accepts.
 public struct APIConfiguration: Sendable {
     /// The address to listen on.
     public var host: String
     /// The port to listen on; 0 takes any free one (the log line "API listening" names it).
     public var port: Int
+    /// The keys callers authenticate with, each with a role and a tenant.
+    public var keyring: APIKeyring
+    /// Requests per window for each role; a role without a limit is not limited.
+    public var rateLimits: [APIRole: RateLimit]
+    /// How long the answer to a request with an `Idempotency-Key` is kept, and so how long
+    /// the key cannot be used for another request.
+    public var idempotencyRetention: Duration
+    /// SHA-256 of the token that may read `/metrics` besides admin keys; nil for none. Set
+    /// it with ``setMetricsToken(_:)``: the token itself is not kept.
+    public private(set) var metricsTokenDigest: [UInt8]?
     /// The largest request body accepted, in bytes; a larger one is refused with 413.
-    /// Job requests have a lower limit of their own, ``maxJobBodyBytes``.
+    /// Job requests have lower limits of their own, ``maxJobBodyBytes`` and ``maxBulkBodyBytes``.
     public var maxBodyBytes: Int
-    /// The tenant of every job, until API keys name one.
-    public var defaultTenant: String
     /// How long `GET /ready` waits for each of Redis and PostgreSQL.
     public var readinessTimeout: Duration
 
     public init(
         host: String = "127.0.0.1",
         port: Int = 8080,
+        keyring: APIKeyring,
+        rateLimits: [APIRole: RateLimit] = Self.defaultRateLimits,
+        idempotencyRetention: Duration = .seconds(24 * 3600),
+        metricsToken: String? = nil,
         maxBodyBytes: Int = 512 << 20,
-        defaultTenant: String = "default",
         readinessTimeout: Duration = .seconds(1)
     ) {
         self.host = host
         self.port = port
+        self.keyring = keyring
+        self.rateLimits = rateLimits
+        self.idempotencyRetention = idempotencyRetention
         self.maxBodyBytes = maxBodyBytes
-        self.defaultTenant = defaultTenant
         self.readinessTimeout = readinessTimeout
+        setMetricsToken(metricsToken)
     }
+
+    /// Lets `token` read `/metrics`, besides admin keys; nil lets admin keys only.
+    public mutating func setMetricsToken(_ token: String?) {
+        metricsTokenDigest = token.map { SHA256.digest($0.utf8) }
+    }
+
+    /// 6,000 requests a minute for a producer key, 1,200 for an admin key.
+    public static let defaultRateLimits: [APIRole: RateLimit] = [
+        .producer: RateLimit(requests: 6000, window: .seconds(60)),
+        .admin: RateLimit(requests: 1200, window: .seconds(60)),
+    ]
 
     /// The most a `POST /v1/jobs` body may hold: its payload is stored in Redis and read
     /// on every attempt, so it is kept to 1 MiB (or ``maxBodyBytes``, if that is lower).
     public var maxJobBodyBytes: Int { min(maxBodyBytes, 1 << 20) }
+
+    /// The most a `POST /v1/jobs/bulk` body may hold: 32 MiB (or ``maxBodyBytes``, if lower).
+    public var maxBulkBodyBytes: Int { min(maxBodyBytes, 32 << 20) }
 }

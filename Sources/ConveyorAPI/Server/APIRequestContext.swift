@@ -1,16 +1,28 @@
 import Foundation
 import Hummingbird
 
-/// What every request of the API carries besides itself: Hummingbird's core context and
-/// the request id that ``RequestIDMiddleware`` settles.
+/// What every request of the API carries besides itself: Hummingbird's core context, the
+/// request id that ``RequestIDMiddleware`` settles, and the caller's key once
+/// ``AuthenticationMiddleware`` has admitted it.
 public struct APIRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The caller's `X-Request-ID`, or one made for the request; stored in the jobs it creates.
     public var requestID: String
+    /// The key the request came with; nil on the open routes (`/health`, `/ready`).
+    public var caller: APIKey?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.requestID = ""
+    }
+
+    /// The caller's key, on a route behind ``AuthenticationMiddleware``.
+    ///
+    /// - Throws: a 401 problem when the route was reached without one, which only a route
+    ///   added outside the authenticated group could do.
+    func authenticatedCaller() throws(Problem) -> APIKey {
+        guard let caller else { throw Problem.unauthorized("send an API key as 'Authorization: Bearer <key>'", invalidToken: false) }
+        return caller
     }
 
     /// Responses' JSON, with keys in a stable order.

@@ -17,19 +17,46 @@ public func buildApplication(configuration: APIConfiguration, services: APIServi
     )
 }
 
-/// The router: every response passes the response-time, request-id and problem
-/// middleware, in that order from the outside in; each resource has a controller.
+/// The router. Every response passes the metrics, response-time, request-id, problem and
+/// method-not-allowed middleware, in that order from the outside in. `/health`, `/ready` and `/openapi.json`
+/// are open; `/metrics` takes the metrics token or an admin key; everything under `/v1`
+/// needs a key and is rate limited per key, and its errors are problems that carry the
+/// rate-limit headers.
 func buildRouter(configuration: APIConfiguration, services: APIServices) -> Router<APIRequestContext> {
+    buildRoutes(configuration: configuration, services: services).router
+}
+
+/// The routes of ``buildRouter(configuration:services:)``, with the router they are on.
+func buildRoutes(configuration: APIConfiguration, services: APIServices) -> RouteTable<APIRequestContext> {
     let router = Router(context: APIRequestContext.self, options: .autoGenerateHeadEndpoints)
     let routes = RouteTable(router: router)
+    let http = HTTPMetrics()
     routes.addMiddleware {
+        HTTPMetricsMiddleware(metrics: http)
         ResponseTimeMiddleware()
         RequestIDMiddleware()
         ProblemMiddleware()
+        MethodNotAllowedMiddleware(routes: routes.known)
     }
     routes.addRoutes(HealthController(services: services, configuration: configuration).endpoints)
-    routes.addRoutes(JobsController(services: services, configuration: configuration).endpoints, atPath: "/v1/jobs")
-    routes.addRoutes(ImportsController(services: services, configuration: configuration).endpoints, atPath: "/v1/imports")
-    routes.refuseOtherMethods()
-    return router
+    routes.addRoutes(OpenAPIController().endpoints)
+    routes.addRoutes(MetricsController(services: services, configuration: configuration, http: http).endpoints)
+
+    let idempotency = IdempotencyMiddleware(
+        store: IdempotencyStore(redis: services.queue.redis, retention: configuration.idempotencyRetention, pendingLease: .seconds(300)),
+        maxBodyBytes: configuration.maxBodyBytes
+    )
+    let v1 = routes.group("v1")
+        .add(middleware: AuthenticationMiddleware(keyring: configuration.keyring))
+        .add(middleware: RateLimitMiddleware(limiter: RateLimiter(redis: services.queue.redis, limits: configuration.rateLimits)))
+        .add(middleware: ProblemMiddleware())
+    let jobs = JobsController(
+        services: services, configuration: configuration, idempotency: idempotency, coalescer: EnqueueCoalescer(queue: services.queue)
+    )
+    v1.addRoutes(jobs.endpoints, atPath: "jobs")
+    v1.addRoutes(QueuesController(services: services).endpoints, atPath: "queues")
+    v1.addRoutes(WorkersController(services: services).endpoints, atPath: "workers")
+    v1.addRoutes(DeadJobsController(services: services).endpoints, atPath: "dead")
+    v1.addRoutes(ImportsController(services: services, configuration: configuration, idempotency: idempotency).endpoints, atPath: "imports")
+    return routes
 }

@@ -13,7 +13,8 @@ import ServiceLifecycle
 struct APICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "api",
-        abstract: "Serve the HTTP API: enqueue jobs and report on them, until SIGTERM or SIGINT."
+        abstract: "Serve the HTTP API: enqueue jobs and report on them, until SIGTERM or SIGINT.",
+        discussion: "The metrics token, which may read /metrics besides admin keys, comes from CONVEYOR_METRICS_TOKEN."
     )
 
     @OptionGroup var server: APIOptions
@@ -41,6 +42,10 @@ struct APICommand: AsyncParsableCommand {
         let application = buildApplication(configuration: configuration, services: services, logger: logger)
         let group = ServiceGroup(
             configuration: .init(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        logger.info(
+            "API keys loaded",
+            metadata: ["keys": .array(configuration.keyring.keys.map { .string("\($0.name) (\($0.role.rawValue), tenant \($0.tenant))") })]
         )
         do {
             try await group.run()

@@ -35,6 +35,9 @@ struct EnqueueCommand: AsyncParsableCommand {
     @Option(name: .customLong("timeout"), help: "Seconds one attempt may run (default: the kind's).")
     var timeout: Double?
 
+    @Option(help: "The tenant the jobs belong to, whose producer keys may then see them (default: none; admin keys see every job).")
+    var tenant = ""
+
     func run() async throws {
         let registry = try JobCatalogue.registry()
         let options: JobKindOptions
@@ -57,7 +60,7 @@ struct EnqueueCommand: AsyncParsableCommand {
                     kind: kind, payload: payload, queue: queueName,
                     maxAttempts: maxAttempts ?? options.maxAttempts,
                     timeout: timeout.map { .milliseconds(Int64($0 * 1000)) } ?? options.timeout,
-                    runAt: runAt, requestID: "cli-\(UUID().uuidString.lowercased())"
+                    runAt: runAt, requestID: "cli-\(UUID().uuidString.lowercased())", tenant: tenant
                 )
             }
             try await jobQueue.enqueue(batch)

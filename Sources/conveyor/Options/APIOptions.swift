@@ -1,8 +1,9 @@
 import ArgumentParser
 import ConveyorAPI
 import ConveyorQueue
+import Foundation
 
-/// Where the API listens and what it accepts.
+/// Where the API listens, whom it admits, and what it accepts.
 struct APIOptions: ParsableArguments {
     @Option(help: "Address to listen on (env CONVEYOR_API_HOST; default 127.0.0.1).")
     var host: String?
@@ -10,11 +11,23 @@ struct APIOptions: ParsableArguments {
     @Option(help: "Port to listen on, 0 for any free one (env CONVEYOR_API_PORT; default 8080).")
     var port: String?
 
+    @Option(
+        name: .customLong("api-keys-file"),
+        help: "File of API keys, one per line: 'name role tenant secret', role producer or admin (env CONVEYOR_API_KEYS_FILE). Keys may also be given inline in CONVEYOR_API_KEYS, ';'-separated; at least one key is needed."
+    )
+    var apiKeysFile: String?
+
+    @Option(name: .customLong("producer-rate-limit"), help: "Requests per key of a producer, e.g. 6000/1m, or off (env CONVEYOR_PRODUCER_RATE_LIMIT; default 6000/1m).")
+    var producerRateLimit: String?
+
+    @Option(name: .customLong("admin-rate-limit"), help: "Requests per key of an admin, e.g. 1200/1m, or off (env CONVEYOR_ADMIN_RATE_LIMIT; default 1200/1m).")
+    var adminRateLimit: String?
+
+    @Option(name: .customLong("idempotency-ttl"), help: "Seconds the answer to a request with an Idempotency-Key is kept (env CONVEYOR_IDEMPOTENCY_TTL; default 86400).")
+    var idempotencyTTL: String?
+
     @Option(name: .customLong("max-body-bytes"), help: "Largest request body, in bytes or with KiB, MiB or GiB (env CONVEYOR_MAX_BODY_BYTES; default 512MiB).")
     var maxBodyBytes: String?
-
-    @Option(name: .customLong("default-tenant"), help: "Tenant of the jobs the API creates, until API keys name one (env CONVEYOR_DEFAULT_TENANT; default default).")
-    var defaultTenant: String?
 
     @Option(name: .customLong("import-queue"), help: "Queue of the chunk jobs of imports; workers must take jobs from it (env CONVEYOR_IMPORT_QUEUE; default imports).")
     var importQueueName: String?
@@ -26,7 +39,8 @@ struct APIOptions: ParsableArguments {
     }
 
     func configuration() throws -> APIConfiguration {
-        var configuration = APIConfiguration()
+        let environment = ProcessInfo.processInfo.environment
+        var configuration = APIConfiguration(keyring: try keyring(environment))
         configuration.host = try Setting<String>(flag: "--host", variable: "CONVEYOR_API_HOST").resolve(host, default: "127.0.0.1") { host in
             guard !host.isEmpty, !host.contains(where: { $0.isWhitespace || $0 == "/" }) else {
                 throw SettingError(description: "'\(host)' is not a host name or IP address")
@@ -35,20 +49,66 @@ struct APIOptions: ParsableArguments {
         }
         configuration.port = try Setting<Int>(flag: "--port", variable: "CONVEYOR_API_PORT")
             .resolve(port, default: "8080") { try parseCount($0, in: 0...65_535) }
+        configuration.rateLimits[.producer] = try Setting<RateLimit?>(flag: "--producer-rate-limit", variable: "CONVEYOR_PRODUCER_RATE_LIMIT")
+            .resolve(producerRateLimit, default: "6000/1m", parse: Self.parseRateLimit)
+        configuration.rateLimits[.admin] = try Setting<RateLimit?>(flag: "--admin-rate-limit", variable: "CONVEYOR_ADMIN_RATE_LIMIT")
+            .resolve(adminRateLimit, default: "1200/1m", parse: Self.parseRateLimit)
+        configuration.idempotencyRetention = try Setting<Duration>(flag: "--idempotency-ttl", variable: "CONVEYOR_IDEMPOTENCY_TTL")
+            .resolve(idempotencyTTL, default: "86400") { try parseSeconds($0, in: 1...2_592_000) }
         configuration.maxBodyBytes = try Setting<Int>(flag: "--max-body-bytes", variable: "CONVEYOR_MAX_BODY_BYTES")
             .resolve(maxBodyBytes, default: "512MiB", parse: Self.parseBytes)
-        configuration.defaultTenant = try Setting<String>(flag: "--default-tenant", variable: "CONVEYOR_DEFAULT_TENANT")
-            .resolve(defaultTenant, default: "default") { tenant in
-                let allowed = tenant.utf8.allSatisfy { byte in
-                    (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
-                        || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || "_-.".utf8.contains(byte)
-                }
-                guard (1...64).contains(tenant.utf8.count), allowed else {
-                    throw SettingError(description: "'\(tenant)' is not a tenant name: use 1 to 64 letters, digits, '_', '-' and '.'")
-                }
-                return tenant
+        if let token = environment["CONVEYOR_METRICS_TOKEN"] {
+            guard token.utf8.count >= 16, !token.contains(where: \.isWhitespace) else {
+                throw ValidationError("CONVEYOR_METRICS_TOKEN: the metrics token should be at least 16 characters without spaces")
             }
+            configuration.setMetricsToken(token)
+        }
         return configuration
+    }
+
+    /// The keys of `--api-keys-file` (or CONVEYOR_API_KEYS_FILE) and of CONVEYOR_API_KEYS.
+    private func keyring(_ environment: [String: String]) throws -> APIKeyring {
+        var keys: [APIKey] = []
+        do {
+            if let path = apiKeysFile ?? environment["CONVEYOR_API_KEYS_FILE"] {
+                let text: String
+                do {
+                    text = try String(contentsOfFile: path, encoding: .utf8)
+                } catch {
+                    throw ValidationError("--api-keys-file / CONVEYOR_API_KEYS_FILE: cannot read '\(path)': \(error.localizedDescription)")
+                }
+                keys += try APIKeyring(parsing: text, source: path).keys
+            }
+            if let inline = environment["CONVEYOR_API_KEYS"] {
+                keys += try APIKeyring(parsing: inline, source: "CONVEYOR_API_KEYS").keys
+            }
+            guard !keys.isEmpty else {
+                throw ValidationError(
+                    "no API keys: give a key file with --api-keys-file / CONVEYOR_API_KEYS_FILE, or keys in CONVEYOR_API_KEYS, one per line as 'name role tenant secret'"
+                )
+            }
+            return try APIKeyring(keys: keys)
+        } catch let error as APIKeyringError {
+            throw ValidationError("API keys: \(error)")
+        }
+    }
+
+    /// `N/window` with the window in seconds, minutes or hours (`1m`, `30s`, `1h`; a bare
+    /// unit counts one), or `off` for no limit.
+    static func parseRateLimit(_ text: String) throws -> RateLimit? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed == "off" { return nil }
+        let parts = trimmed.split(separator: "/")
+        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600]
+        if parts.count == 2, let requests = Int(parts[0]), (1...100_000_000).contains(requests), let unit = parts[1].last,
+            let factor = units[unit]
+        {
+            let count = parts[1].dropLast()
+            if let amount = count.isEmpty ? 1 : Int64(count), (1...86_400).contains(amount * factor) {
+                return RateLimit(requests: requests, window: .seconds(amount * factor))
+            }
+        }
+        throw SettingError(description: "'\(text)' is not a rate limit: write requests/window, e.g. 6000/1m, 100/10s or 50000/1h, or off")
     }
 
     /// Bytes as a whole number, optionally followed by KiB, MiB or GiB; from 1 KiB to 64 GiB.

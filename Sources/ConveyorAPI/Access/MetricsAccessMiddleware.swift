@@ -1,0 +1,29 @@
+import Hummingbird
+
+/// Admits to `/metrics` a request whose bearer token is the metrics token (so that a
+/// Prometheus server needs no API key) or an admin key; 401 without either, 403 for a
+/// producer key.
+struct MetricsAccessMiddleware: RouterMiddleware {
+    typealias Context = APIRequestContext
+
+    let keyring: APIKeyring
+    /// SHA-256 of the metrics token; nil when none is set and only admin keys may scrape.
+    let tokenDigest: [UInt8]?
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let authorization = request.headers[.authorization], let token = AuthenticationMiddleware.bearerToken(in: authorization) else {
+            throw Problem.unauthorized("send the metrics token or an admin key as 'Authorization: Bearer <token>'", invalidToken: false)
+        }
+        let digest = SHA256.digest(token.utf8)
+        if let tokenDigest, zip(digest, tokenDigest).reduce(UInt8(0), { $0 | ($1.0 ^ $1.1) }) == 0 {
+            return try await next(request, context)
+        }
+        guard let key = keyring.authenticate(token) else {
+            throw Problem.unauthorized("the token is neither the metrics token nor an API key", invalidToken: true)
+        }
+        guard key.role == .admin else {
+            throw Problem.forbidden("/metrics needs the metrics token or an admin key; key '\(key.name)' is a producer key")
+        }
+        return try await next(request, context)
+    }
+}

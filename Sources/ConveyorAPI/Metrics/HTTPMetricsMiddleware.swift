@@ -1,0 +1,27 @@
+import Hummingbird
+
+/// Counts every response, errors included, in ``HTTPMetrics``, by the route it matched
+/// (`/v1/jobs/{id}`), or `unmatched` for a path that matched none.
+struct HTTPMetricsMiddleware: RouterMiddleware {
+    typealias Context = APIRequestContext
+
+    let metrics: HTTPMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        let response = try await next(request, context)
+        metrics.record(
+            route: Self.route(context.endpointPath), method: request.method.rawValue, status: response.status.code,
+            duration: start.duration(to: .now)
+        )
+        return response
+    }
+
+    /// The route as OpenAPI writes it: `{id}` for `:id`.
+    static func route(_ endpointPath: String?) -> String {
+        guard let endpointPath, endpointPath.hasPrefix("/") else { return "unmatched" }
+        return endpointPath.split(separator: "/", omittingEmptySubsequences: false)
+            .map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
+            .joined(separator: "/")
+    }
+}

@@ -1,0 +1,91 @@
+import ConveyorQueue
+import ConveyorWorker
+import Logging
+
+/// What `GET /metrics` answers: this process's HTTP metrics; per queue its depth, running,
+/// scheduled and dead jobs and its counters; the live workers; per job kind and outcome the
+/// attempts and run-time histogram of all workers, from Redis; and this process's memory,
+/// CPU and open files. When Redis cannot be read, `conveyor_redis_up` is 0 and the figures
+/// from Redis are left out, so the scrape still tells what it can.
+enum MetricsScrape {
+    static func text(services: APIServices, http: HTTPMetrics, logger: Logger) async -> [UInt8] {
+        var buffer: [UInt8] = []
+        http.emit(into: &buffer)
+        var text = PrometheusText()
+        write(ProcessFigures.read(), into: &text)
+        do {
+            let queues = try await QueueOverview.all(in: services.queue)
+            let workers = try await WorkerDirectory.list(from: services.queue.redis)
+            let jobs = try await JobMetricsSnapshot.read(from: services.queue.redis)
+            text.family("conveyor_redis_up", .gauge, help: "1 when this scrape could read Redis")
+            text.sample("conveyor_redis_up", 1)
+            write(queues, into: &text)
+            write(workers, into: &text)
+            write(jobs, into: &text)
+        } catch {
+            logger.warning("metrics: cannot read Redis", metadata: ["error": "\(error)"])
+            text.family("conveyor_redis_up", .gauge, help: "1 when this scrape could read Redis")
+            text.sample("conveyor_redis_up", 0)
+        }
+        buffer.append(contentsOf: text.text.utf8)
+        return buffer
+    }
+
+    private static func write(_ process: ProcessFigures, into text: inout PrometheusText) {
+        let figures: [(String, PrometheusText.Kind, String, Double)] = [
+            ("process_resident_memory_bytes", .gauge, "Resident memory size in bytes", process.residentBytes),
+            ("process_virtual_memory_bytes", .gauge, "Virtual memory size in bytes", process.virtualBytes),
+            ("process_cpu_seconds_total", .counter, "User and system CPU time spent, in seconds", process.cpuSeconds),
+            ("process_open_fds", .gauge, "Open file descriptors", process.openFiles),
+            ("process_max_fds", .gauge, "The most file descriptors the process may open", process.maxFiles),
+            ("process_start_time_seconds", .gauge, "Start time of the process, in seconds since the epoch", process.startTime),
+        ]
+        for (name, kind, help, value) in figures {
+            text.family(name, kind, help: help)
+            text.sample(name, value)
+        }
+    }
+
+    private static func write(_ queues: [QueueStatistics], into text: inout PrometheusText) {
+        let gauges: [(String, String, (QueueStatistics) -> Double)] = [
+            ("conveyor_queue_depth", "Jobs ready to run", { Double($0.depth) }),
+            ("conveyor_queue_running", "Jobs leased to workers", { Double($0.running) }),
+            ("conveyor_queue_scheduled", "Jobs delayed or waiting for a retry", { Double($0.scheduled) }),
+            ("conveyor_queue_dead", "Jobs in the dead set", { Double($0.dead) }),
+            ("conveyor_queue_paused", "1 while the queue is paused", { $0.paused ? 1 : 0 }),
+            ("conveyor_queue_latency_seconds", "How long the oldest ready job has waited", { $0.latency.milliseconds / 1000 }),
+        ]
+        for (name, help, value) in gauges {
+            text.family(name, .gauge, help: help)
+            for queue in queues { text.sample(name, [("queue", queue.queue.rawValue)], value(queue)) }
+        }
+        text.family("conveyor_queue_jobs_total", .counter, help: "Jobs of the queue that succeeded, were retried, died or were recovered from a lost worker")
+        for queue in queues {
+            for (outcome, count) in [("succeeded", queue.succeeded), ("retried", queue.retried), ("dead", queue.buried), ("recovered", queue.recovered)] {
+                text.sample("conveyor_queue_jobs_total", [("queue", queue.queue.rawValue), ("outcome", outcome)], Double(count))
+            }
+        }
+    }
+
+    private static func write(_ workers: [WorkerDirectory.Entry], into text: inout PrometheusText) {
+        text.family("conveyor_workers", .gauge, help: "Live worker processes")
+        text.sample("conveyor_workers", Double(workers.count))
+        text.family("conveyor_worker_slots", .gauge, help: "Job slots of the live workers, busy or all")
+        text.sample("conveyor_worker_slots", [("state", "busy")], Double(workers.reduce(0) { $0 + $1.busy }))
+        text.sample("conveyor_worker_slots", [("state", "all")], Double(workers.reduce(0) { $0 + $1.concurrency }))
+    }
+
+    private static func write(_ jobs: JobMetricsSnapshot, into text: inout PrometheusText) {
+        text.family("conveyor_job_outcomes_total", .counter, help: "Attempts of every worker, by job kind and outcome")
+        for series in jobs.series {
+            text.sample("conveyor_job_outcomes_total", [("kind", series.kind), ("outcome", series.outcome)], Double(series.count))
+        }
+        text.family("conveyor_job_run_duration_seconds", .histogram, help: "Run time of the attempts of every worker, by job kind and outcome")
+        for series in jobs.series {
+            text.histogram(
+                "conveyor_job_run_duration_seconds", [("kind", series.kind), ("outcome", series.outcome)],
+                buckets: series.buckets, sum: series.sumSeconds, count: series.count
+            )
+        }
+    }
+}

@@ -1,0 +1,61 @@
+/// Metric families in the Prometheus text format (0.0.4), for the figures read at scrape
+/// time from Redis and from the process: totals kept elsewhere, written as they stand.
+struct PrometheusText {
+    private(set) var text = ""
+
+    enum Kind: String {
+        case counter, gauge, histogram
+    }
+
+    /// Starts a family: its `# HELP` and `# TYPE` lines.
+    mutating func family(_ name: String, _ kind: Kind, help: String) {
+        text += "# HELP \(name) \(help)\n# TYPE \(name) \(kind.rawValue)\n"
+    }
+
+    /// One sample without labels.
+    mutating func sample(_ name: String, _ value: Double) {
+        sample(name, [], value)
+    }
+
+    /// One sample of the current family.
+    mutating func sample(_ name: String, _ labels: [(String, String)], _ value: Double) {
+        text += name
+        if !labels.isEmpty {
+            text += "{" + labels.map { "\($0.0)=\"\(Self.escape($0.1))\"" }.joined(separator: ",") + "}"
+        }
+        text += " " + Self.format(value) + "\n"
+    }
+
+    /// The samples of one histogram: cumulative buckets, `+Inf`, sum and count.
+    mutating func histogram(
+        _ name: String, _ labels: [(String, String)], buckets: [(upperBound: Double, count: Int)], sum: Double, count: Int
+    ) {
+        for bucket in buckets {
+            sample(name + "_bucket", labels + [("le", Self.format(bucket.upperBound))], Double(bucket.count))
+        }
+        sample(name + "_bucket", labels + [("le", "+Inf")], Double(count))
+        sample(name + "_sum", labels, sum)
+        sample(name + "_count", labels, Double(count))
+    }
+
+    /// Label values escape backslash, double quote and line feed.
+    static func escape(_ value: String) -> String {
+        var escaped = ""
+        for character in value {
+            switch character {
+            case "\\": escaped += "\\\\"
+            case "\"": escaped += "\\\""
+            case "\n": escaped += "\\n"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
+    }
+
+    /// Whole numbers without a fraction, others in their shortest form.
+    static func format(_ value: Double) -> String {
+        if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
+        if value.rounded() == value, abs(value) < 1e15 { return String(Int64(value)) }
+        return "\(value)"
+    }
+}

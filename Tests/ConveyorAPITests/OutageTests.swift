@@ -1,0 +1,41 @@
+import ConveyorAPI
+import ConveyorTestSupport
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite("Outages: 503 while a server is down, and recovery by itself")
+struct OutageTests {
+    @Test("Redis stops: requests are 503 with Retry-After; Redis returns: the API serves again without a restart")
+    func redisRestart() async throws {
+        let redis = try await PrivateRedis()
+        let queue = TestEnvironment.uniqueQueue("outage")
+        var configuration = APITestApp.configuration()
+        configuration.rateLimits = APIConfiguration.defaultRateLimits
+        try await APITestApp.run(redisURL: redis.url, configuration: configuration) { client, _ in
+            #expect(try await client.post("/v1/jobs", json: #"{"kind": "noop", "queue": "\#(queue)"}"#).status == .accepted)
+            try await redis.stop()
+            let refused = try await client.post("/v1/jobs", json: #"{"kind": "noop", "queue": "\#(queue)"}"#)
+            try refused.expectProblem(.serviceUnavailable, type: "dependency-unavailable", naming: "Redis is unavailable")
+            #expect(refused.headers[.retryAfter] == "5")
+            try await client.get("/ready", as: nil).expectProblem(.serviceUnavailable, type: "not-ready", naming: "Redis is down")
+
+            try await redis.start()
+            let recovered = try await eventually(timeout: .seconds(20), interval: .milliseconds(200)) {
+                try await client.post("/v1/jobs", json: #"{"kind": "noop", "queue": "\#(queue)"}"#).status == .accepted
+            }
+            #expect(recovered)
+            #expect(try await client.get("/ready", as: nil).status == .ok)
+        }
+    }
+
+    @Test("PostgreSQL unreachable: /ready is 503 naming it, while enqueueing, which needs only Redis, goes on")
+    func postgresDown() async throws {
+        let queue = TestEnvironment.uniqueQueue("outage-pg")
+        try await APITestApp.run(databaseURL: "postgres://conveyor@127.0.0.1:1/conveyor") { client, _ in
+            try await client.get("/ready", as: nil).expectProblem(.serviceUnavailable, type: "not-ready", naming: "PostgreSQL is down")
+            #expect(try await client.post("/v1/jobs", json: #"{"kind": "noop", "queue": "\#(queue)"}"#).status == .accepted)
+        }
+    }
+}
