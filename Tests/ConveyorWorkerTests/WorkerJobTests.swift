@@ -1,5 +1,6 @@
 import ConveyorQueue
 import ConveyorTestSupport
+import ConveyorWorker
 import Foundation
 import Testing
 
@@ -76,6 +77,10 @@ import Testing
 
     @Test func eachAttemptLogsOneTimingLine() async throws {
         let harness = try WorkerHarness("timing")
+        let tallied = { @Sendable () async throws -> Int in
+            try await harness.redis.send(.init("HGET", .string(JobMetricsTally.key), "succeeded|count|noop")).string.flatMap(Int.init) ?? 0
+        }
+        let talliedBefore = try await tallied()
         let worker = try await harness.startWorker(concurrency: 4)
         let ids = try await harness.enqueue("noop", count: 20)
         #expect(try await harness.waitUntil(ids, are: .succeeded, timeout: .seconds(10)))
@@ -90,6 +95,9 @@ import Testing
         }
         let presence = try await harness.redis.send(.init("ZRANGE", "conveyor:workers", 0, -1)).array ?? []
         #expect(presence.contains { $0.string?.contains(":\(worker.pid):") == true })
+        // The shared tally (other tests' noop jobs count there too) has these 20 within its
+        // one-second flush.
+        #expect(try await eventually(timeout: .seconds(5)) { try await tallied() >= talliedBefore + 20 })
     }
 }
 

@@ -65,10 +65,13 @@ wait_for_log() {
   die "pid $3 did not log '$2' within 30 s; see $1"
 }
 
-# start_api TENANT: `conveyor api` on a free port, importing for TENANT; sets API_PID and
-# API_URL (read from its "API listening" line).
+# start_api TENANT: `conveyor api` on a free port with one producer key of TENANT, so that
+# imports go to TENANT; sets API_PID, API_URL (read from its "API listening" line) and
+# API_KEY.
 start_api() {
-  "$CONVEYOR" api --port 0 --default-tenant "$1" >"$LOGS/api.log" 2>&1 &
+  API_KEY=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+  CONVEYOR_API_KEYS="importer producer $1 $API_KEY" \
+    "$CONVEYOR" api --port 0 --producer-rate-limit off >"$LOGS/api.log" 2>&1 &
   API_PID=$!
   CONVEYOR_PIDS+=("$API_PID")
   wait_for_log "$LOGS/api.log" "API listening" "$API_PID"
@@ -106,13 +109,14 @@ stop_conveyor() {
 # whole first), within TIMEOUT seconds; the response body goes to OUT; prints the status.
 upload_import() {
   curl -sS --max-time "$5" -o "$4" -w '%{http_code}' -X POST -T "$1" -H "Content-Type: $2" -H 'Expect:' \
+    -H "Authorization: Bearer $API_KEY" \
     "$API_URL/v1/imports/products?$3" || echo " (curl failed)"
 }
 
 # import_progress ID: "STATE DONE FAILED TOTAL" of the import's chunks; "unknown 0 0 -1"
 # while the API does not answer.
 import_progress() {
-  curl -sS --max-time 10 "$API_URL/v1/imports/$1" | jq -r '"\(.state) \(.chunks.done) \(.chunks.failed) \(.chunks.total)"' \
+  curl -sS --max-time 10 -H "Authorization: Bearer $API_KEY" "$API_URL/v1/imports/$1" | jq -r '"\(.state) \(.chunks.done) \(.chunks.failed) \(.chunks.total)"' \
     || echo "unknown 0 0 -1"
 }
 

@@ -3,7 +3,8 @@ import Logging
 import Metrics
 import Synchronization
 
-/// Writes one JSON timing line per attempt and feeds the same figures to swift-metrics.
+/// Writes one JSON timing line per attempt, feeds the same figures to swift-metrics, and
+/// counts the attempt in the tally that all workers share through Redis.
 final class AttemptReporter: Sendable {
     /// The timing logger, with this worker's id in its metadata.
     private let logger: Logger
@@ -38,10 +39,13 @@ final class AttemptReporter: Sendable {
         }
     }
 
-    init(logger: Logger, worker: String) {
+    private let tally: JobMetricsTally
+
+    init(logger: Logger, worker: String, tally: JobMetricsTally) {
         var logger = logger
         logger[metadataKey: "worker"] = .string(worker)
         self.logger = logger
+        self.tally = tally
     }
 
     func report(_ report: AttemptReport) {
@@ -67,6 +71,8 @@ final class AttemptReporter: Sendable {
         if let error = report.error { metadata["error"] = .string(error) }
         let level: Logger.Level = report.outcome == .succeeded ? .info : .warning
         logger.log(level: level, "job attempt", metadata: metadata)
+
+        tally.record(kind: report.job.kind, outcome: report.outcome.rawValue, run: report.run)
 
         let key = InstrumentKey(kind: report.job.kind, queue: report.job.id.queue.rawValue, outcome: report.outcome.rawValue)
         let instruments = self.instruments.withLock { cache in

@@ -17,6 +17,7 @@ public final class Worker: Service, Sendable {
     private let database: PostgresPool
     private let logger: Logger
     private let reporter: AttemptReporter
+    private let tally: JobMetricsTally
     private let presence: WorkerPresence
     private let completions: CompletionBatcher
     private let running = RunningAttempts()
@@ -44,7 +45,8 @@ public final class Worker: Service, Sendable {
         var logger = logger
         logger[metadataKey: "worker"] = .string(configuration.id)
         self.logger = logger
-        self.reporter = AttemptReporter(logger: timingLogger, worker: configuration.id)
+        self.tally = JobMetricsTally(redis: queue.redis)
+        self.reporter = AttemptReporter(logger: timingLogger, worker: configuration.id, tally: tally)
         self.presence = WorkerPresence(redis: queue.redis, configuration: configuration)
         self.completions = CompletionBatcher(queue: queue, logger: logger, retryLimitWhenStopping: configuration.drainTimeout)
     }
@@ -59,6 +61,7 @@ public final class Worker: Service, Sendable {
         )
         await withTaskGroup(of: Void.self) { background in
             background.addTask { await self.completions.run() }
+            background.addTask { await self.tally.run() }
             background.addTask { await self.renewLeases() }
             background.addTask { await self.promoteDueJobs() }
             background.addTask { await self.recoverExpiredLeases() }
@@ -78,6 +81,11 @@ public final class Worker: Service, Sendable {
             self.beginStopping()
             self.completions.finish()
             background.cancelAll()
+        }
+        do {
+            try await tally.flush()
+        } catch {
+            logger.warning("could not write the last second's job figures to Redis", metadata: ["error": "\(error)"])
         }
         do {
             try await presence.remove()
