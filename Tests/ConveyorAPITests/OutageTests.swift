@@ -36,6 +36,12 @@ struct OutageTests {
         try await APITestApp.run(databaseURL: "postgres://conveyor@127.0.0.1:1/conveyor") { client, _ in
             try await client.get("/ready", as: nil).expectProblem(.serviceUnavailable, type: "not-ready", naming: "PostgreSQL is down")
             #expect(try await client.post("/v1/jobs", json: #"{"kind": "noop", "queue": "\#(queue)"}"#).status == .accepted)
+            let upload = try await client.send(
+                "/v1/imports/products", method: .post, headers: [.contentType: "application/x-ndjson"],
+                body: ByteBuffer(string: #"{"sku":"X-1","name":"X","price_cents":1,"quantity":1}"# + "\n")
+            )
+            try upload.expectProblem(.serviceUnavailable, type: "dependency-unavailable", naming: "PostgreSQL is unavailable")
+            #expect(upload.headers[.retryAfter] == "5")
         }
     }
 }
