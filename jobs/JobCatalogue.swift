@@ -3,7 +3,7 @@ import ConveyorWorker
 /// Every job kind this deployment runs. The worker runs jobs through this registry and
 /// the API checks requests against it; a new kind is added here.
 public enum JobCatalogue {
-    /// - Throws: ``DatasetCatalogueError`` when a dataset file of `jobs/datasets/` is wrong,
+    /// - Throws: ``CatalogueFileError`` when a dataset file of `jobs/datasets/` is wrong,
     ///   so that a process refuses to start rather than fail imports later.
     public static func registry() throws -> JobRegistry {
         var registry = JobRegistry()

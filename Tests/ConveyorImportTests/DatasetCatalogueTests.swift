@@ -1,5 +1,6 @@
 import ConveyorImports
 import ConveyorJobs
+import ConveyorWorker
 import Foundation
 import Testing
 
@@ -14,11 +15,11 @@ import Testing
         column  updated_at   timestamptz  optional
         """
 
-    static func load(_ text: String, file: String = "jobs/datasets/things.dataset") throws(DatasetCatalogueError) -> DatasetCatalogue {
+    static func load(_ text: String, file: String = "jobs/datasets/things.dataset") throws(CatalogueFileError) -> DatasetCatalogue {
         try DatasetCatalogue(files: [(file, Array(text.utf8))])
     }
 
-    static func error(_ text: String, file: String = "jobs/datasets/things.dataset") -> DatasetCatalogueError? {
+    static func error(_ text: String, file: String = "jobs/datasets/things.dataset") -> CatalogueFileError? {
         do {
             _ = try load(text, file: file)
             return nil

@@ -1,6 +1,7 @@
 import ConveyorJobs
 import ConveyorQueue
 import ConveyorSchedules
+import ConveyorWorker
 import Testing
 
 @Suite("Schedule files")
@@ -9,11 +10,11 @@ struct ScheduleFileTests {
         try ScheduleCatalogue(files: [(file, Array(text.utf8))], registry: try JobCatalogue.registry())
     }
 
-    static func error(_ text: String, file: String = "jobs/schedules/report.schedule") -> ScheduleCatalogueError? {
+    static func error(_ text: String, file: String = "jobs/schedules/report.schedule") -> CatalogueFileError? {
         do {
             _ = try catalogue(text, file: file)
             return nil
-        } catch let error as ScheduleCatalogueError {
+        } catch let error as CatalogueFileError {
             return error
         } catch {
             return nil

@@ -1,4 +1,5 @@
 import ConveyorImports
+import ConveyorWorker
 
 extension JobCatalogue {
     /// The dataset files of `jobs/datasets/`, embedded in the build. A new dataset is a file
@@ -9,8 +10,8 @@ extension JobCatalogue {
 
     /// The datasets clients may import into.
     ///
-    /// - Throws: ``DatasetCatalogueError`` naming the file and line of a mistake.
-    public static func datasets() throws(DatasetCatalogueError) -> DatasetCatalogue {
+    /// - Throws: ``CatalogueFileError`` naming the file and line of a mistake.
+    public static func datasets() throws(CatalogueFileError) -> DatasetCatalogue {
         try DatasetCatalogue(files: datasetFiles)
     }
 }

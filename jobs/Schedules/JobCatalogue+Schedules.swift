@@ -10,8 +10,8 @@ extension JobCatalogue {
 
     /// The cron schedules, checked against the job kinds of `registry`.
     ///
-    /// - Throws: ``ScheduleCatalogueError`` naming the file and line of a mistake.
-    public static func schedules(registry: JobRegistry) throws(ScheduleCatalogueError) -> ScheduleCatalogue {
+    /// - Throws: ``CatalogueFileError`` naming the file and line of a mistake.
+    public static func schedules(registry: JobRegistry) throws(CatalogueFileError) -> ScheduleCatalogue {
         try ScheduleCatalogue(files: scheduleFiles, registry: registry)
     }
 }

@@ -1,3 +1,5 @@
+import ConveyorWorker
+
 /// The datasets clients may import into, by name.
 public struct DatasetCatalogue: Sendable {
     private let datasets: [String: Dataset]
@@ -16,8 +18,8 @@ public struct DatasetCatalogue: Sendable {
     /// after its file: `products.dataset` describes `products`.
     ///
     /// - Parameter files: each file's path, as errors should name it, and its bytes.
-    /// - Throws: ``DatasetCatalogueError`` naming the file and line of the first problem.
-    public init(files: [(path: String, contents: [UInt8])]) throws(DatasetCatalogueError) {
+    /// - Throws: ``CatalogueFileError`` naming the file and line of the first problem.
+    public init(files: [(path: String, contents: [UInt8])]) throws(CatalogueFileError) {
         var datasets: [Dataset] = []
         for file in files {
             datasets.append(try DatasetFileParser(path: file.path, contents: file.contents).parse())

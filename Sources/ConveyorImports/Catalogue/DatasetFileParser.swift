@@ -1,3 +1,5 @@
+import ConveyorWorker
+
 /// Reads one dataset file: plain text, one directive per line, `#` starting a comment.
 ///
 /// ```
@@ -30,12 +32,12 @@ struct DatasetFileParser {
         self.contents = contents
     }
 
-    func parse() throws(DatasetCatalogueError) -> Dataset {
+    func parse() throws(CatalogueFileError) -> Dataset {
         var parser = self
         return try parser.read()
     }
 
-    private mutating func read() throws(DatasetCatalogueError) -> Dataset {
+    private mutating func read() throws(CatalogueFileError) -> Dataset {
         let name = try datasetName()
         guard let text = String(validating: contents, as: UTF8.self) else {
             throw error(nil, "the file is not valid UTF-8")
@@ -49,7 +51,7 @@ struct DatasetFileParser {
         return try dataset(named: name)
     }
 
-    private func datasetName() throws(DatasetCatalogueError) -> String {
+    private func datasetName() throws(CatalogueFileError) -> String {
         let fileName = path.split(separator: "/").last.map(String.init) ?? path
         guard fileName.hasSuffix(Self.fileExtension) else {
             throw error(nil, "a dataset file's name must end in \(Self.fileExtension)")
@@ -61,7 +63,7 @@ struct DatasetFileParser {
         return name
     }
 
-    private mutating func read(directive: Substring, arguments: [Substring], line: Int) throws(DatasetCatalogueError) {
+    private mutating func read(directive: Substring, arguments: [Substring], line: Int) throws(CatalogueFileError) {
         switch directive {
         case "table":
             guard table == nil else { throw error(line, "a second 'table' line; a dataset has one target table") }
@@ -89,7 +91,7 @@ struct DatasetFileParser {
         }
     }
 
-    private func column(_ arguments: [Substring], line: Int) throws(DatasetCatalogueError) -> DatasetColumn {
+    private func column(_ arguments: [Substring], line: Int) throws(CatalogueFileError) -> DatasetColumn {
         guard arguments.count == 3 else {
             throw error(line, "expected 'column NAME TYPE required|optional', e.g. 'column sku text(64) required'")
         }
@@ -109,7 +111,7 @@ struct DatasetFileParser {
         return DatasetColumn(name: String(name), type: type, isRequired: isRequired)
     }
 
-    private func dataset(named name: String) throws(DatasetCatalogueError) -> Dataset {
+    private func dataset(named name: String) throws(CatalogueFileError) -> Dataset {
         guard let table else { throw error(nil, "no 'table' line; add one naming the target table, e.g. 'table \(name)'") }
         guard let tenant else { throw error(nil, "no 'tenant' line; add one naming the column that holds the tenant") }
         guard let key else { throw error(nil, "no 'key' line; add one naming the natural key, e.g. 'key tenant, sku'") }
@@ -142,7 +144,7 @@ struct DatasetFileParser {
         return Dataset(name: name, table: table.name, tenantColumn: tenant.name, columns: columns.map(\.column), key: key.columns)
     }
 
-    private func error(_ line: Int?, _ message: String) -> DatasetCatalogueError {
-        DatasetCatalogueError(file: path, line: line, message: message)
+    private func error(_ line: Int?, _ message: String) -> CatalogueFileError {
+        CatalogueFileError(file: path, line: line, message: message)
     }
 }

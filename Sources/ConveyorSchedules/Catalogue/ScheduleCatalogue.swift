@@ -9,13 +9,13 @@ public struct ScheduleCatalogue: Sendable {
     /// against `registry`. Each schedule is named after its file.
     ///
     /// - Parameter files: each file's path, as errors should name it, and its bytes.
-    /// - Throws: ``ScheduleCatalogueError`` naming the file and line of the first problem.
-    public init(files: [(path: String, contents: [UInt8])], registry: JobRegistry) throws(ScheduleCatalogueError) {
+    /// - Throws: ``CatalogueFileError`` naming the file and line of the first problem.
+    public init(files: [(path: String, contents: [UInt8])], registry: JobRegistry) throws(CatalogueFileError) {
         var byName: [String: Schedule] = [:]
         for file in files {
             let schedule = try ScheduleFileParser(path: file.path, contents: file.contents, registry: registry).parse()
             guard byName[schedule.name] == nil else {
-                throw ScheduleCatalogueError(file: file.path, line: nil, message: "a second schedule named '\(schedule.name)'")
+                throw CatalogueFileError(file: file.path, line: nil, message: "a second schedule named '\(schedule.name)'")
             }
             byName[schedule.name] = schedule
         }

@@ -39,14 +39,14 @@ struct ScheduleFileParser {
         self.registry = registry
     }
 
-    func parse() throws(ScheduleCatalogueError) -> Schedule {
+    func parse() throws(CatalogueFileError) -> Schedule {
         var parser = self
         return try parser.read()
     }
 
     private static let directives = ["cron", "timezone", "kind", "payload", "queue", "tenant", "missed", "enabled"]
 
-    private mutating func read() throws(ScheduleCatalogueError) -> Schedule {
+    private mutating func read() throws(CatalogueFileError) -> Schedule {
         let name = try scheduleName()
         guard let text = String(validating: contents, as: UTF8.self) else {
             throw error(nil, "the file is not valid UTF-8")
@@ -68,7 +68,7 @@ struct ScheduleFileParser {
         return try schedule(named: name)
     }
 
-    private func scheduleName() throws(ScheduleCatalogueError) -> String {
+    private func scheduleName() throws(CatalogueFileError) -> String {
         let fileName = path.split(separator: "/").last.map(String.init) ?? path
         guard fileName.hasSuffix(Self.fileExtension) else {
             throw error(nil, "a schedule file's name must end in \(Self.fileExtension)")
@@ -84,7 +84,7 @@ struct ScheduleFileParser {
         return name
     }
 
-    private func schedule(named name: String) throws(ScheduleCatalogueError) -> Schedule {
+    private func schedule(named name: String) throws(CatalogueFileError) -> Schedule {
         guard let cronLine = values["cron"] else { throw error(nil, "no 'cron' line; add one such as 'cron 30 2 * * *'") }
         guard let kindLine = values["kind"] else { throw error(nil, "no 'kind' line; add one naming the job kind to enqueue") }
         guard let missedLine = values["missed"] else {
@@ -148,7 +148,7 @@ struct ScheduleFileParser {
         )
     }
 
-    private func error(_ line: Int?, _ message: String) -> ScheduleCatalogueError {
-        ScheduleCatalogueError(file: path, line: line, message: message)
+    private func error(_ line: Int?, _ message: String) -> CatalogueFileError {
+        CatalogueFileError(file: path, line: line, message: message)
     }
 }

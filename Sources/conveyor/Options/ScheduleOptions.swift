@@ -1,6 +1,7 @@
 import ArgumentParser
 import ConveyorJobs
 import ConveyorSchedules
+import ConveyorWorker
 import Foundation
 
 /// Which schedule files a scheduler reads: those built in from `jobs/schedules/`, or the
@@ -17,7 +18,7 @@ struct ScheduleOptions: ParsableArguments {
         do {
             guard let folder, !folder.isEmpty else { return try JobCatalogue.schedules(registry: registry) }
             return try ScheduleCatalogue(files: try Self.files(in: folder), registry: registry)
-        } catch let error as ScheduleCatalogueError {
+        } catch let error as CatalogueFileError {
             throw ValidationError("schedule \(error)")
         }
     }

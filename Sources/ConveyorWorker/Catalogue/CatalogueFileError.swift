@@ -1,7 +1,7 @@
-/// A schedule file that does not describe a valid schedule: names the file, the line when
-/// there is one, and what to change.
-public struct ScheduleCatalogueError: Error, CustomStringConvertible, Sendable, Equatable {
-    /// The file, as the catalogue was given it (e.g. `jobs/schedules/inventory-export.schedule`).
+/// A catalogue file of `jobs/` (a dataset, a schedule) that does not describe what it
+/// should: names the file, the line when there is one, and what to change.
+public struct CatalogueFileError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The file, as the catalogue was given it (e.g. `jobs/datasets/products.dataset`).
     public let file: String
     /// The 1-based line at fault; nil when the problem is something missing from the whole file.
     public let line: Int?
