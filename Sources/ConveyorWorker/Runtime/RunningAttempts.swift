@@ -46,8 +46,6 @@ final class RunningAttempts: Sendable {
         attempts.withLock { $0.values.filter { $0.fate == nil }.map(\.job.lease) }
     }
 
-    var count: Int { attempts.withLock { $0.count } }
-
     /// Claims the unclaimed attempts past their deadline, and cancels them.
     func claimOverdue(at now: ContinuousClock.Instant) -> [Attempt] {
         claim(.timedOut) { attempt in attempt.deadline.map { $0 <= now } ?? false }
