@@ -30,4 +30,18 @@ import Testing
         let later = JobID(in: queue)
         #expect(earlier.unique < later.unique)
     }
+
+    /// Ids drawn across several refills of the random pool, from concurrent tasks, never repeat.
+    @Test func idsFromConcurrentProducersAreDistinct() async throws {
+        let queue = QueueName.default
+        let ids = await withTaskGroup(of: [String].self) { group in
+            for _ in 0..<4 {
+                group.addTask { (0..<5_000).map { _ in JobID(in: queue).description } }
+            }
+            return await group.reduce(into: [String]()) { $0 += $1 }
+        }
+        #expect(ids.count == 20_000)
+        #expect(Set(ids).count == ids.count)
+        #expect(ids.allSatisfy { (try? JobID($0)) != nil })
+    }
 }

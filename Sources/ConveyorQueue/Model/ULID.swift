@@ -1,0 +1,96 @@
+import Foundation
+import Synchronization
+
+/// Universally unique, lexicographically sortable identifiers: 48 bits of milliseconds
+/// since the epoch, then 80 random bits.
+enum ULID {
+    private static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
+
+    static func make(milliseconds: UInt64 = UInt64(Date().timeIntervalSince1970 * 1000)) -> String {
+        let (randomHigh, randomLow) = RandomBitPool.shared.eightyBits()
+        // 128 bits as 26 five-bit characters, most significant first; the first one
+        // carries the top 3 bits.
+        let high = (milliseconds << 16) | UInt64(randomHigh)
+        let low = randomLow
+        return String(unsafeUninitializedCapacity: 26) { characters in
+            for position in 0..<26 {
+                let shift = 125 - 5 * position
+                let value: UInt64
+                if shift >= 64 {
+                    value = (high >> UInt64(shift - 64)) & 0x1F
+                } else if shift + 5 <= 64 {
+                    value = (low >> UInt64(shift)) & 0x1F
+                } else {
+                    value = ((low >> UInt64(shift)) | (high << UInt64(64 - shift))) & 0x1F
+                }
+                characters[position] = alphabet[Int(value)]
+            }
+            return 26
+        }
+    }
+
+    /// Whether each byte is a character of the alphabet.
+    private static let isAlphabetByte: [Bool] = (0..<256).map { alphabet.contains(UInt8($0)) }
+
+    static func isValid(_ bytes: Substring.UTF8View) -> Bool {
+        bytes.count == 26 && bytes.allSatisfy { isAlphabetByte[Int($0)] }
+    }
+}
+
+/// The random bits of new ids, read from the kernel's generator 4 KiB at a time: a bulk
+/// enqueue of a thousand jobs then makes three system calls for them instead of two
+/// thousand, which matters where system calls are slow (a sandboxed kernel).
+final class RandomBitPool: Sendable {
+    static let shared = RandomBitPool()
+
+    private static let refillBytes = 4096
+    private let state = Mutex(Pool())
+
+    private struct Pool {
+        var bytes: [UInt8] = []
+        var next = 0
+    }
+
+    /// 16 and 64 fresh random bits, never handed out before.
+    func eightyBits() -> (UInt16, UInt64) {
+        state.withLock { pool in
+            if pool.next + 10 > pool.bytes.count {
+                pool.bytes = Self.kernelRandomBytes(Self.refillBytes)
+                pool.next = 0
+            }
+            defer { pool.next += 10 }
+            return pool.bytes.withUnsafeBytes { bytes in
+                (bytes.loadUnaligned(fromByteOffset: pool.next, as: UInt16.self),
+                 bytes.loadUnaligned(fromByteOffset: pool.next + 2, as: UInt64.self))
+            }
+        }
+    }
+
+    /// `count` bytes from the system's cryptographic generator, through Swift's
+    /// `SystemRandomNumberGenerator` when the device cannot be read.
+    private static func kernelRandomBytes(_ count: Int) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        let filled = bytes.withUnsafeMutableBytes { buffer -> Bool in
+            let device = open("/dev/urandom", O_RDONLY | O_CLOEXEC)
+            guard device >= 0 else { return false }
+            defer { close(device) }
+            var offset = 0
+            while offset < count {
+                let read = read(device, buffer.baseAddress! + offset, count - offset)
+                if read > 0 {
+                    offset += read
+                } else if read < 0 && errno == EINTR {
+                    continue
+                } else {
+                    return false
+                }
+            }
+            return true
+        }
+        if !filled {
+            var generator = SystemRandomNumberGenerator()
+            for index in bytes.indices { bytes[index] = generator.next() }
+        }
+        return bytes
+    }
+}
