@@ -22,6 +22,9 @@ let package = Package(
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
+        // Calendar arithmetic shared by the Postgres client's timestamps and cron schedules.
+        .target(name: "ConveyorCalendar"),
+
         // Their Swift clients: async APIs whose blocking calls run on threads of their own.
         .target(
             name: "ConveyorRedis",
@@ -37,6 +40,7 @@ let package = Package(
             name: "ConveyorPostgres",
             dependencies: [
                 "CLibPQ",
+                "ConveyorCalendar",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -112,6 +116,7 @@ let package = Package(
         .target(
             name: "ConveyorSchedules",
             dependencies: [
+                "ConveyorCalendar",
                 "ConveyorQueue",
                 "ConveyorRedis",
                 "ConveyorWorker",

@@ -1,3 +1,4 @@
+import ConveyorCalendar
 import Foundation
 
 /// Conversion between `Date` and PostgreSQL's ISO timestamp text, to the microsecond.
@@ -16,7 +17,8 @@ enum PostgresTimestamp {
         let micros = microsSinceReference + referenceDateOffset * microsecondsPerSecond
         let (seconds, fraction) = floorDivision(micros, microsecondsPerSecond)
         let (days, secondOfDay) = floorDivision(seconds, secondsPerDay)
-        let (year, month, day) = civilDate(daysSinceEpoch: days)
+        let civil = CivilCalendar.date(days: Int(days))
+        let (year, month, day) = (Int64(civil.year), Int64(civil.month), Int64(civil.day))
         let time =
             "\(padded(secondOfDay / 3600, 2)):\(padded(secondOfDay / 60 % 60, 2)):\(padded(secondOfDay % 60, 2)).\(padded(fraction, 6))"
         if year > 0 {
@@ -54,7 +56,7 @@ enum PostgresTimestamp {
         guard let offset = scanner.utcOffset() else { return nil }
         if scanner.skip(" BC") { year = 1 - year }
         guard scanner.isAtEnd else { return nil }
-        let seconds = daysSinceEpoch(year: year, month: month, day: day) * secondsPerDay + secondOfDay - offset
+        let seconds = Int64(CivilCalendar.days(year: Int(year), month: Int(month), day: Int(day))) * secondsPerDay + secondOfDay - offset
         let microsSinceReference = (seconds - referenceDateOffset) * microsecondsPerSecond + fraction
         return Date(timeIntervalSinceReferenceDate: Double(microsSinceReference) / 1_000_000)
     }
@@ -67,29 +69,6 @@ enum PostgresTimestamp {
     private static func padded(_ value: Int64, _ width: Int) -> String {
         let digits = String(value)
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
-    }
-
-    // Howard Hinnant's days-from-civil algorithms, for the proleptic Gregorian calendar PostgreSQL uses.
-
-    private static func daysSinceEpoch(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let year = month <= 2 ? year - 1 : year
-        let era = (year >= 0 ? year : year - 399) / 400
-        let yearOfEra = year - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    private static func civilDate(daysSinceEpoch days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let days = days + 719_468
-        let era = (days >= 0 ? days : days - 146_096) / 146_097
-        let dayOfEra = days - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shiftedMonth = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
-        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     /// Reads the timestamp's ASCII fields from left to right.

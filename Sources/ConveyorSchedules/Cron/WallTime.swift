@@ -1,9 +1,8 @@
+import ConveyorCalendar
+
 /// A reading of a wall clock: seconds since 1970-01-01 00:00:00 as if every day had 86,400
 /// seconds and no time zone applied. Cron fields are matched against wall time; turning it
 /// into an instant is the time zone's business (``ZonedWallClock``).
-///
-/// The calendar arithmetic is Howard Hinnant's `days_from_civil` / `civil_from_days`:
-/// exact for the proleptic Gregorian calendar, with no tables.
 struct WallTime: Comparable, Sendable {
     var seconds: Int
 
@@ -12,7 +11,7 @@ struct WallTime: Comparable, Sendable {
     }
 
     init(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0) {
-        seconds = Self.days(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second
+        seconds = CivilCalendar.days(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second
     }
 
     static func < (left: WallTime, right: WallTime) -> Bool { left.seconds < right.seconds }
@@ -25,7 +24,7 @@ struct WallTime: Comparable, Sendable {
     var hour: Int { secondOfDay / 3600 }
     /// 0 for Sunday to 6 for Saturday (1970-01-01 was a Thursday).
     var weekday: Int { (days + 4).floorModulo(7) }
-    var date: (year: Int, month: Int, day: Int) { Self.civil(days: days) }
+    var date: (year: Int, month: Int, day: Int) { CivilCalendar.date(days: days) }
 
     var startOfMinute: WallTime { WallTime(seconds: seconds - second) }
     var startOfHour: WallTime { WallTime(seconds: seconds - secondOfDay % 3600) }
@@ -40,27 +39,6 @@ struct WallTime: Comparable, Sendable {
     }
 
     func adding(_ seconds: Int) -> WallTime { WallTime(seconds: self.seconds + seconds) }
-
-    private static func days(year: Int, month: Int, day: Int) -> Int {
-        let year = month <= 2 ? year - 1 : year
-        let era = (year >= 0 ? year : year - 399) / 400
-        let yearOfEra = year - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    private static func civil(days: Int) -> (year: Int, month: Int, day: Int) {
-        let shifted = days + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
 }
 
 extension Int {
