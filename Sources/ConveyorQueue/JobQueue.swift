@@ -269,8 +269,8 @@ public struct JobQueue: Sendable {
             QueueScripts.cancel, keys: [keys.ready, keys.scheduled],
             arguments: [.string(keys.prefix), .string(id.description), .integer(Int(policy.retention.microseconds / 1000))]
         )
+        if case .integer(1) = reply { return .cancelled }
         switch reply.string {
-        case "cancelled": return .cancelled
         case "missing": return .notFound
         case let state?:
             guard let state = JobState(rawValue: state) else { fallthrough }

@@ -235,6 +235,7 @@ import Testing
         #expect(try await queue.cancel(ids[1]) == .notCancellable(.running))
         #expect(try await queue.cancel(JobID(in: name)) == .notFound)
         #expect(try await queue.job(ids[0])?.state == .cancelled)
+        #expect(try await queue.cancel(ids[0]) == .notCancellable(.cancelled))
     }
 
     @Test func aFullQueueRefusesTheWholeBatch() async throws {

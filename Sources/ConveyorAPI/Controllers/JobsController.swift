@@ -62,9 +62,6 @@ struct JobsController {
     /// now, or 409 when it has started or finished.
     @Sendable func cancel(_ request: Request, context: APIRequestContext) async throws -> JobRecord {
         let job = try await visibleJob(context)
-        // The cancel script answers "cancelled" both for a job it cancels and for one that
-        // was cancelled already, so a job in a state it cannot leave is refused here first.
-        guard [.queued, .scheduled, .retrying].contains(job.state) else { throw Self.notCancellable(job.id, job.state) }
         switch try await services.queue.cancel(job.id) {
         case .cancelled:
             return try await services.queue.job(job.id) ?? job

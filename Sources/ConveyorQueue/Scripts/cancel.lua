@@ -2,7 +2,8 @@
 --
 -- KEYS: ready, scheduled
 -- ARGV: prefix, id, retention_ms
--- Returns 'cancelled', or the state that prevents it ('missing' when there is no job).
+-- Returns 1 when it cancelled the job, or the state that prevents it ('missing' when
+-- there is no job, 'cancelled' when it was cancelled before).
 local prefix, id = ARGV[1], ARGV[2]
 local key = job_key(prefix, id)
 local state = redis.call('HGET', key, 'state')
@@ -18,4 +19,4 @@ else
 end
 redis.call('HSET', key, 'state', 'cancelled', 'finished_at', text(now_us()))
 redis.call('PEXPIRE', key, ARGV[3])
-return 'cancelled'
+return 1
