@@ -31,24 +31,25 @@ public struct BreakerStatus: Sendable, Equatable {
     }
 
     /// Every breaker that has been used, by dependency, read in one round trip per breaker.
-    /// - Parameter transitionLimit: how many of each breaker's latest transitions to read.
+    /// - Parameter transitionLimit: how many of each breaker's latest transitions to read (none for 0).
     public static func all(from redis: RedisClient, transitionLimit: Int = 20) async throws -> [BreakerStatus] {
         let members = try await redis.send(RedisCommand("SMEMBERS", .string(BreakerKeys.known))).array ?? []
         var statuses: [BreakerStatus] = []
         for dependency in members.compactMap(\.string).sorted() {
             let keys = BreakerKeys(dependency)
-            let replies = try await redis.pipeline([
+            var commands = [
                 RedisCommand("HGETALL", .string(keys.state)),
                 RedisCommand("HGETALL", .string(keys.window)),
                 RedisCommand("ZCARD", .string(keys.probes)),
-                RedisCommand("LRANGE", .string(keys.transitions), 0, .integer(max(transitionLimit, 1) - 1)),
-            ])
-            statuses.append(BreakerStatus(dependency: dependency, replies: replies, transitionLimit: transitionLimit))
+            ]
+            if transitionLimit > 0 { commands.append(RedisCommand("LRANGE", .string(keys.transitions), 0, .integer(transitionLimit - 1))) }
+            statuses.append(BreakerStatus(dependency: dependency, replies: try await redis.pipeline(commands)))
         }
         return statuses
     }
 
-    private init(dependency: String, replies: [RESPValue], transitionLimit: Int) {
+    /// From the replies of HGETALL state, HGETALL window, ZCARD probes and, if read, LRANGE transitions.
+    private init(dependency: String, replies: [RESPValue]) {
         let fields = Self.fields(replies[0])
         func time(_ name: String) -> RedisTime? { fields[name].flatMap(Int64.init).map(RedisTime.init(microseconds:)) }
         var successes = 0
@@ -69,7 +70,7 @@ public struct BreakerStatus: Sendable, Equatable {
         var counts: [BreakerState: Int] = [:]
         for target in BreakerState.allCases { counts[target] = fields["to_\(target.rawValue)"].flatMap(Int.init) ?? 0 }
         self.transitionCounts = counts
-        self.recentTransitions = transitionLimit > 0 ? (replies[3].array ?? []).compactMap { $0.string.flatMap(BreakerTransition.init(entry:)) } : []
+        self.recentTransitions = replies.count > 3 ? (replies[3].array ?? []).compactMap { $0.string.flatMap(BreakerTransition.init(entry:)) } : []
     }
 
     private static func fields(_ reply: RESPValue) -> [String: String] {

@@ -54,7 +54,7 @@ public struct ExternalCalls: Sendable {
         do {
             return try ExternalURL(url)
         } catch {
-            throw PermanentJobError("cannot call \(error)")
+            throw PermanentJobError("cannot call \(url): \(error)")
         }
     }
 }
