@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // C libraries, found through pkg-config.
@@ -64,6 +65,26 @@ let package = Package(
                 .embedInCode("Scripts/cancel.lua"),
                 .embedInCode("Scripts/retry_dead.lua"),
                 .embedInCode("Scripts/discard_dead.lua"),
+                .embedInCode("Scripts/defer.lua"),
+            ]
+        ),
+
+        // Outbound HTTP: one async-http-client per process with timeouts, every call through
+        // the circuit breaker of its host, whose state all processes share in Redis.
+        .target(
+            name: "ConveyorExternal",
+            dependencies: [
+                "ConveyorQueue",
+                "ConveyorRedis",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [
+                .embedInCode("Breakers/Scripts/prelude.lua"),
+                .embedInCode("Breakers/Scripts/permit.lua"),
+                .embedInCode("Breakers/Scripts/record.lua"),
             ]
         ),
 
@@ -71,6 +92,7 @@ let package = Package(
         .target(
             name: "ConveyorWorker",
             dependencies: [
+                "ConveyorExternal",
                 "ConveyorQueue",
                 "ConveyorRedis",
                 "ConveyorPostgres",
@@ -84,6 +106,7 @@ let package = Package(
         .target(
             name: "ConveyorAPI",
             dependencies: [
+                "ConveyorExternal",
                 "ConveyorImports",
                 "ConveyorQueue",
                 "ConveyorRedis",
@@ -103,6 +126,7 @@ let package = Package(
         .target(
             name: "ConveyorImports",
             dependencies: [
+                "ConveyorExternal",
                 "ConveyorPostgres",
                 "ConveyorQueue",
                 "ConveyorWorker",
@@ -194,6 +218,17 @@ let package = Package(
             name: "ConveyorScheduleTests",
             dependencies: ["ConveyorSchedules", "ConveyorJobs", "ConveyorQueue", "ConveyorRedis", "ConveyorWorker", "ConveyorTestSupport"]
         ),
+        .testTarget(
+            name: "ConveyorExternalTests",
+            dependencies: [
+                "ConveyorExternal",
+                "ConveyorQueue",
+                "ConveyorRedis",
+                "ConveyorTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "ConveyorRedisTests", dependencies: ["ConveyorRedis"]),
         .testTarget(name: "ConveyorPostgresTests", dependencies: ["ConveyorPostgres"]),
         .testTarget(
@@ -207,6 +242,8 @@ let package = Package(
                 "ConveyorWorker",
                 "ConveyorTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
     ]

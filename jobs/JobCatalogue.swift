@@ -11,6 +11,7 @@ public enum JobCatalogue {
         registry.register(SleepDrillJob())
         registry.register(FailDrillJob())
         registry.register(BatchCreateJob(catalogue: try datasets()))
+        registry.register(ImportCallbackJob())
         return registry
     }
 }

@@ -181,6 +181,25 @@ public struct JobQueue: Sendable {
         return outcome
     }
 
+    /// Puts a running job back on the schedule until `runAt` (or now, if that has passed)
+    /// without spending an attempt: the next attempt has this attempt's number. For a
+    /// handler that could not start its work, e.g. because a dependency's circuit breaker
+    /// is open.
+    /// - Returns: `false` when the attempt no longer holds its lease and nothing changed.
+    public func `defer`(_ lease: JobLease, until runAt: RedisTime) async throws -> Bool {
+        let keys = QueueKeys(lease.id.queue)
+        let reply = try await redis.run(
+            QueueScripts.defer,
+            keys: [keys.active, keys.scheduled, keys.stats],
+            arguments: [.string(keys.prefix), .string(lease.id.description), .string(lease.token), .integer(Int(runAt.microseconds))]
+        )
+        switch reply.string {
+        case "scheduled": return true
+        case "refused": return false
+        default: throw QueueError.unexpectedReply(script: "defer", reply: "\(reply)")
+        }
+    }
+
     /// Returns unfinished attempts to the head of their queues without spending an
     /// attempt. Returns how many were still held and went back.
     @discardableResult
@@ -353,7 +372,8 @@ public struct JobQueue: Sendable {
             succeeded: counters["succeeded"].flatMap(Int.init) ?? 0,
             retried: counters["retried"].flatMap(Int.init) ?? 0,
             buried: counters["dead"].flatMap(Int.init) ?? 0,
-            recovered: counters["recovered"].flatMap(Int.init) ?? 0
+            recovered: counters["recovered"].flatMap(Int.init) ?? 0,
+            deferred: counters["deferred"].flatMap(Int.init) ?? 0
         )
     }
 

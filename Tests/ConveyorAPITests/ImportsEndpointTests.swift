@@ -81,6 +81,22 @@ struct ImportsEndpointTests {
         }
     }
 
+    @Test("an upload with a callback_url keeps it: the receipt and the progress show it")
+    func callbackURL() async throws {
+        try await APITestApp.run { client, _ in
+            let url = "https://hooks.example.com/imports?source=conveyor"
+            let response = try await upload(client, Self.ndjson(3), query: "?callback_url=https%3A%2F%2Fhooks.example.com%2Fimports%3Fsource%3Dconveyor")
+            #expect(response.status == .accepted, "body: \(String(buffer: response.body))")
+            let receipt = try response.json
+            #expect(receipt["callback_url"] as? String == url)
+            let id = try #require(receipt["id"] as? String)
+            #expect(try await client.get("/v1/imports/\(id)").json["callback_url"] as? String == url)
+
+            let plain = try await upload(client, Self.ndjson(3)).json
+            #expect(plain["callback_url"] == nil)
+        }
+    }
+
     @Test("every refusal at the door is a problem naming what to fix")
     func refusals() async throws {
         var configuration = APITestApp.configuration()
@@ -96,6 +112,10 @@ struct ImportsEndpointTests {
                 .expectProblem(.badRequest, type: "invalid-option", naming: "on_conflict")
             try await upload(client, Self.ndjson(2), query: "?chunk_size=0")
                 .expectProblem(.badRequest, type: "invalid-option", naming: "chunk_size")
+            try await upload(client, Self.ndjson(2), query: "?callback_url=ftp%3A%2F%2Fexample.com%2Fhook")
+                .expectProblem(.badRequest, type: "invalid-option", naming: "callback_url")
+            try await upload(client, Self.ndjson(2), query: "?callback_url=%2Fhook")
+                .expectProblem(.badRequest, type: "invalid-option", naming: "is not an absolute URL")
             try await upload(client, Self.ndjson(200))
                 .expectProblem(.contentTooLarge, type: "body-too-large", naming: "4096 bytes")
             try await upload(client, "{\"sku\": \n")

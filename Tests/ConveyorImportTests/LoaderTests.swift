@@ -1,3 +1,4 @@
+import ConveyorExternal
 @testable import ConveyorImports
 import ConveyorPostgres
 import ConveyorTestSupport
@@ -12,13 +13,13 @@ import Testing
         try await ImportFixture.with("once") { fixture async throws in
             let receipt = try await fixture.accept(ImportFixture.products(10), options: ImportOptions(chunkSize: 4))
             let first = try await fixture.load(receipt.id, chunk: 1)
-            #expect(first == ChunkOutcome(importID: receipt.id, chunk: 1, inserted: 4, updated: 0, skipped: 0, alreadyLoaded: false))
+            #expect(first == ChunkOutcome(importID: receipt.id, chunk: 1, inserted: 4, updated: 0, skipped: 0, alreadyLoaded: false, finishedImport: nil))
             #expect(first.rowsProcessed == 4)
             let versions = "SELECT sum(xmin::text::bigint)::bigint FROM products"
             let before = try await fixture.integer(versions)
 
             let again = try await fixture.load(receipt.id, chunk: 1)
-            #expect(again == ChunkOutcome(importID: receipt.id, chunk: 1, inserted: 4, updated: 0, skipped: 0, alreadyLoaded: true))
+            #expect(again == ChunkOutcome(importID: receipt.id, chunk: 1, inserted: 4, updated: 0, skipped: 0, alreadyLoaded: true, finishedImport: nil))
             #expect(again.rowsProcessed == 0)
             #expect(try await fixture.integer(versions) == before, "the redelivery rewrote rows")
             #expect(try await fixture.integer("SELECT count(*) FROM products") == 4)
@@ -31,7 +32,11 @@ import Testing
             #expect(running.chunks == ImportProgress.Chunks(total: 3, done: 2, failed: 0))
             #expect(running.startedAt != nil && running.finishedAt == nil)
 
-            try await fixture.load(receipt.id, chunk: 3)
+            // The last chunk finishes the import; a later delivery of any chunk sees it finished.
+            let last = try await fixture.load(receipt.id, chunk: 3)
+            #expect(last.finishedImport == FinishedImport(id: receipt.id, callbackURL: nil))
+            #expect(try await fixture.load(receipt.id, chunk: 1).finishedImport == FinishedImport(id: receipt.id, callbackURL: nil))
+            #expect(try await fixture.integer("SELECT count(*) FROM conveyor_imports WHERE finished_at IS NOT NULL") == 1)
             let done = try #require(try await fixture.intake.progress(id: receipt.id))
             #expect(done.state == .succeeded)
             #expect(done.rows == ImportProgress.Rows(total: 10, inserted: 10, updated: 0, skipped: 0, failed: 0))
@@ -139,6 +144,25 @@ import Testing
             #expect(progress.errors.first?.line == 7)
             #expect(progress.errors.first?.message.contains("violates check constraint \"products_price_cents_check\"") == true)
             #expect(progress.finishedAt != nil)
+        }
+    }
+
+    @Test func aChunkThatFailsLastFinishesTheImport() async throws {
+        try await ImportFixture.with("failslast") { fixture async throws in
+            let hook = try ExternalURL("https://hooks.example.com/imports")
+            let receipt = try await fixture.accept(
+                ImportFixture.products(12, price: { $0 == 7 ? -5 : $0 }), options: ImportOptions(chunkSize: 4, callbackURL: hook)
+            )
+            #expect(try await fixture.load(receipt.id, chunk: 1).finishedImport == nil)
+            #expect(try await fixture.load(receipt.id, chunk: 3).finishedImport == nil)
+            let loader = ChunkLoader(catalogue: fixture.catalogue)
+            #expect(try await fixture.pool.withConnection { try await loader.finishedImport(receipt.id, on: $0) } == nil)
+
+            await #expect(throws: PermanentJobError.self) { try await fixture.load(receipt.id, chunk: 2) }
+            let finished = try await fixture.pool.withConnection { try await loader.finishedImport(receipt.id, on: $0) }
+            #expect(finished == FinishedImport(id: receipt.id, callbackURL: hook.description))
+            let progress = try #require(try await fixture.intake.progress(id: receipt.id))
+            #expect(progress.state == .partiallyFailed && progress.callbackURL == hook.description)
         }
     }
 

@@ -38,7 +38,8 @@ struct ImportsController {
             }
             let query = request.uri.queryParameters
             let options = try ImportOptions(
-                onConflict: query["on_conflict"].map(String.init), chunkSize: query["chunk_size"].map(String.init)
+                onConflict: query["on_conflict"].map(String.init), chunkSize: query["chunk_size"].map(String.init),
+                callbackURL: query["callback_url"].map(String.init)
             )
             let receipt = try await services.imports.accept(
                 dataset: dataset, format: format, options: options, tenant: caller.tenant,

@@ -1,10 +1,12 @@
+import ConveyorExternal
 import ConveyorQueue
 import ConveyorWorker
 import Logging
 
 /// What `GET /metrics` answers: this process's HTTP metrics; per queue its depth, running,
 /// scheduled and dead jobs and its counters; the live workers; per job kind and outcome the
-/// attempts and run-time histogram of all workers, from Redis; and this process's memory,
+/// attempts and run-time histogram of all workers, from Redis; per external dependency its
+/// circuit breaker's state and transitions; and this process's memory,
 /// CPU and open files. When Redis cannot be read, `conveyor_redis_up` is 0 and the figures
 /// from Redis are left out, so the scrape still tells what it can.
 enum MetricsScrape {
@@ -17,11 +19,13 @@ enum MetricsScrape {
             let queues = try await QueueOverview.all(in: services.queue)
             let workers = try await WorkerDirectory.list(from: services.queue.redis)
             let jobs = try await JobMetricsSnapshot.read(from: services.queue.redis)
+            let breakers = try await BreakerStatus.all(from: services.queue.redis, transitionLimit: 0)
             text.family("conveyor_redis_up", .gauge, help: "1 when this scrape could read Redis")
             text.sample("conveyor_redis_up", 1)
             write(queues, into: &text)
             write(workers, into: &text)
             write(jobs, into: &text)
+            write(breakers, into: &text)
         } catch {
             logger.warning("metrics: cannot read Redis", metadata: ["error": "\(error)"])
             text.family("conveyor_redis_up", .gauge, help: "1 when this scrape could read Redis")
@@ -59,9 +63,16 @@ enum MetricsScrape {
             text.family(name, .gauge, help: help)
             for queue in queues { text.sample(name, [("queue", queue.queue.rawValue)], value(queue)) }
         }
-        text.family("conveyor_queue_jobs_total", .counter, help: "Jobs of the queue that succeeded, were retried, died or were recovered from a lost worker")
+        text.family(
+            "conveyor_queue_jobs_total", .counter,
+            help: "Jobs of the queue that succeeded, were retried, died, were recovered from a lost worker or were deferred by an open breaker"
+        )
         for queue in queues {
-            for (outcome, count) in [("succeeded", queue.succeeded), ("retried", queue.retried), ("dead", queue.buried), ("recovered", queue.recovered)] {
+            let outcomes = [
+                ("succeeded", queue.succeeded), ("retried", queue.retried), ("dead", queue.buried), ("recovered", queue.recovered),
+                ("deferred", queue.deferred),
+            ]
+            for (outcome, count) in outcomes {
                 text.sample("conveyor_queue_jobs_total", [("queue", queue.queue.rawValue), ("outcome", outcome)], Double(count))
             }
         }
@@ -73,6 +84,29 @@ enum MetricsScrape {
         text.family("conveyor_worker_slots", .gauge, help: "Job slots of the live workers, busy or all")
         text.sample("conveyor_worker_slots", [("state", "busy")], Double(workers.reduce(0) { $0 + $1.busy }))
         text.sample("conveyor_worker_slots", [("state", "all")], Double(workers.reduce(0) { $0 + $1.concurrency }))
+    }
+
+    private static func write(_ breakers: [BreakerStatus], into text: inout PrometheusText) {
+        text.family("conveyor_breaker_state", .gauge, help: "1 for the state each external dependency's circuit breaker is in, 0 for the others")
+        for breaker in breakers {
+            for state in BreakerState.allCases {
+                text.sample("conveyor_breaker_state", [("dependency", breaker.dependency), ("state", state.rawValue)], breaker.state == state ? 1 : 0)
+            }
+        }
+        text.family("conveyor_breaker_transitions_total", .counter, help: "Transitions of each external dependency's circuit breaker, by the state they went to")
+        for breaker in breakers {
+            for state in BreakerState.allCases {
+                text.sample(
+                    "conveyor_breaker_transitions_total", [("dependency", breaker.dependency), ("to", state.rawValue)],
+                    Double(breaker.transitionCounts[state] ?? 0)
+                )
+            }
+        }
+        text.family("conveyor_breaker_window_calls", .gauge, help: "Calls in each closed breaker's rolling window, by outcome")
+        for breaker in breakers {
+            text.sample("conveyor_breaker_window_calls", [("dependency", breaker.dependency), ("outcome", "success")], Double(breaker.windowSuccesses))
+            text.sample("conveyor_breaker_window_calls", [("dependency", breaker.dependency), ("outcome", "failure")], Double(breaker.windowFailures))
+        }
     }
 
     private static func write(_ jobs: JobMetricsSnapshot, into text: inout PrometheusText) {

@@ -56,6 +56,7 @@ func buildRoutes(configuration: APIConfiguration, services: APIServices) -> Rout
     v1.addRoutes(jobs.endpoints, atPath: "jobs")
     v1.addRoutes(QueuesController(services: services).endpoints, atPath: "queues")
     v1.addRoutes(WorkersController(services: services).endpoints, atPath: "workers")
+    v1.addRoutes(BreakersController(services: services).endpoints, atPath: "breakers")
     v1.addRoutes(DeadJobsController(services: services).endpoints, atPath: "dead")
     v1.addRoutes(ImportsController(services: services, configuration: configuration, idempotency: idempotency).endpoints, atPath: "imports")
     return routes

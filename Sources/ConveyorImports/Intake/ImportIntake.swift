@@ -91,7 +91,8 @@ public struct ImportIntake: Sendable {
         )
         return ImportReceipt(
             id: id, dataset: request.dataset.name, state: .queued, chunks: chunkCount, rows: reader.value.rowCount,
-            onConflict: request.options.onConflict, chunkSize: request.options.chunkSize
+            onConflict: request.options.onConflict, chunkSize: request.options.chunkSize,
+            callbackURL: request.options.callbackURL?.description
         )
     }
 
@@ -103,12 +104,13 @@ public struct ImportIntake: Sendable {
             try await connection.transaction { connection in
                 try await connection.execute(
                     """
-                    INSERT INTO conveyor_imports (id, dataset, tenant, columns, on_conflict, chunk_size, request_id)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7)
+                    INSERT INTO conveyor_imports (id, dataset, tenant, columns, on_conflict, chunk_size, request_id, callback_url)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                     """,
                     [
                         id, request.dataset.name, request.tenant, request.dataset.columns.map(\.name).joined(separator: ","),
                         request.options.onConflict.rawValue, request.options.chunkSize, request.requestID,
+                        request.options.callbackURL?.description,
                     ]
                 )
                 let tooManyChunks = ImportError(

@@ -6,6 +6,8 @@ public enum ConflictAction: String, Sendable, Codable {
     case update
 }
 
+import ConveyorExternal
+
 /// How an import is carried out, as the request chose.
 public struct ImportOptions: Sendable, Equatable {
     /// The chunk sizes allowed: a chunk is one job and one transaction.
@@ -14,17 +16,28 @@ public struct ImportOptions: Sendable, Equatable {
     public var onConflict: ConflictAction
     /// Rows per chunk (fewer when they pass 16 MiB).
     public var chunkSize: Int
+    /// Where the import's final record is POSTed once every chunk is loaded or failed.
+    public var callbackURL: ExternalURL?
 
-    public init(onConflict: ConflictAction = .skip, chunkSize: Int = 5000) {
+    public init(onConflict: ConflictAction = .skip, chunkSize: Int = 5000, callbackURL: ExternalURL? = nil) {
         self.onConflict = onConflict
         self.chunkSize = chunkSize
+        self.callbackURL = callbackURL
     }
 
-    /// Reads the request's `on_conflict` and `chunk_size` parameters; nil means the default.
+    /// Reads the request's `on_conflict`, `chunk_size` and `callback_url` parameters; nil
+    /// means the default (no callback).
     ///
     /// - Throws: ``ImportError`` of kind `invalidOption` saying what the parameter may be.
-    public init(onConflict: String?, chunkSize: String?) throws(ImportError) {
+    public init(onConflict: String?, chunkSize: String?, callbackURL: String? = nil) throws(ImportError) {
         self.init()
+        if let callbackURL {
+            do {
+                self.callbackURL = try ExternalURL(callbackURL)
+            } catch {
+                throw ImportError(.invalidOption, "callback_url must be an absolute http or https URL: \(error)")
+            }
+        }
         if let onConflict {
             guard let action = ConflictAction(rawValue: onConflict) else {
                 throw ImportError(.invalidOption, "on_conflict must be skip or update, not '\(onConflict)'")

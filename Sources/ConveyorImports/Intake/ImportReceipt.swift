@@ -10,10 +10,13 @@ public struct ImportReceipt: Encodable, Sendable, Equatable {
     public let rows: Int
     public let onConflict: ConflictAction
     public let chunkSize: Int
+    /// Where the final record goes once the import finishes, if anywhere.
+    public let callbackURL: String?
 
     enum CodingKeys: String, CodingKey {
         case id, dataset, state, chunks, rows
         case onConflict = "on_conflict"
         case chunkSize = "chunk_size"
+        case callbackURL = "callback_url"
     }
 }

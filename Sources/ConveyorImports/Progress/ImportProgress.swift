@@ -56,6 +56,8 @@ public struct ImportProgress: Encodable, Sendable {
     public let rowsPerSecond: Int?
     public let errors: [ChunkError]
     public let requestID: String
+    /// Where the final record goes once the import finishes, if anywhere.
+    public let callbackURL: String?
 
     enum CodingKeys: String, CodingKey {
         case id, dataset, tenant, state, chunks, rows, errors
@@ -65,13 +67,15 @@ public struct ImportProgress: Encodable, Sendable {
         case finishedAt = "finished_at"
         case rowsPerSecond = "rows_per_second"
         case requestID = "request_id"
+        case callbackURL = "callback_url"
     }
 
-    static func fetch(id: String, on connection: PostgresConnection) async throws -> ImportProgress? {
+    /// The progress of import `id`; nil when there is no such import.
+    public static func fetch(id: String, on connection: PostgresConnection) async throws -> ImportProgress? {
         // A failure recorded for a chunk that a duplicate delivery loaded after all does not count.
         let summary = try await connection.query(
             """
-            SELECT i.dataset, i.tenant, i.on_conflict, i.request_id, i.chunk_count, i.row_count,
+            SELECT i.dataset, i.tenant, i.on_conflict, i.request_id, i.callback_url, i.chunk_count, i.row_count,
                    i.accepted_at, i.started_at, now() AS now,
                    loaded.chunks AS chunks_done, loaded.inserted, loaded.updated, loaded.skipped,
                    loaded.last_finished_at,
@@ -158,7 +162,8 @@ public struct ImportProgress: Encodable, Sendable {
                     failedAt: Self.rfc3339(try error.decode("failed_at"))
                 )
             },
-            requestID: try row.decode("request_id")
+            requestID: try row.decode("request_id"),
+            callbackURL: try row.decode("callback_url", as: String?.self)
         )
     }
 

@@ -16,4 +16,6 @@ public struct QueueStatistics: Sendable, Equatable {
     public var retried: Int
     public var buried: Int
     public var recovered: Int
+    /// Jobs put back on the schedule without spending an attempt (a dependency's breaker was open).
+    public var deferred: Int
 }

@@ -1,10 +1,12 @@
+import ConveyorExternal
 import ConveyorPostgres
 import ConveyorQueue
 import ConveyorRedis
 import Logging
 
 /// What a running attempt knows and may use: its identity, a logger that tags every line
-/// with the job and request ids, and measured access to Postgres and Redis.
+/// with the job and request ids, and measured access to Postgres, Redis, the queues and
+/// external HTTP services.
 public struct JobContext: Sendable {
     public let id: JobID
     public let kind: String
@@ -18,7 +20,8 @@ public struct JobContext: Sendable {
     public let timings: JobTimings
     let workerLogger: Logger
     let database: PostgresPool
-    let redis: RedisClient
+    let queue: JobQueue
+    let externalClient: ExternalClient
 
     /// The worker's logger tagged with `job_id`, `kind` and `request_id`; made when asked
     /// for, since most attempts never log.
@@ -49,6 +52,19 @@ public struct JobContext: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         defer { timings.addRedis(start.duration(to: clock.now)) }
-        return try await body(redis)
+        return try await body(queue.redis)
     }
+
+    /// Enqueues follow-up jobs, counting the time as `redis_ms`. A job whose id exists
+    /// already is left as it is, so a rerun of this attempt enqueues nothing twice when it
+    /// derives its jobs' ids from its own work.
+    public func enqueue(_ jobs: [JobRequest]) async throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        defer { timings.addRedis(start.duration(to: clock.now)) }
+        try await queue.enqueue(jobs)
+    }
+
+    /// Calls to external HTTP services, through their circuit breakers, counted as `external_ms`.
+    public var external: ExternalCalls { ExternalCalls(client: externalClient, timings: timings) }
 }

@@ -26,7 +26,9 @@ public protocol JobKind: Sendable {
     static func validate(_ payload: Payload) throws
 
     /// Runs one attempt. Throwing ``PermanentJobError`` sends the job to the dead set at
-    /// once; any other error schedules a retry with the kind's backoff.
+    /// once; ``JobDeferral`` puts it back on the schedule without spending the attempt (a
+    /// call through ``JobContext/external`` throws it when a breaker is open); any other
+    /// error schedules a retry with the kind's backoff.
     func run(_ payload: Payload, context: JobContext) async throws -> Output
 }
 

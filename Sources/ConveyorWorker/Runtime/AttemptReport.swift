@@ -11,11 +11,14 @@ struct AttemptReport: Sendable {
         case leaseLost = "lease_lost"
         /// The worker stopped before the attempt finished and returned the job to its queue.
         case handedBack = "handed_back"
+        /// The handler could not start its work (a dependency's breaker was open): the job
+        /// went back on the schedule without spending the attempt.
+        case deferred
     }
 
     var job: ReservedJob
     var outcome: Outcome
-    /// The job's state after the attempt: succeeded, retrying, dead, queued, or unknown
+    /// The job's state after the attempt: succeeded, retrying, dead, queued, scheduled, or unknown
     /// when Redis could not be told.
     var state: String
     var wait: Duration

@@ -1,3 +1,4 @@
+import ConveyorExternal
 import ConveyorPostgres
 import ConveyorQueue
 import ConveyorRedis
@@ -15,6 +16,7 @@ public final class Worker: Service, Sendable {
     private let queue: JobQueue
     private let registry: JobRegistry
     private let database: PostgresPool
+    private let external: ExternalClient
     private let logger: Logger
     private let reporter: AttemptReporter
     private let tally: JobMetricsTally
@@ -29,12 +31,14 @@ public final class Worker: Service, Sendable {
     private let pausedQueues = Mutex<Set<QueueName>>([])
 
     /// - Parameters:
+    ///   - external: the client of the jobs' external calls.
     ///   - timingLogger: where the one-line-per-attempt timing log goes.
     public init(
         configuration: WorkerConfiguration,
         queue: JobQueue,
         registry: JobRegistry,
         database: PostgresPool,
+        external: ExternalClient,
         logger: Logger,
         timingLogger: Logger
     ) {
@@ -42,6 +46,7 @@ public final class Worker: Service, Sendable {
         self.queue = queue
         self.registry = registry
         self.database = database
+        self.external = external
         var logger = logger
         logger[metadataKey: "worker"] = .string(configuration.id)
         self.logger = logger
@@ -190,7 +195,8 @@ public final class Worker: Service, Sendable {
         timings.addRedis(reserveTime)
         let context = JobContext(
             id: job.id, kind: job.kind, attempt: job.attempt, maxAttempts: job.maxAttempts, requestID: job.requestID,
-            tenant: job.tenant, timings: timings, workerLogger: logger, database: database, redis: queue.redis
+            tenant: job.tenant, timings: timings, workerLogger: logger, database: database, queue: queue,
+            externalClient: external
         )
         running.start(job: job, context: context, startedAt: startedAt, wait: wait) {
             Task {
@@ -219,6 +225,8 @@ public final class Worker: Service, Sendable {
             switch result {
             case .success(let output):
                 acknowledge(job, output: output, wait: wait, run: runTime, timings: context.timings)
+            case .failure(let deferral as JobDeferral):
+                await recordDeferral(job, deferral, wait: wait, run: runTime, timings: context.timings)
             case .failure(let error):
                 await recordFailure(
                     job, outcome: .failed, error: error, backoff: kind?.options.backoff ?? RetryBackoff(),
@@ -273,6 +281,36 @@ public final class Worker: Service, Sendable {
             } catch let redisError {
                 guard clock.now < giveUpAt else {
                     report(job, outcome, state: "unknown", wait: wait, run: run, timings: timings, error: "\(message); not recorded: \(redisError)")
+                    return
+                }
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(1))
+            }
+        }
+    }
+
+    /// Puts the job back on the schedule without spending the attempt. Redis errors are
+    /// retried for as long as the lease lasts; after that the job is recovered anyway (and
+    /// then the attempt does count).
+    private func recordDeferral(_ job: ReservedJob, _ deferral: JobDeferral, wait: Duration, run: Duration, timings: JobTimings) async {
+        let clock = ContinuousClock()
+        let giveUpAt = clock.now + configuration.lease
+        var delay = Duration.milliseconds(50)
+        while true {
+            let start = clock.now
+            do {
+                let taken = try await queue.defer(job.lease, until: deferral.until)
+                timings.addRedis(start.duration(to: clock.now))
+                if taken {
+                    report(job, .deferred, state: "scheduled", wait: wait, run: run, timings: timings, error: deferral.description)
+                } else {
+                    report(job, .leaseLost, state: "unknown", wait: wait, run: run, timings: timings, error: deferral.description)
+                }
+                return
+            } catch let redisError {
+                guard clock.now < giveUpAt else {
+                    let error = "\(deferral.description); not recorded: \(redisError)"
+                    report(job, .deferred, state: "unknown", wait: wait, run: run, timings: timings, error: error)
                     return
                 }
                 try? await Task.sleep(for: delay)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConveyorExternal
 import ConveyorJobs
 import ConveyorPostgres
 import ConveyorQueue
@@ -15,6 +16,7 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @OptionGroup var connections: ConnectionOptions
     @OptionGroup var logging: LoggingOptions
+    @OptionGroup var external: ExternalOptions
 
     @Option(help: "Jobs run at once (env CONVEYOR_CONCURRENCY; default 10).")
     var concurrency: String?
@@ -31,17 +33,20 @@ struct WorkerCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = try logging.bootstrap(label: "conveyor.worker")
         let configuration = try workerConfiguration()
+        let externalSettings = try external.settings()
         let postgresConfiguration = try connections.postgresConfiguration()
         let flusher = Task { await StandardOutput.flushPeriodically() }
         defer { flusher.cancel() }
 
         let redis = try await connections.connectRedis(logger: logger)
         let database = PostgresPool(configuration: postgresConfiguration, logger: logger)
+        let externalClient = ExternalClient(redis: redis, settings: externalSettings)
         let worker = Worker(
             configuration: configuration,
             queue: JobQueue(redis: redis, policy: try QueueOptions.policy()),
             registry: try JobCatalogue.registry(),
             database: database,
+            external: externalClient,
             logger: logger,
             timingLogger: Logger(label: "conveyor.job")
         )
@@ -49,6 +54,7 @@ struct WorkerCommand: AsyncParsableCommand {
             configuration: .init(services: [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
         try await group.run()
+        try await externalClient.shutdown()
         await database.shutdown()
         await redis.shutdown()
         StandardOutput.flush()

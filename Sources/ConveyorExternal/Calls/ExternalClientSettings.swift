@@ -1,0 +1,20 @@
+/// Timeouts and limits of external calls, and the breakers' settings.
+public struct ExternalClientSettings: Sendable, Equatable {
+    /// The longest wait for a connection to be made.
+    public var connectTimeout: Duration
+    /// The longest a whole call may take, connection, request and response body included.
+    public var callTimeout: Duration
+    /// The largest response body taken; a larger one fails the call.
+    public var maxResponseBytes: Int
+    public var breakers: BreakerSettings
+
+    public init(
+        connectTimeout: Duration = .seconds(3), callTimeout: Duration = .seconds(10), maxResponseBytes: Int = 8 << 20,
+        breakers: BreakerSettings = BreakerSettings()
+    ) {
+        self.connectTimeout = connectTimeout
+        self.callTimeout = callTimeout
+        self.maxResponseBytes = maxResponseBytes
+        self.breakers = breakers
+    }
+}

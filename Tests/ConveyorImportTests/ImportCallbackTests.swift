@@ -1,0 +1,163 @@
+import ConveyorExternal
+import ConveyorImports
+import ConveyorQueue
+import ConveyorRedis
+import ConveyorTestSupport
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Synchronization
+import Testing
+
+/// Import callbacks delivered by a real `conveyor worker` to a receiver on loopback that
+/// fails, then recovers: the breaker of the receiver's host opens, the callback jobs are
+/// deferred without spending attempts, and once the receiver answers every import's
+/// callback arrives, its repeats all carrying the import's delivery id.
+@Suite(.serialized) struct ImportCallbackTests {
+    /// What the receiver was sent, and whether it fails.
+    final class Receiver: Sendable {
+        struct Delivery: Sendable {
+            let importID: String
+            let deliveryID: String
+            let attempt: Int
+            let status: Int
+            let state: String
+        }
+
+        private let state = Mutex<(failing: Bool, deliveries: [Delivery])>((true, []))
+
+        var failing: Bool {
+            get { state.withLock { $0.failing } }
+            set { state.withLock { $0.failing = newValue } }
+        }
+
+        var deliveries: [Delivery] { state.withLock { $0.deliveries } }
+
+        /// Answers 500 while failing, else 200, and records the delivery.
+        func take(_ body: ByteBuffer, headers: HTTPFields) -> HTTPResponse.Status {
+            let record = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any]
+            return state.withLock { state in
+                let status: HTTPResponse.Status = state.failing ? .internalServerError : .ok
+                state.deliveries.append(
+                    Delivery(
+                        importID: record?["id"] as? String ?? "", deliveryID: headers[.init("Conveyor-Delivery-Id")!] ?? "",
+                        attempt: headers[.init("Conveyor-Attempt")!].flatMap { Int($0) } ?? 0, status: Int(status.code),
+                        state: record?["state"] as? String ?? ""
+                    )
+                )
+                return status
+            }
+        }
+    }
+
+    @Test func callbacksAreDeferredWhileTheBreakerIsOpenAndAllArriveOnceTheReceiverRecovers() async throws {
+        let receiver = Receiver()
+        let router = Router()
+        router.post("hook") { request, _ -> Response in
+            let body = try await request.body.collect(upTo: 1 << 20)
+            return Response(status: receiver.take(body, headers: request.headers))
+        }
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in
+            let hook = try ExternalURL("http://127.0.0.1:\(try #require(client.port))/hook")
+            try await ImportFixture.with("callbacks") { fixture async throws in
+                try await Self.forgetBreaker(of: hook, in: fixture.redis)
+                var imports: [ImportReceipt] = []
+                for n in 0..<3 {
+                    let rows = ImportFixture.products(10, first: 1 + 10 * n)
+                    imports.append(try await fixture.accept(rows, options: ImportOptions(chunkSize: 5, callbackURL: hook)))
+                }
+                let importIDs = Set(imports.map(\.id))
+
+                let worker = try ConveyorProcess(
+                    [
+                        "worker", "--queues", fixture.queueName.rawValue, "--concurrency", "4", "--lease", "3",
+                        "--breaker-minimum-calls", "2", "--breaker-failure-rate", "0.5", "--breaker-window", "30",
+                        "--breaker-cool-down", "1", "--external-timeout", "2",
+                    ],
+                    environment: ["CONVEYOR_REDIS_URL": try TestEnvironment.redisURL(), "CONVEYOR_DATABASE_URL": fixture.databaseURL]
+                )
+
+                // The receiver fails: after two failed calls the breaker opens, and the callbacks
+                // that find it open (or half-open with its probe under way) are deferred.
+                let deferred = try await eventually(timeout: .seconds(60), interval: .milliseconds(100)) {
+                    worker.attemptLines.contains { $0["kind"] as? String == "import_callback" && $0["outcome"] as? String == "deferred" }
+                }
+                try #require(deferred, "no callback was deferred: \(worker.output.suffix(3000))")
+                let opened = try #require(try await BreakerStatus.all(from: fixture.redis).first { $0.dependency == hook.dependency })
+                #expect(opened.transitionCounts[.open, default: 0] >= 1)
+                #expect(opened.recentTransitions.last?.from == .closed && opened.recentTransitions.last?.to == .open)
+                #expect(receiver.deliveries.allSatisfy { $0.status == 500 })
+
+                receiver.failing = false
+                let delivered = try await eventually(timeout: .seconds(90), interval: .milliseconds(100)) {
+                    Set(receiver.deliveries.filter { $0.status == 200 }.map(\.importID)) == importIDs
+                }
+                try #require(delivered, "not every callback arrived: \(worker.output.suffix(3000))")
+
+                // Each import's callback arrived once as a success; every repeat of it carried the
+                // same delivery id, the import's, and the final record.
+                let deliveries = receiver.deliveries
+                for id in importIDs {
+                    let mine = deliveries.filter { $0.importID == id }
+                    #expect(mine.filter { $0.status == 200 }.count == 1)
+                    #expect(mine.allSatisfy { $0.deliveryID == id && $0.state == "succeeded" })
+                    #expect(mine.map(\.attempt) == Array(1...mine.count), "attempts \(mine.map(\.attempt)) of \(id)")
+                }
+                #expect(deliveries.count > importIDs.count, "the receiver's failures made repeats")
+
+                // One callback job per import, with the id derived from the import's; deferrals
+                // spent none of its attempts: its attempt count is the receiver's count of its calls.
+                let lines = try await worker.attemptLines(atLeast: 1).filter { $0["kind"] as? String == "import_callback" }
+                for id in importIDs {
+                    let jobID = try JobID("\(fixture.queueName.rawValue).\(id)")
+                    let job = try #require(try await fixture.queue.job(jobID))
+                    #expect(job.state == .succeeded)
+                    #expect(job.attempt == deliveries.filter { $0.importID == id }.count)
+                    let mine = lines.filter { $0["job_id"] as? String == jobID.description }
+                    // Each line's attempt is one more than the failed attempts before it.
+                    var failedBefore = 0
+                    for line in mine {
+                        #expect(line["attempt"] as? Int == failedBefore + 1)
+                        if line["outcome"] as? String == "failed" { failedBefore += 1 }
+                    }
+                }
+                let deferrals = lines.filter { $0["outcome"] as? String == "deferred" }
+                #expect(deferrals.allSatisfy { $0["state"] as? String == "scheduled" })
+                #expect(deferrals.allSatisfy { ["open", "half_open"].contains($0["breaker"] as? String) })
+                #expect(lines.filter { $0["outcome"] as? String == "succeeded" }.allSatisfy { $0["breaker"] as? String == "closed" })
+                let countsAgree = try await eventually(timeout: .seconds(5)) {
+                    let logged = worker.attemptLines.filter { $0["outcome"] as? String == "deferred" }.count
+                    return try await fixture.queue.statistics(of: fixture.queueName).deferred == logged
+                }
+                #expect(countsAgree, "every deferral is in the queue's counter and has its timing line")
+
+                // A chunk delivered again after the import finished enqueues no second callback.
+                let first = imports[0]
+                let callbackID = try JobID("\(fixture.queueName.rawValue).\(first.id)")
+                let before = try #require(try await fixture.queue.job(callbackID))
+                let again = JobRequest(
+                    kind: ChunkJob.kind, payload: #"{"import_id":"\#(first.id)","chunk":1}"#, queue: fixture.queueName,
+                    maxAttempts: ChunkJob.maxAttempts, timeout: ChunkJob.timeout
+                )
+                try await fixture.queue.enqueue([again])
+                let rerun = try await eventually(timeout: .seconds(30), interval: .milliseconds(100)) {
+                    try await fixture.queue.job(again.id)?.state == .succeeded
+                }
+                #expect(rerun)
+                #expect(try await fixture.queue.job(callbackID) == before)
+                #expect(receiver.deliveries.count == deliveries.count)
+
+                worker.signal(SIGTERM)
+                _ = try await worker.waitForExit(timeout: .seconds(30))
+            }
+        }
+    }
+
+    /// Removes what an earlier run left of the breaker of `url`'s host (a port can come again).
+    static func forgetBreaker(of url: ExternalURL, in redis: RedisClient) async throws {
+        let keys = try await redis.send(RedisCommand("KEYS", .string("conveyor:breaker:{\(url.dependency)}:*"))).array ?? []
+        guard !keys.isEmpty else { return }
+        _ = try await redis.send(RedisCommand("DEL", keys.compactMap { $0.string.map(RedisArgument.string) }))
+    }
+}
