@@ -169,7 +169,7 @@ let package = Package(
         // from jobs/datasets, jobs/exports and jobs/schedules).
         .target(
             name: "ConveyorJobs",
-            dependencies: ["ConveyorWorker", "ConveyorQueue", "ConveyorImports", "ConveyorExports", "ConveyorSchedules"],
+            dependencies: ["ConveyorWorker", "ConveyorQueue", "ConveyorPostgres", "ConveyorImports", "ConveyorExports", "ConveyorSchedules"],
             path: "jobs",
             exclude: ["migrations"],
             resources: [.embedInCode("datasets"), .embedInCode("exports"), .embedInCode("schedules")]

@@ -1,10 +1,15 @@
 import ConveyorExports
+import ConveyorPostgres
 import ConveyorWorker
 
 /// Runs one export: marks its record running, streams its query into a file of the export
 /// folder (see ``ExportRunner``) and records the file's rows, size and SHA-256. An export
 /// whose parameters no longer fit its file fails at once; a failing query is retried, and
 /// the record shows the last error.
+///
+/// A scheduled job names the export itself (`{"export": "inventory-by-category", "format":
+/// "csv", "params": {…}}`) and runs it for the schedule's tenant: its first attempt records
+/// the export under the job's own id, so that `GET /v1/exports/{id}` finds it.
 public struct MetricExportJob: JobKind {
     public typealias Payload = ExportJob.Payload
 
@@ -35,13 +40,16 @@ public struct MetricExportJob: JobKind {
     }
 
     public static func validate(_ payload: Payload) throws {
-        guard !payload.exportID.isEmpty else { throw PermanentJobError("'export_id' must name an export") }
+        guard payload.exportID?.isEmpty == false || payload.export?.isEmpty == false else {
+            throw PermanentJobError("give 'export_id' (an export the API recorded) or 'export' (the name of one to run)")
+        }
     }
 
     public func run(_ payload: Payload, context: JobContext) async throws -> Written? {
-        let id = payload.exportID
+        let id = payload.exportID ?? String(context.id.unique)
         do {
             return try await context.withDatabase { connection -> Written? in
+                if payload.exportID == nil { try await recordScheduledExport(payload, id: id, context: context, on: connection) }
                 guard let record = try await ExportStore.start(id: id, on: connection) else { return nil }
                 guard let export = catalogue.export(named: record.export) else {
                     throw PermanentJobError("export '\(record.export)' is no longer in the catalogue")
@@ -67,5 +75,20 @@ public struct MetricExportJob: JobKind {
             }
             throw error
         }
+    }
+
+    /// Records the export a scheduled job names, unless an earlier attempt did.
+    private func recordScheduledExport(_ payload: Payload, id: String, context: JobContext, on connection: PostgresConnection) async throws {
+        guard try await ExportStore.record(id: id, on: connection) == nil else { return }
+        let (export, arguments): (ExportDefinition, ExportArguments)
+        do {
+            (export, arguments) = try catalogue.resolve(payload.export ?? "", params: payload.params ?? [:])
+        } catch {
+            throw PermanentJobError("the scheduled export cannot run: \(error)")
+        }
+        _ = try await ExportStore.create(
+            id: id, tenant: context.tenant, export: export.name, format: payload.format ?? .csv, arguments: arguments,
+            requestID: context.requestID, retention: settings.retention, on: connection
+        )
     }
 }
