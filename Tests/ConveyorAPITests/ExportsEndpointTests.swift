@@ -39,6 +39,8 @@ struct ExportsEndpointTests {
             #expect(done, "worker output: \(worker.output.suffix(3000))")
             let record = try await client.get("/v1/exports/\(id)", as: .producerA).json
             #expect(record["rows"] as? Int == 50)
+            let jobID = try #require(record["job_id"] as? String)
+            #expect(try await client.get("/v1/jobs/\(jobID)", as: .producerA).json["state"] as? String == "succeeded")
             #expect(record["file_url"] as? String == "/v1/exports/\(id)/file")
 
             let file = try await client.get("/v1/exports/\(id)/file", as: .producerA)

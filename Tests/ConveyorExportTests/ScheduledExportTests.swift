@@ -27,6 +27,7 @@ struct ScheduledExportTests {
             let record = try #require(try await fixture.pool.withConnection { try await ExportStore.record(id: id, on: $0) })
             #expect(record.tenant == fixture.tenant && record.export == "inventory-by-category" && record.format == .csv)
             #expect(record.rows == 1)
+            #expect(record.jobID == job.id.description)
             let csv = try String(contentsOfFile: fixture.settings().path(of: "\(id).csv"), encoding: .utf8)
             #expect(csv.hasPrefix("category,products,units,value_cents\ntools,125,"))
             worker.signal(SIGTERM)

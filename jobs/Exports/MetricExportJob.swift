@@ -87,7 +87,7 @@ public struct MetricExportJob: JobKind {
             throw PermanentJobError("the scheduled export cannot run: \(error)")
         }
         _ = try await ExportStore.create(
-            id: id, tenant: context.tenant, export: export.name, format: payload.format ?? .csv, arguments: arguments,
+            id: id, tenant: context.tenant, export: export.name, format: payload.format ?? .csv, arguments: arguments, jobID: context.id,
             requestID: context.requestID, retention: settings.retention, on: connection
         )
     }

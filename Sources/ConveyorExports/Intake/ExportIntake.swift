@@ -44,17 +44,17 @@ public struct ExportIntake: Sendable {
         guard let format, let (export, arguments) = resolved, issues.isEmpty else { throw ExportRequestError(issues: issues) }
 
         let id = ExportStore.makeID()
-        let record = try await pool.withConnection { connection in
-            try await ExportStore.create(
-                id: id, tenant: tenant, export: export.name, format: format, arguments: arguments, requestID: requestID,
-                retention: settings.retention, on: connection
-            )
-        }
         let payload = String(decoding: try JSONEncoder().encode(ExportJob.Payload(exportID: id)), as: UTF8.self)
         let job = JobRequest(
             kind: ExportJob.kind, payload: payload, queue: queueName, maxAttempts: ExportJob.maxAttempts, timeout: ExportJob.timeout,
             requestID: requestID, tenant: tenant
         )
+        let record = try await pool.withConnection { connection in
+            try await ExportStore.create(
+                id: id, tenant: tenant, export: export.name, format: format, arguments: arguments, jobID: job.id,
+                requestID: requestID, retention: settings.retention, on: connection
+            )
+        }
         do {
             _ = try await queue.enqueue([job])
         } catch {

@@ -16,6 +16,8 @@ public struct ExportRecord: Sendable, Encodable {
     public let sha256: String?
     /// The file in the export folder; nil until it is written and once it has expired.
     public let fileName: String?
+    /// The `metric_export` job that runs it.
+    public let jobID: String?
     public let requestID: String
     public let requestedAt: Date
     public let startedAt: Date?
@@ -37,6 +39,7 @@ public struct ExportRecord: Sendable, Encodable {
 
     enum CodingKeys: String, CodingKey {
         case id, tenant, export, format, params, state, error, rows, bytes, sha256
+        case jobID = "job_id"
         case requestID = "request_id"
         case requestedAt = "requested_at"
         case startedAt = "started_at"
@@ -60,6 +63,7 @@ public struct ExportRecord: Sendable, Encodable {
         try container.encode(sha256, forKey: .sha256)
         try container.encode(fileURL, forKey: .fileURL)
         try container.encode(isExpired, forKey: .isExpired)
+        try container.encode(jobID, forKey: .jobID)
         try container.encode(requestID, forKey: .requestID)
         try container.encode(Self.rfc3339(requestedAt), forKey: .requestedAt)
         try container.encode(startedAt.map(Self.rfc3339), forKey: .startedAt)
@@ -69,7 +73,7 @@ public struct ExportRecord: Sendable, Encodable {
 
     /// The columns ``init(row:)`` reads.
     static let columns = """
-        id, tenant, export, format, params::text AS params, state, error, rows, bytes, sha256, file_name, request_id,
+        id, tenant, export, format, params::text AS params, state, error, rows, bytes, sha256, file_name, job_id, request_id,
         requested_at, started_at, finished_at, expires_at, expires_at <= now() AS expired
         """
 
@@ -85,6 +89,7 @@ public struct ExportRecord: Sendable, Encodable {
         bytes = try row.decode("bytes", as: Int?.self)
         sha256 = try row.decode("sha256", as: String?.self)
         fileName = try row.decode("file_name", as: String?.self)
+        jobID = try row.decode("job_id", as: String?.self)
         requestID = try row.decode("request_id")
         requestedAt = try row.decode("requested_at")
         startedAt = try row.decode("started_at", as: Date?.self)

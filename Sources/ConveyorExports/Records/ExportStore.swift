@@ -5,19 +5,19 @@ import Foundation
 /// The statements on `conveyor_exports`: each takes the connection to run on, so that a job
 /// measures them as its database time.
 public enum ExportStore {
-    /// Adds a queued export that expires `retention` from now unless it finishes before
+    /// Adds a queued export, run by job `jobID`, that expires `retention` from now unless it finishes before
     /// (finishing moves the expiry to `retention` after the finish).
     public static func create(
-        id: String, tenant: String, export: String, format: ExportFormat, arguments: ExportArguments, requestID: String,
+        id: String, tenant: String, export: String, format: ExportFormat, arguments: ExportArguments, jobID: JobID, requestID: String,
         retention: Duration, on connection: PostgresConnection
     ) async throws -> ExportRecord {
         let result = try await connection.query(
             """
-            INSERT INTO conveyor_exports (id, tenant, export, format, params, request_id, expires_at)
-            VALUES ($1, $2, $3, $4, $5::jsonb, $6, now() + make_interval(secs => $7))
+            INSERT INTO conveyor_exports (id, tenant, export, format, params, job_id, request_id, expires_at)
+            VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, now() + make_interval(secs => $8))
             RETURNING \(ExportRecord.columns)
             """,
-            [id, tenant, export, format.rawValue, arguments.json.text, requestID, Int(retention.components.seconds)]
+            [id, tenant, export, format.rawValue, arguments.json.text, jobID.description, requestID, Int(retention.components.seconds)]
         )
         return try ExportRecord(row: result.rows[0])
     }
