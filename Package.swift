@@ -107,6 +107,7 @@ let package = Package(
             name: "ConveyorAPI",
             dependencies: [
                 "ConveyorExternal",
+                "ConveyorExports",
                 "ConveyorImports",
                 "ConveyorQueue",
                 "ConveyorRedis",
@@ -135,6 +136,20 @@ let package = Package(
             ]
         ),
 
+        // Metric exports: the export catalogue's model, parameter checking and rendering, the
+        // runner that streams a query's CSV or JSON into a file, the export records and their
+        // retention.
+        .target(
+            name: "ConveyorExports",
+            dependencies: [
+                "ConveyorPostgres",
+                "ConveyorQueue",
+                "ConveyorWorker",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // Cron schedules: the expression parser, the schedule files' model, and the scheduler
         // service that enqueues each tick's job once however many schedulers run.
         .target(
@@ -150,20 +165,21 @@ let package = Package(
             resources: [.embedInCode("Scheduling/Scripts/record_tick.lua")]
         ),
 
-        // The workload: job kinds and their catalogue (datasets and schedules embedded from
-        // jobs/datasets and jobs/schedules).
+        // The workload: job kinds and their catalogue (datasets, exports and schedules embedded
+        // from jobs/datasets, jobs/exports and jobs/schedules).
         .target(
             name: "ConveyorJobs",
-            dependencies: ["ConveyorWorker", "ConveyorQueue", "ConveyorImports", "ConveyorSchedules"],
+            dependencies: ["ConveyorWorker", "ConveyorQueue", "ConveyorPostgres", "ConveyorImports", "ConveyorExports", "ConveyorSchedules"],
             path: "jobs",
             exclude: ["migrations"],
-            resources: [.embedInCode("datasets"), .embedInCode("schedules")]
+            resources: [.embedInCode("datasets"), .embedInCode("exports"), .embedInCode("schedules")]
         ),
 
         .executableTarget(
             name: "conveyor",
             dependencies: [
                 "ConveyorAPI",
+                "ConveyorExports",
                 "ConveyorRedis",
                 "ConveyorPostgres",
                 "ConveyorQueue",
@@ -202,6 +218,7 @@ let package = Package(
             name: "ConveyorAPITests",
             dependencies: [
                 "ConveyorAPI",
+                "ConveyorExports",
                 "ConveyorImports",
                 "ConveyorJobs",
                 "ConveyorWorker",
@@ -227,6 +244,18 @@ let package = Package(
                 "ConveyorTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
+            name: "ConveyorExportTests",
+            dependencies: [
+                "ConveyorExports",
+                "ConveyorJobs",
+                "ConveyorPostgres",
+                "ConveyorQueue",
+                "ConveyorRedis",
+                "ConveyorWorker",
+                "ConveyorTestSupport",
             ]
         ),
         .testTarget(name: "ConveyorRedisTests", dependencies: ["ConveyorRedis"]),

@@ -1,17 +1,21 @@
+import ConveyorExports
 import ConveyorWorker
 
 /// Every job kind this deployment runs. The worker runs jobs through this registry and
 /// the API checks requests against it; a new kind is added here.
 public enum JobCatalogue {
-    /// - Throws: ``CatalogueFileError`` when a dataset file of `jobs/datasets/` is wrong,
-    ///   so that a process refuses to start rather than fail imports later.
-    public static func registry() throws -> JobRegistry {
+    /// - Parameter exports: where export files go and how long they and the job history are kept.
+    /// - Throws: ``CatalogueFileError`` when a dataset or export file of `jobs/` is wrong,
+    ///   so that a process refuses to start rather than fail imports or exports later.
+    public static func registry(exports: ExportSettings = ExportSettings()) throws -> JobRegistry {
         var registry = JobRegistry()
         registry.register(NoopJob())
         registry.register(SleepDrillJob())
         registry.register(FailDrillJob())
         registry.register(BatchCreateJob(catalogue: try datasets()))
         registry.register(ImportCallbackJob())
+        registry.register(MetricExportJob(catalogue: try self.exports(), settings: exports))
+        registry.register(RetentionSweepJob(settings: exports))
         return registry
     }
 }

@@ -1,4 +1,5 @@
 import ConveyorAPI
+import ConveyorExports
 import ConveyorImports
 import ConveyorJobs
 import ConveyorPostgres
@@ -18,6 +19,11 @@ enum APITestApp {
     /// A Redis URL on which nothing listens: connections are refused at once.
     static let closedRedisURL = "redis://127.0.0.1:1/0"
 
+    /// A new folder for the export files of one test.
+    static func temporaryExportFolder() -> String {
+        NSTemporaryDirectory() + "conveyor-exports-" + UUID().uuidString
+    }
+
     /// The configuration the tests start from: the test keys, and no rate limits.
     static func configuration() -> APIConfiguration {
         APIConfiguration(keyring: TestKey.keyring, rateLimits: [:])
@@ -30,6 +36,8 @@ enum APITestApp {
         policy: QueuePolicy = QueuePolicy(),
         configuration: APIConfiguration = APITestApp.configuration(),
         importQueue: QueueName = TestEnvironment.uniqueQueue("imports"),
+        exportSettings: ExportSettings = ExportSettings(folder: APITestApp.temporaryExportFolder()),
+        exportQueue: QueueName = TestEnvironment.uniqueQueue("exports"),
         _ body: @Sendable (any TestClientProtocol, APIServices) async throws -> Void
     ) async throws {
         let logger = Logger(label: "api-test")
@@ -37,7 +45,12 @@ enum APITestApp {
         let database = PostgresPool(configuration: try PostgresConfiguration(url: databaseURL ?? TestEnvironment.databaseURL()), logger: logger)
         let queue = JobQueue(redis: redis, policy: policy)
         let imports = ImportIntake(catalogue: try JobCatalogue.datasets(), pool: database, queue: queue, queueName: importQueue, logger: logger)
-        let services = APIServices(queue: queue, registry: try JobCatalogue.registry(), database: database, imports: imports)
+        let exports = ExportIntake(
+            catalogue: try JobCatalogue.exports(), settings: exportSettings, pool: database, queue: queue, queueName: exportQueue
+        )
+        let services = APIServices(
+            queue: queue, registry: try JobCatalogue.registry(exports: exportSettings), database: database, imports: imports, exports: exports
+        )
         let application = buildApplication(configuration: configuration, services: services, logger: logger)
         do {
             try await application.test(.router) { client in try await body(client, services) }

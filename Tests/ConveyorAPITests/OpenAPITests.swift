@@ -1,4 +1,5 @@
 @testable import ConveyorAPI
+import ConveyorExports
 import ConveyorImports
 import ConveyorJobs
 import ConveyorPostgres
@@ -25,7 +26,8 @@ struct OpenAPITests {
         let database = PostgresPool(configuration: try PostgresConfiguration(url: "postgres://nobody@127.0.0.1:1/none"), logger: logger)
         let queue = JobQueue(redis: redis)
         let imports = ImportIntake(catalogue: try JobCatalogue.datasets(), pool: database, queue: queue, queueName: .default, logger: logger)
-        let services = APIServices(queue: queue, registry: try JobCatalogue.registry(), database: database, imports: imports)
+        let exports = ExportIntake(catalogue: try JobCatalogue.exports(), settings: ExportSettings(), pool: database, queue: queue)
+        let services = APIServices(queue: queue, registry: try JobCatalogue.registry(), database: database, imports: imports, exports: exports)
         let table = buildRoutes(configuration: APITestApp.configuration(), services: services)
         var operations = Set<String>()
         for (path, methods) in table.routes {

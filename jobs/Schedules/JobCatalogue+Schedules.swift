@@ -6,6 +6,7 @@ extension JobCatalogue {
     /// file there and its line here.
     public static let scheduleFiles: [(path: String, contents: [UInt8])] = [
         ("jobs/schedules/nightly-drill.schedule", PackageResources.nightly_drill_schedule),
+        ("jobs/schedules/retention-sweep.schedule", PackageResources.retention_sweep_schedule),
     ]
 
     /// The cron schedules, checked against the job kinds of `registry`.

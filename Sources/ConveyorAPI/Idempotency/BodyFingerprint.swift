@@ -1,3 +1,4 @@
+import ConveyorExports
 import Hummingbird
 import Synchronization
 

@@ -1,3 +1,5 @@
+import ConveyorExports
+
 /// How the API server listens, whom it admits, and what it accepts.
 public struct APIConfiguration: Sendable {
     /// The address to listen on.

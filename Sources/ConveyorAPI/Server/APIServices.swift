@@ -1,3 +1,4 @@
+import ConveyorExports
 import ConveyorImports
 import ConveyorPostgres
 import ConveyorQueue
@@ -15,11 +16,14 @@ public struct APIServices: Sendable {
     public var database: PostgresPool
     /// Takes uploads of rows and reports on imports.
     public var imports: ImportIntake
+    /// Takes export requests and finds their records and files.
+    public var exports: ExportIntake
 
-    public init(queue: JobQueue, registry: JobRegistry, database: PostgresPool, imports: ImportIntake) {
+    public init(queue: JobQueue, registry: JobRegistry, database: PostgresPool, imports: ImportIntake, exports: ExportIntake) {
         self.queue = queue
         self.registry = registry
         self.database = database
         self.imports = imports
+        self.exports = exports
     }
 }

@@ -59,5 +59,6 @@ func buildRoutes(configuration: APIConfiguration, services: APIServices) -> Rout
     v1.addRoutes(BreakersController(services: services).endpoints, atPath: "breakers")
     v1.addRoutes(DeadJobsController(services: services).endpoints, atPath: "dead")
     v1.addRoutes(ImportsController(services: services, configuration: configuration, idempotency: idempotency).endpoints, atPath: "imports")
+    v1.addRoutes(ExportsController(services: services, idempotency: idempotency).endpoints, atPath: "exports")
     return routes
 }

@@ -3,8 +3,9 @@ import Logging
 import Metrics
 import Synchronization
 
-/// Writes one JSON timing line per attempt, feeds the same figures to swift-metrics, and
-/// counts the attempt in the tally that all workers share through Redis.
+/// Writes one JSON timing line per attempt, feeds the same figures to swift-metrics,
+/// counts the attempt in the tally that all workers share through Redis, and adds its row
+/// to the job history's next batch.
 final class AttemptReporter: Sendable {
     /// The timing logger, with this worker's id in its metadata.
     private let logger: Logger
@@ -40,12 +41,14 @@ final class AttemptReporter: Sendable {
     }
 
     private let tally: JobMetricsTally
+    private let history: JobHistoryWriter
 
-    init(logger: Logger, worker: String, tally: JobMetricsTally) {
+    init(logger: Logger, worker: String, tally: JobMetricsTally, history: JobHistoryWriter) {
         var logger = logger
         logger[metadataKey: "worker"] = .string(worker)
         self.logger = logger
         self.tally = tally
+        self.history = history
     }
 
     func report(_ report: AttemptReport) {
@@ -73,6 +76,13 @@ final class AttemptReporter: Sendable {
         logger.log(level: level, "job attempt", metadata: metadata)
 
         tally.record(kind: report.job.kind, outcome: report.outcome.rawValue, run: report.run)
+        history.record(
+            JobHistoryWriter.Entry(
+                job: report.job.id, attempt: report.job.attempt, kind: report.job.kind, tenant: report.job.tenant,
+                outcome: report.outcome.rawValue, state: report.state, waitMicroseconds: report.wait.microseconds,
+                runMicroseconds: report.run.microseconds, finishedAt: report.job.reservedAt + report.wait + report.run
+            )
+        )
 
         let key = InstrumentKey(kind: report.job.kind, queue: report.job.id.queue.rawValue, outcome: report.outcome.rawValue)
         let instruments = self.instruments.withLock { cache in

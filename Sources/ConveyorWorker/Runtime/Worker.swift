@@ -20,6 +20,7 @@ public final class Worker: Service, Sendable {
     private let logger: Logger
     private let reporter: AttemptReporter
     private let tally: JobMetricsTally
+    private let history: JobHistoryWriter
     private let presence: WorkerPresence
     private let completions: CompletionBatcher
     private let running = RunningAttempts()
@@ -51,7 +52,8 @@ public final class Worker: Service, Sendable {
         logger[metadataKey: "worker"] = .string(configuration.id)
         self.logger = logger
         self.tally = JobMetricsTally(redis: queue.redis)
-        self.reporter = AttemptReporter(logger: timingLogger, worker: configuration.id, tally: tally)
+        self.history = JobHistoryWriter(database: database, logger: logger)
+        self.reporter = AttemptReporter(logger: timingLogger, worker: configuration.id, tally: tally, history: history)
         self.presence = WorkerPresence(redis: queue.redis, configuration: configuration)
         self.completions = CompletionBatcher(queue: queue, logger: logger, retryLimitWhenStopping: configuration.drainTimeout)
     }
@@ -67,6 +69,7 @@ public final class Worker: Service, Sendable {
         await withTaskGroup(of: Void.self) { background in
             background.addTask { await self.completions.run() }
             background.addTask { await self.tally.run() }
+            background.addTask { await self.history.run() }
             background.addTask { await self.renewLeases() }
             background.addTask { await self.promoteDueJobs() }
             background.addTask { await self.recoverExpiredLeases() }
@@ -91,6 +94,11 @@ public final class Worker: Service, Sendable {
             try await tally.flush()
         } catch {
             logger.warning("could not write the last second's job figures to Redis", metadata: ["error": "\(error)"])
+        }
+        do {
+            try await history.flush()
+        } catch {
+            logger.warning("could not write the last second's job history to PostgreSQL", metadata: ["error": "\(error)"])
         }
         do {
             try await presence.remove()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConveyorAPI
+import ConveyorExports
 import ConveyorImports
 import ConveyorJobs
 import ConveyorPostgres
@@ -20,6 +21,7 @@ struct APICommand: AsyncParsableCommand {
     @OptionGroup var server: APIOptions
     @OptionGroup var connections: ConnectionOptions
     @OptionGroup var logging: LoggingOptions
+    @OptionGroup var exports: ExportOptions
 
     func run() async throws {
         let logger = try logging.bootstrap(label: "conveyor.api")
@@ -38,7 +40,12 @@ struct APICommand: AsyncParsableCommand {
         let imports = ImportIntake(
             catalogue: try JobCatalogue.datasets(), pool: database, queue: queue, queueName: try server.importQueue(), logger: logger
         )
-        let services = APIServices(queue: queue, registry: try JobCatalogue.registry(), database: database, imports: imports)
+        let exportSettings = try exports.settings()
+        let exportIntake = ExportIntake(catalogue: try JobCatalogue.exports(), settings: exportSettings, pool: database, queue: queue)
+        let services = APIServices(
+            queue: queue, registry: try JobCatalogue.registry(exports: exportSettings), database: database, imports: imports,
+            exports: exportIntake
+        )
         let application = buildApplication(configuration: configuration, services: services, logger: logger)
         let group = ServiceGroup(
             configuration: .init(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

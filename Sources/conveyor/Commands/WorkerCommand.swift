@@ -17,6 +17,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @OptionGroup var connections: ConnectionOptions
     @OptionGroup var logging: LoggingOptions
     @OptionGroup var external: ExternalOptions
+    @OptionGroup var exports: ExportOptions
 
     @Option(help: "Jobs run at once (env CONVEYOR_CONCURRENCY; default 10).")
     var concurrency: String?
@@ -44,7 +45,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let worker = Worker(
             configuration: configuration,
             queue: JobQueue(redis: redis, policy: try QueueOptions.policy()),
-            registry: try JobCatalogue.registry(),
+            registry: try JobCatalogue.registry(exports: try exports.settings()),
             database: database,
             external: externalClient,
             logger: logger,

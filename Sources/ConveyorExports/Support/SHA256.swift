@@ -1,6 +1,7 @@
-/// SHA-256 (FIPS 180-4), fed in pieces: API keys are kept and compared as their digests,
-/// and a request's body is fingerprinted as it streams past, for idempotency.
-struct SHA256: Sendable {
+/// SHA-256 (FIPS 180-4), fed in pieces: an export file's digest is taken as it is written,
+/// API keys are kept and compared as their digests, and a request's body is fingerprinted
+/// as it streams past, for idempotency.
+public struct SHA256: Sendable {
     private static let roundConstants: [UInt32] = [
         0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
         0xd807_aa98, 0x1283_5b01, 0x2431_85be, 0x550c_7dc3, 0x72be_5d74, 0x80de_b1fe, 0x9bdc_06a7, 0xc19b_f174,
@@ -20,21 +21,21 @@ struct SHA256: Sendable {
     /// Bytes given so far.
     private var length: UInt64 = 0
 
-    init() {}
+    public init() {}
 
     /// The digest of `bytes`.
-    static func digest(_ bytes: some Sequence<UInt8>) -> [UInt8] {
+    public static func digest(_ bytes: some Sequence<UInt8>) -> [UInt8] {
         var hasher = SHA256()
         hasher.update(Array(bytes))
         return hasher.finalize()
     }
 
-    mutating func update(_ bytes: [UInt8]) {
+    public mutating func update(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { update($0) }
     }
 
     /// Hashes whole blocks straight from `bytes`; keeps the rest for the next call.
-    mutating func update(_ bytes: UnsafeRawBufferPointer) {
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
         length &+= UInt64(bytes.count)
         var offset = 0
         if !pending.isEmpty {
@@ -53,7 +54,7 @@ struct SHA256: Sendable {
     }
 
     /// The 32-byte digest of everything given to ``update(_:)``.
-    func finalize() -> [UInt8] {
+    public func finalize() -> [UInt8] {
         var copy = self
         var tail = pending
         tail.append(0x80)
@@ -69,7 +70,7 @@ struct SHA256: Sendable {
     }
 
     /// The digest as 64 lowercase hexadecimal digits.
-    func hexDigest() -> String {
+    public func hexDigest() -> String {
         finalize().map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
     }
 

@@ -1,0 +1,4 @@
+import ConveyorExports
+import Hummingbird
+
+extension ExportRecord: ResponseEncodable {}

@@ -1,0 +1,53 @@
+import ConveyorQueue
+import ConveyorWorker
+
+/// The exports clients may request, read from the files of `jobs/exports/` (see
+/// ``ExportFileParser`` for their format) and checked when a process starts.
+public struct ExportCatalogue: Sendable {
+    private let exports: [String: ExportDefinition]
+
+    /// - Throws: ``CatalogueFileError`` naming the file and line of the first mistake.
+    public init(files: [(path: String, contents: [UInt8])]) throws(CatalogueFileError) {
+        var exports: [String: ExportDefinition] = [:]
+        for file in files {
+            let export = try ExportFileParser(path: file.path, contents: file.contents).parse()
+            guard exports[export.name] == nil else {
+                throw CatalogueFileError(file: file.path, line: nil, message: "a second export named '\(export.name)'")
+            }
+            exports[export.name] = export
+        }
+        self.exports = exports
+    }
+
+    /// The exports' names, sorted.
+    public var names: [String] { exports.keys.sorted() }
+
+    public func export(named name: String) -> ExportDefinition? {
+        exports[name]
+    }
+
+    /// The export `name` and the checked `params` of a request for it.
+    ///
+    /// - Throws: ``ExportRequestError`` for an unknown export or bad parameters.
+    public func resolve(_ name: String, params: [String: JSONValue]) throws(ExportRequestError)
+        -> (ExportDefinition, ExportArguments)
+    {
+        guard let export = exports[name] else {
+            throw ExportRequestError(issues: [
+                .init(field: "export", message: "there is no export '\(name)': the exports are \(names.joined(separator: ", "))")
+            ])
+        }
+        return (export, try export.arguments(params))
+    }
+
+    /// 1 to 63 of `a-z`, `0-9`, `_` and `-`, starting with a letter.
+    static func isExportName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, first >= UInt8(ascii: "a"), first <= UInt8(ascii: "z"), name.utf8.count <= 63 else {
+            return false
+        }
+        return name.utf8.allSatisfy { byte in
+            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+        }
+    }
+}

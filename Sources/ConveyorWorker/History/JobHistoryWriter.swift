@@ -1,0 +1,221 @@
+import ConveyorPostgres
+import ConveyorQueue
+import Logging
+import Metrics
+import Synchronization
+
+/// Appends one row per finished attempt to `conveyor_job_history`, in batches: an attempt
+/// adds an entry to a buffer in memory (one lock, no formatting, no allocation beyond the
+/// buffer's growth), and ``run()`` writes the buffer with one `COPY` about every second;
+/// the worker calls ``flush()`` once more when it stops.
+///
+/// The rows are statistics, not state (the job lives in Redis), so the buffer is bounded:
+/// while PostgreSQL cannot take them, entries beyond ``capacity`` are dropped and counted
+/// (`conveyor_job_history_dropped_total`), with one log line when writes start failing and
+/// one when they resume.
+final class JobHistoryWriter: Sendable {
+    /// One finished attempt, as reported; turned into COPY text only when flushed.
+    struct Entry: Sendable {
+        var job: JobID
+        var attempt: Int
+        var kind: String
+        var tenant: String
+        var outcome: String
+        var state: String
+        var waitMicroseconds: Int64
+        var runMicroseconds: Int64
+        /// On the Redis clock, as the job's other times.
+        var finishedAt: RedisTime
+    }
+
+    private struct Buffer {
+        var entries: [Entry] = []
+        var dropped = 0
+        /// Writes are failing; logged once until they succeed again.
+        var isFailing = false
+    }
+
+    static let copyStatement = """
+        COPY conveyor_job_history (job_id, attempt, kind, queue, tenant, outcome, state, wait_ms, run_ms, finished_at) FROM STDIN
+        """
+
+    /// The most entries kept while PostgreSQL cannot take them: a few seconds of a fast worker.
+    let capacity: Int
+    private let database: PostgresPool
+    private let logger: Logger
+    private let interval: Duration
+    private let buffer = Mutex(Buffer())
+    private let droppedCounter = Counter(label: "conveyor_job_history_dropped_total")
+
+    init(database: PostgresPool, logger: Logger, capacity: Int = 200_000, interval: Duration = .seconds(1)) {
+        self.database = database
+        self.logger = logger
+        self.capacity = capacity
+        self.interval = interval
+    }
+
+    /// Adds an attempt's row to the next batch; drops it when the buffer is full.
+    func record(_ entry: Entry) {
+        let accepted = buffer.withLock { buffer in
+            guard buffer.entries.count < capacity else {
+                buffer.dropped += 1
+                return false
+            }
+            buffer.entries.append(entry)
+            return true
+        }
+        if !accepted { droppedCounter.increment() }
+    }
+
+    /// Writes the batch every interval until the task is cancelled.
+    func run() async {
+        while (try? await Task.sleep(for: interval)) != nil {
+            try? await flush()
+        }
+    }
+
+    /// Writes what was recorded since the last write with one COPY. If PostgreSQL cannot take
+    /// it, the entries are kept for the next write, as many as ``capacity`` allows.
+    func flush() async throws {
+        let batch = buffer.withLock { buffer in
+            defer { buffer.entries = [] }
+            return buffer.entries
+        }
+        guard !batch.isEmpty else { return }
+        let text = Self.copyText(batch)
+        do {
+            let (chunks, continuation) = AsyncStream<[UInt8]>.makeStream()
+            continuation.yield(text)
+            continuation.finish()
+            _ = try await database.withConnection { connection in try await connection.copyIn(Self.copyStatement, from: chunks) }
+        } catch {
+            keep(batch, after: error)
+            throw error
+        }
+        let (recovered, dropped) = buffer.withLock { buffer in
+            defer {
+                buffer.isFailing = false
+                buffer.dropped = 0
+            }
+            return (buffer.isFailing, buffer.dropped)
+        }
+        if recovered {
+            logger.info("job history written to PostgreSQL again", metadata: ["dropped_rows": "\(dropped)"])
+        }
+    }
+
+    /// Puts a batch that could not be written back in front of the newer entries.
+    private func keep(_ batch: [Entry], after error: any Error) {
+        let (firstFailure, dropped) = buffer.withLock { buffer in
+            let room = max(0, capacity - buffer.entries.count)
+            let kept = batch.suffix(room)
+            buffer.entries.insert(contentsOf: kept, at: 0)
+            buffer.dropped += batch.count - kept.count
+            defer { buffer.isFailing = true }
+            return (!buffer.isFailing, batch.count - kept.count)
+        }
+        if dropped > 0 { droppedCounter.increment(by: dropped) }
+        if firstFailure {
+            logger.warning(
+                "cannot write the job history to PostgreSQL; keeping up to \(capacity) rows and dropping the rest until it can",
+                metadata: ["error": "\(error)"]
+            )
+        }
+    }
+
+    // MARK: COPY text
+
+    /// The rows in COPY's text format: tab-separated, one line each.
+    static func copyText(_ entries: [Entry]) -> [UInt8] {
+        var text = [UInt8]()
+        text.reserveCapacity(entries.count * 160)
+        for entry in entries {
+            appendField(entry.job.description, to: &text)
+            appendInteger(Int64(entry.attempt), to: &text)
+            appendField(entry.kind, to: &text)
+            appendField(entry.job.queue.rawValue, to: &text)
+            appendField(entry.tenant, to: &text)
+            appendField(entry.outcome, to: &text)
+            appendField(entry.state, to: &text)
+            appendMilliseconds(entry.waitMicroseconds, to: &text)
+            appendMilliseconds(entry.runMicroseconds, to: &text)
+            appendTimestamp(entry.finishedAt.microseconds, to: &text)
+            text[text.count - 1] = UInt8(ascii: "\n")
+        }
+        return text
+    }
+
+    /// The field and a tab, with COPY's escapes for a backslash and control characters.
+    private static func appendField(_ value: String, to text: inout [UInt8]) {
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\\"): text.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case UInt8(ascii: "\n"): text.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case UInt8(ascii: "\r"): text.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case UInt8(ascii: "\t"): text.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            default: text.append(byte)
+            }
+        }
+        text.append(UInt8(ascii: "\t"))
+    }
+
+    private static func appendInteger(_ value: Int64, to text: inout [UInt8]) {
+        text.append(contentsOf: String(value).utf8)
+        text.append(UInt8(ascii: "\t"))
+    }
+
+    /// Microseconds as milliseconds with three decimals.
+    private static func appendMilliseconds(_ microseconds: Int64, to text: inout [UInt8]) {
+        let value = max(0, microseconds)
+        text.append(contentsOf: String(value / 1000).utf8)
+        text.append(UInt8(ascii: "."))
+        appendDigits(value % 1000, count: 3, to: &text)
+        text.append(UInt8(ascii: "\t"))
+    }
+
+    /// `YYYY-MM-DD HH:MM:SS.ffffff+00`.
+    private static func appendTimestamp(_ microseconds: Int64, to text: inout [UInt8]) {
+        let (seconds, fraction) = floorDivision(microseconds, 1_000_000)
+        let (days, secondOfDay) = floorDivision(seconds, 86_400)
+        // Howard Hinnant's civil_from_days.
+        let shifted = days + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        appendDigits(year, count: 4, to: &text)
+        text.append(UInt8(ascii: "-"))
+        appendDigits(month, count: 2, to: &text)
+        text.append(UInt8(ascii: "-"))
+        appendDigits(day, count: 2, to: &text)
+        text.append(UInt8(ascii: " "))
+        appendDigits(secondOfDay / 3600, count: 2, to: &text)
+        text.append(UInt8(ascii: ":"))
+        appendDigits(secondOfDay / 60 % 60, count: 2, to: &text)
+        text.append(UInt8(ascii: ":"))
+        appendDigits(secondOfDay % 60, count: 2, to: &text)
+        text.append(UInt8(ascii: "."))
+        appendDigits(fraction, count: 6, to: &text)
+        text.append(contentsOf: "+00\t".utf8)
+    }
+
+    private static func appendDigits(_ value: Int64, count: Int, to text: inout [UInt8]) {
+        var divisor: Int64 = 1
+        for _ in 1..<count { divisor *= 10 }
+        var rest = value
+        while divisor > 0 {
+            text.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
+            rest %= divisor
+            divisor /= 10
+        }
+    }
+
+    private static func floorDivision(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
+        let quotient = value >= 0 ? value / divisor : (value - divisor + 1) / divisor
+        return (quotient, value - quotient * divisor)
+    }
+}

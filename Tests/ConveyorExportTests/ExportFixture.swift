@@ -1,0 +1,87 @@
+import ConveyorExports
+import ConveyorPostgres
+import ConveyorTestSupport
+import Foundation
+import Logging
+
+/// What an export test works with: the test database, a tenant of its own (so that its
+/// products and history rows are its alone), and a temporary export folder.
+struct ExportFixture {
+    let pool: PostgresPool
+    let tenant: String
+    let folder: String
+
+    /// Runs `body` with a new fixture; deletes the tenant's rows and the folder afterwards.
+    static func with<T>(_ body: (ExportFixture) async throws -> T) async throws -> T {
+        var logger = Logger(label: "conveyor.exports.tests")
+        logger.logLevel = .warning
+        let pool = PostgresPool(configuration: try PostgresConfiguration(url: try TestEnvironment.databaseURL()), logger: logger)
+        let suffix = UUID().uuidString.prefix(8).lowercased()
+        let fixture = ExportFixture(
+            pool: pool, tenant: "exports-\(suffix)", folder: NSTemporaryDirectory() + "conveyor-exports-\(suffix)"
+        )
+        defer { try? FileManager.default.removeItem(atPath: fixture.folder) }
+        do {
+            let value = try await body(fixture)
+            try await fixture.cleanUp()
+            await pool.shutdown()
+            return value
+        } catch {
+            try? await fixture.cleanUp()
+            await pool.shutdown()
+            throw error
+        }
+    }
+
+    private func cleanUp() async throws {
+        try await pool.withConnection { connection in
+            try await connection.execute("DELETE FROM products WHERE tenant = $1", [tenant])
+            try await connection.execute("DELETE FROM conveyor_exports WHERE tenant = $1", [tenant])
+            try await connection.execute("DELETE FROM conveyor_job_history WHERE tenant = $1", [tenant])
+        }
+    }
+
+    /// Products with awkward text: commas, quotes, newlines, backslashes, tabs, Unicode, NULLs.
+    func insertProducts() async throws {
+        try await pool.withConnection { connection in
+            try await connection.execute(
+                """
+                INSERT INTO products (tenant, sku, name, category, price_cents, quantity, updated_at)
+                SELECT $1, 'sku-' || lpad(n::text, 4, '0'),
+                       CASE n % 5 WHEN 0 THEN 'plain ' || n WHEN 1 THEN 'comma, "quoted" ' || n
+                                  WHEN 2 THEN E'line\\nbreak\\\\slash\\t' || n WHEN 3 THEN 'Ünïcødé ✓ ' || n ELSE '' END,
+                       CASE n % 4 WHEN 0 THEN 'tools' WHEN 1 THEN 'garden' WHEN 2 THEN 'O''Brien''s' ELSE NULL END,
+                       n * 137, n % 50, timestamptz '2024-05-01 12:00:00+00' + n * interval '1 hour'
+                FROM generate_series(1, 500) AS n
+                """,
+                [tenant]
+            )
+        }
+    }
+
+    func settings() -> ExportSettings {
+        ExportSettings(folder: folder)
+    }
+
+    /// What `psql -c "\copy (query) to stdout csv header"` prints for `query`.
+    static func psqlCopy(_ query: String) async throws -> [UInt8] {
+        try await run("/usr/bin/psql", [try TestEnvironment.databaseURL(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", "\\copy (\(query)) to stdout csv header"])
+    }
+
+    /// Runs a program to its end and answers its output (standard output and error).
+    static func run(_ executable: String, _ arguments: [String]) async throws -> [UInt8] {
+        let output = NSTemporaryDirectory() + "conveyor-exports-\(UUID().uuidString).out"
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let process = try ChildProcess(executable, arguments, environment: ProcessInfo.processInfo.environment, outputPath: output)
+        let status = try await process.waitForExit(timeout: .seconds(60))
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: output)))
+        guard status == 0 else { throw ProgramFailed(program: executable, output: String(decoding: bytes, as: UTF8.self)) }
+        return bytes
+    }
+
+    struct ProgramFailed: Error, CustomStringConvertible {
+        let program: String
+        let output: String
+        var description: String { "\(program) failed: \(output)" }
+    }
+}
