@@ -20,7 +20,9 @@ public struct CacheQuery: Sendable {
             // Two rows are enough to tell one row from several.
             "SELECT row_to_json(cache_row)::text AS value, 1 AS row_count FROM (\n\(sql)\n) AS cache_row LIMIT 2"
         case .rows:
-            "SELECT coalesce(json_agg(cache_row), '[]'::json)::text AS value, count(*) AS row_count FROM (\n\(sql)\n) AS cache_row"
+            // string_agg rather than json_agg, which puts a line break between elements.
+            "SELECT '[' || coalesce(string_agg(row_to_json(cache_row)::text, ','), '') || ']' AS value, count(*) AS row_count "
+                + "FROM (\n\(sql)\n) AS cache_row"
         }
     }
 
