@@ -4,6 +4,7 @@ import ConveyorPostgres
 import ConveyorQueue
 import ConveyorRedis
 import ConveyorTestSupport
+import ConveyorWorker
 import Foundation
 import Logging
 import Testing
@@ -54,7 +55,7 @@ struct CacheFixture {
 
     /// Refreshes `name` for the fixture's tenant as a refresh job would, on a pooled connection.
     func refresh(_ name: String, job: JobID = JobID(in: .default), isLastAttempt: Bool = false) async throws -> CacheRefreshOutcome {
-        try await refresher.refresh(name, tenant: tenant, job: job, isLastAttempt: isLastAttempt) { query in
+        try await refresher.refresh(name, tenant: tenant, job: job, isLastAttempt: isLastAttempt, timings: JobTimings()) { query in
             try await pool.withConnection(query)
         }
     }

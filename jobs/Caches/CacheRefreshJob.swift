@@ -2,8 +2,8 @@ import ConveyorCaches
 import ConveyorWorker
 
 /// Recomputes one cached value for the job's tenant and stores it in Redis with its TTL;
-/// one refresh of a value runs at a time (see ``CacheRefresher``). Logs the query's rows
-/// and its pool wait and database time.
+/// one refresh of a value runs at a time (see ``CacheRefresher``). Logs the query's rows,
+/// its pool wait and database time, and the Redis time of the lock and the write.
 public struct CacheRefreshJob: JobKind {
     public typealias Payload = CacheRefresh.Payload
 
@@ -28,10 +28,12 @@ public struct CacheRefreshJob: JobKind {
     }
 
     public func run(_ payload: Payload, context: JobContext) async throws -> CacheRefreshOutcome {
+        // The context lends its Redis client through withRedis; the refresher counts the time
+        // of its own calls.
         let refresher = try await context.withRedis { redis in CacheRefresher(catalogue: catalogue, store: CacheStore(redis: redis)) }
         let outcome = try await refresher.refresh(
             payload.cache, tenant: context.tenant, job: context.id, isLastAttempt: context.attempt >= context.maxAttempts,
-            withDatabase: { query in try await context.withDatabase(query) }
+            timings: context.timings, withDatabase: { query in try await context.withDatabase(query) }
         )
         context.timings.addRows(outcome.rows)
         return outcome

@@ -26,11 +26,12 @@ public struct CacheRefresher: Sendable {
     ///   - job: the refresh job running it; if it ends without storing the value for good,
     ///     the pending marker naming it is cleared so the next request enqueues another.
     ///   - isLastAttempt: whether a failure now is final.
+    ///   - timings: where the time of the lock and the write is counted, as `redis_ms`.
     ///   - withDatabase: runs the query on a connection (the job's measured one).
     /// - Throws: ``PermanentJobError`` for an unknown name or a missing tenant, or the
     ///   query's errors.
     public func refresh(
-        _ name: String, tenant: String, job: JobID, isLastAttempt: Bool,
+        _ name: String, tenant: String, job: JobID, isLastAttempt: Bool, timings: JobTimings,
         withDatabase: (_ query: (PostgresConnection) async throws -> CacheComputation) async throws -> CacheComputation
     ) async throws -> CacheRefreshOutcome {
         guard let value = catalogue.value(named: name) else {
@@ -40,27 +41,42 @@ public struct CacheRefresher: Sendable {
             throw PermanentJobError("a cache refresh is computed for a tenant, and this job has none: enqueue it with one")
         }
         let token = JobID(in: job.queue).unique.description
-        guard try await store.lock(tenant: tenant, name: name, token: token, for: CacheRefresh.timeout + CacheRefresh.lockMargin) else {
-            try await store.clearPending(tenant: tenant, name: name, job: job)
+        let locked = try await measured(timings) {
+            try await store.lock(tenant: tenant, name: name, token: token, for: CacheRefresh.timeout + CacheRefresh.lockMargin)
+        }
+        guard locked else {
+            try await measured(timings) { try await store.clearPending(tenant: tenant, name: name, job: job) }
             return CacheRefreshOutcome(cache: name, tenant: tenant, computed: false, rows: 0, computedAt: nil)
         }
         do {
             let computation = try await withDatabase { connection in try await value.query.run(for: tenant, on: connection) }
-            guard let computedAt = try await store.write(tenant: tenant, name: name, token: token, json: computation.json, ttl: value.ttl)
-            else {
+            let written = try await measured(timings) {
+                try await store.write(tenant: tenant, name: name, token: token, json: computation.json, ttl: value.ttl)
+            }
+            guard let computedAt = written else {
                 throw CacheRefreshError.lockLost(name: name, tenant: tenant)
             }
             return CacheRefreshOutcome(cache: name, tenant: tenant, computed: true, rows: computation.rows, computedAt: computedAt)
         } catch {
-            try? await store.unlock(tenant: tenant, name: name, token: token)
-            if isLastAttempt || error is CacheComputationError {
-                try? await store.clearPending(tenant: tenant, name: name, job: job)
+            try? await measured(timings) {
+                try await store.unlock(tenant: tenant, name: name, token: token)
+                if isLastAttempt || error is CacheComputationError {
+                    try await store.clearPending(tenant: tenant, name: name, job: job)
+                }
             }
             if let error = error as? CacheComputationError {
                 throw PermanentJobError("\(value.file): \(error)")
             }
             throw error
         }
+    }
+
+    /// Runs `call`, counting its time as Redis time.
+    private func measured<T>(_ timings: JobTimings, _ call: () async throws -> T) async throws -> T {
+        let clock = ContinuousClock()
+        let start = clock.now
+        defer { timings.addRedis(start.duration(to: clock.now)) }
+        return try await call()
     }
 }
 
