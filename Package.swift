@@ -106,6 +106,7 @@ let package = Package(
         .target(
             name: "ConveyorAPI",
             dependencies: [
+                "ConveyorCaches",
                 "ConveyorExternal",
                 "ConveyorExports",
                 "ConveyorImports",
@@ -165,14 +166,26 @@ let package = Package(
             resources: [.embedInCode("Scheduling/Scripts/record_tick.lua")]
         ),
 
-        // The workload: job kinds and their catalogue (datasets, exports and schedules embedded
-        // from jobs/datasets, jobs/exports and jobs/schedules).
+        // Cached values: the catalogue's model, the store in Redis with its single-flight lock,
+        // and the refresh that computes a value; the API serves them from Redis alone.
+        .target(
+            name: "ConveyorCaches",
+            dependencies: ["ConveyorPostgres", "ConveyorQueue", "ConveyorRedis", "ConveyorWorker"],
+            resources: [
+                .embedInCode("Store/Scripts/request.lua"),
+                .embedInCode("Store/Scripts/write.lua"),
+                .embedInCode("Store/Scripts/compare_and_delete.lua"),
+            ]
+        ),
+
+        // The workload: job kinds and their catalogue (datasets, exports, schedules and cached
+        // values embedded from jobs/datasets, jobs/exports, jobs/schedules and jobs/caches).
         .target(
             name: "ConveyorJobs",
-            dependencies: ["ConveyorWorker", "ConveyorQueue", "ConveyorPostgres", "ConveyorImports", "ConveyorExports", "ConveyorSchedules"],
+            dependencies: ["ConveyorWorker", "ConveyorQueue", "ConveyorPostgres", "ConveyorImports", "ConveyorExports", "ConveyorSchedules", "ConveyorCaches"],
             path: "jobs",
             exclude: ["migrations"],
-            resources: [.embedInCode("datasets"), .embedInCode("exports"), .embedInCode("schedules")]
+            resources: [.embedInCode("datasets"), .embedInCode("exports"), .embedInCode("schedules"), .embedInCode("caches")]
         ),
 
         .executableTarget(
@@ -200,6 +213,9 @@ let package = Package(
                 "ConveyorJobs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "ops/bench/Driver"
         ),
@@ -255,6 +271,13 @@ let package = Package(
                 "ConveyorQueue",
                 "ConveyorRedis",
                 "ConveyorWorker",
+                "ConveyorTestSupport",
+            ]
+        ),
+        .testTarget(
+            name: "ConveyorCacheTests",
+            dependencies: [
+                "ConveyorCaches", "ConveyorJobs", "ConveyorPostgres", "ConveyorQueue", "ConveyorRedis", "ConveyorWorker",
                 "ConveyorTestSupport",
             ]
         ),

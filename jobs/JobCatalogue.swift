@@ -5,8 +5,8 @@ import ConveyorWorker
 /// the API checks requests against it; a new kind is added here.
 public enum JobCatalogue {
     /// - Parameter exports: where export files go and how long they and the job history are kept.
-    /// - Throws: ``CatalogueFileError`` when a dataset or export file of `jobs/` is wrong,
-    ///   so that a process refuses to start rather than fail imports or exports later.
+    /// - Throws: ``CatalogueFileError`` when a dataset, export or cache file of `jobs/` is
+    ///   wrong, so that a process refuses to start rather than fail jobs later.
     public static func registry(exports: ExportSettings = ExportSettings()) throws -> JobRegistry {
         var registry = JobRegistry()
         registry.register(NoopJob())
@@ -16,6 +16,7 @@ public enum JobCatalogue {
         registry.register(ImportCallbackJob())
         registry.register(MetricExportJob(catalogue: try self.exports(), settings: exports))
         registry.register(RetentionSweepJob(settings: exports))
+        registry.register(CacheRefreshJob(catalogue: try caches()))
         return registry
     }
 }

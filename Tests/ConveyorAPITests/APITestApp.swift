@@ -38,6 +38,7 @@ enum APITestApp {
         importQueue: QueueName = TestEnvironment.uniqueQueue("imports"),
         exportSettings: ExportSettings = ExportSettings(folder: APITestApp.temporaryExportFolder()),
         exportQueue: QueueName = TestEnvironment.uniqueQueue("exports"),
+        cacheQueue: QueueName = TestEnvironment.uniqueQueue("caches"),
         _ body: @Sendable (any TestClientProtocol, APIServices) async throws -> Void
     ) async throws {
         let logger = Logger(label: "api-test")
@@ -49,7 +50,8 @@ enum APITestApp {
             catalogue: try JobCatalogue.exports(), settings: exportSettings, pool: database, queue: queue, queueName: exportQueue
         )
         let services = APIServices(
-            queue: queue, registry: try JobCatalogue.registry(exports: exportSettings), database: database, imports: imports, exports: exports
+            queue: queue, registry: try JobCatalogue.registry(exports: exportSettings), database: database, imports: imports, exports: exports,
+            caches: try JobCatalogue.caches(), cacheQueue: cacheQueue
         )
         let application = buildApplication(configuration: configuration, services: services, logger: logger)
         do {

@@ -107,6 +107,6 @@ struct ScheduleFileTests {
     @Test("the schedules of jobs/schedules load")
     func shippedSchedules() throws {
         let catalogue = try JobCatalogue.schedules(registry: try JobCatalogue.registry())
-        #expect(catalogue.schedules.map(\.name) == ["nightly-drill", "retention-sweep"])
+        #expect(catalogue.schedules.map(\.name) == ["dashboard-refresh", "nightly-inventory-export", "retention-sweep"])
     }
 }

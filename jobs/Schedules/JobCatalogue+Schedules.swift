@@ -5,7 +5,8 @@ extension JobCatalogue {
     /// The schedule files of `jobs/schedules/`, embedded in the build. A new schedule is a
     /// file there and its line here.
     public static let scheduleFiles: [(path: String, contents: [UInt8])] = [
-        ("jobs/schedules/nightly-drill.schedule", PackageResources.nightly_drill_schedule),
+        ("jobs/schedules/dashboard-refresh.schedule", PackageResources.dashboard_refresh_schedule),
+        ("jobs/schedules/nightly-inventory-export.schedule", PackageResources.nightly_inventory_export_schedule),
         ("jobs/schedules/retention-sweep.schedule", PackageResources.retention_sweep_schedule),
     ]
 

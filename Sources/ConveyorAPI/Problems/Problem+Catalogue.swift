@@ -62,9 +62,9 @@ extension Problem {
         return invalidJob(issues, members: kindIsWrong ? ["known_kinds": .array(registry.names.map(JSONValue.string))] : [:])
     }
 
-    /// An id or path that names nothing.
-    static func notFound(_ detail: String) -> Problem {
-        Problem(status: .notFound, type: "not-found", title: "Not found", detail: detail)
+    /// An id or path that names nothing; `members` may list the names that exist.
+    static func notFound(_ detail: String, members: [String: JSONValue] = [:]) -> Problem {
+        Problem(status: .notFound, type: "not-found", title: "Not found", detail: detail, members: members)
     }
 
     /// A known path with a method it does not take.

@@ -1,3 +1,4 @@
+import ConveyorCaches
 import ConveyorExports
 import ConveyorImports
 import ConveyorPostgres
@@ -18,12 +19,21 @@ public struct APIServices: Sendable {
     public var imports: ImportIntake
     /// Takes export requests and finds their records and files.
     public var exports: ExportIntake
+    /// Serves cached values from Redis and enqueues their refreshes.
+    public var caches: CacheService
 
-    public init(queue: JobQueue, registry: JobRegistry, database: PostgresPool, imports: ImportIntake, exports: ExportIntake) {
+    /// - Parameters:
+    ///   - caches: the cached values served; none by default.
+    ///   - cacheQueue: where their refresh jobs go.
+    public init(
+        queue: JobQueue, registry: JobRegistry, database: PostgresPool, imports: ImportIntake, exports: ExportIntake,
+        caches: CacheCatalogue = CacheCatalogue(), cacheQueue: QueueName = .default
+    ) {
         self.queue = queue
         self.registry = registry
         self.database = database
         self.imports = imports
         self.exports = exports
+        self.caches = CacheService(catalogue: caches, queue: queue, queueName: cacheQueue)
     }
 }

@@ -60,5 +60,6 @@ func buildRoutes(configuration: APIConfiguration, services: APIServices) -> Rout
     v1.addRoutes(DeadJobsController(services: services).endpoints, atPath: "dead")
     v1.addRoutes(ImportsController(services: services, configuration: configuration, idempotency: idempotency).endpoints, atPath: "imports")
     v1.addRoutes(ExportsController(services: services, idempotency: idempotency).endpoints, atPath: "exports")
+    v1.addRoutes(CachesController(services: services).endpoints, atPath: "caches")
     return routes
 }

@@ -44,7 +44,7 @@ struct APICommand: AsyncParsableCommand {
         let exportIntake = ExportIntake(catalogue: try JobCatalogue.exports(), settings: exportSettings, pool: database, queue: queue)
         let services = APIServices(
             queue: queue, registry: try JobCatalogue.registry(exports: exportSettings), database: database, imports: imports,
-            exports: exportIntake
+            exports: exportIntake, caches: try JobCatalogue.caches(), cacheQueue: try server.cacheQueue()
         )
         let application = buildApplication(configuration: configuration, services: services, logger: logger)
         let group = ServiceGroup(

@@ -38,6 +38,15 @@ struct APIOptions: ParsableArguments {
         }
     }
 
+    @Option(name: .customLong("cache-queue"), help: "Queue of cache refresh jobs; workers must take jobs from it (env CONVEYOR_CACHE_QUEUE; default default).")
+    var cacheQueueName: String?
+
+    func cacheQueue() throws -> QueueName {
+        try Setting<QueueName>(flag: "--cache-queue", variable: "CONVEYOR_CACHE_QUEUE").resolve(cacheQueueName, default: "default") {
+            try QueueName($0)
+        }
+    }
+
     func configuration() throws -> APIConfiguration {
         let environment = ProcessInfo.processInfo.environment
         var configuration = APIConfiguration(keyring: try keyring(environment))

@@ -1,14 +1,14 @@
 import ArgumentParser
 
-/// `conveyor-bench`: the measuring half of `ops/bench/noop`. Each subcommand does one
-/// measurement against the queue engine and prints its figures as one line of
+/// `conveyor-bench`: the measuring half of `ops/bench/noop` and `ops/bench/cache`. Each
+/// subcommand does one measurement against the queue engine or the API and prints its figures as one line of
 /// `key=value` pairs on standard output, for the script to read; anything else it has to
 /// say goes to standard error.
 @main
 struct ConveyorBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "conveyor-bench",
-        abstract: "Measurements for ops/bench/noop: enqueue rate, drain rate, pickup latency, worker memory.",
-        subcommands: [EnqueueCommand.self, WaitDrainedCommand.self, LatencyCommand.self]
+        abstract: "Measurements for ops/bench: enqueue rate, drain rate, pickup latency, worker memory, HTTP latency at a fixed rate.",
+        subcommands: [EnqueueCommand.self, WaitDrainedCommand.self, LatencyCommand.self, RateCommand.self]
     )
 }

@@ -1,0 +1,121 @@
+import ConveyorWorker
+
+/// Reads one cached value's file, `jobs/caches/NAME.sql`: a header of `--` comment lines,
+/// then the query.
+///
+/// ```sql
+/// -- The figures of the dashboard, for one tenant.
+/// -- ttl 5m
+/// -- result row
+/// SELECT count(*) AS products FROM products WHERE tenant = :tenant
+/// ```
+///
+/// In the header, `ttl` (required) is how long a computed value is served: a whole number
+/// with `s`, `m`, `h` or `d`, from 1 s to 30 days. `result` (optional) is `row`, the
+/// default, for a query that returns exactly one row, whose value is an object with a
+/// member per column, or `rows` for an array of such objects. Every other header line is
+/// the value's description. The query (one statement, a final `;` allowed) must use
+/// `:tenant`, the tenant the value is computed for, and takes no other parameter. The
+/// value is named after the file.
+struct CacheFileParser {
+    static let fileExtension = ".sql"
+    /// The longest TTL: a value older than a month is not a cache any more.
+    static let maximumTTL = Duration.seconds(30 * 86_400)
+
+    let path: String
+    let contents: [UInt8]
+
+    func parse() throws(CatalogueFileError) -> CachedValue {
+        let name = try valueName()
+        guard let text = String(validating: contents, as: UTF8.self) else {
+            throw error(nil, "the file is not valid UTF-8")
+        }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var description: [String] = []
+        var ttl: (value: Duration, line: Int)?
+        var shape: (value: CacheResultShape, line: Int)?
+        var queryStart = lines.count
+        for (index, rawLine) in lines.enumerated() {
+            let line = rawLine.trimmingWhitespace()
+            if line.isEmpty { continue }
+            guard line.hasPrefix("--") else {
+                queryStart = index
+                break
+            }
+            let comment = String(line.dropFirst(2)).trimmingWhitespace()
+            let word = String(comment.prefix { !$0.isWhitespace })
+            let argument = String(comment.dropFirst(word.count)).trimmingWhitespace()
+            switch word {
+            case "ttl":
+                if let earlier = ttl { throw error(index + 1, "a second 'ttl' line (the first is line \(earlier.line))") }
+                ttl = (try parseTTL(argument, line: index + 1), index + 1)
+            case "result":
+                if let earlier = shape { throw error(index + 1, "a second 'result' line (the first is line \(earlier.line))") }
+                guard let value = CacheResultShape(rawValue: argument) else {
+                    throw error(index + 1, "'result' must be row (one row, an object) or rows (an array of objects), not '\(argument)'")
+                }
+                shape = (value, index + 1)
+            default:
+                if !comment.isEmpty { description.append(comment) }
+            }
+        }
+        guard let ttl else { throw error(nil, "no '-- ttl' line in the header; add one such as '-- ttl 5m'") }
+        let query = try querySQL(lines, from: queryStart)
+        return CachedValue(
+            name: name, summary: description.joined(separator: " "), ttl: ttl.value,
+            query: CacheQuery(sql: query, shape: shape?.value ?? .row), file: path
+        )
+    }
+
+    private func valueName() throws(CatalogueFileError) -> String {
+        let fileName = path.split(separator: "/").last.map(String.init) ?? path
+        guard fileName.hasSuffix(Self.fileExtension) else {
+            throw error(nil, "a cached value's file name must end in \(Self.fileExtension)")
+        }
+        let name = String(fileName.dropLast(Self.fileExtension.count))
+        guard CacheName.isValid(name) else {
+            throw error(nil, "'\(name)' cannot name a cached value: use 1 to 63 of a-z, 0-9, '_' and '-', starting with a letter")
+        }
+        return name
+    }
+
+    /// `30s`, `5m`, `2h`, `1d`.
+    private func parseTTL(_ text: String, line: Int) throws(CatalogueFileError) -> Duration {
+        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
+        guard let unit = text.last.flatMap({ units[$0] }), let count = Int64(text.dropLast()), count > 0,
+            count <= Self.maximumTTL.components.seconds / unit
+        else {
+            throw error(line, "'ttl' must be a whole number with s, m, h or d, from 1s to 30d, such as 5m; not '\(text)'")
+        }
+        return .seconds(count * unit)
+    }
+
+    /// The query from line `start` (0-based) on, with `:tenant` as `$1`.
+    private func querySQL(_ lines: [String], from start: Int) throws(CatalogueFileError) -> String {
+        var body = lines[start...].joined(separator: "\n").trimmingWhitespace()
+        if body.hasSuffix(";") { body = String(body.dropLast()).trimmingWhitespace() }
+        guard !body.isEmpty else {
+            throw error(nil, "no query after the header; write the SELECT whose result is the value")
+        }
+        let substituted: (sql: String, used: Set<String>)
+        do {
+            substituted = try SQLPlaceholders.substitute(in: body, firstLine: start + 1, names: ["tenant": 1])
+        } catch {
+            throw self.error(error.line, error.message)
+        }
+        guard substituted.used.contains("tenant") else {
+            throw error(nil, "the query never uses :tenant; filter its rows by the tenant the value is computed for")
+        }
+        return substituted.sql
+    }
+
+    private func error(_ line: Int?, _ message: String) -> CatalogueFileError {
+        CatalogueFileError(file: path, line: line, message: message)
+    }
+}
+
+extension String {
+    fileprivate func trimmingWhitespace() -> String {
+        String(drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+    }
+}

@@ -1,0 +1,93 @@
+import ConveyorPostgres
+import ConveyorQueue
+import ConveyorWorker
+
+/// Recomputes cached values, one refresh of a (tenant, value) at a time across all workers.
+///
+/// Single flight: a refresh first takes the value's lock in Redis (`SET NX PX` with a random
+/// token, for the job's timeout and a margin). A refresh that finds the lock taken ends at
+/// once without computing: the one running stores a value computed moments ago, so
+/// computing it again would only double the load that single flight exists to prevent. The
+/// value is stored only while the lock is still this refresh's token, and the lock is
+/// released by its owner only (both are scripts that compare the token), so a refresh that
+/// outlived its lock can neither overwrite a newer value nor free another's lock.
+public struct CacheRefresher: Sendable {
+    public let catalogue: CacheCatalogue
+    public let store: CacheStore
+
+    public init(catalogue: CacheCatalogue, store: CacheStore) {
+        self.catalogue = catalogue
+        self.store = store
+    }
+
+    /// Refreshes value `name` for `tenant`.
+    ///
+    /// - Parameters:
+    ///   - job: the refresh job running it; if it ends without storing the value for good,
+    ///     the pending marker naming it is cleared so the next request enqueues another.
+    ///   - isLastAttempt: whether a failure now is final.
+    ///   - timings: where the time of the lock and the write is counted, as `redis_ms`.
+    ///   - withDatabase: runs the query on a connection (the job's measured one).
+    /// - Throws: ``PermanentJobError`` for an unknown name or a missing tenant, or the
+    ///   query's errors.
+    public func refresh(
+        _ name: String, tenant: String, job: JobID, isLastAttempt: Bool, timings: JobTimings,
+        withDatabase: (_ query: (PostgresConnection) async throws -> CacheComputation) async throws -> CacheComputation
+    ) async throws -> CacheRefreshOutcome {
+        guard let value = catalogue.value(named: name) else {
+            throw PermanentJobError("unknown cached value '\(name)': known values are \(catalogue.names.joined(separator: ", "))")
+        }
+        guard !tenant.isEmpty else {
+            throw PermanentJobError("a cache refresh is computed for a tenant, and this job has none: enqueue it with one")
+        }
+        let token = JobID(in: job.queue).unique.description
+        let locked = try await measured(timings) {
+            try await store.lock(tenant: tenant, name: name, token: token, for: CacheRefresh.timeout + CacheRefresh.lockMargin)
+        }
+        guard locked else {
+            try await measured(timings) { try await store.clearPending(tenant: tenant, name: name, job: job) }
+            return CacheRefreshOutcome(cache: name, tenant: tenant, computed: false, rows: 0, computedAt: nil)
+        }
+        do {
+            let computation = try await withDatabase { connection in try await value.query.run(for: tenant, on: connection) }
+            let written = try await measured(timings) {
+                try await store.write(tenant: tenant, name: name, token: token, json: computation.json, ttl: value.ttl)
+            }
+            guard let computedAt = written else {
+                throw CacheRefreshError.lockLost(name: name, tenant: tenant)
+            }
+            return CacheRefreshOutcome(cache: name, tenant: tenant, computed: true, rows: computation.rows, computedAt: computedAt)
+        } catch {
+            try? await measured(timings) {
+                try await store.unlock(tenant: tenant, name: name, token: token)
+                if isLastAttempt || error is CacheComputationError {
+                    try await store.clearPending(tenant: tenant, name: name, job: job)
+                }
+            }
+            if let error = error as? CacheComputationError {
+                throw PermanentJobError("\(value.file): \(error)")
+            }
+            throw error
+        }
+    }
+
+    /// Runs `call`, counting its time as Redis time.
+    private func measured<T>(_ timings: JobTimings, _ call: () async throws -> T) async throws -> T {
+        let clock = ContinuousClock()
+        let start = clock.now
+        defer { timings.addRedis(start.duration(to: clock.now)) }
+        return try await call()
+    }
+}
+
+/// A refresh that computed a value but had lost its lock, so did not store it.
+public enum CacheRefreshError: Error, CustomStringConvertible {
+    case lockLost(name: String, tenant: String)
+
+    public var description: String {
+        switch self {
+        case .lockLost(let name, let tenant):
+            "the refresh of '\(name)' for tenant '\(tenant)' outlived its lock, so its value was not stored"
+        }
+    }
+}
