@@ -142,4 +142,16 @@ struct TickDispatcherTests {
         #expect(outcome.jobs == [schedule.jobID(forTick: start + 60)])
         #expect(try await depth() == 2)
     }
+
+    @Test("a scheduler that finds another's catch-up job of the same miss counts the miss all the same")
+    func catchUpEnqueuedByAnother() async throws {
+        let schedule = try everyMinute(missed: .runOnce)
+        _ = try await dispatcher.dispatch(schedule, now: start + 1)
+        // Another scheduler, back at the same moment, has enqueued the catch-up but not recorded it.
+        try await queue.enqueue([schedule.job(forTick: start + 660, missed: true)])
+        let outcome = try #require(try await dispatcher.dispatch(schedule, now: start + 690))
+        #expect(outcome.missed == 11)
+        #expect(outcome.jobs == [schedule.jobID(forTick: start + 660)])
+        #expect(try await depth() == 2)
+    }
 }

@@ -35,11 +35,25 @@ public struct Schedule: Sendable {
 
     /// The job of one tick. Its id is derived from the schedule and the tick, so every
     /// scheduler enqueueing that tick sends the same id and the queue keeps the first.
-    public func job(forTick tick: Int) -> JobRequest {
+    ///
+    /// - Parameter missed: whether the tick passed while no scheduler ran and its job is the
+    ///   run-once catch-up; the request id says so, which lets a scheduler that finds the job
+    ///   tell a missed tick from one enqueued on time.
+    public func job(forTick tick: Int, missed: Bool = false) -> JobRequest {
         JobRequest(
             id: jobID(forTick: tick), kind: kind, payload: payload, queue: queue, maxAttempts: maxAttempts,
-            timeout: timeout, requestID: "schedule:\(name):\(tick)", tenant: tenant
+            timeout: timeout, requestID: Self.requestID(name: name, tick: tick, missed: missed), tenant: tenant
         )
+    }
+
+    /// `schedule:<name>:<tick>`, with `:missed` for a missed tick's catch-up.
+    static func requestID(name: String, tick: Int, missed: Bool) -> String {
+        "schedule:\(name):\(tick)" + (missed ? ":missed" : "")
+    }
+
+    /// Whether `requestID` is that of a missed tick's catch-up job.
+    public static func isMissedTickRequest(_ requestID: String) -> Bool {
+        requestID.hasSuffix(":missed")
     }
 
     /// `queue.ULID` whose time part is the tick and whose random part is a hash of the

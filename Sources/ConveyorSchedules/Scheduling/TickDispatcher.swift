@@ -48,8 +48,10 @@ public struct TickDispatcher: Sendable {
             if let latestLate = cron.latestTick(atOrBefore: lastLateInstant), latestLate > last {
                 missed = 1 + cron.tickCount(after: last, before: latestLate, limit: Self.missedCountLimit)
                 lastMissedTick = latestLate
-                if try await queue.job(schedule.jobID(forTick: latestLate)) != nil {
-                    // Enqueued by a scheduler stopped before it could record the tick: not missed.
+                if let found = try await queue.job(schedule.jobID(forTick: latestLate)), !Schedule.isMissedTickRequest(found.requestID) {
+                    // Enqueued on time by a scheduler stopped before it could record the tick: not
+                    // missed. (A catch-up job found here is another scheduler's, dealing with the
+                    // same miss at the same moment: the tick is missed for both.)
                     missed -= 1
                     lastMissedTick = missed > 0 ? cron.latestTick(atOrBefore: latestLate - 1) : nil
                     if due.isEmpty { due = [latestLate] }
@@ -65,7 +67,7 @@ public struct TickDispatcher: Sendable {
 
         let jobs = due.map(schedule.jobID(forTick:))
         if !due.isEmpty {
-            try await queue.enqueue(due.map(schedule.job(forTick:)))
+            try await queue.enqueue(due.map { schedule.job(forTick: $0, missed: $0 == lastMissedTick) })
         }
         let recorded = try await store.record(
             tick: tick, of: schedule.name, job: jobs.last?.description, missed: missed, lastMissedTick: lastMissedTick, now: now
