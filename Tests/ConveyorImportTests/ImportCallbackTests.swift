@@ -108,6 +108,13 @@ import Testing
 
                 // One callback job per import, with the id derived from the import's; deferrals
                 // spent none of its attempts: its attempt count is the receiver's count of its calls.
+                // The receiver answers before the worker acknowledges the job.
+                let callbackJobs = try importIDs.map { try JobID("\(fixture.queueName.rawValue).\($0)") }
+                let acknowledged = try await eventually(timeout: .seconds(20)) {
+                    for jobID in callbackJobs where try await fixture.queue.job(jobID)?.state != .succeeded { return false }
+                    return true
+                }
+                #expect(acknowledged, "the callback jobs were delivered but not all acknowledged")
                 let lines = try await worker.attemptLines(atLeast: 1).filter { $0["kind"] as? String == "import_callback" }
                 for id in importIDs {
                     let jobID = try JobID("\(fixture.queueName.rawValue).\(id)")
