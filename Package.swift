@@ -170,7 +170,7 @@ let package = Package(
         // and the refresh that computes a value; the API serves them from Redis alone.
         .target(
             name: "ConveyorCaches",
-            dependencies: ["ConveyorPostgres", "ConveyorQueue", "ConveyorRedis", "ConveyorWorker"],
+            dependencies: ["ConveyorExternal", "ConveyorPostgres", "ConveyorQueue", "ConveyorRedis", "ConveyorWorker"],
             resources: [
                 .embedInCode("Store/Scripts/request.lua"),
                 .embedInCode("Store/Scripts/write.lua"),
@@ -277,8 +277,10 @@ let package = Package(
         .testTarget(
             name: "ConveyorCacheTests",
             dependencies: [
-                "ConveyorCaches", "ConveyorJobs", "ConveyorPostgres", "ConveyorQueue", "ConveyorRedis", "ConveyorWorker",
+                "ConveyorCaches", "ConveyorExternal", "ConveyorJobs", "ConveyorPostgres", "ConveyorQueue", "ConveyorRedis", "ConveyorWorker",
                 "ConveyorTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
         .testTarget(name: "ConveyorRedisTests", dependencies: ["ConveyorRedis"]),

@@ -112,8 +112,8 @@ struct CachesEndpointTests {
     @Test("an unknown value is a 404 naming the known ones, on GET and on refresh")
     func unknownValue() async throws {
         try await APITestApp.run { client, services in
-            let body = try await client.get("/v1/caches/dashbord").expectProblem(.notFound, type: "not-found", naming: "known values are dashboard")
-            #expect(body["known_caches"] as? [String] == ["dashboard"])
+            let body = try await client.get("/v1/caches/dashbord").expectProblem(.notFound, type: "not-found", naming: "known values are dashboard, exchange-rates")
+            #expect(body["known_caches"] as? [String] == ["dashboard", "exchange-rates"])
             try await client.post("/v1/caches/nothing/refresh", json: "").expectProblem(.notFound, type: "not-found", naming: "'nothing'")
             try await client.get("/v1/caches/dashboard", as: nil).expectProblem(.unauthorized, type: "unauthorized", naming: "Bearer")
         }

@@ -1,4 +1,5 @@
 @testable import ConveyorCaches
+import ConveyorExternal
 import ConveyorJobs
 import ConveyorPostgres
 import ConveyorQueue
@@ -53,9 +54,19 @@ struct CacheFixture {
         await redis.shutdown()
     }
 
-    /// Refreshes `name` for the fixture's tenant as a refresh job would, on a pooled connection.
-    func refresh(_ name: String, job: JobID = JobID(in: .default), isLastAttempt: Bool = false) async throws -> CacheRefreshOutcome {
-        try await refresher.refresh(name, tenant: tenant, job: job, isLastAttempt: isLastAttempt, timings: JobTimings()) { query in
+    /// Refreshes `name` for the fixture's tenant as a refresh job would, on a pooled
+    /// connection, fetching a source through `external` (a value without one needs none).
+    func refresh(
+        _ name: String, job: JobID = JobID(in: .default), isLastAttempt: Bool = false, external: ExternalClient? = nil
+    ) async throws -> CacheRefreshOutcome {
+        let timings = JobTimings()
+        return try await refresher.refresh(
+            name, tenant: tenant, job: job, isLastAttempt: isLastAttempt, timings: timings,
+            fetch: { request in
+                let client = try #require(external, "the value has a source: pass the refresh an external client")
+                return try await ExternalCalls(client: client, timings: timings).send(request)
+            }
+        ) { query in
             try await pool.withConnection(query)
         }
     }

@@ -3,7 +3,8 @@ import ConveyorWorker
 
 /// Recomputes one cached value for the job's tenant and stores it in Redis with its TTL;
 /// one refresh of a value runs at a time (see ``CacheRefresher``). Logs the query's rows,
-/// its pool wait and database time, and the Redis time of the lock and the write.
+/// its pool wait and database time, the Redis time of the lock and the write, and for a
+/// value with a source the time of its GET and its breaker's state.
 public struct CacheRefreshJob: JobKind {
     public typealias Payload = CacheRefresh.Payload
 
@@ -33,7 +34,8 @@ public struct CacheRefreshJob: JobKind {
         let refresher = try await context.withRedis { redis in CacheRefresher(catalogue: catalogue, store: CacheStore(redis: redis)) }
         let outcome = try await refresher.refresh(
             payload.cache, tenant: context.tenant, job: context.id, isLastAttempt: context.attempt >= context.maxAttempts,
-            timings: context.timings, withDatabase: { query in try await context.withDatabase(query) }
+            timings: context.timings, fetch: { request in try await context.external.send(request) },
+            withDatabase: { query in try await context.withDatabase(query) }
         )
         context.timings.addRows(outcome.rows)
         return outcome

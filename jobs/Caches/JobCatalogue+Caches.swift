@@ -6,6 +6,7 @@ extension JobCatalogue {
     /// file there and its line here.
     static let cacheFiles: [(path: String, contents: [UInt8])] = [
         ("jobs/caches/dashboard.sql", PackageResources.dashboard_sql),
+        ("jobs/caches/exchange-rates.sql", PackageResources.exchange_rates_sql),
     ]
 
     private static let cacheCatalogue = Result { () throws(CatalogueFileError) in try CacheCatalogue(files: cacheFiles) }

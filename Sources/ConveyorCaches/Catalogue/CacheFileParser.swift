@@ -1,3 +1,4 @@
+import ConveyorExternal
 import ConveyorWorker
 
 /// Reads one cached value's file, `jobs/caches/NAME.sql`: a header of `--` comment lines,
@@ -15,8 +16,20 @@ import ConveyorWorker
 /// default, for a query that returns exactly one row, whose value is an object with a
 /// member per column, or `rows` for an array of such objects. Every other header line is
 /// the value's description. The query (one statement, a final `;` allowed) must use
-/// `:tenant`, the tenant the value is computed for, and takes no other parameter. The
-/// value is named after the file.
+/// `:tenant`, the tenant the value is computed for. The value is named after the file.
+///
+/// `source` (optional) is a URL whose JSON document the query shapes: each refresh GETs
+/// it through the circuit-breaking client and passes the body as the text parameter
+/// `:source`, which the query must then use (casting it, `:source::jsonb`); a query
+/// without a source takes `:tenant` alone. The URL may contain `${VARIABLE:-default}`
+/// references, resolved against the environment when the file is read, and must then be
+/// an absolute http or https URL.
+///
+/// ```sql
+/// -- ttl 1h
+/// -- source ${RATES_URL:-https://rates.example.com/latest}
+/// SELECT doc->'rates' AS rates FROM (SELECT :source::jsonb AS doc) AS s WHERE :tenant IS NOT NULL
+/// ```
 struct CacheFileParser {
     static let fileExtension = ".sql"
     /// The longest TTL: a value older than a month is not a cache any more.
@@ -24,6 +37,8 @@ struct CacheFileParser {
 
     let path: String
     let contents: [UInt8]
+    /// Where `${VARIABLE}` references of a source URL are looked up.
+    let environment: [String: String]
 
     func parse() throws(CatalogueFileError) -> CachedValue {
         let name = try valueName()
@@ -34,6 +49,7 @@ struct CacheFileParser {
         var description: [String] = []
         var ttl: (value: Duration, line: Int)?
         var shape: (value: CacheResultShape, line: Int)?
+        var source: (value: CacheSource, line: Int)?
         var queryStart = lines.count
         for (index, rawLine) in lines.enumerated() {
             let line = rawLine.trimmingWhitespace()
@@ -55,15 +71,18 @@ struct CacheFileParser {
                     throw error(index + 1, "'result' must be row (one row, an object) or rows (an array of objects), not '\(argument)'")
                 }
                 shape = (value, index + 1)
+            case "source":
+                if let earlier = source { throw error(index + 1, "a second 'source' line (the first is line \(earlier.line))") }
+                source = (try parseSource(argument, line: index + 1), index + 1)
             default:
                 if !comment.isEmpty { description.append(comment) }
             }
         }
         guard let ttl else { throw error(nil, "no '-- ttl' line in the header; add one such as '-- ttl 5m'") }
-        let query = try querySQL(lines, from: queryStart)
+        let query = try querySQL(lines, from: queryStart, hasSource: source != nil)
         return CachedValue(
             name: name, summary: description.joined(separator: " "), ttl: ttl.value,
-            query: CacheQuery(sql: query, shape: shape?.value ?? .row), file: path
+            query: CacheQuery(sql: query, shape: shape?.value ?? .row), source: source?.value, file: path
         )
     }
 
@@ -90,8 +109,28 @@ struct CacheFileParser {
         return .seconds(count * unit)
     }
 
-    /// The query from line `start` (0-based) on, with `:tenant` as `$1`.
-    private func querySQL(_ lines: [String], from start: Int) throws(CatalogueFileError) -> String {
+    /// The URL of a `source` line, its references resolved.
+    private func parseSource(_ text: String, line: Int) throws(CatalogueFileError) -> CacheSource {
+        guard !text.isEmpty else {
+            throw error(line, "'source' needs the URL of a JSON document, such as '-- source ${RATES_URL:-https://rates.example.com/latest}'")
+        }
+        let resolved: (text: String, variables: [String])
+        do {
+            resolved = try EnvironmentReferences.resolve(text, in: environment)
+        } catch {
+            throw self.error(line, "in 'source': \(error.message)")
+        }
+        do {
+            return CacheSource(template: text, url: try ExternalURL(resolved.text))
+        } catch {
+            let origin = resolved.variables.isEmpty ? "" : " (resolved from \(resolved.variables.joined(separator: ", ")))"
+            throw self.error(line, "'source' must be an absolute http or https URL\(origin): \(error)")
+        }
+    }
+
+    /// The query from line `start` (0-based) on, with `:tenant` as `$1` and, in a value
+    /// with a source, `:source` as `$2`.
+    private func querySQL(_ lines: [String], from start: Int, hasSource: Bool) throws(CatalogueFileError) -> String {
         var body = lines[start...].joined(separator: "\n").trimmingWhitespace()
         if body.hasSuffix(";") { body = String(body.dropLast()).trimmingWhitespace() }
         guard !body.isEmpty else {
@@ -99,12 +138,17 @@ struct CacheFileParser {
         }
         let substituted: (sql: String, used: Set<String>)
         do {
-            substituted = try SQLPlaceholders.substitute(in: body, firstLine: start + 1, names: ["tenant": 1])
+            substituted = try SQLPlaceholders.substitute(
+                in: body, firstLine: start + 1, names: hasSource ? ["tenant": 1, "source": 2] : ["tenant": 1]
+            )
         } catch {
             throw self.error(error.line, error.message)
         }
         guard substituted.used.contains("tenant") else {
             throw error(nil, "the query never uses :tenant; filter its rows by the tenant the value is computed for")
+        }
+        guard !hasSource || substituted.used.contains("source") else {
+            throw error(nil, "the query never uses :source, the document of the 'source' line; shape it, as in SELECT :source::jsonb->'field'")
         }
         return substituted.sql
     }

@@ -1,9 +1,9 @@
 import ConveyorPostgres
 
-/// The SQL of a cached value, its `:tenant` placeholders already turned into `$1`, and the
-/// shape of its result.
+/// The SQL of a cached value, its `:tenant` placeholders already turned into `$1` (and
+/// `:source`, in a value with a source, into `$2`), and the shape of its result.
 public struct CacheQuery: Sendable {
-    /// The query as written in the file, with `$1` for `:tenant`.
+    /// The query as written in the file, with `$1` for `:tenant` and `$2` for `:source`.
     public let sql: String
     public let shape: CacheResultShape
 
@@ -28,10 +28,13 @@ public struct CacheQuery: Sendable {
 
     /// Runs the query for `tenant` and returns the value's JSON and the rows it came from.
     ///
+    /// - Parameter source: the fetched document, for a value with a source.
     /// - Throws: ``CacheComputationError`` when a `row` query does not return exactly one
     ///   row, or the connection's errors.
-    func run(for tenant: String, on connection: PostgresConnection) async throws -> CacheComputation {
-        let result = try await connection.query(statement, [tenant])
+    func run(for tenant: String, source: String?, on connection: PostgresConnection) async throws -> CacheComputation {
+        var parameters: [(any PostgresEncodable)?] = [tenant]
+        if let source { parameters.append(source) }
+        let result = try await connection.query(statement, parameters)
         switch shape {
         case .row:
             guard result.rows.count == 1, let json = result.rows[0][0] else {

@@ -1,6 +1,8 @@
+import ConveyorExternal
 import ConveyorPostgres
 import ConveyorQueue
 import ConveyorWorker
+import Foundation
 
 /// Recomputes cached values, one refresh of a (tenant, value) at a time across all workers.
 ///
@@ -27,11 +29,16 @@ public struct CacheRefresher: Sendable {
     ///     the pending marker naming it is cleared so the next request enqueues another.
     ///   - isLastAttempt: whether a failure now is final.
     ///   - timings: where the time of the lock and the write is counted, as `redis_ms`.
+    ///   - fetch: sends the GET of a value's source (the job's calls through the breakers).
     ///   - withDatabase: runs the query on a connection (the job's measured one).
-    /// - Throws: ``PermanentJobError`` for an unknown name or a missing tenant, or the
-    ///   query's errors.
+    /// - Throws: ``PermanentJobError`` for an unknown name or a missing tenant; for a value
+    ///   with a source, ``ExternalStatusError`` for an answer other than 2xx,
+    ///   ``CacheSourceError`` for a body that is not JSON, and what `fetch` throws (a
+    ///   ``JobDeferral`` when the breaker is open, which keeps the pending marker: the
+    ///   deferred job still computes the value); or the query's errors.
     public func refresh(
         _ name: String, tenant: String, job: JobID, isLastAttempt: Bool, timings: JobTimings,
+        fetch: (ExternalRequest) async throws -> ExternalResponse,
         withDatabase: (_ query: (PostgresConnection) async throws -> CacheComputation) async throws -> CacheComputation
     ) async throws -> CacheRefreshOutcome {
         guard let value = catalogue.value(named: name) else {
@@ -49,7 +56,11 @@ public struct CacheRefresher: Sendable {
             return CacheRefreshOutcome(cache: name, tenant: tenant, computed: false, rows: 0, computedAt: nil)
         }
         do {
-            let computation = try await withDatabase { connection in try await value.query.run(for: tenant, on: connection) }
+            var document: String?
+            if let source = value.source { document = try await fetchDocument(source, fetch) }
+            let computation = try await withDatabase { connection in
+                try await value.query.run(for: tenant, source: document, on: connection)
+            }
             let written = try await measured(timings) {
                 try await store.write(tenant: tenant, name: name, token: token, json: computation.json, ttl: value.ttl)
             }
@@ -60,7 +71,8 @@ public struct CacheRefresher: Sendable {
         } catch {
             try? await measured(timings) {
                 try await store.unlock(tenant: tenant, name: name, token: token)
-                if isLastAttempt || error is CacheComputationError {
+                // A deferred job spends no attempt, so even on its last one it will run again.
+                if (isLastAttempt && !(error is JobDeferral)) || error is CacheComputationError {
                     try await store.clearPending(tenant: tenant, name: name, job: job)
                 }
             }
@@ -69,6 +81,18 @@ public struct CacheRefresher: Sendable {
             }
             throw error
         }
+    }
+
+    /// GETs the source's document; its body must be JSON, which the query then casts.
+    private func fetchDocument(_ source: CacheSource, _ fetch: (ExternalRequest) async throws -> ExternalResponse) async throws -> String {
+        let request = ExternalRequest(.get, source.url, headers: [("Accept", "application/json")])
+        let response = try await fetch(request).requireSuccess(of: request)
+        guard (try? JSONSerialization.jsonObject(with: Data(response.body), options: .fragmentsAllowed)) != nil,
+            let text = String(validating: response.body, as: UTF8.self)
+        else {
+            throw CacheSourceError.notJSON(url: source.url.description, bodyStart: String(decoding: response.body.prefix(200), as: UTF8.self))
+        }
+        return text
     }
 
     /// Runs `call`, counting its time as Redis time.

@@ -15,6 +15,12 @@ public struct ExternalCalls: Sendable {
     let client: ExternalClient
     let timings: JobTimings
 
+    /// Calls through `client`, counted in `timings`; jobs get theirs from ``JobContext/external``.
+    public init(client: ExternalClient, timings: JobTimings) {
+        self.client = client
+        self.timings = timings
+    }
+
     /// Sends `request`; returns the response, whatever its status.
     public func send(_ request: ExternalRequest) async throws -> ExternalResponse {
         let clock = ContinuousClock()
