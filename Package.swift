@@ -92,6 +92,7 @@ let package = Package(
         .target(
             name: "ConveyorWorker",
             dependencies: [
+                "ConveyorCalendar",
                 "ConveyorExternal",
                 "ConveyorQueue",
                 "ConveyorRedis",

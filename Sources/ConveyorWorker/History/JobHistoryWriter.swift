@@ -1,3 +1,4 @@
+import ConveyorCalendar
 import ConveyorPostgres
 import ConveyorQueue
 import Logging
@@ -177,21 +178,12 @@ final class JobHistoryWriter: Sendable {
     private static func appendTimestamp(_ microseconds: Int64, to text: inout [UInt8]) {
         let (seconds, fraction) = floorDivision(microseconds, 1_000_000)
         let (days, secondOfDay) = floorDivision(seconds, 86_400)
-        // Howard Hinnant's civil_from_days.
-        let shifted = days + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        appendDigits(year, count: 4, to: &text)
+        let (year, month, day) = CivilCalendar.date(days: Int(days))
+        appendDigits(Int64(year), count: 4, to: &text)
         text.append(UInt8(ascii: "-"))
-        appendDigits(month, count: 2, to: &text)
+        appendDigits(Int64(month), count: 2, to: &text)
         text.append(UInt8(ascii: "-"))
-        appendDigits(day, count: 2, to: &text)
+        appendDigits(Int64(day), count: 2, to: &text)
         text.append(UInt8(ascii: " "))
         appendDigits(secondOfDay / 3600, count: 2, to: &text)
         text.append(UInt8(ascii: ":"))

@@ -270,30 +270,16 @@ public final class Worker: Service, Sendable {
     ) async {
         let permanent = error is PermanentJobError
         let message = Self.describe(error)
-        let clock = ContinuousClock()
-        let giveUpAt = clock.now + configuration.lease
-        var delay = Duration.milliseconds(50)
-        while true {
-            let start = clock.now
-            do {
-                let result = try await queue.fail(
-                    job.lease, error: message, retryIn: backoff.delay(afterAttempt: job.attempt), permanent: permanent
-                )
-                timings.addRedis(start.duration(to: clock.now))
-                if result == .refused {
-                    report(job, .leaseLost, state: "unknown", wait: wait, run: run, timings: timings, error: message)
-                } else {
-                    report(job, outcome, state: result.rawValue, wait: wait, run: run, timings: timings, error: message)
-                }
-                return
-            } catch let redisError {
-                guard clock.now < giveUpAt else {
-                    report(job, outcome, state: "unknown", wait: wait, run: run, timings: timings, error: "\(message); not recorded: \(redisError)")
-                    return
-                }
-                try? await Task.sleep(for: delay)
-                delay = min(delay * 2, .seconds(1))
-            }
+        let recorded = await withinLease(timings) {
+            try await queue.fail(job.lease, error: message, retryIn: backoff.delay(afterAttempt: job.attempt), permanent: permanent)
+        }
+        switch recorded {
+        case .success(.refused):
+            report(job, .leaseLost, state: "unknown", wait: wait, run: run, timings: timings, error: message)
+        case .success(let result):
+            report(job, outcome, state: result.rawValue, wait: wait, run: run, timings: timings, error: message)
+        case .failure(let redisError):
+            report(job, outcome, state: "unknown", wait: wait, run: run, timings: timings, error: "\(message); not recorded: \(redisError)")
         }
     }
 
@@ -301,26 +287,34 @@ public final class Worker: Service, Sendable {
     /// retried for as long as the lease lasts; after that the job is recovered anyway (and
     /// then the attempt does count).
     private func recordDeferral(_ job: ReservedJob, _ deferral: JobDeferral, wait: Duration, run: Duration, timings: JobTimings) async {
+        switch await withinLease(timings, { try await queue.defer(job.lease, until: deferral.until) }) {
+        case .success(true):
+            report(job, .deferred, state: "scheduled", wait: wait, run: run, timings: timings, error: deferral.description)
+        case .success(false):
+            report(job, .leaseLost, state: "unknown", wait: wait, run: run, timings: timings, error: deferral.description)
+        case .failure(let redisError):
+            let error = "\(deferral.description); not recorded: \(redisError)"
+            report(job, .deferred, state: "unknown", wait: wait, run: run, timings: timings, error: error)
+        }
+    }
+
+    /// Makes the Redis call that records an attempt's end, trying again on errors (50 ms,
+    /// doubling to 1 s) for as long as the lease lasts: after that the job is recovered
+    /// anyway. The successful call's time counts as the attempt's `redis_ms`.
+    private func withinLease<T: Sendable>(
+        _ timings: JobTimings, _ call: () async throws -> T
+    ) async -> Result<T, any Error> {
         let clock = ContinuousClock()
         let giveUpAt = clock.now + configuration.lease
         var delay = Duration.milliseconds(50)
         while true {
             let start = clock.now
             do {
-                let taken = try await queue.defer(job.lease, until: deferral.until)
+                let value = try await call()
                 timings.addRedis(start.duration(to: clock.now))
-                if taken {
-                    report(job, .deferred, state: "scheduled", wait: wait, run: run, timings: timings, error: deferral.description)
-                } else {
-                    report(job, .leaseLost, state: "unknown", wait: wait, run: run, timings: timings, error: deferral.description)
-                }
-                return
-            } catch let redisError {
-                guard clock.now < giveUpAt else {
-                    let error = "\(deferral.description); not recorded: \(redisError)"
-                    report(job, .deferred, state: "unknown", wait: wait, run: run, timings: timings, error: error)
-                    return
-                }
+                return .success(value)
+            } catch {
+                guard clock.now < giveUpAt else { return .failure(error) }
                 try? await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(1))
             }
