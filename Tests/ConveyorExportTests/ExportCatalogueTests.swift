@@ -1,5 +1,6 @@
 import ConveyorExports
 import ConveyorJobs
+import ConveyorPostgres
 import ConveyorQueue
 import ConveyorWorker
 import Testing

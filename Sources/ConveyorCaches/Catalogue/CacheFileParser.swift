@@ -1,4 +1,5 @@
 import ConveyorExternal
+import ConveyorPostgres
 import ConveyorWorker
 
 /// Reads one cached value's file, `jobs/caches/NAME.sql`: a header of `--` comment lines,
@@ -136,21 +137,28 @@ struct CacheFileParser {
         guard !body.isEmpty else {
             throw error(nil, "no query after the header; write the SELECT whose result is the value")
         }
-        let substituted: (sql: String, used: Set<String>)
+        let template: SQLTemplate
         do {
-            substituted = try SQLPlaceholders.substitute(
-                in: body, firstLine: start + 1, names: hasSource ? ["tenant": 1, "source": 2] : ["tenant": 1]
-            )
+            template = try SQLTemplate(body)
         } catch {
-            throw self.error(error.line, error.message)
+            throw self.error(start + error.line, error.message)
         }
-        guard substituted.used.contains("tenant") else {
+        if let numbered = template.numberedParameters.first {
+            throw error(start + numbered.line, "write parameters by name (:tenant), not by number (\(numbered.text))")
+        }
+        let positions = hasSource ? ["tenant": 1, "source": 2] : ["tenant": 1]
+        for case .placeholder(let name, let line) in template.pieces where positions[name] == nil {
+            let known = positions.keys.sorted().map { ":\($0)" }.joined(separator: ", ")
+            throw error(start + line, "unknown parameter ':\(name)'; a cache query takes \(known)")
+        }
+        let used = Set(template.placeholderNames)
+        guard used.contains("tenant") else {
             throw error(nil, "the query never uses :tenant; filter its rows by the tenant the value is computed for")
         }
-        guard !hasSource || substituted.used.contains("source") else {
+        guard !hasSource || used.contains("source") else {
             throw error(nil, "the query never uses :source, the document of the 'source' line; shape it, as in SELECT :source::jsonb->'field'")
         }
-        return substituted.sql
+        return template.render { name in "$\(positions[name]!)" }
     }
 
     private func error(_ line: Int?, _ message: String) -> CatalogueFileError {

@@ -1,3 +1,4 @@
+import ConveyorPostgres
 import ConveyorQueue
 
 /// One export of the catalogue: a named, parameterised query from `jobs/exports/NAME.sql`,

@@ -1,3 +1,4 @@
+import ConveyorPostgres
 import ConveyorWorker
 
 /// Reads one export file: a header of `--` comment lines, then the query.

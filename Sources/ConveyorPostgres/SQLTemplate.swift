@@ -1,7 +1,8 @@
-/// An export's query, split into SQL text and `:name` placeholders. The scan knows SQL's
-/// quoting, so a `:` inside a string, a quoted name, a comment or a dollar-quoted body is
-/// text, and `::` is a cast. A placeholder is `:` followed by a lower-case letter or `_`
-/// and then letters, digits and `_`.
+/// A query of the catalogue (an export, a cached value), split into SQL text and `:name`
+/// placeholders. The scan knows PostgreSQL's quoting, so a `:` inside a string, a quoted
+/// name, a comment or a dollar-quoted body is text, and `::` is a cast. A placeholder is `:`
+/// followed by a lower-case letter or `_` and then letters, digits and `_`. Numbered
+/// parameters written by hand (`$1`) are noted, for catalogues that want names only.
 public struct SQLTemplate: Sendable, Equatable {
     /// A run of SQL text, or a placeholder.
     public enum Piece: Sendable, Equatable {
@@ -16,7 +17,15 @@ public struct SQLTemplate: Sendable, Equatable {
         public let message: String
     }
 
+    /// A `$n` parameter outside quotes and comments.
+    public struct NumberedParameter: Sendable, Equatable {
+        public let text: String
+        /// The line (1-based, within the query) it is on.
+        public let line: Int
+    }
+
     public let pieces: [Piece]
+    public let numberedParameters: [NumberedParameter]
 
     /// The names of the placeholders, each once, in order of first use.
     public var placeholderNames: [String] {
@@ -31,6 +40,7 @@ public struct SQLTemplate: Sendable, Equatable {
     public init(_ query: String) throws(SyntaxError) {
         var scanner = Scanner(Array(query.utf8))
         pieces = try scanner.scan()
+        numberedParameters = scanner.numberedParameters
     }
 
     /// The query with each placeholder replaced by `literal(name)`.
@@ -50,6 +60,7 @@ public struct SQLTemplate: Sendable, Equatable {
         var index = 0
         var line = 1
         var pieces: [Piece] = []
+        var numberedParameters: [NumberedParameter] = []
         var textStart = 0
 
         init(_ bytes: [UInt8]) { self.bytes = bytes }
@@ -134,6 +145,7 @@ public struct SQLTemplate: Sendable, Equatable {
             var end = index + 1
             while end < bytes.count, Self.continuesName(bytes[end]), !(end == index + 1 && Self.isDigit(bytes[end])) { end += 1 }
             guard end < bytes.count, bytes[end] == UInt8(ascii: "$") else {
+                if let digit = next(1), Self.isDigit(digit) { noteNumberedParameter() }
                 index += 1
                 return
             }
@@ -149,6 +161,12 @@ public struct SQLTemplate: Sendable, Equatable {
                 index += 1
             }
             throw SyntaxError(line: startLine, message: "a dollar-quoted string opened here is never closed")
+        }
+
+        private mutating func noteNumberedParameter() {
+            var end = index + 1
+            while end < bytes.count, Self.isDigit(bytes[end]) { end += 1 }
+            numberedParameters.append(NumberedParameter(text: String(decoding: bytes[index..<end], as: UTF8.self), line: line))
         }
 
         private mutating func placeholder() {
