@@ -130,18 +130,17 @@ public struct JobQueue: Sendable {
         guard !completions.isEmpty else { return [] }
         var positions: [QueueName: [Int]] = [:]
         for (index, completion) in completions.enumerated() { positions[completion.lease.id.queue, default: []].append(index) }
-        let retentionMilliseconds = Int(policy.retention.microseconds / 1000)
         let queues = Array(positions.keys)
         let calls = queues.map { queue in
             let keys = QueueKeys(queue)
-            var arguments: [RedisArgument] = [.string(keys.prefix), .integer(retentionMilliseconds)]
+            var arguments: [RedisArgument] = [.string(keys.prefix), .integer(Int(policy.retention.microseconds))]
             for index in positions[queue]! {
                 let completion = completions[index]
                 arguments.append(.string(completion.lease.id.description))
                 arguments.append(.string(completion.lease.token))
                 arguments.append(.string(completion.result))
             }
-            return (script: QueueScripts.complete, keys: [keys.active, keys.stats], arguments: arguments)
+            return (script: QueueScripts.complete, keys: [keys.active, keys.stats, keys.finished], arguments: arguments)
         }
         let replies = try await redis.runPipelined(calls)
         var taken = [Bool](repeating: false, count: completions.count)
@@ -261,7 +260,7 @@ public struct JobQueue: Sendable {
         let keys = QueueKeys(queue)
         let reply = try await redis.run(
             QueueScripts.recover,
-            keys: [keys.active, keys.ready, keys.dead, keys.stats],
+            keys: [keys.active, keys.ready, keys.dead, keys.stats, keys.finished],
             arguments: [
                 .string(keys.prefix), .integer(limit), .integer(policy.deadLimit),
                 .integer(Int(policy.deadRetention.microseconds)),

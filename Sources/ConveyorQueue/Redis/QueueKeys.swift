@@ -11,6 +11,8 @@ struct QueueKeys: Sendable {
     let active: String
     /// Sorted set of dead job ids, by the time they died.
     let dead: String
+    /// Sorted set of succeeded job ids, by the end of their retention.
+    let finished: String
     /// Present while the queue is paused.
     let paused: String
     /// Hash of counters.
@@ -23,6 +25,7 @@ struct QueueKeys: Sendable {
         self.scheduled = prefix + "scheduled"
         self.active = prefix + "active"
         self.dead = prefix + "dead"
+        self.finished = prefix + "finished"
         self.paused = prefix + "paused"
         self.stats = prefix + "stats"
     }

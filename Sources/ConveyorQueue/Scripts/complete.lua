@@ -1,30 +1,55 @@
 -- Marks a batch of attempts succeeded. Each one is fenced: an attempt whose lease was
 -- lost (recovered, handed back, timed out) is refused and changes nothing.
 --
--- KEYS: active, stats
--- ARGV: prefix, retention_ms, then per job: id, token, result ('' for none)
+-- The batch is checked against the active set with one ZMSCORE and leaves it with one
+-- ZREM; a succeeded job joins the finished set, scored by the end of its retention,
+-- and its hash is deleted by a later sweep. Each command a script runs costs Redis
+-- about as much again to append to the AOF, so a few commands for the whole batch
+-- beat a ZREM and a PEXPIRE per job.
+--
+-- KEYS: active, stats, finished
+-- ARGV: prefix, retention_us, then per job: id, token, result ('' for none)
 -- Returns one 1 (done) or 0 (refused) per job, in order.
-local prefix, retention_ms = ARGV[1], ARGV[2]
-local now_text = text(now_us())
-local replies = {}
-local done = 0
+local prefix = ARGV[1]
+local now = now_us()
+local now_text = text(now)
+local retained_until = text(now + tonumber(ARGV[2]))
+local members = {}
 for i = 3, #ARGV, 3 do
-  local id = ARGV[i]
-  if redis.call('ZREM', KEYS[1], attempt_member(id, ARGV[i + 1])) == 1 then
-    local key = job_key(prefix, id)
-    if ARGV[i + 2] == '' then
-      redis.call('HSET', key, 'state', 'succeeded', 'finished_at', now_text)
-    else
-      redis.call('HSET', key, 'state', 'succeeded', 'finished_at', now_text, 'result', ARGV[i + 2])
-    end
-    redis.call('PEXPIRE', key, retention_ms)
-    replies[#replies + 1] = 1
-    done = done + 1
-  else
-    replies[#replies + 1] = 0
+  members[#members + 1] = attempt_member(ARGV[i], ARGV[i + 1])
+end
+local held = {}
+for first = 1, #members, 1000 do
+  local scores = redis.call('ZMSCORE', KEYS[1], unpack(members, first, math.min(first + 999, #members)))
+  for n, score in ipairs(scores) do
+    held[first + n - 1] = score ~= false
   end
 end
-if done > 0 then
-  redis.call('HINCRBY', KEYS[2], 'succeeded', done)
+local replies, taken, finished, claimed = {}, {}, {}, {}
+for n, member in ipairs(members) do
+  -- a lease given twice in one batch is taken once
+  if held[n] and not claimed[member] then
+    claimed[member] = true
+    local id, result = ARGV[3 * n], ARGV[3 * n + 2]
+    local key = job_key(prefix, id)
+    if result == '' then
+      redis.call('HSET', key, 'state', 'succeeded', 'finished_at', now_text)
+    else
+      redis.call('HSET', key, 'state', 'succeeded', 'finished_at', now_text, 'result', result)
+    end
+    taken[#taken + 1] = member
+    finished[#finished + 1] = retained_until
+    finished[#finished + 1] = id
+    replies[n] = 1
+  else
+    replies[n] = 0
+  end
+end
+if #taken > 0 then
+  call_in_slices('ZREM', KEYS[1], taken)
+  call_in_slices('ZADD', KEYS[3], finished)
+  redis.call('HINCRBY', KEYS[2], 'succeeded', #taken)
+  -- twice as many as were added, so that the sweep keeps up with a busy queue
+  sweep_finished(prefix, KEYS[3], now, 2 * #taken)
 end
 return replies

@@ -10,6 +10,8 @@
 -- max_attempts, timeout_ms, kind, request_id, tenant, payload, one per line with the
 -- payload last) and the fields of its life: state, attempt, lease, the times, worker,
 -- error, result.
+-- A succeeded job's hash stays for the queue's retention: the finished set holds its id,
+-- scored by when that ends, and sweep_finished deletes it after.
 --
 -- The fence: a running attempt is the member "<id>:<lease>" of the queue's active set,
 -- scored by its lease deadline, and only the attempt that is a member may change its
@@ -36,11 +38,32 @@ local function max_attempts(spec)
 end
 
 -- Runs `command key` on `values` in calls of at most 1,000 arguments, within Lua's
--- limit on unpacked values.
+-- limit on unpacked values; `command` alone when `key` is nil.
 local function call_in_slices(command, key, values)
   for first = 1, #values, 1000 do
-    redis.call(command, key, unpack(values, first, math.min(first + 999, #values)))
+    local last = math.min(first + 999, #values)
+    if key then
+      redis.call(command, key, unpack(values, first, last))
+    else
+      redis.call(command, unpack(values, first, last))
+    end
   end
+end
+
+-- Deletes the hashes of at most `limit` succeeded jobs whose retention has ended, and
+-- takes them out of the finished set.
+local function sweep_finished(prefix, finished, now, limit)
+  local ids = redis.call('ZRANGEBYSCORE', finished, '-inf', now, 'LIMIT', 0, limit)
+  if #ids == 0 then
+    return 0
+  end
+  local keys = {}
+  for n, id in ipairs(ids) do
+    keys[n] = job_key(prefix, id)
+  end
+  call_in_slices('DEL', nil, keys)
+  call_in_slices('ZREM', finished, ids)
+  return #ids
 end
 
 -- Moves a job to the dead set, then keeps the set within its size cap and age limit,

@@ -2,8 +2,10 @@
 -- Each such attempt counts as spent (a job that kills its worker cannot loop for
 -- ever); the job goes back to the head of the queue, or to the dead set when its
 -- attempts are spent. The old attempt has left the active set, so it is fenced off.
+-- It also sweeps the succeeded jobs whose retention has ended, which completions
+-- otherwise do, so that an idle queue's are deleted too.
 --
--- KEYS: active, ready, dead, stats
+-- KEYS: active, ready, dead, stats, finished
 -- ARGV: prefix, limit, dead_max, dead_ttl_us
 -- Returns the number recovered.
 local prefix = ARGV[1]
@@ -26,4 +28,5 @@ for _, member in ipairs(expired) do
     redis.call('HINCRBY', KEYS[4], 'recovered', 1)
   end
 end
+sweep_finished(prefix, KEYS[5], now, tonumber(ARGV[2]))
 return #expired
