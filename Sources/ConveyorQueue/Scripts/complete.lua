@@ -18,17 +18,12 @@ local members = {}
 for i = 3, #ARGV, 3 do
   members[#members + 1] = attempt_member(ARGV[i], ARGV[i + 1])
 end
-local held = {}
-for first = 1, #members, 1000 do
-  local scores = redis.call('ZMSCORE', KEYS[1], unpack(members, first, math.min(first + 999, #members)))
-  for n, score in ipairs(scores) do
-    held[first + n - 1] = score ~= false
-  end
-end
+-- a member not in the active set has no score: false
+local scores = call_in_slices('ZMSCORE', KEYS[1], members)
 local replies, taken, finished, claimed = {}, {}, {}, {}
 for n, member in ipairs(members) do
   -- a lease given twice in one batch is taken once
-  if held[n] and not claimed[member] then
+  if scores[n] and not claimed[member] then
     claimed[member] = true
     local id, result = ARGV[3 * n], ARGV[3 * n + 2]
     local key = job_key(prefix, id)

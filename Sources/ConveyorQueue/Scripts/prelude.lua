@@ -38,16 +38,25 @@ local function max_attempts(spec)
 end
 
 -- Runs `command key` on `values` in calls of at most 1,000 arguments, within Lua's
--- limit on unpacked values; `command` alone when `key` is nil.
+-- limit on unpacked values; `command` alone when `key` is nil. Returns the calls' array
+-- replies joined into one, in order (empty for commands that answer a count).
 local function call_in_slices(command, key, values)
+  local joined = {}
   for first = 1, #values, 1000 do
     local last = math.min(first + 999, #values)
+    local reply
     if key then
-      redis.call(command, key, unpack(values, first, last))
+      reply = redis.call(command, key, unpack(values, first, last))
     else
-      redis.call(command, unpack(values, first, last))
+      reply = redis.call(command, unpack(values, first, last))
+    end
+    if type(reply) == 'table' then
+      for _, value in ipairs(reply) do
+        joined[#joined + 1] = value
+      end
     end
   end
+  return joined
 end
 
 -- Deletes the hashes of at most `limit` succeeded jobs whose retention has ended, and
