@@ -1,7 +1,9 @@
 import ConveyorQueue
 import ConveyorRedis
 import ConveyorTestSupport
+@testable import ConveyorWorker
 import Foundation
+import Logging
 import Testing
 
 @Suite("Job history")
@@ -49,6 +51,39 @@ struct JobHistoryTests {
             worker.signal(SIGTERM)
             _ = try await worker.waitForExit(timeout: .seconds(30))
             await redis.shutdown()
+        }
+    }
+
+    @Test("a full batch of history rows is written at once, without waiting for the interval")
+    func fullBatchIsWrittenEarly() async throws {
+        try await ExportFixture.with { fixture in
+            let writer = JobHistoryWriter(
+                database: fixture.pool, logger: Logger(label: "conveyor.history.tests"), batchRows: 5, interval: .seconds(3600)
+            )
+            let writing = Task { await writer.run() }
+            defer { writing.cancel() }
+            let queueName = TestEnvironment.uniqueQueue("history-batch")
+            func record(_ count: Int) {
+                for _ in 0..<count {
+                    writer.record(JobHistoryWriter.Entry(
+                        job: JobID(in: queueName), attempt: 1, kind: "noop", tenant: fixture.tenant, outcome: "succeeded",
+                        state: "succeeded", waitMicroseconds: 10, runMicroseconds: 20, finishedAt: RedisTime(Date())
+                    ))
+                }
+            }
+            func rowsWritten() async throws -> Int {
+                let result = try await fixture.pool.withConnection { connection in
+                    try await connection.query("SELECT count(*) AS rows FROM conveyor_job_history WHERE tenant = $1", [fixture.tenant])
+                }
+                return try result.rows[0].decode("rows", as: Int.self)
+            }
+
+            record(4)
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await rowsWritten() == 0, "a batch short of its rows waits for the interval")
+            record(1)
+            let written = try await eventually(timeout: .seconds(20), interval: .milliseconds(100)) { try await rowsWritten() == 5 }
+            #expect(written, "the full batch was not written before the interval")
         }
     }
 }

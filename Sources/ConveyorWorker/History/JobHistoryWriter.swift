@@ -7,8 +7,11 @@ import Synchronization
 
 /// Appends one row per finished attempt to `conveyor_job_history`, in batches: an attempt
 /// adds an entry to a buffer in memory (one lock, no formatting, no allocation beyond the
-/// buffer's growth), and ``run()`` writes the buffer with one `COPY` about every second;
-/// the worker calls ``flush()`` once more when it stops.
+/// buffer's growth), and ``run()`` writes the buffer with one `COPY` about every second,
+/// or as soon as it holds ``batchRows`` entries; the worker calls ``flush()`` once more
+/// when it stops. Writing at a row count keeps a busy worker's buffers small: a second of
+/// rows at tens of thousands of jobs a second is megabytes, and the allocator keeps what
+/// such bursts once took.
 ///
 /// The rows are statistics, not state (the job lives in Redis), so the buffer is bounded:
 /// while PostgreSQL cannot take them, entries beyond ``capacity`` are dropped and counted
@@ -42,35 +45,48 @@ final class JobHistoryWriter: Sendable {
 
     /// The most entries kept while PostgreSQL cannot take them: a few seconds of a fast worker.
     let capacity: Int
+    /// The entries that start a write before the interval is over.
+    let batchRows: Int
     private let database: PostgresPool
     private let logger: Logger
     private let interval: Duration
     private let buffer = Mutex(Buffer())
+    private let batchFilled = Doorbell()
     private let droppedCounter = Counter(label: "conveyor_job_history_dropped_total")
 
-    init(database: PostgresPool, logger: Logger, capacity: Int = 200_000, interval: Duration = .seconds(1)) {
+    init(
+        database: PostgresPool,
+        logger: Logger,
+        capacity: Int = 200_000,
+        batchRows: Int = 4_096,
+        interval: Duration = .seconds(1)
+    ) {
         self.database = database
         self.logger = logger
         self.capacity = capacity
+        self.batchRows = batchRows
         self.interval = interval
     }
 
     /// Adds an attempt's row to the next batch; drops it when the buffer is full.
     func record(_ entry: Entry) {
-        let accepted = buffer.withLock { buffer in
+        let (accepted, filled) = buffer.withLock { buffer in
             guard buffer.entries.count < capacity else {
                 buffer.dropped += 1
-                return false
+                return (false, false)
             }
             buffer.entries.append(entry)
-            return true
+            return (true, buffer.entries.count == batchRows)
         }
         if !accepted { droppedCounter.increment() }
+        if filled { batchFilled.ring() }
     }
 
-    /// Writes the batch every interval until the task is cancelled.
+    /// Writes the batch every interval, or once it is full, until the task is cancelled.
     func run() async {
-        while (try? await Task.sleep(for: interval)) != nil {
+        while !Task.isCancelled {
+            await batchFilled.wait(upTo: interval)
+            guard !Task.isCancelled else { return }
             try? await flush()
         }
     }
