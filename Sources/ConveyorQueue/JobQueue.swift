@@ -263,7 +263,7 @@ public struct JobQueue: Sendable {
             keys: [keys.active, keys.ready, keys.dead, keys.stats, keys.finished],
             arguments: [
                 .string(keys.prefix), .integer(limit), .integer(policy.deadLimit),
-                .integer(Int(policy.deadRetention.microseconds)),
+                .integer(Int(policy.deadRetention.microseconds)), .integer(Int(policy.retention.microseconds)),
             ]
         )
         return try Self.integer(reply, script: "recover")
@@ -284,7 +284,7 @@ public struct JobQueue: Sendable {
     public func cancel(_ id: JobID) async throws -> CancelOutcome {
         let keys = QueueKeys(id.queue)
         let reply = try await redis.run(
-            QueueScripts.cancel, keys: [keys.ready, keys.scheduled],
+            QueueScripts.cancel, keys: [keys.ready, keys.scheduled, keys.finished],
             arguments: [.string(keys.prefix), .string(id.description), .integer(Int(policy.retention.microseconds / 1000))]
         )
         if case .integer(1) = reply { return .cancelled }
@@ -329,8 +329,18 @@ public struct JobQueue: Sendable {
 
     /// The job with this id, or `nil` when there is none (never was, or expired).
     public func job(_ id: JobID) async throws -> JobRecord? {
-        let reply = try await redis.send(RedisCommand("HGETALL", .string(QueueKeys(id.queue).job(id))))
-        return JobRecord(id: id, fields: Self.fields(reply))
+        let keys = QueueKeys(id.queue)
+        let replies = try await redis.pipeline([
+            RedisCommand("HGETALL", .string(keys.job(id))),
+            RedisCommand("ZSCORE", .string(keys.finished), .string(id.description)),
+        ])
+        guard var record = JobRecord(id: id, fields: Self.fields(replies[0])) else { return nil }
+        // A succeeded job's hash is left as its attempt found it; the finished set says when it succeeded.
+        if let succeededAt = replies[1].string.flatMap(Double.init) {
+            record.state = .succeeded
+            record.finishedAt = RedisTime(microseconds: Int64(succeededAt))
+        }
+        return record
     }
 
     /// Every queue that has had a job, by name.

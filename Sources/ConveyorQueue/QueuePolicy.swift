@@ -1,6 +1,8 @@
 /// How long the queue keeps what, and how much it accepts.
 public struct QueuePolicy: Sendable {
-    /// How long a succeeded or cancelled job stays readable by id.
+    /// How long a succeeded or cancelled job stays readable by id. Succeeded jobs are
+    /// swept by the queue's workers, so it is their retention that counts: workers of one
+    /// queue with different settings delete its jobs after the shortest.
     public var retention: Duration
     /// The most jobs the dead set of one queue keeps; the oldest go first.
     public var deadLimit: Int

@@ -2,10 +2,11 @@
 -- lost (recovered, handed back, timed out) is refused and changes nothing.
 --
 -- The batch is checked against the active set with one ZMSCORE and leaves it with one
--- ZREM; a succeeded job joins the finished set, scored by the end of its retention,
--- and its hash is deleted by a later sweep. Each command a script runs costs Redis
--- about as much again to append to the AOF, so a few commands for the whole batch
--- beat a ZREM and a PEXPIRE per job.
+-- ZREM; the succeeded jobs join the finished set, scored by now, with one ZADD, and
+-- their hashes are deleted by a later sweep. A job's hash is written only when its
+-- attempt returned a result: its membership of the finished set is what says that it
+-- succeeded, and when. Each command a script runs costs Redis a call from Lua and an
+-- append to the AOF, so a few commands for the whole batch beat two or three per job.
 --
 -- KEYS: active, stats, finished
 -- ARGV: prefix, retention_us, then per job: id, token, result ('' for none)
@@ -13,7 +14,6 @@
 local prefix = ARGV[1]
 local now = now_us()
 local now_text = text(now)
-local retained_until = text(now + tonumber(ARGV[2]))
 local members = {}
 for i = 3, #ARGV, 3 do
   members[#members + 1] = attempt_member(ARGV[i], ARGV[i + 1])
@@ -26,14 +26,11 @@ for n, member in ipairs(members) do
   if scores[n] and not claimed[member] then
     claimed[member] = true
     local id, result = ARGV[3 * n], ARGV[3 * n + 2]
-    local key = job_key(prefix, id)
-    if result == '' then
-      redis.call('HSET', key, 'state', 'succeeded', 'finished_at', now_text)
-    else
-      redis.call('HSET', key, 'state', 'succeeded', 'finished_at', now_text, 'result', result)
+    if result ~= '' then
+      redis.call('HSET', job_key(prefix, id), 'result', result)
     end
     taken[#taken + 1] = member
-    finished[#finished + 1] = retained_until
+    finished[#finished + 1] = now_text
     finished[#finished + 1] = id
     replies[n] = 1
   else
@@ -45,6 +42,6 @@ if #taken > 0 then
   call_in_slices('ZADD', KEYS[3], finished)
   redis.call('HINCRBY', KEYS[2], 'succeeded', #taken)
   -- twice as many as were added, so that the sweep keeps up with a busy queue
-  sweep_finished(prefix, KEYS[3], now, 2 * #taken)
+  sweep_finished(prefix, KEYS[3], now - tonumber(ARGV[2]), 2 * #taken)
 end
 return replies

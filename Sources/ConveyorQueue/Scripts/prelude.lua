@@ -10,8 +10,10 @@
 -- max_attempts, timeout_ms, kind, request_id, tenant, payload, one per line with the
 -- payload last) and the fields of its life: state, attempt, lease, the times, worker,
 -- error, result.
--- A succeeded job's hash stays for the queue's retention: the finished set holds its id,
--- scored by when that ends, and sweep_finished deletes it after.
+-- A succeeded job's hash is left as its attempt found it (state 'running'): the queue's
+-- finished set holds its id, scored by when it succeeded, which is what makes it
+-- succeeded; readers take the state and finished_at from there. It stays for the
+-- queue's retention, and sweep_finished deletes it after.
 --
 -- The fence: a running attempt is the member "<id>:<lease>" of the queue's active set,
 -- scored by its lease deadline, and only the attempt that is a member may change its
@@ -59,10 +61,10 @@ local function call_in_slices(command, key, values)
   return joined
 end
 
--- Deletes the hashes of at most `limit` succeeded jobs whose retention has ended, and
--- takes them out of the finished set.
-local function sweep_finished(prefix, finished, now, limit)
-  local ids = redis.call('ZRANGEBYSCORE', finished, '-inf', now, 'LIMIT', 0, limit)
+-- Deletes the hashes of at most `limit` jobs that succeeded at or before `cutoff` (now
+-- less the retention), and takes them out of the finished set.
+local function sweep_finished(prefix, finished, cutoff, limit)
+  local ids = redis.call('ZRANGEBYSCORE', finished, '-inf', cutoff, 'LIMIT', 0, limit)
   if #ids == 0 then
     return 0
   end

@@ -6,7 +6,7 @@
 -- otherwise do, so that an idle queue's are deleted too.
 --
 -- KEYS: active, ready, dead, stats, finished
--- ARGV: prefix, limit, dead_max, dead_ttl_us
+-- ARGV: prefix, limit, dead_max, dead_ttl_us, retention_us
 -- Returns the number recovered.
 local prefix = ARGV[1]
 local now = now_us()
@@ -28,5 +28,5 @@ for _, member in ipairs(expired) do
     redis.call('HINCRBY', KEYS[4], 'recovered', 1)
   end
 end
-sweep_finished(prefix, KEYS[5], now, tonumber(ARGV[2]))
+sweep_finished(prefix, KEYS[5], now - tonumber(ARGV[5]), tonumber(ARGV[2]))
 return #expired
