@@ -45,4 +45,22 @@ import Testing
         let shape = text.map { $0.isNumber ? "9" : String($0) }.joined()
         #expect(shape == "9999-99-99T99:99:99.999Z")
     }
+
+    private struct Pair: JSONLogMembers {
+        func appendMembers(to line: inout JSONLine) {
+            line.appendMember("a", integer: 1)
+            line.appendMember("b", milliseconds: .microseconds(2500))
+            line.appendMember("c", string: "x\"y")
+        }
+    }
+
+    @Test func membersValuesAreWrittenInPlaceOfTheirKey() {
+        var line = JSONLine()
+        line.append("{\"msg\":\"m\"")
+        line.appendEntry("ignored", .stringConvertible(Pair()))
+        line.appendEntry("d", .string("e"))
+        line.append("}")
+        #expect(String(decoding: line.bytes, as: UTF8.self) == #"{"msg":"m","a":1,"b":2.500,"c":"x\"y","d":"e"}"#)
+        #expect(Pair().description == #""a":1,"b":2.500,"c":"x\"y""#)
+    }
 }

@@ -42,6 +42,8 @@ final class AttemptReporter: Sendable {
 
     private let tally: JobMetricsTally
     private let history: JobHistoryWriter
+    /// The metadata key of an attempt's fields, which ``JSONLogHandler`` writes as members of the line.
+    static let timingKey = "attempt_timing"
 
     init(logger: Logger, worker: String, tally: JobMetricsTally, history: JobHistoryWriter) {
         var logger = logger
@@ -53,27 +55,8 @@ final class AttemptReporter: Sendable {
 
     func report(_ report: AttemptReport) {
         let figures = report.figures
-        var metadata: Logger.Metadata = [
-            "job_id": .string(report.job.id.description),
-            "kind": .string(report.job.kind),
-            "queue": .string(report.job.id.queue.rawValue),
-            "attempt": .stringConvertible(report.job.attempt),
-            "request_id": .string(report.job.requestID),
-            "outcome": .string(report.outcome.rawValue),
-            "state": .string(report.state),
-            "wait_ms": .stringConvertible(LogMilliseconds(report.wait)),
-            "run_ms": .stringConvertible(LogMilliseconds(report.run)),
-            "db_pool_wait_ms": .stringConvertible(LogMilliseconds(figures.databasePoolWait)),
-            "db_ms": .stringConvertible(LogMilliseconds(figures.database)),
-            "external_ms": .stringConvertible(LogMilliseconds(figures.external)),
-            "redis_ms": .stringConvertible(LogMilliseconds(figures.redis)),
-            "rows": .stringConvertible(figures.rows),
-        ]
-        if !report.job.tenant.isEmpty { metadata["tenant"] = .string(report.job.tenant) }
-        if let breaker = figures.breakerState { metadata["breaker"] = .string(breaker) }
-        if let error = report.error { metadata["error"] = .string(error) }
         let level: Logger.Level = report.outcome == .succeeded ? .info : .warning
-        logger.log(level: level, "job attempt", metadata: metadata)
+        logger.log(level: level, "job attempt", metadata: [Self.timingKey: .stringConvertible(AttemptTimingLine(report: report))])
 
         tally.record(kind: report.job.kind, outcome: report.outcome.rawValue, run: report.run)
         history.record(

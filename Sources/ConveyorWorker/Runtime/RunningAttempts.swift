@@ -18,22 +18,31 @@ final class RunningAttempts: Sendable {
         let startedAt: ContinuousClock.Instant
         let wait: Duration
         let deadline: ContinuousClock.Instant?
-        let task: Task<Void, Never>
+        /// Set just after the attempt is recorded.
+        var task: Task<Void, Never>?
         var fate: Fate?
     }
 
     private let attempts = Mutex<[JobLease: Attempt]>([:])
 
-    /// Records an attempt and starts its task. The task is made under the lock, so that
-    /// it cannot finish before it is recorded.
+    /// Records an attempt, then starts its task, so that the task cannot finish before its
+    /// attempt is recorded. Starting a task may wake a thread, so it is not done under the
+    /// lock that every attempt's end takes too; an attempt claimed in between has its task
+    /// cancelled as soon as there is one.
     func start(
         job: ReservedJob, context: JobContext, startedAt: ContinuousClock.Instant, wait: Duration,
         task makeTask: () -> Task<Void, Never>
     ) {
         let deadline = job.timeout > .zero ? startedAt + job.timeout : nil
         attempts.withLock {
-            $0[job.lease] = Attempt(job: job, context: context, startedAt: startedAt, wait: wait, deadline: deadline, task: makeTask())
+            $0[job.lease] = Attempt(job: job, context: context, startedAt: startedAt, wait: wait, deadline: deadline)
         }
+        let task = makeTask()
+        let claimed = attempts.withLock { attempts -> Bool in
+            attempts[job.lease]?.task = task
+            return attempts[job.lease]?.fate != nil
+        }
+        if claimed { task.cancel() }
     }
 
     /// Removes an attempt that returned; its fate, if someone claimed it first.
@@ -70,7 +79,7 @@ final class RunningAttempts: Sendable {
             }
             return claimed
         }
-        for attempt in claimed { attempt.task.cancel() }
+        for attempt in claimed { attempt.task?.cancel() }
         return claimed
     }
 }

@@ -109,7 +109,7 @@ public final class Worker: Service, Sendable {
     }
 
     private func beginStopping() {
-        guard !stopping.exchange(true, ordering: .relaxed) else { return }
+        guard !stopping.exchange(true, ordering: .sequentiallyConsistent) else { return }
         logger.info("stopping: no new jobs; running jobs may finish", metadata: ["running": "\(inFlight.load(ordering: .relaxed))"])
         idleGate.close()
         completions.beginStopping()
@@ -119,6 +119,11 @@ public final class Worker: Service, Sendable {
 
     private var isStopping: Bool { stopping.load(ordering: .relaxed) }
 
+    /// Below this many free slots, the fetch loop waits ``reserveBatchWait`` before it
+    /// reserves.
+    private var reserveBatchFloor: Int { max(1, configuration.concurrency / 4) }
+    private static let reserveBatchWait = Duration.milliseconds(1)
+
     // MARK: Fetching
 
     /// Takes jobs while there are free slots, in weighted queue order; sleeps while there
@@ -127,10 +132,16 @@ public final class Worker: Service, Sendable {
         let clock = ContinuousClock()
         var failures = 0
         while !isStopping {
-            let free = configuration.concurrency - inFlight.load(ordering: .relaxed)
+            var free = configuration.concurrency - inFlight.load(ordering: .relaxed)
             if free <= 0 {
                 await wake.wait()
                 continue
+            }
+            // With only a few slots free, a busy worker waits a moment for more, so that one
+            // reserve call carries many jobs: Redis's cost per job falls with the batch.
+            if free < reserveBatchFloor {
+                try? await Task.sleep(for: Self.reserveBatchWait)
+                free = configuration.concurrency - inFlight.load(ordering: .relaxed)
             }
             var started = 0
             do {
@@ -209,9 +220,11 @@ public final class Worker: Service, Sendable {
         running.start(job: job, context: context, startedAt: startedAt, wait: wait) {
             Task {
                 await self.runAttempt(job, context: context, startedAt: startedAt, wait: wait)
-                self.inFlight.subtract(1, ordering: .relaxed)
+                // Sequentially consistent with beginStopping's exchange and drain's load, so
+                // that either this sees the stop and rings, or drain sees the slot freed.
+                self.inFlight.subtract(1, ordering: .sequentiallyConsistent)
                 self.wake.ring()
-                self.drained.ring()
+                if self.stopping.load(ordering: .sequentiallyConsistent) { self.drained.ring() }
             }
         }
     }
@@ -415,7 +428,7 @@ public final class Worker: Service, Sendable {
     private func drain() async {
         let clock = ContinuousClock()
         let deadline = clock.now + configuration.drainTimeout
-        while inFlight.load(ordering: .relaxed) > 0, clock.now < deadline {
+        while inFlight.load(ordering: .sequentiallyConsistent) > 0, clock.now < deadline {
             await drained.wait(upTo: deadline - clock.now)
         }
         let unfinished = running.claimAllForHandBack()
