@@ -51,8 +51,21 @@ start_redis() {
     --appendonly yes --appendfsync everysec --save '' \
     --maxmemory-policy noeviction --protected-mode yes >/dev/null \
     || die "redis-server did not start; see $dir/redis.log"
-  for _ in $(seq 1 100); do
-    redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null | grep -q PONG && return 0
+  # A Redis reading back a large AOF answers LOADING for as long as that takes (about
+  # 10 s a million jobs here): waited for, as long as the server runs.
+  local waited=0 loading=0 reply
+  while [ "$waited" -lt 100 ]; do
+    reply=$(redis-cli -h 127.0.0.1 -p "$port" ping 2>&1) || true
+    case $reply in
+      PONG) return 0 ;;
+      LOADING*)
+        [ "$loading" = 1 ] || { say "Redis on port $port is loading its data"; loading=1; }
+        kill -0 "$(cat "$dir/redis.pid" 2>/dev/null)" 2>/dev/null || break
+        sleep 0.2
+        continue
+        ;;
+    esac
+    waited=$((waited + 1))
     sleep 0.05
   done
   die "redis-server on port $port did not answer; see $dir/redis.log"
