@@ -44,4 +44,34 @@ struct OutageTests {
             #expect(upload.headers[.retryAfter] == "5")
         }
     }
+
+    @Test("PostgreSQL cut off, then back: imports are 503 meanwhile, then accepted again without a restart")
+    func postgresReturns() async throws {
+        var database = try #require(URLComponents(string: try TestEnvironment.databaseURL()))
+        let relay = try TCPRelay(toPort: UInt16(try #require(database.port)))
+        database.port = Int(relay.port)
+        let upload = { @Sendable (client: any TestClientProtocol) in
+            try await client.send(
+                "/v1/imports/products", method: .post, headers: [.contentType: "application/x-ndjson"],
+                body: ByteBuffer(string: #"{"sku":"OUT-1","name":"X","price_cents":1,"quantity":1}"# + "\n")
+            )
+        }
+        try await APITestApp.run(databaseURL: try #require(database.string)) { client, _ in
+            #expect(try await client.get("/ready", as: nil).status == .ok)
+            #expect(try await upload(client).status == .accepted)
+
+            relay.cut()
+            try await client.get("/ready", as: nil).expectProblem(.serviceUnavailable, type: "not-ready", naming: "PostgreSQL is down")
+            let refused = try await upload(client)
+            try refused.expectProblem(.serviceUnavailable, type: "dependency-unavailable", naming: "PostgreSQL is unavailable")
+            #expect(refused.headers[.retryAfter] == "5")
+
+            try relay.restore()
+            let recovered = try await eventually(timeout: .seconds(20), interval: .milliseconds(200)) {
+                try await upload(client).status == .accepted
+            }
+            #expect(recovered)
+            #expect(try await client.get("/ready", as: nil).status == .ok)
+        }
+    }
 }

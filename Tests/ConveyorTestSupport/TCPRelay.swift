@@ -1,0 +1,168 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A TCP relay on 127.0.0.1 in front of a server, which a test can cut (every relayed
+/// connection closed, no new one accepted) and restore on the same port: an outage of that
+/// server as its clients see it, without stopping it under the tests that run beside.
+///
+/// Each connection is relayed by two threads of its own, blocking on their sockets: a
+/// test's handful of connections, never the cooperative pool.
+public final class TCPRelay: Sendable {
+    /// The port clients connect to.
+    public let port: UInt16
+    private let targetPort: UInt16
+    private let state = Mutex(State())
+
+    private struct State {
+        var listener: Int32 = -1
+        var sockets: Set<Int32> = []
+    }
+
+    /// Relays 127.0.0.1:``port`` (chosen by the kernel) to 127.0.0.1:`targetPort`.
+    public init(toPort targetPort: UInt16) throws {
+        self.targetPort = targetPort
+        let listener = try Self.listen(on: 0)
+        var address = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
+        }
+        self.port = UInt16(bigEndian: address.sin_port)
+        startAccepting(listener)
+    }
+
+    /// Closes the listener and every relayed connection.
+    public func cut() {
+        let (listener, sockets) = state.withLock { state in
+            defer {
+                state.listener = -1
+                state.sockets = []
+            }
+            return (state.listener, state.sockets)
+        }
+        // shutdown wakes the threads blocked in accept or read; each closes its own socket.
+        if listener >= 0 { shutdown(listener, Int32(SHUT_RDWR)) }
+        for socket in sockets { shutdown(socket, Int32(SHUT_RDWR)) }
+    }
+
+    /// Listens on ``port`` again, once the old listener's thread has closed it.
+    public func restore() throws {
+        var attempts = 0
+        while true {
+            do {
+                startAccepting(try Self.listen(on: port))
+                return
+            } catch let error as RelayError where error.code == EADDRINUSE && attempts < 100 {
+                attempts += 1
+                usleep(20_000)
+            }
+        }
+    }
+
+    private func startAccepting(_ listener: Int32) {
+        state.withLock { $0.listener = listener }
+        Thread.detachNewThread { [self] in
+            while true {
+                let client = accept(listener, nil, nil)
+                guard client >= 0 else { break }
+                relay(client)
+            }
+            close(listener)
+        }
+    }
+
+    private func relay(_ client: Int32) {
+        guard let server = try? Self.connect(to: targetPort) else {
+            close(client)
+            return
+        }
+        let accepted = state.withLock { state -> Bool in
+            guard state.listener >= 0 else { return false }
+            state.sockets.formUnion([client, server])
+            return true
+        }
+        guard accepted else {
+            close(client)
+            close(server)
+            return
+        }
+        let finished = Atomic<Int>(0)
+        for (from, to) in [(client, server), (server, client)] {
+            Thread.detachNewThread { [self] in
+                Self.copy(from: from, to: to)
+                shutdown(from, Int32(SHUT_RDWR))
+                shutdown(to, Int32(SHUT_RDWR))
+                // The second pump to end closes both sockets.
+                if finished.add(1, ordering: .sequentiallyConsistent).newValue == 2 {
+                    state.withLock { $0.sockets.subtract([client, server]) }
+                    close(client)
+                    close(server)
+                }
+            }
+        }
+    }
+
+    private static func copy(from source: Int32, to destination: Int32) {
+        var buffer = [UInt8](repeating: 0, count: 16_384)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(source, $0.baseAddress, $0.count) }
+            guard count > 0 else { return }
+            var sent = 0
+            while sent < count {
+                let written = buffer.withUnsafeBytes { send(destination, $0.baseAddress! + sent, count - sent, Int32(MSG_NOSIGNAL)) }
+                guard written > 0 else { return }
+                sent += written
+            }
+        }
+    }
+
+    private static func loopback(_ port: UInt16) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return address
+    }
+
+    private static func listen(on port: UInt16) throws -> Int32 {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard listener >= 0 else { throw RelayError(step: "socket", code: errno) }
+        var on: Int32 = 1
+        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
+        var address = loopback(port)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, Glibc.listen(listener, 64) == 0 else {
+            let code = errno
+            close(listener)
+            throw RelayError(step: "bind or listen on port \(port)", code: code)
+        }
+        return listener
+    }
+
+    private static func connect(to port: UInt16) throws -> Int32 {
+        let server = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard server >= 0 else { throw RelayError(step: "socket", code: errno) }
+        var address = loopback(port)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(server, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            let code = errno
+            close(server)
+            throw RelayError(step: "connect to port \(port)", code: code)
+        }
+        return server
+    }
+
+    struct RelayError: Error, CustomStringConvertible {
+        let step: String
+        let code: Int32
+        var description: String { "TCP relay: \(step) failed: \(String(cString: strerror(code)))" }
+    }
+}
