@@ -49,6 +49,8 @@ struct OutageTests {
     func postgresReturns() async throws {
         var database = try #require(URLComponents(string: try TestEnvironment.databaseURL()))
         let relay = try TCPRelay(toPort: UInt16(try #require(database.port)))
+        // Its accept loop would otherwise stay blocked for the rest of the test process.
+        defer { relay.cut() }
         database.port = Int(relay.port)
         let upload = { @Sendable (client: any TestClientProtocol) in
             try await client.send(
