@@ -52,7 +52,7 @@ public struct JobQueue: Sendable {
                 arguments.append(.string(JobSpec(job).packed))
                 arguments.append(.integer(Int(job.runAt?.microseconds ?? 0)))
             }
-            calls.append((QueueScripts.enqueue, [keys.ready, keys.scheduled], arguments))
+            calls.append((QueueScripts.enqueue, [keys.ready, keys.scheduled, keys.fresh], arguments))
         }
         let replies = try await redis.runPipelined(calls)
         try await registeredQueues.register(queues, through: redis)
@@ -92,7 +92,7 @@ public struct JobQueue: Sendable {
         let keys = QueueKeys(queue)
         let reply = try await redis.run(
             QueueScripts.reserve,
-            keys: [keys.ready, keys.active, keys.paused],
+            keys: [keys.ready, keys.active, keys.paused, keys.fresh],
             arguments: [
                 .string(keys.prefix), .integer(min(max(count, 1), Self.reserveLimit)), .integer(Int(lease.microseconds)),
                 .string(worker),
@@ -284,7 +284,7 @@ public struct JobQueue: Sendable {
     public func cancel(_ id: JobID) async throws -> CancelOutcome {
         let keys = QueueKeys(id.queue)
         let reply = try await redis.run(
-            QueueScripts.cancel, keys: [keys.ready, keys.scheduled, keys.finished],
+            QueueScripts.cancel, keys: [keys.ready, keys.scheduled, keys.finished, keys.fresh],
             arguments: [.string(keys.prefix), .string(id.description), .integer(Int(policy.retention.microseconds / 1000))]
         )
         if case .integer(1) = reply { return .cancelled }
@@ -332,11 +332,13 @@ public struct JobQueue: Sendable {
         let keys = QueueKeys(id.queue)
         let replies = try await redis.pipeline([
             RedisCommand("HGETALL", .string(keys.job(id))),
+            RedisCommand("HGET", .string(keys.fresh), .string(id.description)),
             RedisCommand("ZSCORE", .string(keys.finished), .string(id.description)),
         ])
-        guard var record = JobRecord(id: id, fields: Self.fields(replies[0])) else { return nil }
+        let fields = replies[1].string.flatMap(Self.freshFields) ?? Self.fields(replies[0])
+        guard var record = JobRecord(id: id, fields: fields) else { return nil }
         // A succeeded job's hash is left as its attempt found it; the finished set says when it succeeded.
-        if let succeededAt = replies[1].string.flatMap(Double.init) {
+        if let succeededAt = replies[2].string.flatMap(Double.init) {
             record.state = .succeeded
             record.finishedAt = RedisTime(microseconds: Int64(succeededAt))
         }
@@ -364,8 +366,7 @@ public struct JobQueue: Sendable {
         ])
         let counters = Self.fields(replies[5])
         var latency = Duration.zero
-        if let oldest = replies[6].string, let id = try? JobID(oldest),
-            let enqueued = try await redis.send(RedisCommand("HGET", .string(keys.job(id)), "enqueued_at")).int,
+        if let oldest = replies[6].string.flatMap({ try? JobID($0) }), let enqueued = try await enqueueTime(of: oldest, keys: keys),
             let time = replies[7].array, time.count == 2, let seconds = time[0].int, let micros = time[1].int
         {
             latency = .microseconds(max(0, seconds * 1_000_000 + micros - enqueued))
@@ -384,6 +385,15 @@ public struct JobQueue: Sendable {
             recovered: counters["recovered"].flatMap(Int.init) ?? 0,
             deferred: counters["deferred"].flatMap(Int.init) ?? 0
         )
+    }
+
+    /// When the job `id` of the queue with these keys was last queued, in microseconds.
+    private func enqueueTime(of id: JobID, keys: QueueKeys) async throws -> Int? {
+        let replies = try await redis.pipeline([
+            RedisCommand("HGET", .string(keys.fresh), .string(id.description)),
+            RedisCommand("HGET", .string(keys.job(id)), "enqueued_at"),
+        ])
+        return replies[0].string.flatMap(Self.freshFields)?["enqueued_at"].flatMap(Int.init) ?? replies[1].int
     }
 
     /// Dead jobs of `queue`, newest first.
@@ -418,6 +428,14 @@ public struct JobQueue: Sendable {
             index += 2
         }
         return fields
+    }
+
+    /// The fields of a fresh job's hash-to-be from its entry in the fresh hash: queued,
+    /// created and enqueued at the entry's time.
+    private static func freshFields(_ entry: String) -> [String: String]? {
+        guard let cut = entry.firstIndex(of: "\n") else { return nil }
+        let enqueuedAt = String(entry[..<cut])
+        return ["spec": String(entry[entry.index(after: cut)...]), "state": "queued", "created_at": enqueuedAt, "enqueued_at": enqueuedAt]
     }
 
     /// Refuses a call with a job whose fields cannot be packed, or with one id twice

@@ -281,6 +281,32 @@ import Testing
         #expect(try await queue.cancel(ids[1]) == .notCancellable(.succeeded))
     }
 
+    @Test func aJobWaitingInTheFreshHashReadsAsQueuedAndGetsItsHashWhenTakenOrCancelled() async throws {
+        let name = TestEnvironment.uniqueQueue("fresh")
+        let keys = (fresh: "conveyor:{\(name)}:fresh", job: { (id: JobID) in "conveyor:{\(name)}:job:\(id)" })
+        let ids = try await enqueue(name, count: 2)
+        #expect(try await redis.send(RedisCommand("HLEN", .string(keys.fresh))).int == 2)
+        #expect(try await redis.send(RedisCommand("EXISTS", .string(keys.job(ids[0])))).int == 0)
+
+        let waiting = try #require(try await queue.job(ids[0]))
+        #expect(waiting.state == .queued && waiting.attempt == 0)
+        #expect(waiting.kind == "noop" && waiting.payload == #"{"n":0}"# && waiting.tenant == "acme" && waiting.requestID == "req-0")
+        #expect(waiting.enqueuedAt == waiting.createdAt)
+        #expect(try await queue.statistics(of: name).latency > .zero)
+
+        #expect(try await queue.cancel(ids[1]) == .cancelled)
+        let cancelled = try #require(try await queue.job(ids[1]))
+        #expect(cancelled.state == .cancelled && cancelled.payload == #"{"n":1}"# && cancelled.createdAt == waiting.createdAt)
+
+        let taken = try #require(try await queue.reserve(from: name, count: 10, lease: .seconds(15), worker: "w1").jobs.first)
+        #expect(taken.id == ids[0] && taken.attempt == 1 && taken.payload == #"{"n":0}"#)
+        #expect(try await redis.send(RedisCommand("HLEN", .string(keys.fresh))).int == 0)
+        let running = try #require(try await queue.job(ids[0]))
+        #expect(running.state == .running && running.createdAt == waiting.createdAt && running.enqueuedAt == waiting.enqueuedAt)
+        #expect(try await queue.enqueue([JobRequest(id: ids[0], kind: "noop", queue: name)]).created == 0)
+        #expect(try await queue.statistics(of: name).depth == 0)
+    }
+
     @Test func aFullQueueRefusesTheWholeBatch() async throws {
         let name = TestEnvironment.uniqueQueue("full")
         let limited = JobQueue(redis: redis, policy: QueuePolicy(maxLength: 5))

@@ -7,6 +7,10 @@ struct QueueKeys: Sendable {
     let ready: String
     /// Sorted set of delayed and retrying job ids, by the time they are due.
     let scheduled: String
+    /// Hash of the jobs enqueued to run at once that no worker has taken yet, by id: the
+    /// enqueue time in microseconds, a line break, the spec. Such a job gets its own hash
+    /// when it is reserved or cancelled (see `prelude.lua`).
+    let fresh: String
     /// Sorted set of leased job ids, by lease deadline.
     let active: String
     /// Sorted set of dead job ids, by the time they died.
@@ -23,6 +27,7 @@ struct QueueKeys: Sendable {
         self.prefix = prefix
         self.ready = prefix + "ready"
         self.scheduled = prefix + "scheduled"
+        self.fresh = prefix + "fresh"
         self.active = prefix + "active"
         self.dead = prefix + "dead"
         self.finished = prefix + "finished"

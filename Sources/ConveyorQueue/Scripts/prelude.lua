@@ -10,6 +10,9 @@
 -- max_attempts, timeout_ms, kind, request_id, tenant, payload, one per line with the
 -- payload last) and the fields of its life: state, attempt, lease, the times, worker,
 -- error, result.
+-- A job enqueued to run at once has no hash of its own until a worker takes it (or it is
+-- cancelled): it waits as one field of the queue's fresh hash, id -> fresh_entry, because
+-- one HSET for a whole batch costs Redis a fraction of a hash per job, AOF included.
 -- A succeeded job's hash is left as its attempt found it (state 'running'): the queue's
 -- finished set holds its id, scored by when it succeeded, which is what makes it
 -- succeeded; readers take the state and finished_at from there. It stays for the
@@ -29,6 +32,17 @@ end
 
 local function job_key(prefix, id)
   return prefix .. 'job:' .. id
+end
+
+-- A fresh job's value in the fresh hash: its enqueue time, a line break, its spec.
+local function fresh_entry(enqueued_at, spec)
+  return enqueued_at .. '\n' .. spec
+end
+
+-- The enqueue time and the spec of a fresh_entry.
+local function split_fresh_entry(entry)
+  local cut = string.find(entry, '\n', 1, true)
+  return string.sub(entry, 1, cut - 1), string.sub(entry, cut + 1)
 end
 
 local function attempt_member(id, token)

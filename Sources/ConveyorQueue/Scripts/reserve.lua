@@ -1,8 +1,9 @@
 -- Takes up to `count` jobs from the head of the queue and leases them to a worker:
 -- each attempt gets a new fencing token (the job's lease counter) and joins the
--- active set with its lease deadline.
+-- active set with its lease deadline. A fresh job gets its hash here, and leaves the
+-- fresh hash.
 --
--- KEYS: ready, active, paused
+-- KEYS: ready, active, paused, fresh
 -- ARGV: prefix, count (1 to 1,000), lease_us, worker
 -- Returns {now, jobs, paused}; jobs holds five values per job:
 --   id, token, attempt, spec, enqueued_at
@@ -17,20 +18,34 @@ if not ids then
 end
 local now_text = text(now)
 local deadline = now + tonumber(ARGV[3])
-local jobs, members = {}, {}
-for _, id in ipairs(ids) do
+local entries = redis.call('HMGET', KEYS[4], unpack(ids))
+local jobs, members, taken = {}, {}, {}
+for n, id in ipairs(ids) do
   local key = job_key(prefix, id)
-  local f = redis.call('HMGET', key, 'state', 'lease', 'attempt', 'spec', 'enqueued_at')
-  -- an id whose job was cancelled or has expired is dropped here
-  if f[1] == 'queued' then
-    local token = text((tonumber(f[2]) or 0) + 1)
-    local attempt = (tonumber(f[3]) or 0) + 1
-    redis.call('HSET', key, 'state', 'running', 'lease', token, 'attempt', attempt, 'started_at', now_text, 'worker', ARGV[4])
+  local token, attempt, spec, enqueued_at
+  if entries[n] then
+    enqueued_at, spec = split_fresh_entry(entries[n])
+    token, attempt = '1', 1
+    redis.call('HSET', key, 'spec', spec, 'state', 'running', 'lease', token, 'attempt', attempt,
+      'created_at', enqueued_at, 'enqueued_at', enqueued_at, 'started_at', now_text, 'worker', ARGV[4])
+    taken[#taken + 1] = id
+  else
+    local f = redis.call('HMGET', key, 'state', 'lease', 'attempt', 'spec', 'enqueued_at')
+    -- an id whose job was cancelled or has expired is dropped here
+    if f[1] == 'queued' then
+      token = text((tonumber(f[2]) or 0) + 1)
+      attempt = (tonumber(f[3]) or 0) + 1
+      spec, enqueued_at = f[4], f[5] or now_text
+      redis.call('HSET', key, 'state', 'running', 'lease', token, 'attempt', attempt, 'started_at', now_text, 'worker', ARGV[4])
+    end
+  end
+  if token then
     members[#members + 1] = deadline
     members[#members + 1] = attempt_member(id, token)
     local n = #jobs
-    jobs[n + 1], jobs[n + 2], jobs[n + 3], jobs[n + 4], jobs[n + 5] = id, token, attempt, f[4], f[5] or now_text
+    jobs[n + 1], jobs[n + 2], jobs[n + 3], jobs[n + 4], jobs[n + 5] = id, token, attempt, spec, enqueued_at
   end
 end
+call_in_slices('HDEL', KEYS[4], taken)
 call_in_slices('ZADD', KEYS[2], members)
 return {now, jobs, 0}
