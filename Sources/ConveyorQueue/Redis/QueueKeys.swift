@@ -15,7 +15,7 @@ struct QueueKeys: Sendable {
     let active: String
     /// Sorted set of dead job ids, by the time they died.
     let dead: String
-    /// Sorted set of succeeded job ids, by the end of their retention.
+    /// Sorted set of succeeded job ids, by when they succeeded; swept once the retention has passed.
     let finished: String
     /// Present while the queue is paused.
     let paused: String
