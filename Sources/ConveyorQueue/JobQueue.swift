@@ -30,11 +30,14 @@ public struct JobQueue: Sendable {
     }
 
     /// Enqueues jobs, in one round trip whatever their number: one script call per queue,
-    /// each all or nothing.
+    /// each all or nothing. Every job counts towards its tenant's waiting jobs in its queue.
+    /// - Parameter quotas: the tenants' quotas to hold the jobs to; nil holds them to none
+    ///   (the system's own jobs), though they are counted all the same.
     /// - Throws: ``QueueError/queueFull(queue:depth:limit:)`` when a queue would pass its
-    ///   limit (jobs of the other queues in the call are taken), or a `RedisError`.
+    ///   limit, ``QueueError/tenantQuota(queue:tenant:measure:waiting:quota:)`` when a tenant
+    ///   would pass its quota (jobs of the other queues in the call are taken), or a `RedisError`.
     @discardableResult
-    public func enqueue(_ jobs: [JobRequest]) async throws -> EnqueueResult {
+    public func enqueue(_ jobs: [JobRequest], quotas: TenantQuotas? = nil) async throws -> EnqueueResult {
         guard !jobs.isEmpty else { return EnqueueResult(created: 0, enqueuedAt: .localNow) }
         try Self.checkPackable(jobs)
         var byQueue: [QueueName: [JobRequest]] = [:]
@@ -45,33 +48,56 @@ public struct JobQueue: Sendable {
         for queue in queues {
             let keys = QueueKeys(queue)
             let batch = byQueue[queue]!
-            var arguments: [RedisArgument] = [.string(keys.prefix), .integer(policy.maxLength(of: queue))]
-            arguments.reserveCapacity(2 + batch.count * 3)
-            for job in batch {
+            let specs = batch.map { JobSpec($0).packed }
+            let tenants = Self.tally(batch, specs: specs)
+            var arguments: [RedisArgument] = [.string(keys.prefix), .integer(policy.maxLength(of: queue)), .integer(tenants.count)]
+            arguments.reserveCapacity(3 + tenants.count * 5 + batch.count * 3)
+            for (tenant, tally) in tenants {
+                let quota = quotas?.quota(of: tenant) ?? .unlimited
+                arguments += [.string(tenant), .integer(tally.jobs), .integer(tally.bytes), .integer(quota.jobs), .integer(quota.bytes)]
+            }
+            for (job, spec) in zip(batch, specs) {
                 arguments.append(.string(job.id.description))
-                arguments.append(.string(JobSpec(job).packed))
+                arguments.append(.string(spec))
                 arguments.append(.integer(Int(job.runAt?.microseconds ?? 0)))
             }
-            calls.append((QueueScripts.enqueue, [keys.ready, keys.scheduled, keys.fresh], arguments))
+            calls.append((QueueScripts.enqueue, [keys.ready, keys.scheduled, keys.fresh, keys.tenantJobs, keys.tenantBytes], arguments))
         }
         let replies = try await redis.runPipelined(calls)
         try await registeredQueues.register(queues, through: redis)
         var result = EnqueueResult(created: 0, enqueuedAt: .localNow)
-        var full: QueueError?
+        var refusal: QueueError?
         for (queue, reply) in zip(queues, replies) {
             let values = try Self.array(reply, script: "enqueue")
-            if values.first?.int == 0 {
-                full = .queueFull(queue: queue, depth: values.count > 1 ? values[1].int ?? 0 : 0, limit: policy.maxLength(of: queue))
-                continue
+            switch values.first?.int {
+            case 0:
+                refusal = .queueFull(queue: queue, depth: values.count > 1 ? values[1].int ?? 0 : 0, limit: policy.maxLength(of: queue))
+            case 2:
+                guard values.count == 5, let tenant = values[1].string, let measure = values[2].string.flatMap(TenantQuota.Measure.init),
+                    let waiting = values[3].int, let quota = values[4].int
+                else { throw QueueError.unexpectedReply(script: "enqueue", reply: "\(reply)") }
+                refusal = .tenantQuota(queue: queue, tenant: tenant, measure: measure, waiting: waiting, quota: quota)
+            default:
+                guard values.count == 3, let created = values[1].int, let now = values[2].int else {
+                    throw QueueError.unexpectedReply(script: "enqueue", reply: "\(reply)")
+                }
+                result.created += created
+                result.enqueuedAt = RedisTime(microseconds: Int64(now))
             }
-            guard values.count == 3, let created = values[1].int, let now = values[2].int else {
-                throw QueueError.unexpectedReply(script: "enqueue", reply: "\(reply)")
-            }
-            result.created += created
-            result.enqueuedAt = RedisTime(microseconds: Int64(now))
         }
-        if let full { throw full }
+        if let refusal { throw refusal }
         return result
+    }
+
+    /// What `tenant` has waiting in `queue`: jobs enqueued and neither taken by a worker
+    /// yet nor cancelled, and their bytes, as its quota counts them.
+    public func waiting(of tenant: String, in queue: QueueName) async throws -> (jobs: Int, bytes: Int) {
+        let keys = QueueKeys(queue)
+        let replies = try await redis.pipeline([
+            RedisCommand("HGET", .string(keys.tenantJobs), .string(tenant)),
+            RedisCommand("HGET", .string(keys.tenantBytes), .string(tenant)),
+        ])
+        return (replies[0].string.flatMap(Int.init) ?? 0, replies[1].string.flatMap(Int.init) ?? 0)
     }
 
     // MARK: Working
@@ -92,7 +118,7 @@ public struct JobQueue: Sendable {
         let keys = QueueKeys(queue)
         let reply = try await redis.run(
             QueueScripts.reserve,
-            keys: [keys.ready, keys.active, keys.paused, keys.fresh],
+            keys: [keys.ready, keys.active, keys.paused, keys.fresh, keys.tenantJobs, keys.tenantBytes],
             arguments: [
                 .string(keys.prefix), .integer(min(max(count, 1), Self.reserveLimit)), .integer(Int(lease.microseconds)),
                 .string(worker),
@@ -284,7 +310,7 @@ public struct JobQueue: Sendable {
     public func cancel(_ id: JobID) async throws -> CancelOutcome {
         let keys = QueueKeys(id.queue)
         let reply = try await redis.run(
-            QueueScripts.cancel, keys: [keys.ready, keys.scheduled, keys.finished, keys.fresh],
+            QueueScripts.cancel, keys: [keys.ready, keys.scheduled, keys.finished, keys.fresh, keys.tenantJobs, keys.tenantBytes],
             arguments: [.string(keys.prefix), .string(id.description), .integer(Int(policy.retention.microseconds / 1000))]
         )
         if case .integer(1) = reply { return .cancelled }
@@ -450,6 +476,25 @@ public struct JobQueue: Sendable {
                 throw QueueError.invalidJob(id: job.id.description, reason: "the same id appears twice in one call")
             }
         }
+    }
+
+    /// Each tenant's jobs of `batch` and the bytes of their specs. A batch is mostly one
+    /// tenant's: a run of jobs of one tenant is summed before it meets the dictionary.
+    private static func tally(_ batch: [JobRequest], specs: [String]) -> [String: (jobs: Int, bytes: Int)] {
+        var tenants: [String: (jobs: Int, bytes: Int)] = [:]
+        var run = (tenant: batch[0].tenant, jobs: 0, bytes: 0)
+        for (job, spec) in zip(batch, specs) {
+            if job.tenant != run.tenant {
+                tenants[run.tenant, default: (0, 0)].jobs += run.jobs
+                tenants[run.tenant, default: (0, 0)].bytes += run.bytes
+                run = (job.tenant, 0, 0)
+            }
+            run.jobs += 1
+            run.bytes += spec.utf8.count
+        }
+        tenants[run.tenant, default: (0, 0)].jobs += run.jobs
+        tenants[run.tenant, default: (0, 0)].bytes += run.bytes
+        return tenants
     }
 
     private static func groupedByQueue(_ leases: [JobLease]) -> [QueueName: [JobLease]] {

@@ -8,6 +8,9 @@ public enum QueueError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidQueueWeights(String)
     /// The queue holds `depth` jobs and accepts at most `limit`: try again later.
     case queueFull(queue: QueueName, depth: Int, limit: Int)
+    /// The tenant has `waiting` jobs (or bytes of them) in `queue` and may have at most
+    /// `quota`: try again once workers have taken some.
+    case tenantQuota(queue: QueueName, tenant: String, measure: TenantQuota.Measure, waiting: Int, quota: Int)
     /// A job that cannot be enqueued as given, e.g. a kind holding a line break.
     case invalidJob(id: String, reason: String)
     /// A reply from Redis that no script of ours returns: a bug or a foreign key.
@@ -23,6 +26,9 @@ public enum QueueError: Error, Sendable, Equatable, CustomStringConvertible {
             "invalid queue list '\(text)': expected 'name[:weight],…' with whole weights from 1 to 1000, e.g. 'critical:5,default:1'"
         case .queueFull(let queue, let depth, let limit):
             "queue '\(queue)' is full (\(depth) jobs waiting, limit \(limit)): retry later, or raise its limit"
+        case .tenantQuota(let queue, let tenant, let measure, let waiting, let quota):
+            "tenant '\(tenant)' has \(waiting) \(measure.noun) waiting in queue '\(queue)' and may have at most \(quota): "
+                + "retry once workers have taken some, or ask the operator for a larger quota"
         case .invalidJob(let id, let reason):
             "cannot enqueue job \(id): \(reason)"
         case .unexpectedReply(let script, let reply):

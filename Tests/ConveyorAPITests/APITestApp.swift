@@ -1,5 +1,6 @@
 import ConveyorAPI
 import ConveyorExports
+import ConveyorExternal
 import ConveyorImports
 import ConveyorJobs
 import ConveyorPostgres
@@ -24,9 +25,10 @@ enum APITestApp {
         NSTemporaryDirectory() + "conveyor-exports-" + UUID().uuidString
     }
 
-    /// The configuration the tests start from: the test keys, and no rate limits.
+    /// The configuration the tests start from: the test keys, no rate limits, the drill
+    /// kinds enabled, and producers allowed the queues that ``TestEnvironment/uniqueQueue(_:)`` names.
     static func configuration() -> APIConfiguration {
-        APIConfiguration(keyring: TestKey.keyring, rateLimits: [:])
+        APIConfiguration(keyring: TestKey.keyring, rateLimits: [:], drillsEnabled: true, allowedQueues: try! QueueAllowlist(parsing: "t-*"))
     }
 
     /// Runs `body` with a client for an API over the given servers, then closes them.
@@ -39,6 +41,7 @@ enum APITestApp {
         exportSettings: ExportSettings = ExportSettings(folder: APITestApp.temporaryExportFolder()),
         exportQueue: QueueName = TestEnvironment.uniqueQueue("exports"),
         cacheQueue: QueueName = TestEnvironment.uniqueQueue("caches"),
+        outbound: OutboundPolicy = OutboundPolicy(),
         _ body: @Sendable (any TestClientProtocol, APIServices) async throws -> Void
     ) async throws {
         let logger = Logger(label: "api-test")
@@ -51,7 +54,7 @@ enum APITestApp {
         )
         let services = APIServices(
             queue: queue, registry: try JobCatalogue.registry(exports: exportSettings), database: database, imports: imports, exports: exports,
-            caches: try JobCatalogue.caches(), cacheQueue: cacheQueue
+            caches: try JobCatalogue.caches(), cacheQueue: cacheQueue, outbound: outbound
         )
         let application = buildApplication(configuration: configuration, services: services, logger: logger)
         do {

@@ -137,4 +137,43 @@ struct IdempotencyTests {
             }
         }
     }
+
+    @Test("a reply lost after the enqueue ran: the retry with the same key creates no second job, one job or a bulk")
+    func lostReply() async throws {
+        let queue = TestEnvironment.uniqueQueue("idem-lost")
+        let redis = try #require(URLComponents(string: try TestEnvironment.redisURL()))
+        let relay = try TCPRelay(toPort: UInt16(try #require(redis.port)))
+        defer { relay.cut() }
+        try await APITestApp.run(redisURL: "redis://127.0.0.1:\(relay.port)/0") { client, services in
+            // The enqueue script's call names the queue's fresh hash; its reply is lost.
+            let marker = "{\(queue)}:fresh"
+            let one = #"{"kind": "noop", "queue": "\#(queue)"}"#
+            let oneKey = Self.key()
+            relay.loseReply(toRequestContaining: marker)
+            try await client.post("/v1/jobs", json: one, headers: [.idempotencyKey: oneKey])
+                .expectProblem(.serviceUnavailable, type: "dependency-unavailable", naming: "Redis is unavailable")
+            #expect(try await services.queue.statistics(of: queue).depth == 1)
+            let retried = try await client.post("/v1/jobs", json: one, headers: [.idempotencyKey: oneKey])
+            #expect(retried.status == .accepted)
+            #expect(try await services.queue.statistics(of: queue).depth == 1)
+            let id = try #require(retried.headers[.location]).replacingOccurrences(of: "/v1/jobs/", with: "")
+            #expect(try await services.queue.job(try JobID(id)) != nil)
+
+            let bulk = #"{"jobs": [\#(Array(repeating: one, count: 50).joined(separator: ","))]}"#
+            let bulkKey = Self.key()
+            relay.loseReply(toRequestContaining: marker)
+            try await client.post("/v1/jobs/bulk", json: bulk, headers: [.idempotencyKey: bulkKey])
+                .expectProblem(.serviceUnavailable, type: "dependency-unavailable", naming: "Redis is unavailable")
+            #expect(try await services.queue.statistics(of: queue).depth == 51)
+            let bulkRetried = try await client.post("/v1/jobs/bulk", json: bulk, headers: [.idempotencyKey: bulkKey])
+            #expect(bulkRetried.status == .accepted)
+            #expect(try bulkRetried.json["count"] as? Int == 50)
+            #expect(try await services.queue.statistics(of: queue).depth == 51)
+
+            // Another body under a key that was freed is another request, with jobs of its own.
+            let other = #"{"kind": "noop", "queue": "\#(queue)", "max_attempts": 2}"#
+            #expect(try await client.post("/v1/jobs", json: other, headers: [.idempotencyKey: Self.key()]).status == .accepted)
+            #expect(try await services.queue.statistics(of: queue).depth == 52)
+        }
+    }
 }

@@ -1,3 +1,4 @@
+import ConveyorExternal
 @testable import ConveyorAPI
 import ConveyorQueue
 import ConveyorRedis
@@ -97,6 +98,40 @@ struct ImportsEndpointTests {
         }
     }
 
+    @Test("a callback_url to an internal address is refused at the door naming the rule, and nothing is stored")
+    func internalCallbackURL() async throws {
+        try await APITestApp.run { client, services in
+            let stored = { @Sendable (url: String) async throws -> Int in
+                try await services.database.withConnection { connection in
+                    try await connection.query("SELECT count(*)::bigint AS n FROM conveyor_imports WHERE callback_url = $1", [url])
+                        .rows[0].decode("n")
+                }
+            }
+            let run = UUID().uuidString
+            for (url, rule) in [
+                ("http://127.0.0.1:8089/hook/\(run)", "is a refused address (loopback)"),
+                ("http://[::1]:8089/hook/\(run)", "is a refused address (loopback)"),
+                ("http://169.254.169.254/latest/meta-data/\(run)", "is a refused address (cloud metadata)"),
+                ("http://localhost:8089/hook/\(run)", "resolves to a refused address ("),
+                ("https://10.0.0.8/hook/\(run)", "is a refused address (private (RFC 1918))"),
+                ("http://[::ffff:192.168.0.1]/hook/\(run)", "is a refused address (IPv6 form of private (RFC 1918))"),
+            ] {
+                let query = "?callback_url=" + url.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+                let refused = try await upload(client, Self.ndjson(2), query: query)
+                    .expectProblem(.unprocessableContent, type: "invalid-option", naming: "callback_url: host '")
+                #expect((refused["detail"] as? String)?.contains(rule) == true, "\(url): \(refused["detail"] ?? "")")
+                #expect((refused["detail"] as? String)?.contains("127.0.0.1") != true || url.contains("127.0.0.1"))
+                #expect(try await stored(url) == 0)
+            }
+        }
+        // The operator's exception lets the same URL through.
+        try await APITestApp.run(outbound: try OutboundPolicy(allowing: "127.0.0.1")) { client, _ in
+            let query = "?callback_url=" + "http://127.0.0.1:8089/hook".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            let response = try await upload(client, Self.ndjson(2), query: query)
+            #expect(response.status == .accepted)
+        }
+    }
+
     @Test("every refusal at the door is a problem naming what to fix")
     func refusals() async throws {
         var configuration = APITestApp.configuration()
@@ -109,13 +144,13 @@ struct ImportsEndpointTests {
             try await upload(client, "")
                 .expectProblem(.badRequest, type: "empty-body", naming: "empty")
             try await upload(client, Self.ndjson(2), query: "?on_conflict=merge")
-                .expectProblem(.badRequest, type: "invalid-option", naming: "on_conflict")
+                .expectProblem(.unprocessableContent, type: "invalid-option", naming: "on_conflict")
             try await upload(client, Self.ndjson(2), query: "?chunk_size=0")
-                .expectProblem(.badRequest, type: "invalid-option", naming: "chunk_size")
+                .expectProblem(.unprocessableContent, type: "invalid-option", naming: "chunk_size")
             try await upload(client, Self.ndjson(2), query: "?callback_url=ftp%3A%2F%2Fexample.com%2Fhook")
-                .expectProblem(.badRequest, type: "invalid-option", naming: "callback_url")
+                .expectProblem(.unprocessableContent, type: "invalid-option", naming: "callback_url")
             try await upload(client, Self.ndjson(2), query: "?callback_url=%2Fhook")
-                .expectProblem(.badRequest, type: "invalid-option", naming: "is not an absolute URL")
+                .expectProblem(.unprocessableContent, type: "invalid-option", naming: "is not an absolute URL")
             try await upload(client, Self.ndjson(200))
                 .expectProblem(.contentTooLarge, type: "body-too-large", naming: "4096 bytes")
             try await upload(client, "{\"sku\": \n")

@@ -26,7 +26,7 @@ struct OutageTests {
                 try await client.post("/v1/jobs", json: #"{"kind": "noop", "queue": "\#(queue)"}"#).status == .accepted
             }
             #expect(recovered)
-            #expect(try await client.get("/ready", as: nil).status == .ok)
+            #expect(try await eventually(timeout: .seconds(5)) { try await client.get("/ready", as: nil).status == .ok })
         }
     }
 
@@ -63,6 +63,8 @@ struct OutageTests {
             #expect(try await upload(client).status == .accepted)
 
             relay.cut()
+            // /ready gives a check's answer for a second.
+            #expect(try await eventually(timeout: .seconds(5)) { try await client.get("/ready", as: nil).status == .serviceUnavailable })
             try await client.get("/ready", as: nil).expectProblem(.serviceUnavailable, type: "not-ready", naming: "PostgreSQL is down")
             let refused = try await upload(client)
             try refused.expectProblem(.serviceUnavailable, type: "dependency-unavailable", naming: "PostgreSQL is unavailable")
@@ -73,7 +75,7 @@ struct OutageTests {
                 try await upload(client).status == .accepted
             }
             #expect(recovered)
-            #expect(try await client.get("/ready", as: nil).status == .ok)
+            #expect(try await eventually(timeout: .seconds(5)) { try await client.get("/ready", as: nil).status == .ok })
         }
     }
 }

@@ -64,7 +64,7 @@ struct CacheFixture {
             name, tenant: tenant, job: job, isLastAttempt: isLastAttempt, timings: timings,
             fetch: { request in
                 let client = try #require(external, "the value has a source: pass the refresh an external client")
-                return try await ExternalCalls(client: client, timings: timings).send(request)
+                return try await ExternalCalls(client: client, timings: timings, logger: Logger(label: "cache-test")).send(request)
             }
         ) { query in
             try await pool.withConnection(query)

@@ -69,7 +69,9 @@ struct CacheSourceTests {
             redis: try TestEnvironment.redis(),
             settings: ExternalClientSettings(
                 connectTimeout: .seconds(2), callTimeout: .seconds(10),
-                breakers: BreakerSettings(failureRate: 0.5, window: .seconds(60), minimumCalls: minimumCalls, coolDown: .seconds(60))
+                breakers: BreakerSettings(failureRate: 0.5, window: .seconds(60), minimumCalls: minimumCalls, coolDown: .seconds(60)),
+                // The receivers listen on loopback, which only an operator's exception lets calls reach.
+                outbound: try OutboundPolicy(allowing: "127.0.0.1")
             )
         )
     }

@@ -181,7 +181,28 @@ import Testing
         let keys = (reply.array ?? []).compactMap(\.string)
         #expect(keys.count == 3)  // state, probes, transitions (the window is emptied when it opens)
         #expect(keys.allSatisfy { $0.hasPrefix("conveyor:breaker:{\(dependency)}:") })
-        let known = try await redis.send(RedisCommand("SISMEMBER", "conveyor:breakers", .string(dependency)))
-        #expect(known.int == 1)
+        let known = try await redis.send(RedisCommand("ZSCORE", "conveyor:breakers:called", .string(dependency)))
+        #expect(known.string != nil)
+    }
+
+    @Test func pastTheLimitTheLeastRecentlyCalledBreakersAreForgotten() async throws {
+        // Its own Redis: the limit counts every breaker of the server.
+        let server = try await PrivateRedis()
+        let client = try TestEnvironment.redis(url: server.url)
+        let breakers = CircuitBreakers(
+            redis: client, settings: BreakerSettings(minimumCalls: 1, coolDown: .seconds(60)), probeLease: .seconds(30), limit: 3
+        )
+        let dependencies = (0..<5).map { "host-\($0).test" }
+        for dependency in dependencies {
+            // Each opens: its state, transitions and counters are keys of its own.
+            #expect(try await call(breakers, dependency, .failure) == .open)
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(try await BreakerStatus.all(from: client).map(\.dependency) == Array(dependencies.suffix(3)))
+        let keys = (try await client.send(RedisCommand("KEYS", "conveyor:breaker:{*")).array ?? []).compactMap(\.string)
+        #expect(keys.allSatisfy { key in dependencies.suffix(3).contains { key.hasPrefix("conveyor:breaker:{\($0)}:") } }, "\(keys)")
+        #expect(!keys.isEmpty)
+        await client.shutdown()
+        try await server.stop()
     }
 }

@@ -55,7 +55,9 @@ import Testing
             redis: try TestEnvironment.redis(),
             settings: ExternalClientSettings(
                 connectTimeout: .seconds(2), callTimeout: callTimeout, maxResponseBytes: maxResponseBytes,
-                breakers: BreakerSettings(failureRate: 0.5, window: .seconds(60), minimumCalls: minimumCalls, coolDown: .seconds(60))
+                breakers: BreakerSettings(failureRate: 0.5, window: .seconds(60), minimumCalls: minimumCalls, coolDown: .seconds(60)),
+                // The receivers listen on loopback, which only an operator's exception lets calls reach.
+                outbound: try OutboundPolicy(allowing: "127.0.0.1")
             )
         )
     }

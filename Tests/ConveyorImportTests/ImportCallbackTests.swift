@@ -14,6 +14,10 @@ import Testing
 /// deferred without spending attempts, and once the receiver answers every import's
 /// callback arrives, its repeats all carrying the import's delivery id.
 @Suite(.serialized) struct ImportCallbackTests {
+    static let webhookSecret = "whsec-test-0123456789abcdef"
+    /// What the failing receiver answers; what a producer may never read.
+    static let receiverSecret = "receiver says: the admin password is hunter2"
+
     /// What the receiver was sent, and whether it fails.
     final class Receiver: Sendable {
         struct Delivery: Sendable {
@@ -22,6 +26,8 @@ import Testing
             let attempt: Int
             let status: Int
             let state: String
+            let signature: String
+            let body: [UInt8]
         }
 
         private let state = Mutex<(failing: Bool, deliveries: [Delivery])>((true, []))
@@ -42,7 +48,8 @@ import Testing
                     Delivery(
                         importID: record?["id"] as? String ?? "", deliveryID: headers[.init("Conveyor-Delivery-Id")!] ?? "",
                         attempt: headers[.init("Conveyor-Attempt")!].flatMap { Int($0) } ?? 0, status: Int(status.code),
-                        state: record?["state"] as? String ?? ""
+                        state: record?["state"] as? String ?? "", signature: headers[.init("Conveyor-Signature")!] ?? "",
+                        body: Array(body.readableBytesView)
                     )
                 )
                 return status
@@ -55,7 +62,8 @@ import Testing
         let router = Router()
         router.post("hook") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 1 << 20)
-            return Response(status: receiver.take(body, headers: request.headers))
+            let status = receiver.take(body, headers: request.headers)
+            return Response(status: status, body: .init(byteBuffer: ByteBuffer(string: status == .ok ? "" : Self.receiverSecret)))
         }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in
@@ -75,7 +83,11 @@ import Testing
                         "--breaker-minimum-calls", "2", "--breaker-failure-rate", "0.5", "--breaker-window", "30",
                         "--breaker-cool-down", "1", "--external-timeout", "2",
                     ],
-                    environment: ["CONVEYOR_REDIS_URL": try TestEnvironment.redisURL(), "CONVEYOR_DATABASE_URL": fixture.databaseURL]
+                    environment: [
+                        "CONVEYOR_REDIS_URL": try TestEnvironment.redisURL(), "CONVEYOR_DATABASE_URL": fixture.databaseURL,
+                        // The receiver listens on loopback, which only an operator's exception lets calls reach.
+                        "CONVEYOR_EXTERNAL_ALLOW": "127.0.0.1", "CONVEYOR_WEBHOOK_SECRET": Self.webhookSecret,
+                    ]
                 )
 
                 // The receiver fails: after two failed calls the breaker opens, and the callbacks
@@ -88,6 +100,10 @@ import Testing
                 #expect(opened.transitionCounts[.open, default: 0] >= 1)
                 #expect(opened.recentTransitions.last?.from == .closed && opened.recentTransitions.last?.to == .open)
                 #expect(receiver.deliveries.allSatisfy { $0.status == 500 })
+                // The producer reads the status of a failed delivery, never the receiver's answer; the log has it.
+                let failedJob = try #require(try await fixture.queue.job(try JobID("\(fixture.queueName.rawValue).\(imports[0].id)")))
+                #expect(failedJob.error?.hasSuffix("/hook answered 500") == true, "\(failedJob.error ?? "")")
+                #expect(worker.output.contains(Self.receiverSecret))
 
                 receiver.failing = false
                 let delivered = try await eventually(timeout: .seconds(90), interval: .milliseconds(100)) {
@@ -105,6 +121,16 @@ import Testing
                     #expect(mine.map(\.attempt) == Array(1...mine.count), "attempts \(mine.map(\.attempt)) of \(id)")
                 }
                 #expect(deliveries.count > importIDs.count, "the receiver's failures made repeats")
+                // Every delivery is signed, and verifies as the README tells receivers to verify it.
+                for delivery in [deliveries.first!, deliveries.last!] {
+                    #expect(try Self.verifies(delivery), "signature \(delivery.signature)")
+                }
+                var forged = deliveries.last!
+                forged = Receiver.Delivery(
+                    importID: forged.importID, deliveryID: forged.deliveryID, attempt: forged.attempt, status: forged.status,
+                    state: forged.state, signature: forged.signature, body: forged.body + Array(" ".utf8)
+                )
+                #expect(try Self.verifies(forged) == false)
 
                 // One callback job per import, with the id derived from the import's; deferrals
                 // spent none of its attempts: its attempt count is the receiver's count of its calls.
@@ -145,7 +171,7 @@ import Testing
                 let before = try #require(try await fixture.queue.job(callbackID))
                 let again = JobRequest(
                     kind: ChunkJob.kind, payload: #"{"import_id":"\#(first.id)","chunk":1}"#, queue: fixture.queueName,
-                    maxAttempts: ChunkJob.maxAttempts, timeout: ChunkJob.timeout
+                    maxAttempts: ChunkJob.maxAttempts, timeout: ChunkJob.timeout, tenant: "acme"
                 )
                 try await fixture.queue.enqueue([again])
                 let rerun = try await eventually(timeout: .seconds(30), interval: .milliseconds(100)) {
@@ -159,6 +185,28 @@ import Testing
                 _ = try await worker.waitForExit(timeout: .seconds(30))
             }
         }
+    }
+
+    /// Whether `delivery`'s `Conveyor-Signature` verifies with the README's recipe for receivers (Python).
+    static func verifies(_ delivery: Receiver.Delivery) throws -> Bool {
+        let recipe = """
+            import hashlib, hmac, sys, time
+            def verify(secret, header, body, tolerance=300):
+                fields = dict(item.split("=", 1) for item in header.split(","))
+                expected = hmac.new(secret.encode(), fields["t"].encode() + b"." + body, hashlib.sha256).hexdigest()
+                return hmac.compare_digest(expected, fields["v1"]) and abs(time.time() - int(fields["t"])) <= tolerance
+            sys.exit(0 if verify(sys.argv[1], sys.argv[2], sys.stdin.buffer.read()) else 1)
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", recipe, webhookSecret, delivery.signature]
+        let input = Pipe()
+        process.standardInput = input
+        try process.run()
+        input.fileHandleForWriting.write(Data(delivery.body))
+        try input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        return process.terminationStatus == 0
     }
 
     /// Removes what an earlier run left of the breaker of `url`'s host (a port can come again).

@@ -30,7 +30,7 @@ import Testing
     static func chunkJob(_ receipt: ImportReceipt, _ fixture: ImportFixture) -> JobRequest {
         JobRequest(
             kind: ChunkJob.kind, payload: #"{"import_id":"\#(receipt.id)","chunk":1}"#, queue: fixture.queueName,
-            maxAttempts: ChunkJob.maxAttempts, timeout: ChunkJob.timeout, requestID: "duplicate"
+            maxAttempts: ChunkJob.maxAttempts, timeout: ChunkJob.timeout, requestID: "duplicate", tenant: "acme"
         )
     }
 
@@ -127,6 +127,28 @@ import Testing
             #expect(dead.state == .dead && dead.attempt == 1)
             #expect(dead.error?.contains("chunk 6 of import \(receipt.id): line 550: PostgreSQL refused the row") == true)
             #expect(try await fixture.integer("SELECT count(*) FROM products") == 900)
+        }
+    }
+
+    @Test func aChunkJobOfAnotherTenantIsRefusedForGoodAndTouchesNothing() async throws {
+        try await ImportFixture.with("foreign") { fixture async throws in
+            let receipt = try await fixture.accept(ImportFixture.products(10), options: ImportOptions(chunkSize: 10))
+            let own = try #require(try await fixture.readyJobs().first?.id)
+            // The import is acme's; a job of another tenant names it.
+            var foreign = Self.chunkJob(receipt, fixture)
+            foreign.tenant = "intruder"
+            // It goes first, so that the import is still unloaded when it runs.
+            try await fixture.queue.enqueue([foreign])
+            _ = try await fixture.queue.cancel(own)
+            let worker = try await Self.startWorker(fixture, concurrency: 1)
+            #expect(try await Self.waitUntil([foreign.id], are: .dead, in: fixture), "\(worker.output.suffix(2000))")
+            let dead = try #require(try await fixture.queue.job(foreign.id))
+            #expect(dead.attempt == 1)
+            #expect(dead.error?.contains("import \(receipt.id) does not exist for tenant 'intruder'") == true)
+            #expect(try await fixture.integer("SELECT count(*) FROM products") == 0)
+            #expect(try await fixture.integer("SELECT count(*) FROM conveyor_import_ledger") == 0)
+            #expect(try await fixture.integer("SELECT count(*) FROM conveyor_import_chunk_failures") == 0)
+            #expect(try await fixture.intake.progress(id: receipt.id)?.startedAt == nil)
         }
     }
 }

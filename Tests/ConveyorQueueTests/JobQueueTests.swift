@@ -352,4 +352,54 @@ import Testing
         }
         #expect(try await queue.knownQueues().contains(name))
     }
+
+    @Test func tenantsWaitingJobsCountUntilEachJobIsFirstTakenOrCancelled() async throws {
+        let name = TestEnvironment.uniqueQueue("tallies")
+        func spec(_ job: JobRequest) -> Int { "\(job.maxAttempts)\n\(job.timeout.components.seconds * 1000)\n\(job.kind)\n\(job.requestID)\n\(job.tenant)\n\(job.payload)".utf8.count }
+        let acme = (0..<3).map { JobRequest(kind: "noop", payload: #"{"n":\#($0)}"#, queue: name, tenant: "acme") }
+        let later = JobRequest(kind: "noop", queue: name, runAt: RedisTime(microseconds: RedisTime.localNow.microseconds + 60_000_000), tenant: "acme")
+        let other = JobRequest(kind: "noop", queue: name, tenant: "globex")
+        try await queue.enqueue(acme + [later, other])
+        #expect(try await queue.waiting(of: "acme", in: name) == (4, (acme + [later]).map(spec).reduce(0, +)))
+        #expect(try await queue.waiting(of: "globex", in: name).jobs == 1)
+
+        // A resend of jobs that exist changes nothing.
+        try await queue.enqueue(acme)
+        #expect(try await queue.waiting(of: "acme", in: name).jobs == 4)
+
+        // Taken: off the tally, and it stays off through a retry, a hand-back and a deferral.
+        let first = try #require(try await queue.reserve(from: name, count: 1, lease: .seconds(30), worker: "w").jobs.first)
+        #expect(try await queue.waiting(of: "acme", in: name).jobs == 3)
+        #expect(try await queue.handBack([first.lease]) == 1)
+        let again = try #require(try await queue.reserve(from: name, count: 3, lease: .seconds(30), worker: "w").jobs.first { $0.id == first.id })
+        #expect(try await queue.waiting(of: "acme", in: name).jobs == 1)
+        #expect(try await queue.defer(again.lease, until: .localNow))
+        #expect(try await queue.promoteDue(in: name) == 1)
+        _ = try await queue.reserve(from: name, count: 10, lease: .seconds(30), worker: "w")
+        #expect(try await queue.waiting(of: "acme", in: name).jobs == 1)
+        #expect(try await queue.waiting(of: "globex", in: name).jobs == 0)
+
+        // The delayed job, cancelled before it ran, leaves the tally empty.
+        #expect(try await queue.cancel(later.id) == .cancelled)
+        #expect(try await queue.waiting(of: "acme", in: name) == (0, 0))
+        let tallies = try await redis.send(RedisCommand("HLEN", .string("conveyor:{\(name)}:tenant_jobs"))).int
+        #expect(tallies == 0)
+    }
+
+    @Test func aBatchPastATenantsQuotaIsRefusedWholeAndWritesNothing() async throws {
+        let name = TestEnvironment.uniqueQueue("quota")
+        let quotas = TenantQuotas(default: TenantQuota(jobs: 5, bytes: 0), byTenant: ["big": .unlimited])
+        try await queue.enqueue((0..<4).map { _ in JobRequest(kind: "noop", queue: name, tenant: "small") }, quotas: quotas)
+        await #expect(throws: QueueError.tenantQuota(queue: name, tenant: "small", measure: .jobs, waiting: 4, quota: 5)) {
+            try await queue.enqueue((0..<2).map { _ in JobRequest(kind: "noop", queue: name, tenant: "small") }, quotas: quotas)
+        }
+        // One batch of two tenants: refused whole for the one, so the other's jobs are not written either.
+        let mixed = [JobRequest(kind: "noop", queue: name, tenant: "big"), JobRequest(kind: "noop", queue: name, tenant: "small"),
+                     JobRequest(kind: "noop", queue: name, tenant: "small")]
+        await #expect(throws: QueueError.self) { try await queue.enqueue(mixed, quotas: quotas) }
+        #expect(try await queue.statistics(of: name).depth == 4)
+        // Without quotas (the system's own jobs), they are counted and not held back.
+        try await queue.enqueue((0..<3).map { _ in JobRequest(kind: "noop", queue: name, tenant: "small") })
+        #expect(try await queue.waiting(of: "small", in: name).jobs == 7)
+    }
 }

@@ -20,6 +20,10 @@ public final class TCPRelay: Sendable {
     private struct State {
         var listener: Int32 = -1
         var sockets: Set<Int32> = []
+        /// Bytes that, once a client sends them, make the next reply from the server close
+        /// every relayed connection instead of arriving.
+        var replyBreaker: [UInt8]?
+        var breaksNextReply = false
     }
 
     /// Relays 127.0.0.1:``port`` (chosen by the kernel) to 127.0.0.1:`targetPort`.
@@ -37,15 +41,29 @@ public final class TCPRelay: Sendable {
 
     /// Closes the listener and every relayed connection.
     public func cut() {
-        let (listener, sockets) = state.withLock { state in
-            defer {
-                state.listener = -1
-                state.sockets = []
-            }
-            return (state.listener, state.sockets)
+        let listener = state.withLock { state in
+            defer { state.listener = -1 }
+            return state.listener
         }
         // shutdown wakes the threads blocked in accept or read; each closes its own socket.
         if listener >= 0 { shutdown(listener, Int32(SHUT_RDWR)) }
+        dropConnections()
+    }
+
+    /// Arms a lost reply: the first request a client sends that contains `marker` reaches
+    /// the server, but its reply never reaches the client, whose connections all close as
+    /// the reply arrives. New connections are taken as before. The server has done what was
+    /// asked; the client cannot know it.
+    public func loseReply(toRequestContaining marker: String) {
+        state.withLock { $0.replyBreaker = Array(marker.utf8) }
+    }
+
+    /// Closes every relayed connection, leaving the listener open.
+    public func dropConnections() {
+        let sockets = state.withLock { state in
+            defer { state.sockets = [] }
+            return state.sockets
+        }
         for socket in sockets { shutdown(socket, Int32(SHUT_RDWR)) }
     }
 
@@ -92,8 +110,9 @@ public final class TCPRelay: Sendable {
         }
         let finished = Atomic<Int>(0)
         for (from, to) in [(client, server), (server, client)] {
+            let isRequest = from == client
             Thread.detachNewThread { [self] in
-                Self.copy(from: from, to: to)
+                Self.copy(from: from, to: to) { bytes in isRequest ? noteRequest(bytes) : allowReply() }
                 shutdown(from, Int32(SHUT_RDWR))
                 shutdown(to, Int32(SHUT_RDWR))
                 // The second pump to end closes both sockets.
@@ -106,11 +125,38 @@ public final class TCPRelay: Sendable {
         }
     }
 
-    private static func copy(from source: Int32, to destination: Int32) {
+    /// Arms the lost reply when a request holds the marker; always lets the request through.
+    private func noteRequest(_ bytes: ArraySlice<UInt8>) -> Bool {
+        state.withLock { state in
+            if let marker = state.replyBreaker, Self.contains(bytes, marker) {
+                state.replyBreaker = nil
+                state.breaksNextReply = true
+            }
+        }
+        return true
+    }
+
+    /// Whether a reply may go through; when a lost reply is armed, drops every connection instead.
+    private func allowReply() -> Bool {
+        let breaks = state.withLock { state in
+            defer { state.breaksNextReply = false }
+            return state.breaksNextReply
+        }
+        if breaks { dropConnections() }
+        return !breaks
+    }
+
+    private static func contains(_ bytes: ArraySlice<UInt8>, _ marker: [UInt8]) -> Bool {
+        guard !marker.isEmpty, bytes.count >= marker.count else { return false }
+        return (bytes.startIndex...(bytes.endIndex - marker.count)).contains { bytes[$0..<$0 + marker.count].elementsEqual(marker) }
+    }
+
+    /// Copies until either side closes, or `forward` refuses a piece.
+    private static func copy(from source: Int32, to destination: Int32, forward: (ArraySlice<UInt8>) -> Bool) {
         var buffer = [UInt8](repeating: 0, count: 16_384)
         while true {
             let count = buffer.withUnsafeMutableBytes { read(source, $0.baseAddress, $0.count) }
-            guard count > 0 else { return }
+            guard count > 0, forward(buffer[0..<count]) else { return }
             var sent = 0
             while sent < count {
                 let written = buffer.withUnsafeBytes { send(destination, $0.baseAddress! + sent, count - sent, Int32(MSG_NOSIGNAL)) }

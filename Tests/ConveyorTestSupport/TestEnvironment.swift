@@ -22,9 +22,9 @@ public enum TestEnvironment {
         return value
     }
 
-    /// A Redis client for the test Redis.
-    public static func redis(poolSize: Int = 4) throws -> RedisClient {
-        var configuration = try RedisConfiguration(url: redisURL())
+    /// A Redis client for the test Redis, or the one at `url`.
+    public static func redis(url: String? = nil, poolSize: Int = 4) throws -> RedisClient {
+        var configuration = try RedisConfiguration(url: url ?? redisURL())
         configuration.poolSize = poolSize
         return RedisClient(configuration: configuration, logger: Logger(label: "test"))
     }

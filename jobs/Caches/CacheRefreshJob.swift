@@ -10,7 +10,8 @@ public struct CacheRefreshJob: JobKind {
 
     public static let name = CacheRefresh.kind
     public static let options = JobKindOptions(
-        maxAttempts: CacheRefresh.maxAttempts, timeout: CacheRefresh.timeout, backoff: RetryBackoff(base: .seconds(1), maximum: .seconds(30))
+        maxAttempts: CacheRefresh.maxAttempts, timeout: CacheRefresh.timeout, backoff: RetryBackoff(base: .seconds(1), maximum: .seconds(30)),
+        visibility: .internal
     )
 
     private let catalogue: CacheCatalogue

@@ -27,7 +27,7 @@ public struct MetricExportJob: JobKind {
     }
 
     public static let name = ExportJob.kind
-    public static let options = JobKindOptions(maxAttempts: ExportJob.maxAttempts, timeout: ExportJob.timeout)
+    public static let options = JobKindOptions(maxAttempts: ExportJob.maxAttempts, timeout: ExportJob.timeout, visibility: .internal)
 
     private let catalogue: ExportCatalogue
     private let settings: ExportSettings
@@ -47,6 +47,12 @@ public struct MetricExportJob: JobKind {
 
     public func run(_ payload: Payload, context: JobContext) async throws -> Written? {
         let id = payload.exportID ?? String(context.id.unique)
+        if let exportID = payload.exportID {
+            let owner = try await context.withDatabase { connection in try await ExportStore.record(id: exportID, on: connection)?.tenant }
+            guard owner == nil || owner == context.tenant else {
+                throw PermanentJobError("export \(exportID) is not an export of tenant '\(context.tenant)', whose job this is")
+            }
+        }
         do {
             return try await context.withDatabase { connection -> Written? in
                 if payload.exportID == nil { try await recordScheduledExport(payload, id: id, context: context, on: connection) }

@@ -12,7 +12,7 @@ public struct RetentionSweepJob: JobKind {
 
     public static let name = "retention_sweep"
     /// The next hour's sweep does the work of one that failed.
-    public static let options = JobKindOptions(maxAttempts: 3, timeout: .seconds(600))
+    public static let options = JobKindOptions(maxAttempts: 3, timeout: .seconds(600), visibility: .internal)
 
     private let sweep: RetentionSweep
 

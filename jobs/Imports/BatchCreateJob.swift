@@ -10,7 +10,7 @@ public struct BatchCreateJob: JobKind {
     public typealias Payload = ChunkJob.Payload
 
     public static let name = ChunkJob.kind
-    public static let options = JobKindOptions(maxAttempts: ChunkJob.maxAttempts, timeout: ChunkJob.timeout)
+    public static let options = JobKindOptions(maxAttempts: ChunkJob.maxAttempts, timeout: ChunkJob.timeout, visibility: .internal)
 
     private let loader: ChunkLoader
 
@@ -25,6 +25,9 @@ public struct BatchCreateJob: JobKind {
     }
 
     public func run(_ payload: Payload, context: JobContext) async throws -> ChunkOutcome {
+        try await context.withDatabase { connection in
+            try await loader.requireImport(payload.importID, of: context.tenant, on: connection)
+        }
         let outcome: ChunkOutcome
         do {
             outcome = try await context.withDatabase { connection in

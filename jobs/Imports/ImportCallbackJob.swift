@@ -10,7 +10,10 @@ import Foundation
 /// job without spending an attempt.
 ///
 /// Every delivery of one import carries the same `Conveyor-Delivery-Id` (the import's
-/// id), so a receiver can drop repeats, and `Conveyor-Attempt`, the attempt's number.
+/// id), so a receiver can drop repeats, `Conveyor-Attempt`, the attempt's number, and
+/// `Conveyor-Signature`, which proves it came from this deployment (``WebhookSignature``).
+/// A failed delivery's error says the status or the kind of failure, never what the
+/// receiver answered: the URL is the producer's to choose, the answer is not its to read.
 public struct ImportCallbackJob: JobKind {
     public struct Payload: Codable, Sendable {
         public var importID: String
@@ -28,7 +31,8 @@ public struct ImportCallbackJob: JobKind {
 
     public static let name = "import_callback"
     public static let options = JobKindOptions(
-        maxAttempts: 25, timeout: .seconds(60), backoff: RetryBackoff(base: .seconds(2), maximum: .seconds(1800))
+        maxAttempts: 25, timeout: .seconds(60), backoff: RetryBackoff(base: .seconds(2), maximum: .seconds(1800)),
+        visibility: .internal
     )
 
     public static let deliveryIDHeader = "Conveyor-Delivery-Id"
@@ -56,9 +60,11 @@ public struct ImportCallbackJob: JobKind {
         let record = try await context.withDatabase { connection in
             try await ImportProgress.fetch(id: payload.importID, on: connection)
         }
-        guard let record else { throw PermanentJobError("import \(payload.importID) does not exist (any more)") }
+        guard let record, record.tenant == context.tenant else {
+            throw PermanentJobError("import \(payload.importID) does not exist (any more) for tenant '\(context.tenant)', whose job this is")
+        }
         guard let url = record.callbackURL else { throw PermanentJobError("import \(payload.importID) has no callback_url") }
-        let response = try await context.external.post(
+        let response = try await context.external.postSigned(
             url, body: Array(try JSONEncoder().encode(record)),
             headers: [
                 ("Content-Type", "application/json"), (Self.deliveryIDHeader, record.id), (Self.attemptHeader, "\(context.attempt)"),

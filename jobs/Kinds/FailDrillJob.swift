@@ -20,7 +20,10 @@ public struct FailDrillJob: JobKind {
     }
 
     public static let name = "drill.fail"
-    public static let options = JobKindOptions(maxAttempts: 3, timeout: .seconds(30), backoff: RetryBackoff(base: .milliseconds(200), maximum: .seconds(2)))
+    public static let options = JobKindOptions(
+        maxAttempts: 3, timeout: .seconds(30), backoff: RetryBackoff(base: .milliseconds(200), maximum: .seconds(2)),
+        visibility: .drill
+    )
 
     public init() {}
 

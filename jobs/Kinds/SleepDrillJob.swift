@@ -14,7 +14,10 @@ public struct SleepDrillJob: JobKind {
     }
 
     public static let name = "drill.sleep"
-    public static let options = JobKindOptions(maxAttempts: 5, timeout: .seconds(600), backoff: RetryBackoff(base: .milliseconds(200), maximum: .seconds(5)))
+    public static let options = JobKindOptions(
+        maxAttempts: 5, timeout: .seconds(600), backoff: RetryBackoff(base: .milliseconds(200), maximum: .seconds(5)),
+        visibility: .drill
+    )
 
     public init() {}
 

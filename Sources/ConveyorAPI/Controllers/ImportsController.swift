@@ -1,3 +1,4 @@
+import ConveyorExternal
 import ConveyorImports
 import Hummingbird
 
@@ -41,6 +42,17 @@ struct ImportsController {
                 onConflict: query["on_conflict"].map(String.init), chunkSize: query["chunk_size"].map(String.init),
                 callbackURL: query["callback_url"].map(String.init)
             )
+            if let callback = options.callbackURL {
+                do {
+                    _ = try await services.outbound.check(host: callback.host)
+                } catch let refusal as OutboundRefusal {
+                    context.logger.info("callback_url refused", metadata: ["address": "\(refusal.address)", "rule": "\(refusal.rule)"])
+                    throw ImportError(.invalidOption, "callback_url: \(refusal)")
+                } catch is UnresolvedHost {
+                    // Not refused: the name may resolve by the time the import finishes, and the
+                    // worker checks its addresses then.
+                }
+            }
             let receipt = try await services.imports.accept(
                 dataset: dataset, format: format, options: options, tenant: caller.tenant,
                 requestID: context.requestID, maxBodyBytes: configuration.maxBodyBytes, body: request.body

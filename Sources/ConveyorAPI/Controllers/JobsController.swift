@@ -11,6 +11,8 @@ struct JobsController {
     let idempotency: IdempotencyMiddleware
     /// Gathers the jobs of concurrent requests into one enqueue per queue.
     let coalescer: EnqueueCoalescer
+    /// The kinds and queues a caller may enqueue into.
+    let rules: EnqueueRules
 
     var endpoints: RouteCollection<APIRequestContext> {
         let routes = RouteCollection(context: APIRequestContext.self)
@@ -29,8 +31,9 @@ struct JobsController {
     @Sendable func create(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<AcceptedJob> {
         let caller = try context.authenticatedCaller()
         let body = try await request.collectBody(upTo: configuration.maxJobBodyBytes, describedAs: "a job request")
-        let submission = try JobSubmission(parsing: body, registry: services.registry)
-        let job = submission.jobRequest(tenant: caller.tenant, requestID: context.requestID)
+        let submission = try JobSubmission(parsing: body, rules: rules, caller: caller)
+        let id = context.idempotency?.jobIDs(in: [submission.queue]).first
+        let job = submission.jobRequest(tenant: caller.tenant, requestID: context.requestID, id: id)
         let enqueuedAt = try await coalescer.enqueue([job], in: job.queue)
         return EditedResponse(
             status: .accepted,
@@ -44,9 +47,12 @@ struct JobsController {
     @Sendable func createMany(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<AcceptedBatch> {
         let caller = try context.authenticatedCaller()
         let body = try await request.collectBody(upTo: configuration.maxBulkBodyBytes, describedAs: "a bulk job request")
-        let submission = try BulkSubmission(parsing: body, registry: services.registry)
-        let jobs = submission.jobs.map { $0.jobRequest(tenant: caller.tenant, requestID: context.requestID) }
-        let result = try await services.queue.enqueue(jobs)
+        let submission = try BulkSubmission(parsing: body, rules: rules, caller: caller)
+        let ids = context.idempotency?.jobIDs(in: submission.jobs.map(\.queue))
+        let jobs = submission.jobs.enumerated().map { position, job in
+            job.jobRequest(tenant: caller.tenant, requestID: context.requestID, id: ids?[position])
+        }
+        let result = try await services.queue.enqueue(jobs, quotas: configuration.tenantQuotas)
         return EditedResponse(
             status: .accepted,
             response: AcceptedBatch(ids: jobs.map(\.id), enqueuedAt: result.enqueuedAt)

@@ -1,5 +1,6 @@
 import ConveyorQueue
 import Hummingbird
+import Logging
 
 /// What `GET /ready` found: each dependency up or down. Ready only when all are up.
 struct ReadinessReport: ResponseEncodable, Sendable {
@@ -10,8 +11,10 @@ struct ReadinessReport: ResponseEncodable, Sendable {
 
     var isReady: Bool { checks.values.allSatisfy(\.isUp) }
 
-    /// Runs every check at once, each for at most `limit`.
-    static func run(_ dependencies: [DependencyCheck], within limit: Duration) async -> ReadinessReport {
+    /// Runs every check at once, each for at most `limit`. A failed check's error goes to
+    /// `logger`; the report says only that the dependency is down, or did not answer in time,
+    /// since an error can tell where the server lives.
+    static func run(_ dependencies: [DependencyCheck], within limit: Duration, logger: Logger) async -> ReadinessReport {
         let checks = await withTaskGroup(of: (String, DependencyStatus).self) { group in
             for dependency in dependencies {
                 group.addTask {
@@ -19,8 +22,11 @@ struct ReadinessReport: ResponseEncodable, Sendable {
                     var error: String?
                     do {
                         try await Deadline.run(within: limit, dependency.probe)
-                    } catch let failure {
+                    } catch let failure as Deadline.Exceeded {
                         error = "\(failure)"
+                    } catch let failure {
+                        error = "unreachable"
+                        logger.warning("readiness check failed", metadata: ["dependency": "\(dependency.name)", "error": "\(failure)"])
                     }
                     let milliseconds = (start.duration(to: .now).milliseconds * 100).rounded() / 100
                     return (dependency.name, DependencyStatus(error: error, milliseconds: milliseconds))
@@ -41,7 +47,7 @@ struct ReadinessReport: ResponseEncodable, Sendable {
         }
         return Problem(
             status: .serviceUnavailable, type: "not-ready", title: "A server the API needs is down",
-            detail: findings.joined(separator: "; ") + ": start it or fix the API's address for it, then retry",
+            detail: findings.joined(separator: "; ") + ": the API's log says why; retry later",
             members: ["checks": .object(checks.mapValues(\.json))],
             headers: [.retryAfter: String(Problem.dependencyRetrySeconds)]
         )

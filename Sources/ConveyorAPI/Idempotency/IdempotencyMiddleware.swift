@@ -33,8 +33,8 @@ struct IdempotencyMiddleware: RouterMiddleware {
         let deadline = clock.now + waitLimit
         while true {
             switch try await store.claim(recordKey) {
-            case .claimed:
-                return try await runFirst(request, context: context, recordKey: recordKey, next: next)
+            case .claimed(let epoch):
+                return try await runFirst(request, context: context, key: key, epoch: epoch, recordKey: recordKey, next: next)
             case .answered(let answer):
                 let fingerprint = BodyFingerprint(of: request)
                 try await fingerprint.consume(request, upTo: maxBodyBytes)
@@ -60,9 +60,14 @@ struct IdempotencyMiddleware: RouterMiddleware {
 
     /// Runs the first request with a key, and keeps its answer if it is a 2xx.
     private func runFirst(
-        _ request: Request, context: Context, recordKey: String, next: (Request, Context) async throws -> Response
+        _ request: Request, context: Context, key: String, epoch: String, recordKey: String,
+        next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         let fingerprint = BodyFingerprint(of: request)
+        var context = context
+        context.idempotency = IdempotentRequest(
+            tenant: try context.authenticatedCaller().tenant, key: key, epoch: epoch, fingerprint: fingerprint
+        )
         let response: Response
         do {
             response = try await next(fingerprint.observing(request), context)
@@ -82,7 +87,8 @@ struct IdempotencyMiddleware: RouterMiddleware {
         do {
             try await store.store(answer, at: recordKey)
         } catch {
-            // The work is done: answer it. A repeat finds the key pending until its lease ends.
+            // The work is done: answer it. A repeat finds the key pending until its lease ends,
+            // then runs again, making the same job ids, which the queue takes once.
             context.logger.warning("could not keep the answer for an Idempotency-Key", metadata: ["error": "\(error)"])
         }
         var kept = response
@@ -94,7 +100,9 @@ struct IdempotencyMiddleware: RouterMiddleware {
         do {
             try await store.release(recordKey)
         } catch {
-            context.logger.warning("could not free an Idempotency-Key; it frees itself when its lease ends", metadata: ["error": "\(error)"])
+            context.logger.warning(
+                "could not free an Idempotency-Key; it frees itself when its lease ends", metadata: ["error": "\(error)"]
+            )
         }
     }
 

@@ -5,6 +5,11 @@ import NIOCore
 /// A `POST /v1/jobs/bulk` body, `{"jobs": [job, …]}`, each job as `POST /v1/jobs` takes it.
 /// All or nothing: one bad job refuses the whole request, with each bad field named by its
 /// job's position (`jobs[3].kind`), and nothing is enqueued.
+///
+/// Every job of a request goes to one queue. One queue's enqueue is one script, taken whole
+/// or refused whole (a full queue); jobs spread over queues would be several, of which some
+/// could be written while another is refused, and queues live on different Redis Cluster
+/// slots, which no one script spans.
 struct BulkSubmission {
     var jobs: [JobSubmission]
 
@@ -15,7 +20,7 @@ struct BulkSubmission {
     static let example = #"{"jobs": [{"kind": "noop"}, {"kind": "drill.sleep", "payload": {"ms": 10}}]}"#
 
     /// - Throws: ``Problem``: 400 when the body is not JSON, 422 listing the bad fields.
-    init(parsing body: ByteBuffer, registry: JobRegistry) throws(Problem) {
+    init(parsing body: ByteBuffer, rules: EnqueueRules, caller: APIKey) throws(Problem) {
         // Three levels: the body's members, the list of jobs, each job's members.
         let value = try JobSubmission.json(in: body, openLevels: 3, example: Self.example)
         guard let members = value.members, let list = members.first(where: { $0.name == "jobs" })?.value, let elements = list.elements else {
@@ -38,7 +43,7 @@ struct BulkSubmission {
         for (index, element) in elements.enumerated() {
             var jobIssues: [ProblemIssue] = []
             if let fields = element.members {
-                if let job = JobSubmission(members: fields, registry: registry, issues: &jobIssues) { jobs.append(job) }
+                if let job = JobSubmission(members: fields, rules: rules, caller: caller, issues: &jobIssues) { jobs.append(job) }
             } else {
                 jobIssues.append(ProblemIssue(message: "must be a JSON object, e.g. \(JobSubmission.example), not \(element.description)"))
             }
@@ -47,8 +52,17 @@ struct BulkSubmission {
                 issues.append(ProblemIssue(field: "jobs[\(index)]" + (issue.field.map { ".\($0)" } ?? ""), message: issue.message))
             }
         }
+        if issues.isEmpty, let first = jobs.first, let index = jobs.firstIndex(where: { $0.queue != first.queue }) {
+            issues.append(
+                ProblemIssue(
+                    field: "jobs[\(index)].queue",
+                    message: "goes to queue '\(jobs[index].queue)' where jobs[0] goes to '\(first.queue)': "
+                        + "the jobs of one bulk request go to one queue, so send one request per queue"
+                )
+            )
+        }
         guard issues.isEmpty else {
-            var problem = Problem.invalidJob(issues, registry: registry)
+            var problem = Problem.invalidJob(issues, knownKinds: rules.kindNames)
             if badFields > issues.count {
                 problem.detail = "\(badFields) bad fields, the first \(issues.count): " + problem.detail
             }

@@ -7,10 +7,11 @@ import Synchronization
 /// round trip carries many requests' jobs.
 ///
 /// The enqueue script takes a call's jobs all or none, so when the queue is too full for a
-/// gathered call, each request's jobs are tried alone, and only those that do not fit are
-/// refused.
+/// gathered call, or a tenant past its quota, each request's jobs are tried alone, and only
+/// those that do not fit are refused.
 final class EnqueueCoalescer: Sendable {
     private let queue: JobQueue
+    private let quotas: TenantQuotas
     private let lanes = Mutex<[QueueName: Lane]>([:])
 
     /// One queue's requests: those waiting for the next call, and whether a call is in flight.
@@ -24,8 +25,9 @@ final class EnqueueCoalescer: Sendable {
         let continuation: CheckedContinuation<RedisTime, any Error>
     }
 
-    init(queue: JobQueue) {
+    init(queue: JobQueue, quotas: TenantQuotas) {
         self.queue = queue
+        self.quotas = quotas
     }
 
     /// Enqueues `jobs`, all of `name`'s queue; returns when they are in Redis, with the
@@ -60,12 +62,12 @@ final class EnqueueCoalescer: Sendable {
             }
             guard !entries.isEmpty else { return }
             do {
-                let result = try await queue.enqueue(entries.flatMap(\.jobs))
+                let result = try await queue.enqueue(entries.flatMap(\.jobs), quotas: quotas)
                 for entry in entries { entry.continuation.resume(returning: result.enqueuedAt) }
-            } catch QueueError.queueFull where entries.count > 1 {
+            } catch let error as QueueError where entries.count > 1 && error.refusesOnlyThisBatch {
                 for entry in entries {
                     do {
-                        entry.continuation.resume(returning: try await queue.enqueue(entry.jobs).enqueuedAt)
+                        entry.continuation.resume(returning: try await queue.enqueue(entry.jobs, quotas: quotas).enqueuedAt)
                     } catch {
                         entry.continuation.resume(throwing: error)
                     }
@@ -73,6 +75,17 @@ final class EnqueueCoalescer: Sendable {
             } catch {
                 for entry in entries { entry.continuation.resume(throwing: error) }
             }
+        }
+    }
+}
+
+extension QueueError {
+    /// A refusal of the batch as a whole (too many jobs for the queue, or for a tenant's
+    /// quota), which a smaller batch might not meet.
+    fileprivate var refusesOnlyThisBatch: Bool {
+        switch self {
+        case .queueFull, .tenantQuota: true
+        default: false
         }
     }
 }

@@ -4,8 +4,9 @@ import Foundation
 import NIOCore
 
 /// A `POST /v1/jobs` body, checked before anything is enqueued: the JSON, each field's
-/// type and bounds, the kind, and the payload against the kind. Every bad field is
-/// reported at once, each by name, so one round of fixes is enough.
+/// type and bounds, the kind and the queue against what the caller may enqueue
+/// (``EnqueueRules``), and the payload against the kind. Every bad field is reported at
+/// once, each by name, so one round of fixes is enough.
 struct JobSubmission {
     var kind: String
     /// The payload as compact JSON text, as it is stored (`{}` when absent).
@@ -22,25 +23,25 @@ struct JobSubmission {
     static let timeoutMillisecondsRange = 1...86_400_000
     static let example = #"{"kind": "noop", "payload": {}}"#
 
-    /// Parses `body` and checks it against the kinds of `registry`; what the request
+    /// Parses `body` and checks it against what `caller` may enqueue; what the request
     /// leaves out comes from the kind's defaults.
     ///
     /// - Throws: ``Problem``: 400 when the body is not JSON, 422 listing every bad field.
-    init(parsing body: ByteBuffer, registry: JobRegistry) throws(Problem) {
+    init(parsing body: ByteBuffer, rules: EnqueueRules, caller: APIKey) throws(Problem) {
         let value = try Self.json(in: body, openLevels: 1, example: Self.example)
         guard let members = value.members else {
             throw Problem.invalidJob([ProblemIssue(message: "the body must be a JSON object, e.g. \(Self.example), not \(value.description)")])
         }
         var issues: [ProblemIssue] = []
-        guard let submission = JobSubmission(members: members, registry: registry, issues: &issues) else {
-            throw Problem.invalidJob(issues, registry: registry)
+        guard let submission = JobSubmission(members: members, rules: rules, caller: caller, issues: &issues) else {
+            throw Problem.invalidJob(issues, knownKinds: rules.kindNames)
         }
         self = submission
     }
 
     /// Checks the members of one job request; nil, with an issue per bad field added to
     /// `issues`, when any is wrong.
-    init?(members: [(name: String, value: JSONField)], registry: JobRegistry, issues: inout [ProblemIssue]) {
+    init?(members: [(name: String, value: JSONField)], rules: EnqueueRules, caller: APIKey, issues: inout [ProblemIssue]) {
         let issuesBefore = issues.count
         var fields = Fields()
         for (name, value) in members {
@@ -51,9 +52,10 @@ struct JobSubmission {
             if fields[keyPath: slot] != nil { issues.append(ProblemIssue(field: name, message: "appears twice; give it once")) }
             fields[keyPath: slot] = value
         }
-        let payload = fields.payload?.present?.jsonText ?? "{}"
-        let kind = Self.kind(fields.kind, payload: payload, registry: registry, issues: &issues)
-        let queue = Self.queueName(fields.queue, issues: &issues)
+        // A null payload is kept as null for the kind to refuse: only an absent one is {}.
+        let payload = fields.payload?.jsonText ?? "{}"
+        let kind = Self.kind(fields.kind, payload: payload, rules: rules, issues: &issues)
+        let queue = Self.queueName(fields.queue, rules: rules, caller: caller, issues: &issues)
         let runAt = Self.time(fields.runAt, issues: &issues)
         let maxAttempts = Self.integer(fields.maxAttempts, "max_attempts", in: Self.maxAttemptsRange, issues: &issues)
         let timeout = Self.integer(fields.timeout, "timeout_ms", in: Self.timeoutMillisecondsRange, issues: &issues)
@@ -85,10 +87,10 @@ struct JobSubmission {
         }
     }
 
-    /// The job to enqueue.
-    func jobRequest(tenant: String, requestID: String) -> JobRequest {
+    /// The job to enqueue, with a new id unless `id` is given.
+    func jobRequest(tenant: String, requestID: String, id: JobID? = nil) -> JobRequest {
         JobRequest(
-            kind: kind, payload: payload, queue: queue, maxAttempts: maxAttempts,
+            id: id, kind: kind, payload: payload, queue: queue, maxAttempts: maxAttempts,
             timeout: timeout, runAt: runAt, requestID: requestID, tenant: tenant
         )
     }
@@ -114,20 +116,21 @@ struct JobSubmission {
         }
     }
 
-    /// The kind's name and defaults, when `value` names a known kind and `payload` passes its checks.
+    /// The kind's name and defaults, when `value` names a kind the caller may enqueue and
+    /// `payload` passes its checks.
     private static func kind(
-        _ value: JSONField?, payload: String, registry: JobRegistry, issues: inout [ProblemIssue]
+        _ value: JSONField?, payload: String, rules: EnqueueRules, issues: inout [ProblemIssue]
     ) -> (String, JobKindOptions)? {
-        var knownKinds: String { registry.names.joined(separator: ", ") }
+        var knownKinds: String { rules.kindNames.joined(separator: ", ") }
         switch value?.present {
         case let field? where field.kind == .string:
             let name = field.string ?? ""
-            guard registry.kind(named: name) != nil else {
-                issues.append(ProblemIssue(field: "kind", message: "unknown job kind \(JSONField.quoted(name)): known kinds are \(knownKinds)"))
+            if let refusal = rules.refusal(ofKind: name) {
+                issues.append(ProblemIssue(field: "kind", message: refusal))
                 return nil
             }
             do {
-                return (name, try registry.validate(kind: name, payload: payload))
+                return (name, try rules.registry.validate(kind: name, payload: payload))
             } catch {
                 issues.append(ProblemIssue(field: "payload", message: "\(error)"))
                 return nil
@@ -140,12 +143,17 @@ struct JobSubmission {
         return nil
     }
 
-    /// The queue `value` names, if any and valid.
-    private static func queueName(_ value: JSONField?, issues: inout [ProblemIssue]) -> QueueName? {
+    /// The queue `value` names, if any, valid and open to the caller.
+    private static func queueName(_ value: JSONField?, rules: EnqueueRules, caller: APIKey, issues: inout [ProblemIssue]) -> QueueName? {
         switch value?.present {
         case let field? where field.kind == .string:
             do {
-                return try QueueName(field.string ?? "")
+                let queue = try QueueName(field.string ?? "")
+                if let refusal = rules.refusal(ofQueue: queue, by: caller) {
+                    issues.append(ProblemIssue(field: "queue", message: refusal))
+                    return nil
+                }
+                return queue
             } catch {
                 issues.append(ProblemIssue(field: "queue", message: "\(error)"))
             }

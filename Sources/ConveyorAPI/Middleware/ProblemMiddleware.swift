@@ -18,7 +18,10 @@ struct ProblemMiddleware: RouterMiddleware {
                     metadata: ["method": "\(request.method.rawValue)", "path": "\(request.uri.path)", "error": "\(error)"]
                 )
             } else if problem.status == .serviceUnavailable {
-                context.logger.warning("request refused", metadata: ["path": "\(request.uri.path)", "problem": "\(problem)"])
+                // The answer names the dependency only; where it lives and what failed are for the log.
+                context.logger.warning(
+                    "request refused", metadata: ["path": "\(request.uri.path)", "problem": "\(problem.detail)", "error": "\(error)"]
+                )
             }
             return try problem.response(from: request, context: context)
         }

@@ -57,9 +57,9 @@ extension Problem {
     }
 
     /// ``invalidJob(_:members:)`` with `known_kinds` when an issue is about a kind.
-    static func invalidJob(_ issues: [ProblemIssue], registry: JobRegistry) -> Problem {
+    static func invalidJob(_ issues: [ProblemIssue], knownKinds: [String]) -> Problem {
         let kindIsWrong = issues.contains { $0.field?.hasSuffix("kind") == true }
-        return invalidJob(issues, members: kindIsWrong ? ["known_kinds": .array(registry.names.map(JSONValue.string))] : [:])
+        return invalidJob(issues, members: kindIsWrong ? ["known_kinds": .array(knownKinds.map(JSONValue.string))] : [:])
     }
 
     /// An id or path that names nothing; `members` may list the names that exist.
@@ -86,6 +86,14 @@ extension Problem {
     }
 
     /// A queue at its length limit: the caller should come back later.
+    /// A tenant past its quota of waiting jobs or bytes in a queue.
+    static func tenantQuota(_ error: QueueError) -> Problem {
+        Problem(
+            status: .tooManyRequests, type: "tenant-quota", title: "The tenant has too much waiting",
+            detail: "\(error); nothing was enqueued", headers: [.retryAfter: String(queueFullRetrySeconds)]
+        )
+    }
+
     static func queueFull(_ error: QueueError) -> Problem {
         Problem(
             status: .serviceUnavailable, type: "queue-full", title: "The queue is full",
@@ -94,10 +102,12 @@ extension Problem {
     }
 
     /// Redis or PostgreSQL cannot be reached; `dependency` names which.
-    static func dependencyUnavailable(_ dependency: String, _ error: any Error) -> Problem {
+    /// The detail names the dependency, never its address or the error, which can tell
+    /// where it lives: the API's log has those.
+    static func dependencyUnavailable(_ dependency: String) -> Problem {
         Problem(
             status: .serviceUnavailable, type: "dependency-unavailable", title: "A server the API needs is unavailable",
-            detail: "\(dependency) is unavailable (\(error)); retry later",
+            detail: "\(dependency) is unavailable; retry later",
             headers: [.retryAfter: String(dependencyRetrySeconds)]
         )
     }

@@ -16,15 +16,15 @@ extension Problem {
         case let problem as Problem:
             self = problem
         case let error as QueueError:
-            if case .queueFull = error {
-                self = .queueFull(error)
-            } else {
-                self = .internalError(requestID: requestID)
+            switch error {
+            case .queueFull: self = .queueFull(error)
+            case .tenantQuota: self = .tenantQuota(error)
+            default: self = .internalError(requestID: requestID)
             }
         case let error as RedisError where error.isRetryable || error.kind == .shutdown:
-            self = .dependencyUnavailable("Redis", error)
+            self = .dependencyUnavailable("Redis")
         case let error as PostgresError where error.isRetryable || error.kind == .shutdown:
-            self = .dependencyUnavailable("PostgreSQL", error)
+            self = .dependencyUnavailable("PostgreSQL")
         case is NIOTooManyBytesError:
             self = Problem(
                 status: .contentTooLarge, type: "body-too-large", title: "The request body is too large",

@@ -15,7 +15,7 @@ extension Problem {
         case .emptyBody:
             self.init(status: .badRequest, type: "empty-body", title: "The body has no rows", detail: error.detail)
         case .invalidOption:
-            self.init(status: .badRequest, type: "invalid-option", title: "A query option is invalid", detail: error.detail)
+            self.init(status: .unprocessableContent, type: "invalid-option", title: "A query option is invalid", detail: error.detail)
         case .malformedBody:
             self.init(
                 status: .badRequest, type: "malformed-body", title: "The body does not parse", detail: error.description, errors: issues

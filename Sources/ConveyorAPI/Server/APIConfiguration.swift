@@ -1,4 +1,5 @@
 import ConveyorExports
+import ConveyorQueue
 
 /// How the API server listens, whom it admits, and what it accepts.
 public struct APIConfiguration: Sendable {
@@ -21,6 +22,14 @@ public struct APIConfiguration: Sendable {
     public var maxBodyBytes: Int
     /// How long `GET /ready` waits for each of Redis and PostgreSQL.
     public var readinessTimeout: Duration
+    /// Whether producers may enqueue the drill kinds (`drill.sleep`, `drill.fail`), for
+    /// fault drills and tests; off in production.
+    public var drillsEnabled: Bool
+    /// Queues producers may name besides those their kinds declare.
+    public var allowedQueues: QueueAllowlist
+    /// How much each tenant may have waiting in a queue, checked on every job a producer
+    /// enqueues.
+    public var tenantQuotas: TenantQuotas
 
     public init(
         host: String = "127.0.0.1",
@@ -30,7 +39,10 @@ public struct APIConfiguration: Sendable {
         idempotencyRetention: Duration = .seconds(24 * 3600),
         metricsToken: String? = nil,
         maxBodyBytes: Int = 512 << 20,
-        readinessTimeout: Duration = .seconds(1)
+        readinessTimeout: Duration = .seconds(1),
+        drillsEnabled: Bool = false,
+        allowedQueues: QueueAllowlist = QueueAllowlist(),
+        tenantQuotas: TenantQuotas = TenantQuotas()
     ) {
         self.host = host
         self.port = port
@@ -39,6 +51,9 @@ public struct APIConfiguration: Sendable {
         self.idempotencyRetention = idempotencyRetention
         self.maxBodyBytes = maxBodyBytes
         self.readinessTimeout = readinessTimeout
+        self.drillsEnabled = drillsEnabled
+        self.allowedQueues = allowedQueues
+        self.tenantQuotas = tenantQuotas
         setMetricsToken(metricsToken)
     }
 

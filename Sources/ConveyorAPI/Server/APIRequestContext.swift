@@ -10,6 +10,9 @@ public struct APIRequestContext: RequestContext {
     public var requestID: String
     /// The key the request came with; nil on the open routes (`/health`, `/ready`).
     public var caller: APIKey?
+    /// The request's `Idempotency-Key`, once ``IdempotencyMiddleware`` has let it run as the
+    /// first with its key.
+    var idempotency: IdempotentRequest?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

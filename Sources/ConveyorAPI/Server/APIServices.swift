@@ -1,8 +1,10 @@
 import ConveyorCaches
 import ConveyorExports
+import ConveyorExternal
 import ConveyorImports
 import ConveyorPostgres
 import ConveyorQueue
+import ConveyorRedis
 import ConveyorWorker
 
 /// The services the API's endpoints call: the queues, the job kinds to check requests
@@ -21,13 +23,22 @@ public struct APIServices: Sendable {
     public var exports: ExportIntake
     /// Serves cached values from Redis and enqueues their refreshes.
     public var caches: CacheService
+    /// The Redis client `/ready` checks with: small and apart from ``queue``'s, so that a
+    /// flood of readiness requests takes no connection that requests need.
+    public var readinessRedis: RedisClient
+    /// The database pool `/ready` checks with, apart from ``database`` for the same reason.
+    public var readinessDatabase: PostgresPool
+    /// The addresses external calls may reach: a callback URL to any other is refused at intake.
+    public var outbound: OutboundPolicy
 
     /// - Parameters:
     ///   - caches: the cached values served; none by default.
     ///   - cacheQueue: where their refresh jobs go.
+    ///   - readiness: the clients `/ready` checks with; by default ``queue``'s and ``database``.
     public init(
         queue: JobQueue, registry: JobRegistry, database: PostgresPool, imports: ImportIntake, exports: ExportIntake,
-        caches: CacheCatalogue = CacheCatalogue(), cacheQueue: QueueName = .default
+        caches: CacheCatalogue = CacheCatalogue(), cacheQueue: QueueName = .default,
+        readiness: (redis: RedisClient, database: PostgresPool)? = nil, outbound: OutboundPolicy = OutboundPolicy()
     ) {
         self.queue = queue
         self.registry = registry
@@ -35,5 +46,8 @@ public struct APIServices: Sendable {
         self.imports = imports
         self.exports = exports
         self.caches = CacheService(catalogue: caches, queue: queue, queueName: cacheQueue)
+        self.readinessRedis = readiness?.redis ?? queue.redis
+        self.readinessDatabase = readiness?.database ?? database
+        self.outbound = outbound
     }
 }

@@ -7,7 +7,7 @@ import Logging
 public func buildApplication(configuration: APIConfiguration, services: APIServices, logger: Logger) -> some ApplicationProtocol {
     let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
     return Application(
-        router: buildRouter(configuration: configuration, services: services),
+        router: buildRouter(configuration: configuration, services: services, logger: logger),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "conveyor"),
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
@@ -22,12 +22,12 @@ public func buildApplication(configuration: APIConfiguration, services: APIServi
 /// are open; `/metrics` takes the metrics token or an admin key; everything under `/v1`
 /// needs a key and is rate limited per key, and its errors are problems that carry the
 /// rate-limit headers.
-func buildRouter(configuration: APIConfiguration, services: APIServices) -> Router<APIRequestContext> {
-    buildRoutes(configuration: configuration, services: services).router
+func buildRouter(configuration: APIConfiguration, services: APIServices, logger: Logger) -> Router<APIRequestContext> {
+    buildRoutes(configuration: configuration, services: services, logger: logger).router
 }
 
-/// The routes of ``buildRouter(configuration:services:)``, with the router they are on.
-func buildRoutes(configuration: APIConfiguration, services: APIServices) -> RouteTable<APIRequestContext> {
+/// The routes of ``buildRouter(configuration:services:logger:)``, with the router they are on.
+func buildRoutes(configuration: APIConfiguration, services: APIServices, logger: Logger) -> RouteTable<APIRequestContext> {
     let router = Router(context: APIRequestContext.self, options: .autoGenerateHeadEndpoints)
     let routes = RouteTable(router: router)
     let http = HTTPMetrics()
@@ -38,7 +38,7 @@ func buildRoutes(configuration: APIConfiguration, services: APIServices) -> Rout
         ProblemMiddleware()
         MethodNotAllowedMiddleware(routes: routes.known)
     }
-    routes.addRoutes(HealthController(services: services, configuration: configuration).endpoints)
+    routes.addRoutes(HealthController(services: services, configuration: configuration, logger: logger).endpoints)
     routes.addRoutes(OpenAPIController().endpoints)
     routes.addRoutes(MetricsController(services: services, configuration: configuration, http: http).endpoints)
 
@@ -50,8 +50,12 @@ func buildRoutes(configuration: APIConfiguration, services: APIServices) -> Rout
         .add(middleware: AuthenticationMiddleware(keyring: configuration.keyring))
         .add(middleware: RateLimitMiddleware(limiter: RateLimiter(redis: services.queue.redis, limits: configuration.rateLimits)))
         .add(middleware: ProblemMiddleware())
+    let rules = EnqueueRules(
+        registry: services.registry, drillsEnabled: configuration.drillsEnabled, allowedQueues: configuration.allowedQueues
+    )
     let jobs = JobsController(
-        services: services, configuration: configuration, idempotency: idempotency, coalescer: EnqueueCoalescer(queue: services.queue)
+        services: services, configuration: configuration, idempotency: idempotency,
+        coalescer: EnqueueCoalescer(queue: services.queue, quotas: configuration.tenantQuotas), rules: rules
     )
     v1.addRoutes(jobs.endpoints, atPath: "jobs")
     v1.addRoutes(QueuesController(services: services).endpoints, atPath: "queues")

@@ -1,8 +1,10 @@
 /// The Redis keys of one dependency's breaker, all with the dependency as their hash tag,
 /// in the order the breaker scripts take them.
 struct BreakerKeys {
-    /// The set of every dependency that has had a breaker, for listing them.
-    static let known = "conveyor:breakers"
+    /// The dependencies that have breakers, scored by when a call last went to each (in
+    /// milliseconds): for listing them, and for forgetting the least recently called once
+    /// there are more than the limit.
+    static let known = "conveyor:breakers:called"
 
     let state: String
     let window: String

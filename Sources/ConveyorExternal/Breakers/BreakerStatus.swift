@@ -33,7 +33,7 @@ public struct BreakerStatus: Sendable, Equatable {
     /// Every breaker that has been used, by dependency, read in one round trip per breaker.
     /// - Parameter transitionLimit: how many of each breaker's latest transitions to read (none for 0).
     public static func all(from redis: RedisClient, transitionLimit: Int = 20) async throws -> [BreakerStatus] {
-        let members = try await redis.send(RedisCommand("SMEMBERS", .string(BreakerKeys.known))).array ?? []
+        let members = try await redis.send(RedisCommand("ZRANGE", .string(BreakerKeys.known), 0, -1)).array ?? []
         var statuses: [BreakerStatus] = []
         for dependency in members.compactMap(\.string).sorted() {
             let keys = BreakerKeys(dependency)

@@ -6,19 +6,29 @@ import Synchronization
 /// dependency, their state shared by all processes through Redis. Each decision and each
 /// recorded outcome is one script call, so concurrent workers never see a breaker half
 /// changed.
+///
+/// At most ``limit`` breakers are kept: past it, those of the dependencies called least
+/// recently are deleted (a forgotten breaker starts again closed), so that jobs calling ever
+/// new host names grow neither Redis nor the metrics without end.
 public final class CircuitBreakers: Sendable {
     public let redis: RedisClient
     public let settings: BreakerSettings
+    /// The most breakers kept.
+    public let limit: Int
     /// How long a probe holds its slot when its result never comes: a little longer than
     /// a call may take.
     private let probeLease: Duration
-    /// Dependencies this process has added to the set of known breakers.
-    private let registered = Mutex<Set<String>>([])
+    /// When this process last told Redis of a call to each dependency, at most ``limit`` of them.
+    private let touched = Mutex<[String: ContinuousClock.Instant]>([:])
+    /// How stale the last call's time in Redis may get: the order in which breakers are
+    /// forgotten needs no finer clock, and a busy dependency costs no write per call.
+    private static let touchInterval: Duration = .seconds(60)
 
-    public init(redis: RedisClient, settings: BreakerSettings, probeLease: Duration) {
+    public init(redis: RedisClient, settings: BreakerSettings, probeLease: Duration, limit: Int = 1000) {
         self.redis = redis
         self.settings = settings
         self.probeLease = probeLease
+        self.limit = limit
     }
 
     /// Asks the breaker of `dependency` for a call.
@@ -57,11 +67,29 @@ public final class CircuitBreakers: Sendable {
         return state
     }
 
-    /// Adds `dependency` to the set of known breakers, once per process.
+    /// Records a call to `dependency` among the known breakers (once a minute per process
+    /// and dependency), and deletes the breakers called least recently past ``limit``.
     private func register(_ dependency: String) async throws {
-        guard !registered.withLock({ $0.contains(dependency) }) else { return }
-        try await redis.send(RedisCommand("SADD", .string(BreakerKeys.known), .string(dependency)))
-        registered.withLock { _ = $0.insert(dependency) }
+        let now = ContinuousClock.now
+        let isFresh = touched.withLock { touched in
+            touched[dependency].map { $0.duration(to: now) < Self.touchInterval } ?? false
+        }
+        guard !isFresh else { return }
+        let replies = try await redis.pipeline([
+            RedisCommand("ZADD", .string(BreakerKeys.known), .integer(Int(RedisTime.localNow.microseconds / 1000)), .string(dependency)),
+            RedisCommand("ZCARD", .string(BreakerKeys.known)),
+        ])
+        touched.withLock { touched in
+            if touched.count >= limit { touched.removeAll(keepingCapacity: true) }
+            touched[dependency] = now
+        }
+        let excess = (replies[1].int ?? 0) - limit
+        guard excess > 0 else { return }
+        let dropped = try await redis.send(RedisCommand("ZPOPMIN", .string(BreakerKeys.known), .integer(excess))).array ?? []
+        // Members and scores alternate; each breaker's keys share a slot of their own.
+        for dependency in stride(from: 0, to: dropped.count, by: 2).compactMap({ dropped[$0].string }) {
+            try await redis.send(RedisCommand("DEL", BreakerKeys(dependency).all.map { .string($0) }))
+        }
     }
 }
 

@@ -2,10 +2,16 @@ import AsyncHTTPClient
 import ConveyorRedis
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
-/// Makes outbound HTTP calls: one async-http-client per process, with a connect timeout
-/// and a timeout on the whole call, and every call through the circuit breaker of its
-/// dependency. Shut it down when the process stops.
+/// Makes outbound HTTP calls, with a connect timeout and a timeout on the whole call, no
+/// redirects, every call through the circuit breaker of its dependency, and none to an
+/// address the ``OutboundPolicy`` refuses. Shut it down when the process stops.
+///
+/// A call to a host name connects to the address that was checked, through an
+/// async-http-client of its own told to take that address for the name (its TLS still
+/// checks the certificate against the name); calls to an IP address, or to a host the
+/// operator allowed by name, share the process's client and its connections.
 public final class ExternalClient: Sendable {
     public let settings: ExternalClientSettings
     public let breakers: CircuitBreakers
@@ -15,13 +21,20 @@ public final class ExternalClient: Sendable {
     public init(redis: RedisClient, settings: ExternalClientSettings) {
         self.settings = settings
         // A probe whose worker died frees its slot a little after its call would have timed out.
-        self.breakers = CircuitBreakers(redis: redis, settings: settings.breakers, probeLease: settings.callTimeout + .seconds(1))
+        self.breakers = CircuitBreakers(
+            redis: redis, settings: settings.breakers, probeLease: settings.callTimeout + .seconds(1), limit: settings.maxDependencies
+        )
+        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: Self.configuration(settings))
+    }
+
+    private static func configuration(_ settings: ExternalClientSettings, dnsOverride: [String: String] = [:]) -> HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: .init(connect: .microseconds(settings.connectTimeout.microseconds))
         )
         configuration.httpVersion = .http1Only
-        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        configuration.dnsOverride = dnsOverride
+        return configuration
     }
 
     /// Lets the calls under way finish, then closes the connections.
@@ -29,17 +42,45 @@ public final class ExternalClient: Sendable {
         try await http.shutdown()
     }
 
-    /// Sends `request` if its dependency's breaker lets it, and counts the outcome: a
-    /// timeout, a failed connection or a 5xx or 429 answer as a failure.
+    /// Sends `request` if its host's addresses may be called and its dependency's breaker
+    /// lets it, and counts the outcome: a timeout, a failed connection or a 5xx or 429 answer
+    /// as a failure.
     /// - Returns: the response, whatever its status.
-    /// - Throws: ``BreakerRefusal`` when the breaker refused the call (nothing was sent);
-    ///   ``ExternalCallError`` when the call got no usable answer; `CancellationError`
+    /// - Throws: ``OutboundRefusal`` when the host is or resolves to an address no call may
+    ///   reach (nothing was sent); ``BreakerRefusal`` when the breaker refused the
+    ///   call; ``ExternalCallError`` when the call got no usable answer; `CancellationError`
     ///   when the calling task was cancelled; a Redis error when the breaker could not be asked.
     public func send(_ request: ExternalRequest) async throws -> ExternalResponse {
+        let host = request.url.host
+        // A refused address never reaches the breaker; a name that does not resolve is a
+        // failure of the dependency, counted as one.
+        let address: IPAddress?
+        let unresolved: UnresolvedHost?
+        do {
+            address = try await settings.outbound.check(host: host)
+            unresolved = nil
+        } catch let error as UnresolvedHost {
+            address = nil
+            unresolved = error
+        }
         let permit = try await breakers.permit(request.url.dependency)
         let answer: Answer
         do {
-            answer = try await exchange(request)
+            if let unresolved { throw unresolved }
+            if let address, IPAddress(host) == nil {
+                let pinned = HTTPClient(
+                    eventLoopGroupProvider: .singleton, configuration: Self.configuration(settings, dnsOverride: [host: address.description])
+                )
+                do {
+                    answer = try await exchange(request, through: pinned)
+                    try? await pinned.shutdown()
+                } catch {
+                    try? await pinned.shutdown()
+                    throw error
+                }
+            } else {
+                answer = try await exchange(request, through: http)
+            }
         } catch {
             if Task.isCancelled {
                 try? await breakers.record(permit, .abandoned)
@@ -48,7 +89,8 @@ public final class ExternalClient: Sendable {
             let tooLarge = error is NIOTooManyBytesError
             let state = await record(permit, tooLarge ? .success : .failure)
             throw ExternalCallError(
-                method: request.method.rawValue, url: request.url.description, problem: describe(error), breakerState: state
+                method: request.method.rawValue, url: request.url.description, problem: describe(error), detail: "\(error)",
+                breakerState: state
             )
         }
         let failed = answer.status >= 500 || answer.status == 429
@@ -70,7 +112,7 @@ public final class ExternalClient: Sendable {
     }
 
     /// The call itself, raced against the call timeout, which bounds the body's reading too.
-    private func exchange(_ request: ExternalRequest) async throws -> Answer {
+    private func exchange(_ request: ExternalRequest, through http: HTTPClient) async throws -> Answer {
         let timeout = settings.callTimeout
         return try await withThrowingTaskGroup(of: Answer.self) { group in
             group.addTask {
@@ -78,7 +120,7 @@ public final class ExternalClient: Sendable {
                 outbound.method = HTTPMethod(rawValue: request.method.rawValue)
                 for header in request.headers { outbound.headers.add(name: header.name, value: header.value) }
                 if !request.body.isEmpty { outbound.body = .bytes(ByteBuffer(bytes: request.body)) }
-                let response = try await self.http.execute(outbound, timeout: .microseconds(timeout.microseconds))
+                let response = try await http.execute(outbound, timeout: .microseconds(timeout.microseconds))
                 let body = try await response.body.collect(upTo: self.settings.maxResponseBytes)
                 return Answer(
                     status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
@@ -94,6 +136,8 @@ public final class ExternalClient: Sendable {
         }
     }
 
+    /// What went wrong, in words fixed for each kind of failure: the error itself can name
+    /// addresses and ports, which the job's error, shown to its producer, must not.
     private func describe(_ error: any Error) -> String {
         switch error {
         case is CallTimeout: return "no answer within \(Self.format(settings.callTimeout))"
@@ -101,8 +145,12 @@ public final class ExternalClient: Sendable {
             return "no answer within \(Self.format(settings.callTimeout))"
         case let error as HTTPClientError where error == .connectTimeout:
             return "no connection within \(Self.format(settings.connectTimeout))"
+        case let error as HTTPClientError where error == .remoteConnectionClosed:
+            return "the connection closed before the answer"
         case is NIOTooManyBytesError: return "the response body is larger than \(settings.maxResponseBytes) bytes"
-        default: return String(describing: error)
+        case is NIOConnectionError, is IOError: return "the connection failed"
+        case is UnresolvedHost: return "the host name does not resolve"
+        default: return "the call failed"
         }
     }
 

@@ -7,14 +7,24 @@ public struct ExternalClientSettings: Sendable, Equatable {
     /// The largest response body taken; a larger one fails the call.
     public var maxResponseBytes: Int
     public var breakers: BreakerSettings
+    /// The most dependencies whose breakers are kept; the least recently called go first.
+    public var maxDependencies: Int
+    /// Which addresses calls may reach.
+    public var outbound: OutboundPolicy
+    /// The secret that signs webhooks (``WebhookSignature``); nil when none was given.
+    public var webhookSecret: [UInt8]?
 
     public init(
         connectTimeout: Duration = .seconds(3), callTimeout: Duration = .seconds(10), maxResponseBytes: Int = 8 << 20,
-        breakers: BreakerSettings = BreakerSettings()
+        breakers: BreakerSettings = BreakerSettings(), maxDependencies: Int = 1000, outbound: OutboundPolicy = OutboundPolicy(),
+        webhookSecret: [UInt8]? = nil
     ) {
         self.connectTimeout = connectTimeout
         self.callTimeout = callTimeout
         self.maxResponseBytes = maxResponseBytes
         self.breakers = breakers
+        self.maxDependencies = maxDependencies
+        self.outbound = outbound
+        self.webhookSecret = webhookSecret
     }
 }

@@ -15,7 +15,7 @@ public struct ExternalResponse: Sendable {
     }
 
     /// This response, when its status is 2xx.
-    /// - Throws: ``ExternalStatusError`` otherwise, with the start of the body.
+    /// - Throws: ``ExternalStatusError`` otherwise, with the start of the body for the log.
     @discardableResult
     public func requireSuccess(of request: ExternalRequest) throws(ExternalStatusError) -> ExternalResponse {
         guard isSuccess else {
@@ -28,14 +28,15 @@ public struct ExternalResponse: Sendable {
     }
 }
 
-/// A dependency answered with a status other than 2xx.
+/// A dependency answered with a status other than 2xx. Its description, which becomes the
+/// job's error that the producer reads, gives the status only: the body is the remote
+/// server's, and would let a producer read what a server it cannot reach itself answered.
 public struct ExternalStatusError: Error, Sendable, CustomStringConvertible {
     public let method: String
     public let url: String
     public let status: Int
+    /// The first 200 bytes of the body, for the worker's log.
     public let bodyStart: String
 
-    public var description: String {
-        "\(method) \(url) answered \(status)" + (bodyStart.isEmpty ? "" : ": \(bodyStart)")
-    }
+    public var description: String { "\(method) \(url) answered \(status)" }
 }

@@ -6,6 +6,8 @@ public struct ExternalURL: Sendable, Hashable, CustomStringConvertible {
     public static let maxLength = 2048
 
     public let url: URL
+    /// The host, lowercased, without brackets around an IPv6 address.
+    public let host: String
     /// The dependency whose breaker guards calls to this URL: the host, with the port when
     /// the URL names one other than its scheme's default.
     public let dependency: String
@@ -27,6 +29,7 @@ public struct ExternalURL: Sendable, Hashable, CustomStringConvertible {
         }
         let defaultPort = scheme == "https" ? 443 : 80
         self.url = url
+        self.host = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
         self.dependency = url.port.map { $0 == defaultPort ? host : "\(host):\($0)" } ?? host
     }
 

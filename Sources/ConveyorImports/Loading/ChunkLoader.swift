@@ -53,6 +53,16 @@ public struct ChunkLoader: Sendable {
         }
     }
 
+    /// Checks that import `id` is one of `tenant`'s, before a chunk job of that tenant
+    /// touches it.
+    /// - Throws: `PermanentJobError` when it is not (or does not exist).
+    public func requireImport(_ id: String, of tenant: String, on connection: PostgresConnection) async throws {
+        let owner: String? = try await connection.query("SELECT tenant FROM conveyor_imports WHERE id = $1", [id]).rows.first?.decode("tenant")
+        guard owner == tenant else {
+            throw PermanentJobError("import \(id) does not exist for tenant '\(tenant)', whose job this is")
+        }
+    }
+
     /// Marks the import started (the first chunk to get here does) and builds the chunk's
     /// statements from the import's dataset.
     private func prepare(_ payload: ChunkJob.Payload, on connection: PostgresConnection) async throws -> ChunkStatements {

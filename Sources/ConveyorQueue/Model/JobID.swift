@@ -16,6 +16,14 @@ public struct JobID: Hashable, Sendable, CustomStringConvertible, Codable {
         self.description = "\(queue.rawValue).\(ULID.make())"
     }
 
+    /// The id in `queue` whose ULID is made of the first 16 bytes of `digest` (a hash of
+    /// what the job is, for a producer that cannot keep the id it sent): the same digest
+    /// gives the same id, so a resend is created once. Such an id is not ordered by time.
+    public init(in queue: QueueName, derivedFrom digest: [UInt8]) {
+        self.queue = queue
+        self.description = "\(queue.rawValue).\(ULID.make(bits: digest))"
+    }
+
     /// Parses `queue.ULID`.
     /// - Throws: ``QueueError/invalidJobID(_:)`` when the text is not of that form.
     public init(_ text: String) throws(QueueError) {

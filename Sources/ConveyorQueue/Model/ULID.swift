@@ -8,11 +8,22 @@ enum ULID {
 
     static func make(milliseconds: UInt64 = UInt64(Date().timeIntervalSince1970 * 1000)) -> String {
         let (randomHigh, randomLow) = RandomBitPool.shared.eightyBits()
-        // 128 bits as 26 five-bit characters, most significant first; the first one
-        // carries the top 3 bits.
-        let high = (milliseconds << 16) | UInt64(randomHigh)
-        let low = randomLow
-        return String(unsafeUninitializedCapacity: 26) { characters in
+        return encode(high: (milliseconds << 16) | UInt64(randomHigh), low: randomLow)
+    }
+
+    /// The ULID whose 128 bits are the first 16 of `bytes`, big-endian: the same bytes
+    /// always give the same ULID.
+    static func make(bits bytes: [UInt8]) -> String {
+        precondition(bytes.count >= 16, "a ULID takes 16 bytes")
+        let high = bytes[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        let low = bytes[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return encode(high: high, low: low)
+    }
+
+    /// 128 bits as 26 five-bit characters, most significant first; the first one carries
+    /// the top 3 bits.
+    private static func encode(high: UInt64, low: UInt64) -> String {
+        String(unsafeUninitializedCapacity: 26) { characters in
             for position in 0..<26 {
                 let shift = 125 - 5 * position
                 let value: UInt64

@@ -21,6 +21,11 @@ struct QueueKeys: Sendable {
     let paused: String
     /// Hash of counters.
     let stats: String
+    /// Hash of each tenant's waiting jobs: enqueued, and neither taken by a worker yet nor
+    /// cancelled (see `prelude.lua`), by tenant.
+    let tenantJobs: String
+    /// Hash of the bytes of each tenant's waiting jobs (their packed specs), by tenant.
+    let tenantBytes: String
 
     init(_ queue: QueueName) {
         let prefix = "conveyor:{\(queue.rawValue)}:"
@@ -33,6 +38,8 @@ struct QueueKeys: Sendable {
         self.finished = prefix + "finished"
         self.paused = prefix + "paused"
         self.stats = prefix + "stats"
+        self.tenantJobs = prefix + "tenant_jobs"
+        self.tenantBytes = prefix + "tenant_bytes"
     }
 
     func job(_ id: JobID) -> String { prefix + "job:" + id.description }

@@ -45,6 +45,52 @@ local function split_fresh_entry(entry)
   return string.sub(entry, 1, cut - 1), string.sub(entry, cut + 1)
 end
 
+-- A tenant's waiting jobs are those enqueued and not yet taken by a worker nor cancelled,
+-- counted per queue in the hashes tenant_jobs (tenant -> jobs) and tenant_bytes (tenant ->
+-- the length of their specs), against which enqueue checks the tenants' quotas. Enqueue
+-- adds to them; a job's first reserve, or its cancel before that, takes it off. A job has
+-- been taken once its hash has an `attempt` field: fresh jobs have no hash, and enqueue
+-- gives a delayed job's hash none.
+
+-- The tenant of a spec: its fifth line.
+local function spec_tenant(spec)
+  local at = 1
+  for _ = 1, 4 do
+    local cut = string.find(spec, '\n', at, true)
+    if not cut then
+      return ''
+    end
+    at = cut + 1
+  end
+  local cut = string.find(spec, '\n', at, true)
+  return string.sub(spec, at, (cut or #spec + 1) - 1)
+end
+
+-- Adds `change` to a tenant's tally in `key`; a tally that reaches 0 is removed.
+local function add_to_tally(key, tenant, change)
+  if change ~= 0 and redis.call('HINCRBY', key, tenant, change) <= 0 then
+    redis.call('HDEL', key, tenant)
+  end
+end
+
+-- Sums the changes of one call to the tenants' waiting jobs, to write each tenant's once.
+local function waiting_tally()
+  local jobs, bytes = {}, {}
+  local tally = {}
+  function tally.add(spec, sign)
+    local tenant = spec_tenant(spec)
+    jobs[tenant] = (jobs[tenant] or 0) + sign
+    bytes[tenant] = (bytes[tenant] or 0) + sign * #spec
+  end
+  function tally.write(jobs_key, bytes_key)
+    for tenant, change in pairs(jobs) do
+      add_to_tally(jobs_key, tenant, change)
+      add_to_tally(bytes_key, tenant, bytes[tenant])
+    end
+  end
+  return tally
+end
+
 local function attempt_member(id, token)
   return id .. ':' .. token
 end

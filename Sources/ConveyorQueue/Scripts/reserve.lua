@@ -1,9 +1,9 @@
 -- Takes up to `count` jobs from the head of the queue and leases them to a worker:
 -- each attempt gets a new fencing token (the job's lease counter) and joins the
 -- active set with its lease deadline. A fresh job gets its hash here, and leaves the
--- fresh hash.
+-- fresh hash. A job taken for the first time leaves its tenant's waiting jobs.
 --
--- KEYS: ready, active, paused, fresh
+-- KEYS: ready, active, paused, fresh, tenant_jobs, tenant_bytes
 -- ARGV: prefix, count (1 to 1,000), lease_us, worker
 -- Returns {now, jobs, paused}; jobs holds five values per job:
 --   id, token, attempt, spec, enqueued_at
@@ -20,6 +20,7 @@ local now_text = text(now)
 local deadline = now + tonumber(ARGV[3])
 local entries = redis.call('HMGET', KEYS[4], unpack(ids))
 local jobs, members, taken = {}, {}, {}
+local waiting = waiting_tally()
 for n, id in ipairs(ids) do
   local key = job_key(prefix, id)
   local token, attempt, spec, enqueued_at
@@ -29,6 +30,7 @@ for n, id in ipairs(ids) do
     redis.call('HSET', key, 'spec', spec, 'state', 'running', 'lease', token, 'attempt', attempt,
       'created_at', enqueued_at, 'enqueued_at', enqueued_at, 'started_at', now_text, 'worker', ARGV[4])
     taken[#taken + 1] = id
+    waiting.add(spec, -1)
   else
     local f = redis.call('HMGET', key, 'state', 'lease', 'attempt', 'spec', 'enqueued_at')
     -- an id whose job was cancelled or has expired is dropped here
@@ -36,6 +38,9 @@ for n, id in ipairs(ids) do
       token = text((tonumber(f[2]) or 0) + 1)
       attempt = (tonumber(f[3]) or 0) + 1
       spec, enqueued_at = f[4], f[5] or now_text
+      if not f[3] then
+        waiting.add(spec, -1)
+      end
       redis.call('HSET', key, 'state', 'running', 'lease', token, 'attempt', attempt, 'started_at', now_text, 'worker', ARGV[4])
     end
   end
@@ -48,4 +53,5 @@ for n, id in ipairs(ids) do
 end
 call_in_slices('HDEL', KEYS[4], taken)
 call_in_slices('ZADD', KEYS[2], members)
+waiting.write(KEYS[5], KEYS[6])
 return {now, jobs, 0}

@@ -66,5 +66,5 @@ public struct JobContext: Sendable {
     }
 
     /// Calls to external HTTP services, through their circuit breakers, counted as `external_ms`.
-    public var external: ExternalCalls { ExternalCalls(client: externalClient, timings: timings) }
+    public var external: ExternalCalls { ExternalCalls(client: externalClient, timings: timings, logger: logger) }
 }

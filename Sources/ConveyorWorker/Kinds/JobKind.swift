@@ -42,7 +42,7 @@ public struct NoOutput: Encodable, Sendable {
     public init() {}
 }
 
-/// The defaults of a job kind.
+/// The defaults of a job kind, and who may enqueue it.
 public struct JobKindOptions: Sendable {
     /// Where jobs go when the request names no queue.
     public var queue: QueueName
@@ -52,16 +52,45 @@ public struct JobKindOptions: Sendable {
     public var timeout: Duration
     /// The wait before each retry.
     public var backoff: RetryBackoff
+    /// Who may enqueue jobs of the kind through the API.
+    public var visibility: JobKindVisibility
+    /// The JSON a payload must be, checked before it is decoded.
+    public var payloadShape: PayloadShape
 
     public init(
         queue: QueueName = .default,
         maxAttempts: Int = 25,
         timeout: Duration = .seconds(60),
-        backoff: RetryBackoff = RetryBackoff()
+        backoff: RetryBackoff = RetryBackoff(),
+        visibility: JobKindVisibility = .public,
+        payloadShape: PayloadShape = .object
     ) {
         self.queue = queue
         self.maxAttempts = maxAttempts
         self.timeout = timeout
         self.backoff = backoff
+        self.visibility = visibility
+        self.payloadShape = payloadShape
     }
+}
+
+/// Who may enqueue jobs of a kind through `POST /v1/jobs`.
+public enum JobKindVisibility: String, Sendable {
+    /// Any producer, into the kind's queue (or another the operator allows).
+    case `public`
+    /// Conveyor alone: its intakes, workers and schedulers make these jobs, for records
+    /// (imports, exports) whose tenant the job's must match.
+    case `internal`
+    /// Producers, but only while the API runs with drills enabled (`--enable-drills`):
+    /// jobs that exist to exercise the engine's faults.
+    case drill
+}
+
+/// The JSON a kind's payload must be.
+public enum PayloadShape: Sendable {
+    /// An object: a string, number, array or `null` is refused before decoding, since a
+    /// payload type without fields would otherwise decode from anything.
+    case object
+    /// Whatever the payload type decodes.
+    case any
 }

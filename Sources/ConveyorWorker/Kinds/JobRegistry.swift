@@ -17,6 +17,11 @@ public struct JobRegistry: Sendable {
     /// The names of the registered kinds, sorted.
     public var names: [String] { kinds.keys.sorted() }
 
+    /// The names of the kinds of these visibilities, sorted.
+    public func names(of visibilities: Set<JobKindVisibility>) -> [String] {
+        kinds.values.filter { visibilities.contains($0.options.visibility) }.map(\.name).sorted()
+    }
+
     /// The kind registered under `name`.
     public func kind(named name: String) -> RegisteredKind? { kinds[name] }
 
@@ -48,13 +53,32 @@ public struct RegisteredKind: Sendable {
         // rather than two allocations per job.
         let decoder = JSONDecoder()
         let encoder = JSONEncoder()
+        let shape = Kind.options.payloadShape
         self.validate = { payload in
+            if shape == .object, let problem = Self.notAnObject(payload) {
+                throw PermanentJobError("the payload of job kind '\(Kind.name)' must be a JSON object such as {}, not \(problem)")
+            }
             try Kind.validate(try Self.decode(Kind.self, payload, with: decoder))
         }
         self.run = { payload, context in
             let output = try await kind.run(try Self.decode(Kind.self, payload, with: decoder), context: context)
             if output is NoOutput { return "" }
             return String(decoding: try encoder.encode(output), as: UTF8.self)
+        }
+    }
+
+    /// What `payload` is when it is not a JSON object ("a string", "null", …); nil for an
+    /// object. Its first byte past white space tells, whatever follows it.
+    private static func notAnObject(_ payload: String) -> String? {
+        let first = payload.utf8.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
+        switch first {
+        case UInt8(ascii: "{"): return nil
+        case UInt8(ascii: "\""): return "a string"
+        case UInt8(ascii: "["): return "an array"
+        case UInt8(ascii: "n"): return "null"
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): return "true or false"
+        case nil: return "nothing"
+        default: return "a number"
         }
     }
 

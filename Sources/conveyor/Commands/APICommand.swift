@@ -5,6 +5,7 @@ import ConveyorImports
 import ConveyorJobs
 import ConveyorPostgres
 import ConveyorQueue
+import ConveyorRedis
 import ConveyorWorker
 import Logging
 import ServiceLifecycle
@@ -22,6 +23,7 @@ struct APICommand: AsyncParsableCommand {
     @OptionGroup var connections: ConnectionOptions
     @OptionGroup var logging: LoggingOptions
     @OptionGroup var exports: ExportOptions
+    @OptionGroup var outbound: OutboundOptions
 
     func run() async throws {
         let logger = try logging.bootstrap(label: "conveyor.api")
@@ -36,6 +38,13 @@ struct APICommand: AsyncParsableCommand {
 
         let redis = try await connections.connectRedis(logger: logger)
         let database = PostgresPool(configuration: postgresConfiguration, logger: logger)
+        // /ready checks through one connection to each server of its own.
+        var readinessRedisConfiguration = try connections.redisConfiguration()
+        readinessRedisConfiguration.poolSize = 1
+        var readinessPostgresConfiguration = postgresConfiguration
+        readinessPostgresConfiguration.poolSize = 1
+        let readinessRedis = RedisClient(configuration: readinessRedisConfiguration, logger: logger)
+        let readinessDatabase = PostgresPool(configuration: readinessPostgresConfiguration, logger: logger)
         let queue = JobQueue(redis: redis, policy: policy)
         let imports = ImportIntake(
             catalogue: try JobCatalogue.datasets(), pool: database, queue: queue, queueName: try server.importQueue(), logger: logger
@@ -44,7 +53,8 @@ struct APICommand: AsyncParsableCommand {
         let exportIntake = ExportIntake(catalogue: try JobCatalogue.exports(), settings: exportSettings, pool: database, queue: queue)
         let services = APIServices(
             queue: queue, registry: try JobCatalogue.registry(exports: exportSettings), database: database, imports: imports,
-            exports: exportIntake, caches: try JobCatalogue.caches(), cacheQueue: try server.cacheQueue()
+            exports: exportIntake, caches: try JobCatalogue.caches(), cacheQueue: try server.cacheQueue(),
+            readiness: (readinessRedis, readinessDatabase), outbound: try outbound.policy()
         )
         let application = buildApplication(configuration: configuration, services: services, logger: logger)
         let group = ServiceGroup(
@@ -54,16 +64,20 @@ struct APICommand: AsyncParsableCommand {
             "API keys loaded",
             metadata: ["keys": .array(configuration.keyring.keys.map { .string("\($0.name) (\($0.role.rawValue), tenant \($0.tenant))") })]
         )
+        func shutdownClients() async {
+            await database.shutdown()
+            await redis.shutdown()
+            await readinessDatabase.shutdown()
+            await readinessRedis.shutdown()
+        }
         do {
             try await group.run()
         } catch {
-            await database.shutdown()
-            await redis.shutdown()
+            await shutdownClients()
             throw ValidationError(
                 "the API could not serve on \(configuration.host):\(configuration.port) (--host / CONVEYOR_API_HOST, --port / CONVEYOR_API_PORT): \(error)"
             )
         }
-        await database.shutdown()
-        await redis.shutdown()
+        await shutdownClients()
     }
 }

@@ -39,6 +39,9 @@ struct WorkerCommand: AsyncParsableCommand {
         let flusher = Task { await StandardOutput.flushPeriodically() }
         defer { flusher.cancel() }
 
+        if externalSettings.webhookSecret == nil {
+            logger.warning("no CONVEYOR_WEBHOOK_SECRET: webhooks, which are signed, cannot be sent, and their jobs fail for good")
+        }
         let redis = try await connections.connectRedis(logger: logger)
         let database = PostgresPool(configuration: postgresConfiguration, logger: logger)
         let externalClient = ExternalClient(redis: redis, settings: externalSettings)

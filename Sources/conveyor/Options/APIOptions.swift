@@ -47,6 +47,21 @@ struct APIOptions: ParsableArguments {
         }
     }
 
+    @Flag(name: .customLong("enable-drills"), help: "Let producers enqueue the drill kinds, for fault drills and tests (env CONVEYOR_ENABLE_DRILLS=1; default off).")
+    var enableDrills = false
+
+    @Option(
+        name: .customLong("queues-allowed"),
+        help: "Queues producers may name besides their kinds' own, comma-separated; a trailing * makes a prefix, e.g. reports,batch-* (env CONVEYOR_QUEUES_ALLOWED; default none)."
+    )
+    var queuesAllowed: String?
+
+    @Option(
+        name: .customLong("tenant-quota"),
+        help: "Jobs and bytes each tenant may have waiting in a queue, as jobs/size, e.g. 100000/256MiB, 0 for no limit on one, or off (env CONVEYOR_TENANT_QUOTA; default 1000000/1GiB). CONVEYOR_TENANT_QUOTAS sets it per tenant, e.g. acme:5000000/4GiB,trial:1000/1MiB."
+    )
+    var tenantQuota: String?
+
     func configuration() throws -> APIConfiguration {
         let environment = ProcessInfo.processInfo.environment
         var configuration = APIConfiguration(keyring: try keyring(environment))
@@ -66,6 +81,23 @@ struct APIOptions: ParsableArguments {
             .resolve(idempotencyTTL, default: "86400") { try parseSeconds($0, in: 1...2_592_000) }
         configuration.maxBodyBytes = try Setting<Int>(flag: "--max-body-bytes", variable: "CONVEYOR_MAX_BODY_BYTES")
             .resolve(maxBodyBytes, default: "512MiB", parse: Self.parseBytes)
+        configuration.drillsEnabled = try enableDrills
+            || Setting<Bool>(flag: "--enable-drills", variable: "CONVEYOR_ENABLE_DRILLS").resolve(nil, default: "0", parse: parseSwitch)
+        configuration.allowedQueues = try Setting<QueueAllowlist>(flag: "--queues-allowed", variable: "CONVEYOR_QUEUES_ALLOWED")
+            .resolve(queuesAllowed, default: "") { try QueueAllowlist(parsing: $0) }
+        configuration.tenantQuotas.default = try Setting<TenantQuota>(flag: "--tenant-quota", variable: "CONVEYOR_TENANT_QUOTA")
+            .resolve(tenantQuota, default: "1000000/1GiB", parse: Self.parseTenantQuota)
+        configuration.tenantQuotas.byTenant = try Setting<[String: TenantQuota]>(flag: "tenant quotas", variable: "CONVEYOR_TENANT_QUOTAS")
+            .resolve(nil, default: "") { text in
+                var quotas: [String: TenantQuota] = [:]
+                for entry in text.split(separator: ",") {
+                    guard let colon = entry.lastIndex(of: ":"), colon != entry.startIndex else {
+                        throw SettingError(description: "'\(entry)' should be tenant:jobs/size, e.g. acme:5000000/4GiB")
+                    }
+                    quotas[String(entry[..<colon])] = try Self.parseTenantQuota(String(entry[entry.index(after: colon)...]))
+                }
+                return quotas
+            }
         if let token = environment["CONVEYOR_METRICS_TOKEN"] {
             guard token.utf8.count >= 16, !token.contains(where: \.isWhitespace) else {
                 throw ValidationError("CONVEYOR_METRICS_TOKEN: the metrics token should be at least 16 characters without spaces")
@@ -118,6 +150,18 @@ struct APIOptions: ParsableArguments {
             }
         }
         throw SettingError(description: "'\(text)' is not a rate limit: write requests/window, e.g. 6000/1m, 100/10s or 50000/1h, or off")
+    }
+
+    /// `jobs/size`, each 0 for no limit on it, or `off` for none at all.
+    static func parseTenantQuota(_ text: String) throws -> TenantQuota {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed == "off" { return .unlimited }
+        let parts = trimmed.split(separator: "/", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        if parts.count == 2, let jobs = Int(parts[0]), (0...1_000_000_000).contains(jobs) {
+            if parts[1] == "0" { return TenantQuota(jobs: jobs, bytes: 0) }
+            if let bytes = try? parseBytes(parts[1]) { return TenantQuota(jobs: jobs, bytes: bytes) }
+        }
+        throw SettingError(description: "'\(text)' is not a quota: write jobs/size, e.g. 100000/256MiB (0 for no limit on one), or off")
     }
 
     /// Bytes as a whole number, optionally followed by KiB, MiB or GiB; from 1 KiB to 64 GiB.

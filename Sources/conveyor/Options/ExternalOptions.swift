@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConveyorExternal
+import Foundation
 
 /// Timeouts of the jobs' external calls and the settings of their circuit breakers.
 struct ExternalOptions: ParsableArguments {
@@ -27,6 +28,20 @@ struct ExternalOptions: ParsableArguments {
     @Option(name: .customLong("breaker-probes"), help: "Probe calls a half-open breaker lets through at once, and successes that close it (env CONVEYOR_BREAKER_PROBES; default 1).")
     var probes: String?
 
+    @Option(name: .customLong("breaker-limit"), help: "Breakers kept, one per dependency; past it the least recently called are forgotten (env CONVEYOR_BREAKER_LIMIT; default 1000).")
+    var limit: String?
+
+    @OptionGroup var outbound: OutboundOptions
+
+    /// The secret that signs webhooks, from CONVEYOR_WEBHOOK_SECRET only: a flag would show it in process listings.
+    func webhookSecret() throws -> [UInt8]? {
+        guard let secret = ProcessInfo.processInfo.environment["CONVEYOR_WEBHOOK_SECRET"] else { return nil }
+        guard secret.utf8.count >= 16, !secret.contains(where: \.isWhitespace) else {
+            throw ValidationError("CONVEYOR_WEBHOOK_SECRET: the webhook secret should be at least 16 characters without spaces")
+        }
+        return Array(secret.utf8)
+    }
+
     func settings() throws -> ExternalClientSettings {
         var breakers = BreakerSettings()
         breakers.failureRate = try Setting<Double>(flag: "--breaker-failure-rate", variable: "CONVEYOR_BREAKER_FAILURE_RATE")
@@ -51,7 +66,11 @@ struct ExternalOptions: ParsableArguments {
                 .resolve(callTimeout, default: "10") { try parseSeconds($0, in: 0.01...3600) },
             maxResponseBytes: try Setting<Int>(flag: "--external-max-response-bytes", variable: "CONVEYOR_EXTERNAL_MAX_RESPONSE_BYTES")
                 .resolve(maxResponseBytes, default: "8388608") { try parseCount($0, in: 1...1 << 30) },
-            breakers: breakers
+            breakers: breakers,
+            maxDependencies: try Setting<Int>(flag: "--breaker-limit", variable: "CONVEYOR_BREAKER_LIMIT")
+                .resolve(limit, default: "1000") { try parseCount($0, in: 1...1_000_000) },
+            outbound: try outbound.policy(),
+            webhookSecret: try webhookSecret()
         )
     }
 }

@@ -22,3 +22,12 @@ struct Setting<Value> {
 struct SettingError: Error, CustomStringConvertible {
     let description: String
 }
+
+/// `1`, `true`, `yes` or `on`, and `0`, `false`, `no` or `off`, in any case.
+func parseSwitch(_ text: String) throws -> Bool {
+    switch text.trimmingCharacters(in: .whitespaces).lowercased() {
+    case "1", "true", "yes", "on": return true
+    case "0", "false", "no", "off", "": return false
+    default: throw SettingError(description: "'\(text)' is neither on (1, true, yes, on) nor off (0, false, no, off)")
+    }
+}
