@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
     ],
     targets: [
         // C libraries, found through pkg-config.
@@ -119,8 +120,10 @@ let package = Package(
                 "ConveyorPostgres",
                 "ConveyorWorker",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -226,7 +229,9 @@ let package = Package(
 
         .target(
             name: "ConveyorTestSupport",
-            dependencies: ["ConveyorQueue", "ConveyorRedis", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "ConveyorQueue", "ConveyorRedis", .product(name: "Logging", package: "swift-log"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             path: "Tests/ConveyorTestSupport"
         ),
         .testTarget(name: "ConveyorQueueTests", dependencies: ["ConveyorQueue", "ConveyorRedis", "ConveyorTestSupport"]),

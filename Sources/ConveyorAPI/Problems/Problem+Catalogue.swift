@@ -86,6 +86,15 @@ extension Problem {
     }
 
     /// A queue at its length limit: the caller should come back later.
+    /// A request whose body stopped arriving for `seconds`.
+    static func requestTimeout(seconds: Double) -> Problem {
+        let pause = seconds.rounded() == seconds ? "\(Int(seconds)) s" : "\(Int(seconds * 1000)) ms"
+        return Problem(
+            status: .requestTimeout, type: "request-timeout", title: "The request body stopped arriving",
+            detail: "no part of the request body arrived for \(pause): send the whole request again, without pausing"
+        )
+    }
+
     /// A tenant past its quota of waiting jobs or bytes in a queue.
     static func tenantQuota(_ error: QueueError) -> Problem {
         Problem(

@@ -15,6 +15,8 @@ extension Problem {
         switch error {
         case let problem as Problem:
             self = problem
+        case let timeout as BodyReadTimeout:
+            self = timeout.problem
         case let error as QueueError:
             switch error {
             case .queueFull: self = .queueFull(error)

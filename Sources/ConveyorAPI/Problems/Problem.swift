@@ -47,11 +47,16 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     public var typeURI: String { "urn:conveyor:problem:\(type)" }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = try APIRequestContext.makeEncoder().encode(Body(problem: self))
+        let body = try encodedBody()
         var headers = self.headers
         headers[.contentType] = "application/problem+json"
         headers[.contentLength] = String(body.count)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// The body, as `application/problem+json`.
+    func encodedBody() throws -> Data {
+        try APIRequestContext.makeEncoder().encode(Body(problem: self))
     }
 
     /// The JSON body: the standard members and the others.

@@ -30,6 +30,11 @@ public struct APIConfiguration: Sendable {
     /// How much each tenant may have waiting in a queue, checked on every job a producer
     /// enqueues.
     public var tenantQuotas: TenantQuotas
+    /// The longest a request's body may pause before it is answered 408 and its connection closed.
+    public var bodyReadTimeout: Duration
+    /// How long a connection may stay open without a request, or with a request whose head
+    /// has not arrived whole, before it is closed. Longer than ``bodyReadTimeout``.
+    public var idleTimeout: Duration
 
     public init(
         host: String = "127.0.0.1",
@@ -42,7 +47,9 @@ public struct APIConfiguration: Sendable {
         readinessTimeout: Duration = .seconds(1),
         drillsEnabled: Bool = false,
         allowedQueues: QueueAllowlist = QueueAllowlist(),
-        tenantQuotas: TenantQuotas = TenantQuotas()
+        tenantQuotas: TenantQuotas = TenantQuotas(),
+        bodyReadTimeout: Duration = .seconds(30),
+        idleTimeout: Duration = .seconds(60)
     ) {
         self.host = host
         self.port = port
@@ -54,6 +61,8 @@ public struct APIConfiguration: Sendable {
         self.drillsEnabled = drillsEnabled
         self.allowedQueues = allowedQueues
         self.tenantQuotas = tenantQuotas
+        self.bodyReadTimeout = bodyReadTimeout
+        self.idleTimeout = idleTimeout
         setMetricsToken(metricsToken)
     }
 

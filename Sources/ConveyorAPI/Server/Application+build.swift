@@ -1,13 +1,22 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
+import NIOCore
 
 /// Builds the API server: the router with its middleware and controllers, listening
 /// where `configuration` says. Run it as a service (it is one), e.g. in a `ServiceGroup`
 /// that shuts it down gracefully on SIGTERM.
 public func buildApplication(configuration: APIConfiguration, services: APIServices, logger: Logger) -> some ApplicationProtocol {
     let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+    let readTimeout = TimeAmount(configuration.bodyReadTimeout)
+    let server = HTTPServerBuilder.http1(
+        configuration: .init(
+            additionalChannelHandlers: [BodyReadTimeoutHandler(timeout: readTimeout)], idleTimeout: TimeAmount(configuration.idleTimeout)
+        )
+    )
     return Application(
         router: buildRouter(configuration: configuration, services: services, logger: logger),
+        server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "conveyor"),
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port

@@ -1,15 +1,10 @@
 import NIOCore
 
-/// An import's chunks as rows of `conveyor_import_chunks` in COPY's binary format, read from
-/// the body as `COPY … FROM STDIN (FORMAT binary)` asks for them: the body is read while
-/// PostgreSQL stores what came before, and the rows go in as they are, unescaped.
+/// An import's chunks as rows of `conveyor_import_chunks` in COPY's binary format
+/// (``SpooledChunk/copyStatement`` takes them), read from the body one chunk at a time: the
+/// rows go in as they are, unescaped. The last element is the format's trailer.
 struct ChunkRows<Body: AsyncSequence>: AsyncSequence where Body.Element == ByteBuffer {
     typealias Element = [UInt8]
-
-    /// The statement that takes these rows.
-    static var copyStatement: String {
-        "COPY conveyor_import_chunks (import_id, chunk_number, row_count, first_line, data) FROM STDIN (FORMAT binary)"
-    }
 
     let importID: String
     let first: SpooledChunk

@@ -4,10 +4,12 @@ import Foundation
 import Logging
 import NIOCore
 
-/// Accepts imports: reads a body as it streams in, checks every row against its dataset,
-/// stores the rows in chunks together with the import record in one PostgreSQL transaction,
-/// and then enqueues one `batch_create` job per chunk. An import is accepted whole or not at
-/// all: a body with any bad row stores and enqueues nothing.
+/// Accepts imports: reads a body as it streams in, checks every row against its dataset and
+/// spools the rows in chunks to a temporary file, then stores the chunks together with the
+/// import record in one short PostgreSQL transaction, and enqueues one `batch_create` job
+/// per chunk. An import is accepted whole or not at all: a body with any bad row stores and
+/// enqueues nothing. A body takes as long as its client takes to send it; no PostgreSQL
+/// connection waits for it.
 public struct ImportIntake: Sendable {
     /// Chunks one import may have, so that its jobs go into the queue in one call.
     public static let maxChunks = 10_000
@@ -69,6 +71,7 @@ public struct ImportIntake: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         let id = Self.makeImportID()
+        let spool = try SpoolFile()
         let chunkCount: Int
         do {
             guard let first = try await reader.value.nextChunk() else {
@@ -76,10 +79,11 @@ public struct ImportIntake: Sendable {
                     ? ImportError(.emptyBody, "the body is empty: send the rows to import")
                     : ImportError(.emptyBody, "the body has no rows: send at least one")
             }
-            chunkCount = try await spool(first, rest: reader, as: id, request)
+            chunkCount = try await Self.spool(first, rest: reader, of: id, request, to: spool)
         } catch is ImportBodyReader<Body>.BodyRefused {
             throw try await reader.value.refusal()
         }
+        try await store(id, request, chunks: chunkCount, rows: reader.value.rowCount, from: spool)
         try await enqueueChunkJobs(of: id, count: chunkCount, request)
         logger.info(
             "import accepted",
@@ -96,35 +100,42 @@ public struct ImportIntake: Sendable {
         )
     }
 
-    /// Stores the import record and every chunk in one transaction; returns the number of chunks.
-    private func spool<Body>(
-        _ first: SpooledChunk, rest reader: SharedBodyReader<Body>, as id: String, _ request: Request
+    /// Reads the rest of the body, writing every chunk to `spool` as a row of `COPY`'s binary
+    /// format; returns the number of chunks.
+    private static func spool<Body>(
+        _ first: SpooledChunk, rest reader: SharedBodyReader<Body>, of id: String, _ request: Request, to spool: SpoolFile
     ) async throws -> Int {
+        let tooManyChunks = ImportError(
+            .invalidOption,
+            "the body makes more than \(maxChunks) chunks of \(request.options.chunkSize) rows: "
+                + "raise chunk_size (up to \(ImportOptions.chunkSizes.upperBound)) or split the import"
+        )
+        var chunkCount = 0
+        for try await row in ChunkRows(importID: id, first: first, reader: reader, tooManyChunks: tooManyChunks) {
+            try await spool.append(row)
+            chunkCount += 1
+        }
+        // The last row written is COPY's trailer, not a chunk.
+        return chunkCount - 1
+    }
+
+    /// Stores the import record and every chunk of `spool` in one transaction.
+    private func store(_ id: String, _ request: Request, chunks: Int, rows: Int, from spool: SpoolFile) async throws {
         try await pool.withConnection { connection in
             try await connection.transaction { connection in
                 try await connection.execute(
                     """
-                    INSERT INTO conveyor_imports (id, dataset, tenant, columns, on_conflict, chunk_size, request_id, callback_url)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                    INSERT INTO conveyor_imports (id, dataset, tenant, columns, on_conflict, chunk_size, request_id, callback_url, chunk_count, row_count)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
                     """,
                     [
                         id, request.dataset.name, request.tenant, request.dataset.columns.map(\.name).joined(separator: ","),
                         request.options.onConflict.rawValue, request.options.chunkSize, request.requestID,
-                        request.options.callbackURL?.description,
+                        request.options.callbackURL?.description, chunks, rows,
                     ]
                 )
-                let tooManyChunks = ImportError(
-                    .invalidOption,
-                    "the body makes more than \(Self.maxChunks) chunks of \(request.options.chunkSize) rows: "
-                        + "raise chunk_size (up to \(ImportOptions.chunkSizes.upperBound)) or split the import"
-                )
-                let chunks = ChunkRows(importID: id, first: first, reader: reader, tooManyChunks: tooManyChunks)
-                let chunkCount = try await connection.copyIn(ChunkRows<Body>.copyStatement, from: chunks)
-                try await connection.execute(
-                    "UPDATE conveyor_imports SET chunk_count = $2, row_count = $3 WHERE id = $1",
-                    [id, chunkCount, reader.value.rowCount]
-                )
-                return chunkCount
+                let stored = try await connection.copyIn(SpooledChunk.copyStatement, from: spool.pieces())
+                guard stored == chunks else { throw SpoolError(folder: nil, code: EIO) }
             }
         }
     }

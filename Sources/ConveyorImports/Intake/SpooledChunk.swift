@@ -7,6 +7,10 @@ struct SpooledChunk {
     var firstLine = 0
     var data: [UInt8] = []
 
+    /// The statement that stores chunks, as ``ChunkRows`` writes them.
+    static let copyStatement =
+        "COPY conveyor_import_chunks (import_id, chunk_number, row_count, first_line, data) FROM STDIN (FORMAT binary)"
+
     init(number: Int, capacity: Int) {
         self.number = number
         data.reserveCapacity(capacity)

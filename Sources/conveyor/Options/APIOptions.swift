@@ -62,6 +62,12 @@ struct APIOptions: ParsableArguments {
     )
     var tenantQuota: String?
 
+    @Option(name: .customLong("read-timeout"), help: "Seconds a request's body may pause before the request is answered 408 and its connection closed (env CONVEYOR_READ_TIMEOUT; default 30).")
+    var readTimeout: String?
+
+    @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may stay open without a request, or with a request's head unfinished; more than --read-timeout (env CONVEYOR_IDLE_TIMEOUT; default 60).")
+    var idleTimeout: String?
+
     func configuration() throws -> APIConfiguration {
         let environment = ProcessInfo.processInfo.environment
         var configuration = APIConfiguration(keyring: try keyring(environment))
@@ -98,6 +104,16 @@ struct APIOptions: ParsableArguments {
                 }
                 return quotas
             }
+        configuration.bodyReadTimeout = try Setting<Duration>(flag: "--read-timeout", variable: "CONVEYOR_READ_TIMEOUT")
+            .resolve(readTimeout, default: "30") { try parseSeconds($0, in: 0.1...3600) }
+        configuration.idleTimeout = try Setting<Duration>(flag: "--idle-timeout", variable: "CONVEYOR_IDLE_TIMEOUT")
+            .resolve(idleTimeout, default: "60") { try parseSeconds($0, in: 0.2...86_400) }
+        guard configuration.idleTimeout > configuration.bodyReadTimeout else {
+            throw ValidationError(
+                "--idle-timeout / CONVEYOR_IDLE_TIMEOUT must be longer than --read-timeout / CONVEYOR_READ_TIMEOUT, "
+                    + "or a paused body would be cut without its 408"
+            )
+        }
         if let token = environment["CONVEYOR_METRICS_TOKEN"] {
             guard token.utf8.count >= 16, !token.contains(where: \.isWhitespace) else {
                 throw ValidationError("CONVEYOR_METRICS_TOKEN: the metrics token should be at least 16 characters without spaces")
