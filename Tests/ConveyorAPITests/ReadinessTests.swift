@@ -63,7 +63,7 @@ struct ReadinessTests {
             for answer in answers {
                 #expect(answer.status == .serviceUnavailable)
                 let body = String(buffer: answer.body)
-                for secret in ["127.0.0.1", ":1", "hidden_user", "hidden_database", "/7", "refused", "errno"] {
+                for secret in ["127.0.0.1", "hidden_user", "hidden_database", "redis://", "postgres://", "port", "refused", "errno"] {
                     #expect(!body.contains(secret), "the answer names '\(secret)': \(body)")
                 }
             }
