@@ -75,11 +75,11 @@ struct ReadinessTests {
     @Test("a flood of /ready costs Redis one check a second")
     func readinessIsCached() async throws {
         let redis = try await PrivateRedis()
-        defer { Task { try await redis.stop() } }
         let pings = { @Sendable () async throws -> Int in
             let client = try TestEnvironment.redis(url: redis.url)
-            defer { Task { await client.shutdown() } }
-            let info = try await client.send(RedisCommand("INFO", "commandstats")).string ?? ""
+            let reply = try await client.send(RedisCommand("INFO", "commandstats"))
+            await client.shutdown()
+            let info = reply.string ?? ""
             let line = info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("cmdstat_ping:") } ?? ""
             return Int(line.split(separator: ",").first?.split(separator: "=").last ?? "0") ?? 0
         }

@@ -389,17 +389,24 @@ import Testing
     @Test func aBatchPastATenantsQuotaIsRefusedWholeAndWritesNothing() async throws {
         let name = TestEnvironment.uniqueQueue("quota")
         let quotas = TenantQuotas(default: TenantQuota(jobs: 5, bytes: 0), byTenant: ["big": .unlimited])
-        try await queue.enqueue((0..<4).map { _ in JobRequest(kind: "noop", queue: name, tenant: "small") }, quotas: quotas)
+        let first = (0..<4).map { _ in JobRequest(kind: "noop", queue: name, tenant: "small") }
+        try await queue.enqueue(first, quotas: quotas)
         await #expect(throws: QueueError.tenantQuota(queue: name, tenant: "small", measure: .jobs, waiting: 4, quota: 5)) {
             try await queue.enqueue((0..<2).map { _ in JobRequest(kind: "noop", queue: name, tenant: "small") }, quotas: quotas)
         }
+        // At its quota, a resend of jobs that exist creates nothing and is not refused.
+        try await queue.enqueue([JobRequest(kind: "noop", queue: name, tenant: "small")], quotas: quotas)
+        #expect(try await queue.enqueue(first + [JobRequest(kind: "noop", queue: name, tenant: "big")], quotas: quotas).created == 1)
+        #expect(try await queue.waiting(of: "small", in: name).jobs == 5)
+        #expect(try await queue.waiting(of: "big", in: name).jobs == 1)
         // One batch of two tenants: refused whole for the one, so the other's jobs are not written either.
         let mixed = [JobRequest(kind: "noop", queue: name, tenant: "big"), JobRequest(kind: "noop", queue: name, tenant: "small"),
                      JobRequest(kind: "noop", queue: name, tenant: "small")]
         await #expect(throws: QueueError.self) { try await queue.enqueue(mixed, quotas: quotas) }
-        #expect(try await queue.statistics(of: name).depth == 4)
+        #expect(try await queue.statistics(of: name).depth == 6)
+        #expect(try await queue.waiting(of: "big", in: name).jobs == 1)
         // Without quotas (the system's own jobs), they are counted and not held back.
         try await queue.enqueue((0..<3).map { _ in JobRequest(kind: "noop", queue: name, tenant: "small") })
-        #expect(try await queue.waiting(of: "small", in: name).jobs == 7)
+        #expect(try await queue.waiting(of: "small", in: name).jobs == 8)
     }
 }

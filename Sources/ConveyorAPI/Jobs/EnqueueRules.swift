@@ -10,21 +10,24 @@ struct EnqueueRules: Sendable {
     let registry: JobRegistry
     /// The kinds' visibilities a request may name.
     private let visibilities: Set<JobKindVisibility>
+    /// The kinds a request may name, sorted.
+    let kindNames: [String]
+    /// The same, for the check every job of a request meets.
+    private let enqueueable: Set<String>
     /// The queues a producer may name.
     private let producerQueues: QueueAllowlist
 
     init(registry: JobRegistry, drillsEnabled: Bool, allowedQueues: QueueAllowlist) {
         self.registry = registry
         visibilities = drillsEnabled ? [.public, .drill] : [.public]
-        let declared = registry.names(of: visibilities).compactMap { registry.kind(named: $0)?.options.queue }
-        producerQueues = allowedQueues.adding(declared)
+        kindNames = registry.names(of: visibilities)
+        enqueueable = Set(kindNames)
+        producerQueues = allowedQueues.adding(kindNames.compactMap { registry.kind(named: $0)?.options.queue })
     }
-
-    /// The kinds a request may name, sorted.
-    var kindNames: [String] { registry.names(of: visibilities) }
 
     /// Why a request may not name kind `name`; nil when it may.
     func refusal(ofKind name: String) -> String? {
+        guard !enqueueable.contains(name) else { return nil }
         let known = "known kinds are \(kindNames.joined(separator: ", "))"
         let quoted = JSONField.quoted(name)
         switch registry.kind(named: name)?.options.visibility {

@@ -3,7 +3,7 @@
 -- already is left as it is, so a producer may resend a batch whose reply it never saw.
 -- (JobQueue refuses a batch with one id twice.)
 -- Jobs to run now go into the fresh hash; delayed ones get a hash of their own.
--- Every job counts towards its tenant's waiting jobs and bytes (see prelude.lua).
+-- Every job created counts towards its tenant's waiting jobs and bytes (see prelude.lua).
 --
 -- KEYS: ready, scheduled, fresh, tenant_jobs, tenant_bytes
 -- ARGV: prefix, max_length (0: no limit), tenant_count, then per tenant of the batch:
@@ -18,30 +18,13 @@ local depth = redis.call('LLEN', KEYS[1]) + redis.call('ZCARD', KEYS[2])
 if max_length > 0 and depth + count > max_length then
   return {0, depth}
 end
-for t = 0, tenant_count - 1 do
-  local at = 4 + 5 * t
-  local tenant, jobs_quota, bytes_quota = ARGV[at], tonumber(ARGV[at + 3]), tonumber(ARGV[at + 4])
-  if jobs_quota > 0 then
-    local waiting = tonumber(redis.call('HGET', KEYS[4], tenant) or 0)
-    if waiting + tonumber(ARGV[at + 1]) > jobs_quota then
-      return {2, tenant, 'jobs', waiting, jobs_quota}
-    end
-  end
-  if bytes_quota > 0 then
-    local waiting = tonumber(redis.call('HGET', KEYS[5], tenant) or 0)
-    if waiting + tonumber(ARGV[at + 2]) > bytes_quota then
-      return {2, tenant, 'bytes', waiting, bytes_quota}
-    end
-  end
-end
-local now = now_us()
-local now_text = text(now)
 local ids, keys = {}, {}
 for n = 1, count do
   ids[n] = ARGV[first_job + 3 * (n - 1)]
   keys[n] = job_key(prefix, ids[n])
 end
--- One EXISTS and one HMGET for the batch; only a batch with a known id checks job by job.
+-- One EXISTS and one HMGET for the batch; only a batch with a known id checks job by job,
+-- and takes the jobs that exist out of what it adds to the tallies.
 local known = 0
 for first = 1, count, 1000 do
   known = known + redis.call('EXISTS', unpack(keys, first, math.min(first + 999, count)))
@@ -53,13 +36,47 @@ if known == 0 then
     end
   end
 end
+local exists = {}
+local resent = waiting_tally()
+if known > 0 then
+  for n = 1, count do
+    exists[n] = redis.call('EXISTS', keys[n]) == 1 or redis.call('HEXISTS', KEYS[3], ids[n]) == 1
+    if exists[n] then
+      resent.add(ARGV[first_job + 3 * (n - 1) + 1], 1)
+    end
+  end
+end
+-- The new jobs join their tenants' tallies, one HINCRBY a tenant and measure: KEYS[3 + m]
+-- holds the tallies of measure m (jobs, bytes), ARGV[at + m] the batch's own (less the
+-- resent, in `resent.counts[m]`) and ARGV[at + 2 + m] the quota. A tally past its quota is
+-- taken back with those added before it, and the batch refused; the script being atomic,
+-- no one sees the tallies in between.
+local measures = {'jobs', 'bytes'}
+local added = {}
+for t = 0, tenant_count - 1 do
+  local at = 4 + 5 * t
+  for m = 1, 2 do
+    local batch = tonumber(ARGV[at + m]) - (resent.counts[m][ARGV[at]] or 0)
+    if batch > 0 then
+      local tally = redis.call('HINCRBY', KEYS[3 + m], ARGV[at], batch)
+      added[#added + 1] = {KEYS[3 + m], ARGV[at], -batch}
+      local quota = tonumber(ARGV[at + 2 + m])
+      if quota > 0 and tally > quota then
+        for _, change in ipairs(added) do
+          add_to_tally(change[1], change[2], change[3])
+        end
+        return {2, ARGV[at], measures[m], tally - batch, quota}
+      end
+    end
+  end
+end
+local now = now_us()
+local now_text = text(now)
 local ready, entries = {}, {}
 local created = 0
-local waiting = waiting_tally()
 for n = 1, count do
-  local id, key = ids[n], keys[n]
-  if known == 0 or (redis.call('EXISTS', key) == 0 and redis.call('HEXISTS', KEYS[3], id) == 0) then
-    local at = first_job + 3 * (n - 1)
+  if not exists[n] then
+    local id, key, at = ids[n], keys[n], first_job + 3 * (n - 1)
     local spec, run_at = ARGV[at + 1], ARGV[at + 2]
     if run_at ~= '0' and tonumber(run_at) > now then
       redis.call('HSET', key, 'spec', spec, 'state', 'scheduled', 'created_at', now_text, 'run_at', run_at)
@@ -70,21 +87,8 @@ for n = 1, count do
       ready[#ready + 1] = id
     end
     created = created + 1
-    if known > 0 then
-      waiting.add(spec, 1)
-    end
   end
 end
 call_in_slices('HSET', KEYS[3], entries)
 call_in_slices('LPUSH', KEYS[1], ready)
-if known == 0 then
-  -- Every job was created: the batch's own tallies are the waiting jobs' new ones.
-  for t = 0, tenant_count - 1 do
-    local at = 4 + 5 * t
-    add_to_tally(KEYS[4], ARGV[at], tonumber(ARGV[at + 1]))
-    add_to_tally(KEYS[5], ARGV[at], tonumber(ARGV[at + 2]))
-  end
-else
-  waiting.write(KEYS[4], KEYS[5])
-end
 return {1, created, now}

@@ -54,16 +54,7 @@ end
 
 -- The tenant of a spec: its fifth line.
 local function spec_tenant(spec)
-  local at = 1
-  for _ = 1, 4 do
-    local cut = string.find(spec, '\n', at, true)
-    if not cut then
-      return ''
-    end
-    at = cut + 1
-  end
-  local cut = string.find(spec, '\n', at, true)
-  return string.sub(spec, at, (cut or #spec + 1) - 1)
+  return string.match(spec, '^[^\n]*\n[^\n]*\n[^\n]*\n[^\n]*\n([^\n]*)') or ''
 end
 
 -- Adds `change` to a tenant's tally in `key`; a tally that reaches 0 is removed.
@@ -73,10 +64,11 @@ local function add_to_tally(key, tenant, change)
   end
 end
 
--- Sums the changes of one call to the tenants' waiting jobs, to write each tenant's once.
+-- Sums the changes of one call to the tenants' waiting jobs, to write each tenant's once:
+-- `counts` holds the jobs by tenant, then the bytes by tenant.
 local function waiting_tally()
   local jobs, bytes = {}, {}
-  local tally = {}
+  local tally = {counts = {jobs, bytes}}
   function tally.add(spec, sign)
     local tenant = spec_tenant(spec)
     jobs[tenant] = (jobs[tenant] or 0) + sign

@@ -38,7 +38,7 @@ for n, id in ipairs(ids) do
       token = text((tonumber(f[2]) or 0) + 1)
       attempt = (tonumber(f[3]) or 0) + 1
       spec, enqueued_at = f[4], f[5] or now_text
-      if not f[3] then
+      if not f[3] and spec then
         waiting.add(spec, -1)
       end
       redis.call('HSET', key, 'state', 'running', 'lease', token, 'attempt', attempt, 'started_at', now_text, 'worker', ARGV[4])
