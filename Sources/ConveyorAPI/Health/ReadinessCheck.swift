@@ -7,17 +7,15 @@ import Synchronization
 final class ReadinessCheck: Sendable {
     private let dependencies: [DependencyCheck]
     private let limit: Duration
-    private let freshness: Duration
     private let logger: Logger
+    /// How long a check's report is given again.
+    private static let freshness: Duration = .seconds(1)
     private let latest = Mutex<(check: Task<ReadinessReport, Never>, startedAt: ContinuousClock.Instant)?>(nil)
 
-    /// - Parameters:
-    ///   - limit: how long each dependency may take to answer.
-    ///   - freshness: how long a check's report is given again.
-    init(_ dependencies: [DependencyCheck], within limit: Duration, freshness: Duration = .seconds(1), logger: Logger) {
+    /// - Parameter limit: how long each dependency may take to answer.
+    init(_ dependencies: [DependencyCheck], within limit: Duration, logger: Logger) {
         self.dependencies = dependencies
         self.limit = limit
-        self.freshness = freshness
         self.logger = logger
     }
 
@@ -25,7 +23,7 @@ final class ReadinessCheck: Sendable {
     func report() async -> ReadinessReport {
         let now = ContinuousClock.now
         let check = latest.withLock { latest in
-            if let latest, latest.startedAt.duration(to: now) < freshness { return latest.check }
+            if let latest, latest.startedAt.duration(to: now) < Self.freshness { return latest.check }
             let check = Task { [dependencies, limit, logger] in
                 await ReadinessReport.run(dependencies, within: limit, logger: logger)
             }

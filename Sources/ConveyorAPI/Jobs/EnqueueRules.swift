@@ -8,8 +8,6 @@ import ConveyorWorker
 /// queues that the operator did not foresee.
 struct EnqueueRules: Sendable {
     let registry: JobRegistry
-    /// The kinds' visibilities a request may name.
-    private let visibilities: Set<JobKindVisibility>
     /// The kinds a request may name, sorted.
     let kindNames: [String]
     /// The same, for the check every job of a request meets.
@@ -19,8 +17,7 @@ struct EnqueueRules: Sendable {
 
     init(registry: JobRegistry, drillsEnabled: Bool, allowedQueues: QueueAllowlist) {
         self.registry = registry
-        visibilities = drillsEnabled ? [.public, .drill] : [.public]
-        kindNames = registry.names(of: visibilities)
+        kindNames = registry.names(of: drillsEnabled ? [.public, .drill] : [.public])
         enqueueable = Set(kindNames)
         producerQueues = allowedQueues.adding(kindNames.compactMap { registry.kind(named: $0)?.options.queue })
     }
@@ -30,15 +27,14 @@ struct EnqueueRules: Sendable {
         guard !enqueueable.contains(name) else { return nil }
         let known = "known kinds are \(kindNames.joined(separator: ", "))"
         let quoted = JSONField.quoted(name)
+        // A kind not enqueueable is internal, a drill while drills are off, or unknown.
         switch registry.kind(named: name)?.options.visibility {
-        case nil:
-            return "unknown job kind \(quoted): \(known)"
-        case .internal:
+        case .internal?:
             return "job kind \(quoted) is internal: Conveyor enqueues it itself, producers cannot; \(known)"
-        case .drill where !visibilities.contains(.drill):
+        case .drill?:
             return "job kind \(quoted) is a drill, enqueued only through an API started with --enable-drills (CONVEYOR_ENABLE_DRILLS); \(known)"
-        case .public, .drill:
-            return nil
+        case .public?, nil:
+            return "unknown job kind \(quoted): \(known)"
         }
     }
 

@@ -95,14 +95,7 @@ struct APIOptions: ParsableArguments {
             .resolve(tenantQuota, default: "1000000/1GiB", parse: Self.parseTenantQuota)
         configuration.tenantQuotas.byTenant = try Setting<[String: TenantQuota]>(flag: "tenant quotas", variable: "CONVEYOR_TENANT_QUOTAS")
             .resolve(nil, default: "") { text in
-                var quotas: [String: TenantQuota] = [:]
-                for entry in text.split(separator: ",") {
-                    guard let colon = entry.lastIndex(of: ":"), colon != entry.startIndex else {
-                        throw SettingError(description: "'\(entry)' should be tenant:jobs/size, e.g. acme:5000000/4GiB")
-                    }
-                    quotas[String(entry[..<colon])] = try Self.parseTenantQuota(String(entry[entry.index(after: colon)...]))
-                }
-                return quotas
+                try parseEntries(text, form: "tenant:jobs/size, e.g. acme:5000000/4GiB", name: { $0 }, value: Self.parseTenantQuota)
             }
         configuration.bodyReadTimeout = try Setting<Duration>(flag: "--read-timeout", variable: "CONVEYOR_READ_TIMEOUT")
             .resolve(readTimeout, default: "30") { try parseSeconds($0, in: 0.1...3600) }

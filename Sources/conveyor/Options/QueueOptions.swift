@@ -21,15 +21,10 @@ enum QueueOptions {
             .resolve(nil, default: "1000000") { try parseCount($0, in: 0...1_000_000_000) }
         policy.maxLengthByQueue = try Setting<[QueueName: Int]>(flag: "queue limits", variable: "CONVEYOR_QUEUE_LIMITS")
             .resolve(nil, default: "") { text in
-                var limits: [QueueName: Int] = [:]
-                for entry in text.split(separator: ",") {
-                    let parts = entry.split(separator: ":")
-                    guard parts.count == 2 else {
-                        throw SettingError(description: "'\(entry)' should be queue:limit, e.g. imports:50000")
-                    }
-                    limits[try QueueName(String(parts[0]))] = try parseCount(String(parts[1]), in: 0...1_000_000_000)
-                }
-                return limits
+                try parseEntries(
+                    text, form: "queue:limit, e.g. imports:50000", name: { try QueueName($0) },
+                    value: { try parseCount($0, in: 0...1_000_000_000) }
+                )
             }
         return policy
     }

@@ -31,3 +31,18 @@ func parseSwitch(_ text: String) throws -> Bool {
     default: throw SettingError(description: "'\(text)' is neither on (1, true, yes, on) nor off (0, false, no, off)")
     }
 }
+
+/// A comma-separated list of `name:value` entries, such as `imports:50000,default:2000000`,
+/// by name; `form` tells what an entry should be, e.g. "queue:limit, e.g. imports:50000".
+func parseEntries<Name: Hashable, Value>(
+    _ text: String, form: String, name: (String) throws -> Name, value: (String) throws -> Value
+) throws -> [Name: Value] {
+    var entries: [Name: Value] = [:]
+    for entry in text.split(separator: ",") {
+        guard let colon = entry.lastIndex(of: ":"), colon != entry.startIndex else {
+            throw SettingError(description: "'\(entry)' should be \(form)")
+        }
+        entries[try name(String(entry[..<colon]))] = try value(String(entry[entry.index(after: colon)...]))
+    }
+    return entries
+}
