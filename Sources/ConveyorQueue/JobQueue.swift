@@ -61,7 +61,7 @@ public struct JobQueue: Sendable {
                 arguments.append(.string(spec))
                 arguments.append(.integer(Int(job.runAt?.microseconds ?? 0)))
             }
-            calls.append((QueueScripts.enqueue, [keys.ready, keys.scheduled, keys.fresh, keys.tenantJobs, keys.tenantBytes], arguments))
+            calls.append((QueueScripts.enqueue, [keys.ready, keys.scheduled, keys.fresh, keys.tenantJobs, keys.tenantBytes, keys.stats], arguments))
         }
         let replies = try await redis.runPipelined(calls)
         try await registeredQueues.register(queues, through: redis)
@@ -118,7 +118,7 @@ public struct JobQueue: Sendable {
         let keys = QueueKeys(queue)
         let reply = try await redis.run(
             QueueScripts.reserve,
-            keys: [keys.ready, keys.active, keys.paused, keys.fresh, keys.tenantJobs, keys.tenantBytes],
+            keys: [keys.ready, keys.active, keys.paused, keys.fresh, keys.tenantJobs, keys.tenantBytes, keys.stats],
             arguments: [
                 .string(keys.prefix), .integer(min(max(count, 1), Self.reserveLimit)), .integer(Int(lease.microseconds)),
                 .string(worker),
@@ -237,24 +237,61 @@ public struct JobQueue: Sendable {
         return try await redis.runPipelined(calls).reduce(0) { $0 + (try Self.integer($1, script: "hand_back")) }
     }
 
-    /// Renews the leases of running attempts until `lease` from now. Returns the jobs whose
-    /// lease was lost: their attempts must stop.
-    public func renew(_ leases: [JobLease], for lease: Duration) async throws -> [JobID] {
-        let calls = Self.groupedByQueue(leases).map { queue, leases in
+    /// What a renewal found: the attempts that must stop.
+    public struct Renewal: Sendable {
+        /// Attempts whose lease is lost: recovered, or handed back.
+        public var lost: [JobLease] = []
+        /// Attempts cancelled while running.
+        public var cancelled: [JobLease] = []
+    }
+
+    /// Renews the leases of running attempts until `lease` from now, and tells which must
+    /// stop. An attempt is named with its token, so that news of an old attempt never stops
+    /// a newer attempt of the same job.
+    public func renew(_ leases: [JobLease], for lease: Duration) async throws -> Renewal {
+        let grouped = Self.groupedByQueue(leases)
+        let queues = Array(grouped.keys)
+        let calls = queues.map { queue in
             let keys = QueueKeys(queue)
             return (
-                script: QueueScripts.heartbeat, keys: [keys.active],
-                arguments: [.integer(Int(lease.microseconds))] + Self.leaseArguments(leases)
+                script: QueueScripts.heartbeat, keys: [keys.active, keys.cancelling],
+                arguments: [.string(keys.prefix), .integer(Int(lease.microseconds))] + Self.leaseArguments(grouped[queue]!)
             )
         }
-        guard !calls.isEmpty else { return [] }
-        var lost: [JobID] = []
-        for reply in try await redis.runPipelined(calls) {
-            for value in try Self.array(reply, script: "heartbeat") {
-                if let text = value.string, let id = try? JobID(text) { lost.append(id) }
-            }
+        guard !calls.isEmpty else { return Renewal() }
+        var renewal = Renewal()
+        for (queue, reply) in zip(queues, try await redis.runPipelined(calls)) {
+            let lists = try Self.array(reply, script: "heartbeat")
+            guard lists.count == 2 else { throw QueueError.unexpectedReply(script: "heartbeat", reply: "\(reply)") }
+            renewal.lost += Self.leases(lists[0], in: queue)
+            renewal.cancelled += Self.leases(lists[1], in: queue)
         }
-        return lost
+        return renewal
+    }
+
+    /// Those of `leases` whose attempts were cancelled while running: their workers look
+    /// every moment, and stop them. Read-only; ``forgetCancellations(_:)`` clears them.
+    public func cancellations(among leases: [JobLease]) async throws -> [JobLease] {
+        let grouped = Self.groupedByQueue(leases)
+        let queues = Array(grouped.keys)
+        guard !queues.isEmpty else { return [] }
+        let replies = try await redis.pipeline(
+            queues.map { queue in RedisCommand("ZMSCORE", [.string(QueueKeys(queue).cancelling)] + grouped[queue]!.map { .string($0.member) }) }
+        )
+        var cancelled: [JobLease] = []
+        for (queue, reply) in zip(queues, replies) {
+            for (lease, score) in zip(grouped[queue]!, reply.array ?? []) where !score.isNull { cancelled.append(lease) }
+        }
+        return cancelled
+    }
+
+    /// Clears cancelled attempts that their worker has stopped.
+    public func forgetCancellations(_ leases: [JobLease]) async throws {
+        let grouped = Self.groupedByQueue(leases)
+        guard !grouped.isEmpty else { return }
+        _ = try await redis.pipeline(
+            grouped.map { queue, leases in RedisCommand("ZREM", [.string(QueueKeys(queue).cancelling)] + leases.map { .string($0.member) }) }
+        )
     }
 
     /// Waits on `connection` until `queue` has a ready job, or `timeout` passes; returns
@@ -281,15 +318,20 @@ public struct JobQueue: Sendable {
         return try Self.integer(reply, script: "promote")
     }
 
+    /// How many times a job's attempt may end before its first renewal without counting:
+    /// such an attempt may never have reached its worker (see `recover.lua`).
+    public static let uncountedUnstartedAttempts = 2
+
     /// Recovers up to `limit` attempts of `queue` whose lease expired.
     public func recoverExpired(in queue: QueueName, limit: Int = 1000) async throws -> Int {
         let keys = QueueKeys(queue)
         let reply = try await redis.run(
             QueueScripts.recover,
-            keys: [keys.active, keys.ready, keys.dead, keys.stats, keys.finished],
+            keys: [keys.active, keys.ready, keys.dead, keys.stats, keys.finished, keys.cancelling],
             arguments: [
                 .string(keys.prefix), .integer(limit), .integer(policy.deadLimit),
                 .integer(Int(policy.deadRetention.microseconds)), .integer(Int(policy.retention.microseconds)),
+                .integer(Self.uncountedUnstartedAttempts),
             ]
         )
         return try Self.integer(reply, script: "recover")
@@ -299,21 +341,30 @@ public struct JobQueue: Sendable {
 
     /// What a cancel did.
     public enum CancelOutcome: Sendable, Equatable {
+        /// The job was waiting, and will never run.
         case cancelled
+        /// The job was running: its attempt is fenced off (nothing it reports counts) and its
+        /// worker stops it within a second.
+        case cancelledWhileRunning
         /// No such job (or it expired).
         case notFound
-        /// The job has started or finished: it can no longer be cancelled.
+        /// The job has finished: it can no longer be cancelled.
         case notCancellable(JobState)
     }
 
-    /// Cancels a job that has not started.
+    /// Cancels a job that has not finished, in a time that does not grow with its queue.
     public func cancel(_ id: JobID) async throws -> CancelOutcome {
         let keys = QueueKeys(id.queue)
         let reply = try await redis.run(
-            QueueScripts.cancel, keys: [keys.ready, keys.scheduled, keys.finished, keys.fresh, keys.tenantJobs, keys.tenantBytes],
-            arguments: [.string(keys.prefix), .string(id.description), .integer(Int(policy.retention.microseconds / 1000))]
+            QueueScripts.cancel,
+            keys: [keys.scheduled, keys.finished, keys.fresh, keys.tenantJobs, keys.tenantBytes, keys.active, keys.cancelling, keys.stats],
+            arguments: [.string(keys.prefix), .string(id.description)]
         )
-        if case .integer(1) = reply { return .cancelled }
+        switch reply {
+        case .integer(1): return .cancelled
+        case .integer(2): return .cancelledWhileRunning
+        default: break
+        }
         switch reply.string {
         case "missing": return .notFound
         case let state?:
@@ -364,7 +415,7 @@ public struct JobQueue: Sendable {
         let fields = replies[1].string.flatMap(Self.freshFields) ?? Self.fields(replies[0])
         guard var record = JobRecord(id: id, fields: fields) else { return nil }
         // A succeeded job's hash is left as its attempt found it; the finished set says when it succeeded.
-        if let succeededAt = replies[2].string.flatMap(Double.init) {
+        if record.state != .cancelled, let succeededAt = replies[2].string.flatMap(Double.init) {
             record.state = .succeeded
             record.finishedAt = RedisTime(microseconds: Int64(succeededAt))
         }
@@ -399,7 +450,7 @@ public struct JobQueue: Sendable {
         }
         return QueueStatistics(
             queue: queue,
-            depth: replies[0].int ?? 0,
+            depth: max(0, (replies[0].int ?? 0) - (counters["cancelled_in_line"].flatMap(Int.init) ?? 0)),
             running: replies[1].int ?? 0,
             scheduled: replies[2].int ?? 0,
             dead: replies[3].int ?? 0,
@@ -499,6 +550,11 @@ public struct JobQueue: Sendable {
 
     private static func groupedByQueue(_ leases: [JobLease]) -> [QueueName: [JobLease]] {
         Dictionary(grouping: leases, by: \.id.queue)
+    }
+
+    /// The leases of a script's array of `<id>:<token>` members of `queue`.
+    private static func leases(_ members: RESPValue, in queue: QueueName) -> [JobLease] {
+        (members.array ?? []).compactMap { $0.string.flatMap { JobLease(member: $0, in: queue) } }
     }
 
     private static func leaseArguments(_ leases: [JobLease]) -> [RedisArgument] {

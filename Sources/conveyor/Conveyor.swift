@@ -8,7 +8,7 @@ struct Conveyor: AsyncParsableCommand {
         abstract: "A job queue: an HTTP API enqueues, workers run, Redis holds the queues, PostgreSQL the data.",
         subcommands: [
             APICommand.self, WorkerCommand.self, SchedulerCommand.self, MigrateCommand.self, EnqueueCommand.self, JobCommand.self,
-            SchedulesCommand.self, StatsCommand.self, DeadCommand.self, PauseCommand.self, ResumeCommand.self,
+            CancelCommand.self, SchedulesCommand.self, StatsCommand.self, DeadCommand.self, PauseCommand.self, ResumeCommand.self,
         ]
     )
 }

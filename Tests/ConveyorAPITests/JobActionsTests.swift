@@ -17,11 +17,11 @@ struct JobActionsTests {
             #expect(try cancelled.json["state"] as? String == "cancelled")
             #expect(try await services.queue.statistics(of: queue).depth == 0)
             try await client.send("/v1/jobs/\(id)", method: .delete)
-                .expectProblem(.conflict, type: "job-not-cancellable", naming: "job \(id) is cancelled: only a queued, scheduled or retrying job can be cancelled")
+                .expectProblem(.conflict, type: "job-not-cancellable", naming: "job \(id) is cancelled: only a job that has not finished can be cancelled")
         }
     }
 
-    @Test("a scheduled job is cancelled; a running one is a 409; an unknown one a 404")
+    @Test("a scheduled job is cancelled; a running one is cancelled and its attempt fenced off; an unknown one a 404")
     func cancelScheduledAndRunning() async throws {
         let queue = TestEnvironment.uniqueQueue("cancel-states")
         try await APITestApp.run { client, services in
@@ -30,9 +30,12 @@ struct JobActionsTests {
             #expect(try await client.send("/v1/jobs/\(scheduledID)", method: .delete).json["state"] as? String == "cancelled")
 
             let running = try await client.enqueue(in: queue)
-            _ = try await services.queue.reserve(from: queue, count: 1, lease: .seconds(30), worker: "test")
+            let attempt = try #require(try await services.queue.reserve(from: queue, count: 1, lease: .seconds(30), worker: "test").jobs.first)
+            #expect(try await client.send("/v1/jobs/\(running)", method: .delete).json["state"] as? String == "cancelled")
+            #expect(try await services.queue.cancellations(among: [attempt.lease]) == [attempt.lease])
+            #expect(try await services.queue.complete([(attempt.lease, "")]) == [false], "the cancelled attempt's completion counted")
             try await client.send("/v1/jobs/\(running)", method: .delete)
-                .expectProblem(.conflict, type: "job-not-cancellable", naming: "is running")
+                .expectProblem(.conflict, type: "job-not-cancellable", naming: "is cancelled")
             try await client.send("/v1/jobs/\(queue).01J00000000000000000000000", method: .delete)
                 .expectProblem(.notFound, type: "not-found", naming: "there is no job")
             try await client.send("/v1/jobs/not-an-id", method: .delete)

@@ -132,7 +132,7 @@ import Testing
         #expect(try await queue.complete([(lease: stale, result: "")]) == [false])
         #expect(try await queue.fail(stale, error: "late", retryIn: .zero, permanent: false) == .refused)
         #expect(try await queue.handBack([stale]) == 0)
-        #expect(try await queue.renew([stale], for: .seconds(15)) == [job.id])
+        #expect(try await queue.renew([stale], for: .seconds(15)).lost == [stale])
         #expect(try await queue.job(job.id)?.state == .running)
         #expect(try await queue.complete([(lease: job.lease, result: "")]) == [true])
     }
@@ -141,6 +141,7 @@ import Testing
         let name = TestEnvironment.uniqueQueue("recover")
         _ = try await enqueue(name)
         let lost = try #require(try await queue.reserve(from: name, count: 1, lease: .seconds(2), worker: "dead-worker").jobs.first)
+        #expect(try await queue.renew([lost.lease], for: .seconds(2)).lost.isEmpty)
         #expect(try await queue.recoverExpired(in: name) == 0)
         let recovered = try await eventually(timeout: .seconds(10)) { try await queue.recoverExpired(in: name) == 1 }
         #expect(recovered)
@@ -162,7 +163,8 @@ import Testing
         let job = try #require(try await queue.reserve(from: name, count: 1, lease: .seconds(2), worker: "w").jobs.first)
         for _ in 0..<4 {
             try await Task.sleep(for: .milliseconds(700))
-            #expect(try await queue.renew([job.lease], for: .seconds(2)).isEmpty)
+            let renewal = try await queue.renew([job.lease], for: .seconds(2))
+            #expect(renewal.lost.isEmpty && renewal.cancelled.isEmpty)
         }
         #expect(try await queue.recoverExpired(in: name) == 0)
         #expect(try await queue.job(job.id)?.state == .running)
@@ -171,12 +173,34 @@ import Testing
     @Test func anAttemptSpentOnADeadWorkerCountsAndTheLastGoesToDead() async throws {
         let name = TestEnvironment.uniqueQueue("recover-dead")
         _ = try await enqueue(name, maxAttempts: 1)
-        let job = try #require(try await queue.reserve(from: name, count: 1, lease: .milliseconds(50), worker: "w").jobs.first)
+        let job = try #require(try await queue.reserve(from: name, count: 1, lease: .milliseconds(300), worker: "w").jobs.first)
+        #expect(try await queue.renew([job.lease], for: .milliseconds(50)).lost.isEmpty)
         let recovered = try await eventually(timeout: .seconds(10)) { try await queue.recoverExpired(in: name) == 1 }
         #expect(recovered)
         let record = try #require(try await queue.job(job.id))
         #expect(record.state == .dead)
         #expect(try await queue.deadJobs(in: name).map(\.id) == [job.id])
+    }
+
+    @Test func anAttemptNeverRenewedDoesNotCountUntilItKeepsHappening() async throws {
+        let name = TestEnvironment.uniqueQueue("unstarted")
+        let id = try #require(try await enqueue(name, maxAttempts: 1).first)
+        // A reserve whose reply never reached its worker: the attempt is neither renewed nor reported.
+        for round in 1...JobQueue.uncountedUnstartedAttempts {
+            let lost = try #require(try await queue.reserve(from: name, count: 1, lease: .milliseconds(50), worker: "w").jobs.first)
+            #expect(lost.attempt == 1)
+            let recovered = try await eventually(timeout: .seconds(10)) { try await queue.recoverExpired(in: name) == 1 }
+            #expect(recovered)
+            let record = try #require(try await queue.job(id))
+            #expect(record.state == .queued, "round \(round)")
+            #expect(record.attempt == 0)
+            #expect(record.error?.contains("may never have started") == true)
+        }
+        // A job whose attempts keep ending before their first renewal spends them after all.
+        _ = try #require(try await queue.reserve(from: name, count: 1, lease: .milliseconds(50), worker: "w").jobs.first)
+        let recovered = try await eventually(timeout: .seconds(10)) { try await queue.recoverExpired(in: name) == 1 }
+        #expect(recovered)
+        #expect(try await queue.job(id)?.state == .dead)
     }
 
     @Test func failuresRetryAfterTheDelayThenGoToDeadWithTheirError() async throws {
@@ -263,22 +287,81 @@ import Testing
         #expect(reserved.id == job.id)
     }
 
-    @Test func cancelWorksBeforeTheJobStartsOnly() async throws {
+    @Test func cancelWorksUntilTheJobFinishes() async throws {
         let name = TestEnvironment.uniqueQueue("cancel")
-        let ids = try await enqueue(name, count: 2)
+        let ids = try await enqueue(name, count: 3)
         let later = JobRequest(kind: "noop", queue: name, runAt: .localNow + .seconds(60))
         try await queue.enqueue([later])
         #expect(try await queue.cancel(ids[0]) == .cancelled)
         #expect(try await queue.cancel(later.id) == .cancelled)
-        #expect(try await queue.statistics(of: name).scheduled == 0)
-        let running = try #require(try await queue.reserve(from: name, count: 5, lease: .seconds(15), worker: "w").jobs.first)
-        #expect(running.id == ids[1])
-        #expect(try await queue.cancel(ids[1]) == .notCancellable(.running))
+        let waiting = try await queue.statistics(of: name)
+        #expect(waiting.scheduled == 0 && waiting.depth == 2)
+        // The cancelled job's id is dropped when it comes up.
+        let taken = try await queue.reserve(from: name, count: 5, lease: .seconds(15), worker: "w").jobs
+        #expect(taken.map(\.id) == [ids[1], ids[2]])
+        #expect(try await queue.statistics(of: name).depth == 0)
         #expect(try await queue.cancel(JobID(in: name)) == .notFound)
         #expect(try await queue.job(ids[0])?.state == .cancelled)
         #expect(try await queue.cancel(ids[0]) == .notCancellable(.cancelled))
-        #expect(try await queue.complete([(lease: running.lease, result: "")]) == [true])
-        #expect(try await queue.cancel(ids[1]) == .notCancellable(.succeeded))
+
+        #expect(try await queue.complete([(lease: taken[1].lease, result: "")]) == [true])
+        #expect(try await queue.cancel(ids[2]) == .notCancellable(.succeeded))
+
+        let running = taken[0]
+        #expect(try await queue.cancel(running.id) == .cancelledWhileRunning)
+        #expect(try await queue.job(running.id)?.state == .cancelled)
+        let renewal = try await queue.renew([running.lease], for: .seconds(15))
+        #expect(renewal.cancelled == [running.lease] && renewal.lost.isEmpty)
+        #expect(try await queue.cancellations(among: [running.lease, taken[1].lease]) == [running.lease])
+        #expect(try await queue.complete([(lease: running.lease, result: "")]) == [false])
+        #expect(try await queue.fail(running.lease, error: "late", retryIn: .zero, permanent: false) == .refused)
+        try await queue.forgetCancellations([running.lease])
+        #expect(try await queue.cancellations(among: [running.lease]).isEmpty)
+        #expect(try await queue.job(running.id)?.state == .cancelled)
+        #expect(try await queue.cancel(running.id) == .notCancellable(.cancelled))
+    }
+
+    @Test func aCancelledAttemptWhoseWorkerIsGoneLeavesWithItsLease() async throws {
+        let name = TestEnvironment.uniqueQueue("cancel-gone")
+        _ = try await enqueue(name)
+        let running = try #require(try await queue.reserve(from: name, count: 1, lease: .milliseconds(200), worker: "gone").jobs.first)
+        #expect(try await queue.cancel(running.id) == .cancelledWhileRunning)
+        let dropped = try await eventually(timeout: .seconds(10)) {
+            _ = try await queue.recoverExpired(in: name)
+            return try await redis.send(RedisCommand("ZCARD", .string("conveyor:{\(name)}:cancelling"))).int == 0
+        }
+        #expect(dropped)
+        #expect(try await queue.job(running.id)?.state == .cancelled)
+        #expect(try await queue.statistics(of: name).running == 0)
+    }
+
+    @Test func cancellingAnOldJobTakesNoLongerInALongQueue() async throws {
+        let redis = try await PrivateRedis()
+        let client = RedisClient(configuration: try RedisConfiguration(url: redis.url), logger: .init(label: "test"))
+        let queue = JobQueue(redis: client, policy: QueuePolicy(maxLength: 0))
+        _ = try await client.send(RedisCommand("CONFIG", "SET", "appendonly", "no"))
+        /// The microseconds Redis spent in the one cancel of the oldest of `waiting` jobs.
+        func cancelTime(waiting: Int) async throws -> Double {
+            let name = TestEnvironment.uniqueQueue("cancel-cost")
+            var oldest: JobID?
+            for start in stride(from: 0, to: waiting, by: 10_000) {
+                let batch = (start..<min(start + 10_000, waiting)).map { _ in JobRequest(kind: "noop", queue: name) }
+                oldest = oldest ?? batch[0].id
+                try await queue.enqueue(batch)
+            }
+            _ = try await client.send(RedisCommand("CONFIG", "RESETSTAT"))
+            #expect(try await queue.cancel(try #require(oldest)) == .cancelled)
+            let info = try #require(try await client.send(RedisCommand("INFO", "commandstats")).string)
+            let line = try #require(info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("cmdstat_evalsha:") })
+            let usec = try #require(line.split(separator: ",").first { $0.hasPrefix("usec=") }.flatMap { Double($0.dropFirst(5)) })
+            _ = try await client.send(RedisCommand("FLUSHALL"))
+            return usec
+        }
+        let short = try await cancelTime(waiting: 10_000)
+        let long = try await cancelTime(waiting: 1_000_000)
+        await client.shutdown()
+        // A scan of the list would take about a hundred times longer; a lookup the same.
+        #expect(long < max(short, 50) * 10, "one cancel took \(short) µs with 10,000 waiting, \(long) µs with 1,000,000")
     }
 
     @Test func aJobWaitingInTheFreshHashReadsAsQueuedAndGetsItsHashWhenTakenOrCancelled() async throws {

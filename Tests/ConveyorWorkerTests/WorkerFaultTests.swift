@@ -15,6 +15,7 @@ import Testing
             try await harness.queue.statistics(of: harness.queueName).running == 8
         }
         try #require(allTaken)
+        try #require(try await harness.waitUntilConfirmed(ids))
         let survivor = try await harness.startWorker(concurrency: 8, lease: lease)
         victim.signal(SIGKILL)
         let killedAt = ContinuousClock.now
@@ -34,6 +35,7 @@ import Testing
         let paused = try await harness.startWorker(concurrency: 1, lease: 2)
         let id = try #require(try await harness.enqueue("drill.sleep", payload: #"{"ms":3000}"#).first)
         try #require(try await harness.waitUntil([id], are: .running, timeout: .seconds(10)))
+        try #require(try await harness.waitUntilConfirmed([id]))
         paused.signal(SIGSTOP)
         let other = try await harness.startWorker(concurrency: 1, lease: 2)
         let retaken = try await eventually(timeout: .seconds(10)) {

@@ -71,6 +71,18 @@ final class WorkerHarness: @unchecked Sendable {
         try await records(ids).map(\.state)
     }
 
+    /// Waits until the current attempt of every job has been renewed once, which tells Redis
+    /// that it reached its worker: a fault after that spends the attempt.
+    func waitUntilConfirmed(_ ids: [JobID], timeout: Duration = .seconds(10)) async throws -> Bool {
+        try await eventually(timeout: timeout, interval: .milliseconds(50)) {
+            for id in ids {
+                let fields = try await redis.send(RedisCommand("HMGET", .string("conveyor:{\(queueName)}:job:\(id)"), "lease", "renewed")).array ?? []
+                guard fields.count == 2, let lease = fields[0].string, lease == fields[1].string else { return false }
+            }
+            return true
+        }
+    }
+
     /// Waits until every job is in `state`; returns whether they got there in time. A
     /// Redis that is restarting answers "not yet".
     func waitUntil(_ ids: [JobID], are state: JobState, timeout: Duration) async throws -> Bool {

@@ -64,12 +64,12 @@ struct JobsController {
         try await visibleJob(context)
     }
 
-    /// `DELETE /v1/jobs/{id}`: cancels a job that has not started; 200 with the job as it is
-    /// now, or 409 when it has started or finished.
+    /// `DELETE /v1/jobs/{id}`: cancels a job that has not finished (a running one's worker
+    /// stops it within a second); 200 with the job as it is now, or 409 when it has finished.
     @Sendable func cancel(_ request: Request, context: APIRequestContext) async throws -> JobRecord {
         let job = try await visibleJob(context)
         switch try await services.queue.cancel(job.id) {
-        case .cancelled:
+        case .cancelled, .cancelledWhileRunning:
             return try await services.queue.job(job.id) ?? job
         case .notFound:
             throw Self.noSuchJob(job.id.description)
@@ -81,7 +81,7 @@ struct JobsController {
     private static func notCancellable(_ id: JobID, _ state: JobState) -> Problem {
         Problem.conflict(
             type: "job-not-cancellable", title: "The job can no longer be cancelled",
-            "job \(id) is \(state.rawValue): only a queued, scheduled or retrying job can be cancelled"
+            "job \(id) is \(state.rawValue): only a job that has not finished can be cancelled"
         )
     }
 

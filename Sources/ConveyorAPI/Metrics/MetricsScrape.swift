@@ -81,8 +81,9 @@ enum MetricsScrape {
     private static func write(_ workers: [WorkerDirectory.Entry], into text: inout PrometheusText) {
         text.family("conveyor_workers", .gauge, help: "Live worker processes")
         text.sample("conveyor_workers", Double(workers.count))
-        text.family("conveyor_worker_slots", .gauge, help: "Job slots of the live workers, busy or all")
+        text.family("conveyor_worker_slots", .gauge, help: "Job slots of the live workers: busy, held by zombies (attempts that did not stop when told to), or all")
         text.sample("conveyor_worker_slots", [("state", "busy")], Double(workers.reduce(0) { $0 + $1.busy }))
+        text.sample("conveyor_worker_slots", [("state", "zombie")], Double(workers.reduce(0) { $0 + $1.zombies }))
         text.sample("conveyor_worker_slots", [("state", "all")], Double(workers.reduce(0) { $0 + $1.concurrency }))
     }
 

@@ -10,7 +10,7 @@ struct WorkerSummary: ResponseEncodable, Sendable {
     let now: Date
 
     private enum CodingKeys: String, CodingKey {
-        case id, host, pid, queues, concurrency, busy
+        case id, host, pid, queues, concurrency, busy, zombies
         case startedAt = "started_at"
         case heartbeatAt = "heartbeat_at"
         case heartbeatAgeMilliseconds = "heartbeat_age_ms"
@@ -24,6 +24,7 @@ struct WorkerSummary: ResponseEncodable, Sendable {
         try container.encode(entry.queues, forKey: .queues)
         try container.encode(entry.concurrency, forKey: .concurrency)
         try container.encode(entry.busy, forKey: .busy)
+        try container.encode(entry.zombies, forKey: .zombies)
         try container.encode(RedisTime(entry.startedAt).description, forKey: .startedAt)
         try container.encode(RedisTime(entry.heartbeatAt).description, forKey: .heartbeatAt)
         try container.encode(max(0, Int(now.timeIntervalSince(entry.heartbeatAt) * 1000)), forKey: .heartbeatAgeMilliseconds)

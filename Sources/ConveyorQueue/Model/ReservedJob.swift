@@ -29,4 +29,13 @@ public struct JobLease: Hashable, Sendable {
         self.id = id
         self.token = token
     }
+
+    /// The lease of an attempt as the scripts name it, `<id>:<token>`, in `queue`.
+    init?(member: String, in queue: QueueName) {
+        guard let colon = member.lastIndex(of: ":"), let id = try? JobID(String(member[..<colon])), id.queue == queue else { return nil }
+        self.init(id: id, token: String(member[member.index(after: colon)...]))
+    }
+
+    /// How the scripts name the attempt in the active and cancelling sets.
+    var member: String { "\(id):\(token)" }
 }

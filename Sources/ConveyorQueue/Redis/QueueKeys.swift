@@ -13,6 +13,9 @@ struct QueueKeys: Sendable {
     let fresh: String
     /// Sorted set of leased job ids, by lease deadline.
     let active: String
+    /// Sorted set of the attempts cancelled while running, as `<id>:<token>`, by the
+    /// deadline of their lease: their workers stop them (see `cancel.lua`).
+    let cancelling: String
     /// Sorted set of dead job ids, by the time they died.
     let dead: String
     /// Sorted set of succeeded job ids, by when they succeeded; swept once the retention has passed.
@@ -34,6 +37,7 @@ struct QueueKeys: Sendable {
         self.scheduled = prefix + "scheduled"
         self.fresh = prefix + "fresh"
         self.active = prefix + "active"
+        self.cancelling = prefix + "cancelling"
         self.dead = prefix + "dead"
         self.finished = prefix + "finished"
         self.paused = prefix + "paused"

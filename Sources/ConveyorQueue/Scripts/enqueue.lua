@@ -5,7 +5,7 @@
 -- Jobs to run now go into the fresh hash; delayed ones get a hash of their own.
 -- Every job created counts towards its tenant's waiting jobs and bytes (see prelude.lua).
 --
--- KEYS: ready, scheduled, fresh, tenant_jobs, tenant_bytes
+-- KEYS: ready, scheduled, fresh, tenant_jobs, tenant_bytes, stats
 -- ARGV: prefix, max_length (0: no limit), tenant_count, then per tenant of the batch:
 --   tenant, its jobs in the batch, their bytes (the specs' lengths), its job quota and
 --   its byte quota (0: none); then per job: id, spec, run_at_us (0: now)
@@ -14,7 +14,9 @@
 local prefix, max_length, tenant_count = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local first_job = 4 + 5 * tenant_count
 local count = (#ARGV - first_job + 1) / 3
+-- cancelled jobs whose ids are still in the ready list do not count (see cancel.lua)
 local depth = redis.call('LLEN', KEYS[1]) + redis.call('ZCARD', KEYS[2])
+  - (tonumber(redis.call('HGET', KEYS[6], 'cancelled_in_line')) or 0)
 if max_length > 0 and depth + count > max_length then
   return {0, depth}
 end

@@ -15,8 +15,9 @@
 -- one HSET for a whole batch costs Redis a fraction of a hash per job, AOF included.
 -- A succeeded job's hash is left as its attempt found it (state 'running'): the queue's
 -- finished set holds its id, scored by when it succeeded, which is what makes it
--- succeeded; readers take the state and finished_at from there. It stays for the
--- queue's retention, and sweep_finished deletes it after.
+-- succeeded; readers take the state and finished_at from there. A cancelled job joins
+-- the same set, with its hash saying 'cancelled'. Either stays for the queue's
+-- retention, and sweep_finished deletes it after.
 --
 -- The fence: a running attempt is the member "<id>:<lease>" of the queue's active set,
 -- scored by its lease deadline, and only the attempt that is a member may change its
@@ -113,8 +114,8 @@ local function call_in_slices(command, key, values)
   return joined
 end
 
--- Deletes the hashes of at most `limit` jobs that succeeded at or before `cutoff` (now
--- less the retention), and takes them out of the finished set.
+-- Deletes the hashes of at most `limit` jobs that succeeded or were cancelled at or
+-- before `cutoff` (now less the retention), and takes them out of the finished set.
 local function sweep_finished(prefix, finished, cutoff, limit)
   local ids = redis.call('ZRANGEBYSCORE', finished, '-inf', cutoff, 'LIMIT', 0, limit)
   if #ids == 0 then

@@ -1,9 +1,11 @@
 -- Takes up to `count` jobs from the head of the queue and leases them to a worker:
 -- each attempt gets a new fencing token (the job's lease counter) and joins the
 -- active set with its lease deadline. A fresh job gets its hash here, and leaves the
--- fresh hash. A job taken for the first time leaves its tenant's waiting jobs.
+-- fresh hash. A job taken for the first time leaves its tenant's waiting jobs. An id
+-- whose job is no longer queued (cancelled, or expired since) is dropped, and leaves the
+-- count of such ids (see cancel.lua).
 --
--- KEYS: ready, active, paused, fresh, tenant_jobs, tenant_bytes
+-- KEYS: ready, active, paused, fresh, tenant_jobs, tenant_bytes, stats
 -- ARGV: prefix, count (1 to 1,000), lease_us, worker
 -- Returns {now, jobs, paused}; jobs holds five values per job:
 --   id, token, attempt, spec, enqueued_at
@@ -21,6 +23,7 @@ local deadline = now + tonumber(ARGV[3])
 local entries = redis.call('HMGET', KEYS[4], unpack(ids))
 local jobs, members, taken = {}, {}, {}
 local waiting = waiting_tally()
+local dropped = 0
 for n, id in ipairs(ids) do
   local key = job_key(prefix, id)
   local token, attempt, spec, enqueued_at
@@ -33,7 +36,6 @@ for n, id in ipairs(ids) do
     waiting.add(spec, -1)
   else
     local f = redis.call('HMGET', key, 'state', 'lease', 'attempt', 'spec', 'enqueued_at')
-    -- an id whose job was cancelled or has expired is dropped here
     if f[1] == 'queued' then
       token = text((tonumber(f[2]) or 0) + 1)
       attempt = (tonumber(f[3]) or 0) + 1
@@ -42,6 +44,8 @@ for n, id in ipairs(ids) do
         waiting.add(spec, -1)
       end
       redis.call('HSET', key, 'state', 'running', 'lease', token, 'attempt', attempt, 'started_at', now_text, 'worker', ARGV[4])
+    else
+      dropped = dropped + 1
     end
   end
   if token then
@@ -54,4 +58,7 @@ end
 call_in_slices('HDEL', KEYS[4], taken)
 call_in_slices('ZADD', KEYS[2], members)
 waiting.write(KEYS[5], KEYS[6])
+if dropped > 0 and redis.call('HINCRBY', KEYS[7], 'cancelled_in_line', -dropped) < 0 then
+  redis.call('HSET', KEYS[7], 'cancelled_in_line', 0)
+end
 return {now, jobs, 0}

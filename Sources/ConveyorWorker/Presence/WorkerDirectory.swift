@@ -12,8 +12,10 @@ public enum WorkerDirectory {
         /// Its queues with their weights, e.g. `critical:5,default:1`.
         public var queues: String
         public var concurrency: Int
-        /// Jobs running at its last heartbeat.
+        /// Jobs running at its last heartbeat, zombies included.
         public var busy: Int
+        /// Attempts told to stop that had not, at its last heartbeat: each holds a slot.
+        public var zombies: Int
         public var startedAt: Date
         public var heartbeatAt: Date
     }
@@ -39,6 +41,7 @@ public enum WorkerDirectory {
             return Entry(
                 id: id, host: fields["host"] ?? "", pid: fields["pid"].flatMap(Int.init) ?? 0, queues: fields["queues"] ?? "",
                 concurrency: fields["concurrency"].flatMap(Int.init) ?? 0, busy: fields["busy"].flatMap(Int.init) ?? 0,
+                zombies: fields["zombies"].flatMap(Int.init) ?? 0,
                 startedAt: startedAt, heartbeatAt: heartbeatAt
             )
         }

@@ -14,11 +14,17 @@ struct AttemptReport: Sendable {
         /// The handler could not start its work (a dependency's breaker was open): the job
         /// went back on the schedule without spending the attempt.
         case deferred
+        /// The job was cancelled while it ran; it will not run again.
+        case cancelled
+        /// The attempt, already reported as ended (timed out, lease lost, cancelled), did
+        /// not stop when told to: it still holds its slot, and runs on beside whatever the
+        /// job does next.
+        case zombie
     }
 
     var job: ReservedJob
     var outcome: Outcome
-    /// The job's state after the attempt: succeeded, retrying, dead, queued, scheduled, or unknown
+    /// The job's state after the attempt: succeeded, retrying, dead, queued, scheduled, cancelled, or unknown
     /// when Redis could not be told.
     var state: String
     var wait: Duration

@@ -3,6 +3,7 @@ import ConveyorPostgres
 import ConveyorQueue
 import ConveyorRedis
 import Logging
+import Metrics
 import ServiceLifecycle
 import Synchronization
 
@@ -11,6 +12,12 @@ import Synchronization
 /// leases, promotes due jobs, recovers the jobs of dead workers, and on graceful shutdown
 /// stops fetching, lets running jobs finish within the drain timeout and hands back the
 /// rest. ``run()`` returns once all of that is done.
+///
+/// An attempt is stopped, through Swift task cancellation, when it passes its timeout,
+/// when it is cancelled, and when its lease is lost or can no longer be renewed in time:
+/// the worker stops it itself before another worker may take the job. An attempt that
+/// does not stop is a zombie (see ``RunningAttempts``); it keeps its slot until it
+/// returns, and a worker with more than ``WorkerConfiguration/zombieLimit`` takes no work.
 public final class Worker: Service, Sendable {
     public let configuration: WorkerConfiguration
     private let queue: JobQueue
@@ -30,6 +37,8 @@ public final class Worker: Service, Sendable {
     private let inFlight = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
     private let pausedQueues = Mutex<Set<QueueName>>([])
+    private let zombies = Atomic<Int>(0)
+    private let zombieGauge: Gauge
 
     /// - Parameters:
     ///   - external: the client of the jobs' external calls.
@@ -56,6 +65,7 @@ public final class Worker: Service, Sendable {
         self.reporter = AttemptReporter(logger: timingLogger, worker: configuration.id, tally: tally, history: history)
         self.presence = WorkerPresence(redis: queue.redis, configuration: configuration)
         self.completions = CompletionBatcher(queue: queue, logger: logger, retryLimitWhenStopping: configuration.drainTimeout)
+        self.zombieGauge = Gauge(label: "conveyor_worker_zombies")
     }
 
     public func run() async throws {
@@ -74,6 +84,7 @@ public final class Worker: Service, Sendable {
             background.addTask { await self.promoteDueJobs() }
             background.addTask { await self.recoverExpiredLeases() }
             background.addTask { await self.sweepOverdueAttempts() }
+            background.addTask { await self.watchCancellations() }
             for queue in configuration.queues.queues {
                 background.addTask { await self.watchReadyList(of: queue) }
             }
@@ -132,6 +143,10 @@ public final class Worker: Service, Sendable {
         let clock = ContinuousClock()
         var failures = 0
         while !isStopping {
+            if zombies.load(ordering: .relaxed) > configuration.zombieLimit {
+                await wake.wait(upTo: .seconds(1))
+                continue
+            }
             var free = configuration.concurrency - inFlight.load(ordering: .relaxed)
             if free <= 0 {
                 await wake.wait()
@@ -154,7 +169,7 @@ public final class Worker: Service, Sendable {
                     setPaused(queueName, reservation.paused)
                     for job in reservation.jobs {
                         inFlight.add(1, ordering: .relaxed)
-                        startAttempt(job, reserveTime: requested.duration(to: replied), repliedAt: replied)
+                        startAttempt(job, requestedAt: requested, repliedAt: replied)
                     }
                     started += reservation.jobs.count
                 }
@@ -207,17 +222,17 @@ public final class Worker: Service, Sendable {
 
     /// Starts an attempt as a task of its own, which the timeout sweeper, a lost lease or
     /// shutdown may cancel; it frees its slot once its outcome is recorded.
-    private func startAttempt(_ job: ReservedJob, reserveTime: Duration, repliedAt: ContinuousClock.Instant) {
+    private func startAttempt(_ job: ReservedJob, requestedAt: ContinuousClock.Instant, repliedAt: ContinuousClock.Instant) {
         let startedAt = ContinuousClock.now
         let wait = job.reservedAt.since(job.enqueuedAt) + repliedAt.duration(to: startedAt)
         let timings = JobTimings()
-        timings.addRedis(reserveTime)
+        timings.addRedis(requestedAt.duration(to: repliedAt))
         let context = JobContext(
             id: job.id, kind: job.kind, attempt: job.attempt, maxAttempts: job.maxAttempts, requestID: job.requestID,
             tenant: job.tenant, timings: timings, workerLogger: logger, database: database, queue: queue,
             externalClient: external
         )
-        running.start(job: job, context: context, startedAt: startedAt, wait: wait) {
+        running.start(job: job, context: context, startedAt: startedAt, wait: wait, leaseSetAt: requestedAt) {
             Task {
                 await self.runAttempt(job, context: context, startedAt: startedAt, wait: wait)
                 // Sequentially consistent with beginStopping's exchange and drain's load, so
@@ -239,8 +254,16 @@ public final class Worker: Service, Sendable {
             result = .failure(error)
         }
         let runTime = startedAt.duration(to: .now)
-        switch running.finish(job.lease) {
-        case .timedOut, .handedBack, .leaseLost:
+        let (fate, wasZombie) = running.finish(job.lease)
+        if wasZombie {
+            logger.warning(
+                "a zombie attempt returned; its slot is free again",
+                metadata: ["job_id": "\(job.id)", "attempt": "\(job.attempt)", "run_ms": "\(runTime.microseconds / 1000)"]
+            )
+            countZombies()
+        }
+        switch fate {
+        case .timedOut, .handedBack, .leaseLost, .cancelled:
             return  // reported by the party that claimed it
         case nil:
             switch result {
@@ -357,11 +380,24 @@ public final class Worker: Service, Sendable {
 
     // MARK: Background duties
 
-    /// Cancels attempts past their timeout and records them as failed (to be retried).
+    /// Cancels attempts past their timeout and records them as failed (to be retried);
+    /// stops the attempts whose lease could not be renewed in time; counts zombies.
     private func sweepOverdueAttempts() async {
         let clock = ContinuousClock()
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(50))
+            for attempt in running.claimUnrenewed(lease: configuration.lease, margin: configuration.leaseMargin, at: clock.now) {
+                logger.warning("lease not renewed in time; stopping the attempt before another worker takes the job", metadata: ["job_id": "\(attempt.job.id)"])
+                let unrenewedFor = attempt.leaseSetAt.duration(to: clock.now).microseconds / 1000
+                report(claimed: attempt, .leaseLost, state: "unknown", error: "lease not renewed for \(unrenewedFor) ms: Redis could not be reached")
+            }
+            for attempt in running.markZombies(at: clock.now) {
+                report(
+                    claimed: attempt, .zombie, state: "unknown",
+                    error: "still running \(Int(RunningAttempts.zombieGrace.components.seconds)) s after it was told to stop: its slot stays taken until it returns"
+                )
+            }
+            countZombies()
             for attempt in running.claimOverdue(at: clock.now) {
                 let kind = registry.kind(named: attempt.job.kind)
                 let error = TimeoutError(timeout: attempt.job.timeout)
@@ -373,22 +409,81 @@ public final class Worker: Service, Sendable {
         }
     }
 
-    /// Renews the leases of running attempts and refreshes this worker's presence; stops
-    /// the attempts whose lease was lost.
+    /// How long an attempt runs before its lease is renewed for the first time, which tells
+    /// Redis that the attempt reached this worker (see `recover.lua`); most jobs finish sooner.
+    private static let confirmationDelay = Duration.milliseconds(100)
+
+    /// Renews the leases of running attempts and refreshes this worker's presence every
+    /// heartbeat, and in between the leases of attempts that have run for
+    /// ``confirmationDelay`` unrenewed; stops the attempts whose lease was lost, and those
+    /// cancelled.
     private func renewLeases() async {
+        let clock = ContinuousClock()
+        var nextHeartbeat = clock.now
         while !Task.isCancelled {
-            let leases = running.activeLeases
-            do {
-                let lost = try await queue.renew(leases, for: configuration.lease)
-                for attempt in running.claimLost(Set(lost)) {
-                    logger.warning("lease lost; stopping the attempt", metadata: ["job_id": "\(attempt.job.id)"])
-                    report(claimed: attempt, .leaseLost, state: "unknown", error: "lease lost while running")
+            let now = clock.now
+            let isHeartbeat = now >= nextHeartbeat
+            let leases = isHeartbeat ? running.activeLeases : running.unconfirmedLeases(startedBy: now - Self.confirmationDelay)
+            if isHeartbeat { nextHeartbeat = now + configuration.heartbeatInterval }
+            if isHeartbeat || !leases.isEmpty {
+                do {
+                    let renewal = try await queue.renew(leases, for: configuration.lease)
+                    let ended = Set(renewal.lost).union(renewal.cancelled)
+                    running.renewed(leases.lazy.filter { !ended.contains($0) }, sentAt: now)
+                    for attempt in running.claim(.leaseLost, of: Set(renewal.lost)) {
+                        logger.warning("lease lost; stopping the attempt", metadata: ["job_id": "\(attempt.job.id)"])
+                        report(claimed: attempt, .leaseLost, state: "unknown", error: "lease lost while running")
+                    }
+                    try await stopCancelled(renewal.cancelled)
+                    if isHeartbeat {
+                        try await presence.refresh(busy: inFlight.load(ordering: .relaxed), zombies: zombies.load(ordering: .relaxed))
+                    }
+                } catch {
+                    logger.warning("cannot renew leases", metadata: ["error": "\(error)"])
                 }
-                try await presence.refresh(busy: inFlight.load(ordering: .relaxed))
-            } catch {
-                logger.warning("cannot renew leases", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: configuration.heartbeatInterval)
+            try? await Task.sleep(for: Self.confirmationDelay)
+        }
+    }
+
+    /// Looks every half second for running attempts that were cancelled, so that they stop
+    /// within a second of the cancel.
+    private func watchCancellations() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(500))
+            let leases = running.activeLeases
+            guard !leases.isEmpty else { continue }
+            do {
+                try await stopCancelled(try await queue.cancellations(among: leases))
+            } catch {
+                logger.warning("cannot look for cancelled jobs", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    private func stopCancelled(_ leases: [JobLease]) async throws {
+        guard !leases.isEmpty else { return }
+        for attempt in running.claim(.cancelled, of: Set(leases)) {
+            logger.info("job cancelled; stopping the attempt", metadata: ["job_id": "\(attempt.job.id)"])
+            report(claimed: attempt, .cancelled, state: "cancelled", error: "cancelled while running")
+        }
+        try await queue.forgetCancellations(leases)
+    }
+
+    /// Publishes the number of zombies, and says when it passes the limit or falls back.
+    private func countZombies() {
+        let count = running.zombieCount
+        let before = zombies.exchange(count, ordering: .relaxed)
+        zombieGauge.record(count)
+        let limit = configuration.zombieLimit
+        if count > limit, before <= limit {
+            logger.error(
+                "taking no more jobs: \(count) attempts did not stop when told to (zombies), more than the limit of \(limit); they hold their slots until they return; restart this worker to free them",
+                metadata: ["zombies": "\(count)", "zombie_limit": "\(limit)"]
+            )
+        } else if count <= limit, before > limit {
+            logger.info("taking jobs again: zombies are back within the limit", metadata: ["zombies": "\(count)", "zombie_limit": "\(limit)"])
+            wake.ring()
         }
     }
 

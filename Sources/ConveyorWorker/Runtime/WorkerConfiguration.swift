@@ -18,6 +18,12 @@ public struct WorkerConfiguration: Sendable {
     public var promoteInterval: Duration
     /// How often expired leases are looked for.
     public var recoverInterval: Duration
+    /// The most zombies (attempts that did not stop when told to) the worker runs beside
+    /// before it takes no more jobs until some return.
+    public var zombieLimit: Int
+    /// How long before its lease could end an attempt whose lease was not renewed is
+    /// stopped by this worker, so that it stops before another worker may take the job.
+    public var leaseMargin: Duration { lease / 5 }
 
     public init(
         queues: QueueWeights,
@@ -25,7 +31,8 @@ public struct WorkerConfiguration: Sendable {
         lease: Duration = .seconds(15),
         drainTimeout: Duration = .seconds(25),
         promoteInterval: Duration = .milliseconds(200),
-        recoverInterval: Duration = .seconds(1)
+        recoverInterval: Duration = .seconds(1),
+        zombieLimit: Int = 3
     ) {
         self.id = Self.makeID()
         self.queues = queues
@@ -34,6 +41,7 @@ public struct WorkerConfiguration: Sendable {
         self.drainTimeout = drainTimeout
         self.promoteInterval = promoteInterval
         self.recoverInterval = recoverInterval
+        self.zombieLimit = zombieLimit
     }
 
     static func makeID() -> String {

@@ -2,7 +2,7 @@ import ConveyorRedis
 import Foundation
 
 /// This worker's entry in Redis, for `GET /v1/workers` and `conveyor stats`: a hash with
-/// host, pid, queues, concurrency, busy slots and the last heartbeat, which expires if
+/// host, pid, queues, concurrency, busy slots, zombies and the last heartbeat, which expires if
 /// the process stops refreshing it, and its id in the set of workers by heartbeat.
 struct WorkerPresence: Sendable {
     /// The sorted set of worker ids by last heartbeat, in milliseconds.
@@ -14,8 +14,8 @@ struct WorkerPresence: Sendable {
     let configuration: WorkerConfiguration
     let startedAt = Date()
 
-    /// Writes the entry with the number of busy slots; it lives for three heartbeats.
-    func refresh(busy: Int) async throws {
+    /// Writes the entry with the number of busy slots and zombies; it lives for three heartbeats.
+    func refresh(busy: Int, zombies: Int) async throws {
         let now = Int(Date().timeIntervalSince1970 * 1000)
         let key = Self.key(of: configuration.id)
         let lifetime = Int(configuration.heartbeatInterval.microseconds / 1000) * 3
@@ -28,6 +28,7 @@ struct WorkerPresence: Sendable {
                 "queues", .string(configuration.queues.description),
                 "concurrency", .integer(configuration.concurrency),
                 "busy", .integer(busy),
+                "zombies", .integer(zombies),
                 "started_at", .integer(Int(startedAt.timeIntervalSince1970 * 1000)),
                 "heartbeat_at", .integer(now)
             ),

@@ -44,10 +44,10 @@ struct StatsCommand: AsyncParsableCommand {
         let now = Date()
         print(
             TextTable(
-                headers: ["WORKER", "HOST", "PID", "QUEUES", "BUSY", "HEARTBEAT"],
+                headers: ["WORKER", "HOST", "PID", "QUEUES", "BUSY", "ZOMBIES", "HEARTBEAT"],
                 rows: workers.map { worker in
                     [
-                        worker.id, worker.host, "\(worker.pid)", worker.queues, "\(worker.busy)/\(worker.concurrency)",
+                        worker.id, worker.host, "\(worker.pid)", worker.queues, "\(worker.busy)/\(worker.concurrency)", "\(worker.zombies)",
                         String(format: "%.1fs ago", now.timeIntervalSince(worker.heartbeatAt)),
                     ]
                 },

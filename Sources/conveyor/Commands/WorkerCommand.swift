@@ -31,6 +31,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .customLong("drain-timeout"), help: "Seconds running jobs may take to finish after SIGTERM before they are handed back (env CONVEYOR_DRAIN_TIMEOUT; default 25).")
     var drainTimeout: String?
 
+    @Option(name: .customLong("zombie-limit"), help: "Attempts that did not stop when told to (zombies) a worker runs beside before it takes no more jobs (env CONVEYOR_ZOMBIE_LIMIT; default 3).")
+    var zombieLimit: String?
+
     func run() async throws {
         let logger = try logging.bootstrap(label: "conveyor.worker")
         let configuration = try workerConfiguration()
@@ -74,6 +77,8 @@ struct WorkerCommand: AsyncParsableCommand {
             .resolve(lease, default: "15") { try parseSeconds($0, in: 1...3600) }
         configuration.drainTimeout = try Setting<Duration>(flag: "--drain-timeout", variable: "CONVEYOR_DRAIN_TIMEOUT")
             .resolve(drainTimeout, default: "25") { try parseSeconds($0, in: 0...3600) }
+        configuration.zombieLimit = try Setting<Int>(flag: "--zombie-limit", variable: "CONVEYOR_ZOMBIE_LIMIT")
+            .resolve(zombieLimit, default: "3") { try parseCount($0, in: 0...10_000) }
         return configuration
     }
 }
