@@ -4,7 +4,7 @@ import ConveyorTestSupport
 import Foundation
 import Testing
 
-@Suite("conveyor stats, dead, pause and resume")
+@Suite("conveyor stats, dead, pause, resume and cancel")
 struct AdminCommandTests {
     /// Runs `conveyor ARGUMENTS` to the end; its exit status and output.
     private func conveyor(_ arguments: [String]) async throws -> (status: Int32?, output: String) {
@@ -27,6 +27,26 @@ struct AdminCommandTests {
         let row = try #require(output.split(separator: "\n").first { $0.hasPrefix(queue.rawValue + " ") }, "\(output)")
         #expect(row.split(separator: " ", omittingEmptySubsequences: true).prefix(6) == [Substring(queue.rawValue), "active", "2", "0", "0", "1"])
         #expect(output.contains("WORKER") || output.contains("no live workers"))
+    }
+
+    @Test("cancel a waiting and a running job; a finished one is an error naming its state")
+    func cancel() async throws {
+        let queue = TestEnvironment.uniqueQueue("cli-cancel")
+        let redis = try TestEnvironment.redis()
+        let jobs = JobQueue(redis: redis)
+        let waiting = JobRequest(kind: "noop", queue: queue)
+        let running = JobRequest(kind: "noop", queue: queue)
+        try await jobs.enqueue([running, waiting])
+        _ = try await jobs.reserve(from: queue, count: 1, lease: .seconds(30), worker: "test")
+
+        let first = try await conveyor(["cancel", waiting.id.description])
+        #expect(first.status == 0 && first.output.contains("cancelled \(waiting.id)"), "\(first.output)")
+        let second = try await conveyor(["cancel", running.id.description])
+        #expect(second.status == 0 && second.output.contains("it was running"), "\(second.output)")
+        #expect(try await jobs.job(running.id)?.state == .cancelled)
+        let again = try await conveyor(["cancel", running.id.description])
+        #expect(again.status != 0 && again.output.contains("is cancelled: only a job that has not finished can be cancelled"), "\(again.output)")
+        await redis.shutdown()
     }
 
     @Test("dead list, dead retry by id and --all, dead discard")

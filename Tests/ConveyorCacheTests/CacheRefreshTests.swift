@@ -139,6 +139,31 @@ struct CacheRefreshTests {
         }
     }
 
+    @Test("a refresh whose attempt is cancelled (its timeout) still releases its lock")
+    func cancelled() async throws {
+        let lockKey = Int.random(in: 1_000_000...2_000_000_000)
+        let catalogue = try CacheFixture.catalogue(
+            """
+            -- ttl 1m
+            SELECT :tenant AS tenant, 'done' AS state FROM pg_advisory_xact_lock(\(lockKey))
+            """
+        )
+        try await CacheFixture.with("cancelled", catalogue: catalogue) { fixture in
+            let blocker = try await fixture.pool.acquire()
+            try await blocker.connection.execute("SELECT pg_advisory_lock($1)", [lockKey])
+            let refresh = Task { try await fixture.refresh("figures") }
+            let locked = try await eventually(timeout: .seconds(20)) {
+                try await fixture.redis.send(RedisCommand("EXISTS", .string(fixture.keys("figures").lock))).int == 1
+            }
+            #expect(locked)
+            refresh.cancel()
+            try await blocker.connection.execute("SELECT pg_advisory_unlock($1)", [lockKey])
+            fixture.pool.release(blocker)
+            _ = await refresh.result
+            #expect(try await fixture.redis.send(RedisCommand("EXISTS", .string(fixture.keys("figures").lock))).int == 0)
+        }
+    }
+
     @Test("a failing query releases the lock, keeps the pending job until its last attempt, and stores nothing")
     func failure() async throws {
         let catalogue = try CacheFixture.catalogue("-- ttl 1m\nSELECT :tenant AS tenant, 1 / (length(:tenant) - length(:tenant)) AS boom")

@@ -24,6 +24,8 @@ public final class TCPRelay: Sendable {
         /// every relayed connection instead of arriving.
         var replyBreaker: [UInt8]?
         var breaksNextReply = false
+        /// Bytes that, when a reply holds them, close every relayed connection instead.
+        var lostReplyMarker: [UInt8]?
     }
 
     /// Relays 127.0.0.1:``port`` (chosen by the kernel) to 127.0.0.1:`targetPort`.
@@ -56,6 +58,12 @@ public final class TCPRelay: Sendable {
     /// asked; the client cannot know it.
     public func loseReply(toRequestContaining marker: String) {
         state.withLock { $0.replyBreaker = Array(marker.utf8) }
+    }
+
+    /// Arms a lost reply: the first reply from the server that contains `marker` never
+    /// reaches its client, whose connections all close as it arrives.
+    public func loseReply(containing marker: String) {
+        state.withLock { $0.lostReplyMarker = Array(marker.utf8) }
     }
 
     /// Closes every relayed connection, leaving the listener open.
@@ -112,7 +120,7 @@ public final class TCPRelay: Sendable {
         for (from, to) in [(client, server), (server, client)] {
             let isRequest = from == client
             Thread.detachNewThread { [self] in
-                Self.copy(from: from, to: to) { bytes in isRequest ? noteRequest(bytes) : allowReply() }
+                Self.copy(from: from, to: to) { bytes in isRequest ? noteRequest(bytes) : allowReply(bytes) }
                 shutdown(from, Int32(SHUT_RDWR))
                 shutdown(to, Int32(SHUT_RDWR))
                 // The second pump to end closes both sockets.
@@ -136,10 +144,14 @@ public final class TCPRelay: Sendable {
         return true
     }
 
-    /// Whether a reply may go through; when a lost reply is armed, drops every connection instead.
-    private func allowReply() -> Bool {
+    /// Whether a reply may go through; when it is to be lost, drops every connection instead.
+    private func allowReply(_ bytes: ArraySlice<UInt8>) -> Bool {
         let breaks = state.withLock { state in
             defer { state.breaksNextReply = false }
+            if let marker = state.lostReplyMarker, Self.contains(bytes, marker) {
+                state.lostReplyMarker = nil
+                return true
+            }
             return state.breaksNextReply
         }
         if breaks { dropConnections() }

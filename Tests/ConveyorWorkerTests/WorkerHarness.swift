@@ -24,14 +24,17 @@ final class WorkerHarness: @unchecked Sendable {
     }
 
     /// A `conveyor worker` on this harness's queue, once it has logged that it started.
+    /// - Parameter redisURL: where it finds Redis, when not where the harness does (a relay).
     @discardableResult
-    func startWorker(concurrency: Int = 10, lease: Double = 3, drainTimeout: Double = 25) async throws -> ConveyorProcess {
+    func startWorker(
+        concurrency: Int = 10, lease: Double = 3, drainTimeout: Double = 25, redisURL: String? = nil, options: [String] = []
+    ) async throws -> ConveyorProcess {
         let worker = try ConveyorProcess(
             [
                 "worker", "--queues", queueName.rawValue, "--concurrency", "\(concurrency)",
                 "--lease", "\(lease)", "--drain-timeout", "\(drainTimeout)",
-            ],
-            environment: ["CONVEYOR_REDIS_URL": redisURL]
+            ] + options,
+            environment: ["CONVEYOR_REDIS_URL": redisURL ?? self.redisURL]
         )
         let started = try await eventually(timeout: .seconds(20)) {
             worker.logLines.contains { ($0["msg"] as? String) == "worker started" }

@@ -1,11 +1,16 @@
 import ConveyorWorker
+import Dispatch
 
 /// Sleeps for a while, as a long job would: for fault drills (kill -9, SIGSTOP,
-/// SIGTERM during work, timeouts). Honours cancellation like well-behaved work.
+/// SIGTERM during work, timeouts). Honours cancellation like well-behaved work, unless
+/// told to be stubborn.
 public struct SleepDrillJob: JobKind {
     public struct Payload: Codable, Sendable {
         /// How long to sleep, in milliseconds (0 to 3,600,000).
         public var ms: Int
+        /// Sleeps through cancellation, as a kind that ignores it would: its attempt
+        /// becomes a zombie when told to stop.
+        public var stubborn: Bool?
     }
 
     public struct Output: Codable, Sendable {
@@ -28,7 +33,13 @@ public struct SleepDrillJob: JobKind {
     }
 
     public func run(_ payload: Payload, context: JobContext) async throws -> Output {
-        try await Task.sleep(for: .milliseconds(payload.ms))
+        if payload.stubborn == true {
+            await withCheckedContinuation { (woken: CheckedContinuation<Void, Never>) in
+                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(payload.ms)) { woken.resume() }
+            }
+        } else {
+            try await Task.sleep(for: .milliseconds(payload.ms))
+        }
         return Output(sleptMs: payload.ms, attempt: context.attempt)
     }
 }

@@ -1,6 +1,7 @@
 import ConveyorExternal
 import ConveyorPostgres
 import ConveyorQueue
+import ConveyorRedis
 import ConveyorWorker
 import Foundation
 
@@ -69,11 +70,14 @@ public struct CacheRefresher: Sendable {
             }
             return CacheRefreshOutcome(cache: name, tenant: tenant, computed: true, rows: computation.rows, computedAt: computedAt)
         } catch {
+            // A deferred job spends no attempt, so even on its last one it will run again.
+            let endsPending = (isLastAttempt && !(error is JobDeferral)) || error is CacheComputationError
+            let store = self.store
+            // Outside this task, which may have been cancelled (a timeout): the lock must go all the same.
             try? await measured(timings) {
-                try await store.unlock(tenant: tenant, name: name, token: token)
-                // A deferred job spends no attempt, so even on its last one it will run again.
-                if (isLastAttempt && !(error is JobDeferral)) || error is CacheComputationError {
-                    try await store.clearPending(tenant: tenant, name: name, job: job)
+                try await uncancelled {
+                    try await store.unlock(tenant: tenant, name: name, token: token)
+                    if endsPending { try await store.clearPending(tenant: tenant, name: name, job: job) }
                 }
             }
             if let error = error as? CacheComputationError {

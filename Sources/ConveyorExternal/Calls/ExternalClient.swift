@@ -83,7 +83,9 @@ public final class ExternalClient: Sendable {
             }
         } catch {
             if Task.isCancelled {
-                try? await breakers.record(permit, .abandoned)
+                // Outside this cancelled task, so that the probe slot is given back rather than held to its lease.
+                let breakers = self.breakers
+                try? await uncancelled { try await breakers.record(permit, .abandoned) }
                 throw CancellationError()
             }
             let tooLarge = error is NIOTooManyBytesError
