@@ -12,6 +12,9 @@ public struct JobContext: Sendable {
     public let kind: String
     /// This attempt's number, from 1.
     public let attempt: Int
+    /// This attempt's fencing token: a later attempt of the job has a greater one. A job
+    /// whose effect must happen once writes it beside its effect, in one transaction.
+    public let token: String
     public let maxAttempts: Int
     /// The HTTP request that created the job.
     public let requestID: String
