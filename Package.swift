@@ -132,10 +132,22 @@ let package = Package(
 
         // Bulk imports: the dataset catalogue's model, streaming body parsers, row validation, the
         // intake that spools chunks into PostgreSQL, and the loader that batch_create jobs run.
+        // The job outbox: jobs a PostgreSQL transaction enqueues, delivered after its commit.
+        .target(
+            name: "ConveyorOutbox",
+            dependencies: [
+                "ConveyorPostgres",
+                "ConveyorQueue",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
         .target(
             name: "ConveyorImports",
             dependencies: [
                 "ConveyorExternal",
+                "ConveyorOutbox",
                 "ConveyorPostgres",
                 "ConveyorQueue",
                 "ConveyorWorker",
@@ -199,6 +211,7 @@ let package = Package(
             name: "conveyor",
             dependencies: [
                 "ConveyorAPI",
+                "ConveyorOutbox",
                 "ConveyorExports",
                 "ConveyorRedis",
                 "ConveyorPostgres",
@@ -299,6 +312,7 @@ let package = Package(
             dependencies: [
                 "ConveyorImports",
                 "ConveyorJobs",
+                "ConveyorOutbox",
                 "ConveyorPostgres",
                 "ConveyorQueue",
                 "ConveyorRedis",

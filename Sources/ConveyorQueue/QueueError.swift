@@ -35,4 +35,13 @@ public enum QueueError: Error, Sendable, Equatable, CustomStringConvertible {
             "unexpected reply from the \(script) script: \(reply)"
         }
     }
+
+    /// The queue refused an enqueue for a reason that sending it again now does not change,
+    /// and wrote nothing.
+    public var isRefusal: Bool {
+        switch self {
+        case .queueFull, .tenantQuota, .invalidJob: true
+        case .invalidQueueName, .invalidJobID, .invalidQueueWeights, .unexpectedReply: false
+        }
+    }
 }

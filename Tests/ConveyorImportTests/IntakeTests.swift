@@ -1,5 +1,8 @@
 @testable import ConveyorImports
+import ConveyorOutbox
 import ConveyorQueue
+import ConveyorRedis
+import ConveyorTestSupport
 import Foundation
 import Testing
 
@@ -106,6 +109,54 @@ import Testing
             #expect(try await fixture.integer("SELECT count(*) FROM conveyor_imports") == 0)
             #expect(try await fixture.integer("SELECT count(*) FROM conveyor_import_chunks") == 0)
             #expect(try await fixture.queue.statistics(of: fixture.queueName).depth == 0)
+        }
+    }
+
+    @Test func anImportWhoseEnqueueReplyIsLostKeepsItsJobsAndTheRelaySendsThemOnce() async throws {
+        try await ImportFixture.with("lostreply") { fixture async throws in
+            let redisPort = try #require(URLComponents(string: try TestEnvironment.redisURL())?.port)
+            let relay = try TCPRelay(toPort: UInt16(redisPort))
+            defer { relay.cut() }
+            let relayed = RedisClient(configuration: try RedisConfiguration(url: "redis://127.0.0.1:\(relay.port)/0"), logger: ImportFixture.logger)
+            let intake = ImportIntake(
+                catalogue: fixture.catalogue, pool: fixture.pool, queue: JobQueue(redis: relayed), queueName: fixture.queueName,
+                logger: ImportFixture.logger
+            )
+            // The enqueue runs in Redis, but its reply never arrives.
+            relay.loseReply(toRequestContaining: "{\(fixture.queueName)}:fresh")
+            let receipt = try await intake.accept(
+                dataset: "products", format: .ndjson, options: ImportOptions(chunkSize: 2), tenant: "acme", requestID: "lost",
+                maxBodyBytes: 1 << 20, body: PiecewiseBody(Array(ImportFixture.products(6).utf8), pieceSize: 1024)
+            )
+            #expect(receipt.chunks == 3)
+            #expect(try await fixture.integer("SELECT count(*) FROM conveyor_imports WHERE id = $1", [receipt.id]) == 1)
+            #expect(try await fixture.integer("SELECT count(*) FROM conveyor_job_outbox WHERE sent_at IS NULL") == 1)
+
+            // A relay sends the entry again, with the same ids: the queue holds each chunk job once.
+            try await fixture.pool.withConnection { try await $0.execute("UPDATE conveyor_job_outbox SET deliver_after = now()") }
+            let pass = try await JobOutbox(pool: fixture.pool, queue: fixture.queue).deliverPending()
+            #expect(pass == JobOutbox.Pass(sent: 1, failed: 0))
+            let jobs = try await fixture.readyJobs()
+            #expect(jobs.count == 3)
+            #expect(Set(jobs.map(\.id)).count == 3)
+            #expect(try await fixture.integer("SELECT count(*) FROM conveyor_job_outbox WHERE sent_at IS NULL") == 0)
+            await relayed.shutdown()
+        }
+    }
+
+    @Test func anImportCommittedByAProcessThatDiedIsEnqueuedByAWorkersRelay() async throws {
+        try await ImportFixture.with("died") { fixture async throws in
+            // What a dying API leaves: the import and its outbox entry, committed, and nothing in Redis.
+            let receipt = try await fixture.accept(ImportFixture.products(4), options: ImportOptions(chunkSize: 2))
+            let ids = try await fixture.readyJobs().map(\.id)
+            _ = try await fixture.redis.send(RedisCommand("DEL", .string("conveyor:{\(fixture.queueName)}:ready"), .string("conveyor:{\(fixture.queueName)}:fresh")))
+            try await fixture.pool.withConnection { try await $0.execute("UPDATE conveyor_job_outbox SET sent_at = NULL") }
+
+            let worker = try await WorkerLoadingTests.startWorker(fixture)
+            let loaded = try await WorkerLoadingTests.waitUntil(ids, are: .succeeded, in: fixture)
+            #expect(loaded, "\(worker.output.suffix(2000))")
+            #expect(try await fixture.intake.progress(id: receipt.id)?.state == .succeeded)
+            #expect(try await fixture.integer("SELECT count(*) FROM products") == 4)
         }
     }
 }

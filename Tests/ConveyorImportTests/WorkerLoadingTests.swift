@@ -1,5 +1,6 @@
 import ConveyorImports
 import ConveyorQueue
+import ConveyorRedis
 import ConveyorTestSupport
 import Foundation
 import Testing
@@ -62,6 +63,13 @@ import Testing
                 ) == 1
             }
             try #require(loading, "the worker never loaded the chunk: \(victim.output.suffix(2000))")
+            // Once the attempt's lease has been renewed, Redis knows it started, and its death spends it.
+            let confirmed = try await eventually(timeout: .seconds(10), interval: .milliseconds(20)) {
+                let key = "conveyor:{\(fixture.queueName)}:job:\(original)"
+                let fields = try await fixture.redis.send(RedisCommand("HMGET", .string(key), "lease", "renewed")).array ?? []
+                return fields.count == 2 && fields[0].string != nil && fields[0].string == fields[1].string
+            }
+            try #require(confirmed)
             victim.signal(SIGKILL)
             _ = try await victim.waitForExit(timeout: .seconds(10))
             #expect(try await fixture.integer("SELECT count(*) FROM conveyor_import_ledger") == 0, "the kill came after the commit")

@@ -1,3 +1,4 @@
+import ConveyorOutbox
 import ConveyorPostgres
 import ConveyorQueue
 import Foundation
@@ -6,17 +7,20 @@ import NIOCore
 
 /// Accepts imports: reads a body as it streams in, checks every row against its dataset and
 /// spools the rows in chunks to a temporary file, then stores the chunks together with the
-/// import record in one short PostgreSQL transaction, and enqueues one `batch_create` job
-/// per chunk. An import is accepted whole or not at all: a body with any bad row stores and
-/// enqueues nothing. A body takes as long as its client takes to send it; no PostgreSQL
-/// connection waits for it.
+/// import record and one `batch_create` job per chunk, in the job outbox, in one short
+/// PostgreSQL transaction; then it delivers the jobs to the queue. An import is accepted
+/// whole or not at all: a body with any bad row stores and enqueues nothing, and a queue
+/// that refuses the jobs withdraws the import. Once committed, the jobs reach the queue
+/// even if this process dies or Redis fails meanwhile: a relay sends the outbox's pending
+/// entries (see ``JobOutbox``). A body takes as long as its client takes to send it; no
+/// PostgreSQL connection waits for it.
 public struct ImportIntake: Sendable {
     /// Chunks one import may have, so that its jobs go into the queue in one call.
     public static let maxChunks = 10_000
 
     private let catalogue: DatasetCatalogue
     private let pool: PostgresPool
-    private let queue: JobQueue
+    private let outbox: JobOutbox
     private let queueName: QueueName
     private let logger: Logger
 
@@ -24,7 +28,7 @@ public struct ImportIntake: Sendable {
     public init(catalogue: DatasetCatalogue, pool: PostgresPool, queue: JobQueue, queueName: QueueName, logger: Logger) {
         self.catalogue = catalogue
         self.pool = pool
-        self.queue = queue
+        self.outbox = JobOutbox(pool: pool, queue: queue)
         self.queueName = queueName
         self.logger = logger
     }
@@ -36,8 +40,8 @@ public struct ImportIntake: Sendable {
     /// - Parameter requestID: travels in the chunk jobs into the workers' log lines.
     /// - Throws: ``ImportError`` for an unknown dataset, an option out of range, an empty body, a
     ///   body over `maxBodyBytes`, a malformed body or invalid rows (after reading the whole body,
-    ///   listing the first problems with their lines); `QueueError.queueFull` when the queue
-    ///   cannot take the jobs (then the import is withdrawn); `PostgresError` or Redis errors.
+    ///   listing the first problems with their lines); a refusing `QueueError` (a full queue)
+    ///   when the queue cannot take the jobs (then the import is withdrawn); `PostgresError`.
     public func accept<Body: AsyncSequence>(
         dataset name: String, format: ImportFormat, options: ImportOptions, tenant: String, requestID: String,
         maxBodyBytes: Int, body: Body
@@ -83,8 +87,14 @@ public struct ImportIntake: Sendable {
         } catch is ImportBodyReader<Body>.BodyRefused {
             throw try await reader.value.refusal()
         }
-        try await store(id, request, chunks: chunkCount, rows: reader.value.rowCount, from: spool)
-        try await enqueueChunkJobs(of: id, count: chunkCount, request)
+        let jobs = try Self.chunkJobs(of: id, count: chunkCount, request, in: queueName)
+        let entry = try await store(id, request, chunks: chunkCount, rows: reader.value.rowCount, from: spool, jobs: jobs)
+        let delivery = try await outbox.deliver(entry) { connection in
+            try await connection.execute("DELETE FROM conveyor_imports WHERE id = $1", [id])
+        }
+        if delivery == .pending {
+            logger.warning("an accepted import's jobs wait in the outbox: the queue could not take them now", metadata: ["import_id": "\(id)"])
+        }
         logger.info(
             "import accepted",
             metadata: [
@@ -119,8 +129,9 @@ public struct ImportIntake: Sendable {
         return chunkCount - 1
     }
 
-    /// Stores the import record and every chunk of `spool` in one transaction.
-    private func store(_ id: String, _ request: Request, chunks: Int, rows: Int, from spool: SpoolFile) async throws {
+    /// Stores the import record, every chunk of `spool` and the chunk jobs' outbox entry in
+    /// one transaction; returns the entry.
+    private func store(_ id: String, _ request: Request, chunks: Int, rows: Int, from spool: SpoolFile, jobs: [JobRequest]) async throws -> Int64 {
         try await pool.withConnection { connection in
             try await connection.transaction { connection in
                 try await connection.execute(
@@ -136,16 +147,16 @@ public struct ImportIntake: Sendable {
                 )
                 let stored = try await connection.copyIn(SpooledChunk.copyStatement, from: spool.pieces())
                 guard stored == chunks else { throw SpoolError(folder: nil, code: EIO) }
+                return try await JobOutbox.record(jobs, on: connection)
             }
         }
     }
 
-    /// Enqueues the chunk jobs in one call, which the queue takes whole or not at all. If it
-    /// refuses them, the import is deleted again, so that it is refused whole.
-    private func enqueueChunkJobs(of id: String, count: Int, _ request: Request) async throws {
+    /// One `batch_create` job per chunk.
+    private static func chunkJobs(of id: String, count: Int, _ request: Request, in queueName: QueueName) throws -> [JobRequest] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        let jobs = try (1...count).map { chunk in
+        return try (1...count).map { chunk in
             JobRequest(
                 kind: ChunkJob.kind,
                 payload: String(decoding: try encoder.encode(ChunkJob.Payload(importID: id, chunk: chunk)), as: UTF8.self),
@@ -155,19 +166,6 @@ public struct ImportIntake: Sendable {
                 requestID: request.requestID,
                 tenant: request.tenant
             )
-        }
-        do {
-            try await queue.enqueue(jobs)
-        } catch {
-            do {
-                try await pool.withConnection { try await $0.execute("DELETE FROM conveyor_imports WHERE id = $1", [id]) }
-            } catch let deleteError {
-                logger.error(
-                    "an import whose jobs could not be enqueued could not be deleted either; it stays queued for ever",
-                    metadata: ["import_id": "\(id)", "error": "\(deleteError)"]
-                )
-            }
-            throw error
         }
     }
 

@@ -3,6 +3,7 @@ import ConveyorAPI
 import ConveyorExports
 import ConveyorImports
 import ConveyorJobs
+import ConveyorOutbox
 import ConveyorPostgres
 import ConveyorQueue
 import ConveyorRedis
@@ -58,7 +59,10 @@ struct APICommand: AsyncParsableCommand {
         )
         let application = buildApplication(configuration: configuration, services: services, logger: logger)
         let group = ServiceGroup(
-            configuration: .init(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            configuration: .init(
+                services: [.init(service: application), .init(service: OutboxRelay(outbox: JobOutbox(pool: database, queue: queue), logger: logger))],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+            )
         )
         logger.info(
             "API keys loaded",

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ConveyorExternal
 import ConveyorJobs
+import ConveyorOutbox
 import ConveyorPostgres
 import ConveyorQueue
 import ConveyorWorker
@@ -48,9 +49,10 @@ struct WorkerCommand: AsyncParsableCommand {
         let redis = try await connections.connectRedis(logger: logger)
         let database = PostgresPool(configuration: postgresConfiguration, logger: logger)
         let externalClient = ExternalClient(redis: redis, settings: externalSettings)
+        let queue = JobQueue(redis: redis, policy: try QueueOptions.policy())
         let worker = Worker(
             configuration: configuration,
-            queue: JobQueue(redis: redis, policy: try QueueOptions.policy()),
+            queue: queue,
             registry: try JobCatalogue.registry(exports: try exports.settings()),
             database: database,
             external: externalClient,
@@ -58,7 +60,10 @@ struct WorkerCommand: AsyncParsableCommand {
             timingLogger: Logger(label: "conveyor.job")
         )
         let group = ServiceGroup(
-            configuration: .init(services: [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            configuration: .init(
+                services: [.init(service: worker), .init(service: OutboxRelay(outbox: JobOutbox(pool: database, queue: queue), logger: logger))],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+            )
         )
         try await group.run()
         try await externalClient.shutdown()

@@ -1,0 +1,192 @@
+import ConveyorPostgres
+import ConveyorQueue
+import Foundation
+
+/// Jobs that a PostgreSQL transaction decided to enqueue, recorded in that transaction
+/// (`conveyor_job_outbox`), and delivered to the queue after its commit: by the process
+/// that recorded them at once, and by any relay (``OutboxRelay``) after that, so that a
+/// process that dies between the commit and the enqueue loses nothing.
+///
+/// An entry's jobs go to the queue in one enqueue call, all or nothing. Any number of
+/// processes may deliver at once: each takes an entry under a row lock, and a resent
+/// entry creates nothing twice, since the queue skips the ids it has. An entry whose
+/// enqueue failed, or whose reply was lost, stays pending and is sent again with the same
+/// ids; it is never deleted unsent.
+public struct JobOutbox: Sendable {
+    private let pool: PostgresPool
+    private let queue: JobQueue
+
+    public init(pool: PostgresPool, queue: JobQueue) {
+        self.pool = pool
+        self.queue = queue
+    }
+
+    /// Records `jobs` as one entry, within the caller's transaction on `connection`.
+    /// - Returns: the entry's id, for ``deliver(_:orWithdrawOnRefusal:)``.
+    public static func record(_ jobs: [JobRequest], on connection: PostgresConnection) async throws -> Int64 {
+        let encoded = String(decoding: try JSONEncoder().encode(jobs.map(OutboxJob.init)), as: UTF8.self)
+        let result = try await connection.query("INSERT INTO conveyor_job_outbox (jobs) VALUES ($1::jsonb) RETURNING id", [encoded])
+        return try result.rows[0].decode("id")
+    }
+
+    /// What became of an entry that its recorder delivered.
+    public enum Delivery: Sendable, Equatable {
+        /// Its jobs are in the queue.
+        case sent
+        /// Another process is delivering it, or did.
+        case inOtherHands
+        /// The enqueue failed (Redis unreachable, or its reply lost): the entry is pending,
+        /// and a relay sends it again.
+        case pending
+    }
+
+    /// Delivers entry `id` now. When the queue refuses its jobs for good (a full queue, a
+    /// tenant past its quota), `withdraw` runs in the transaction that holds the entry,
+    /// which is then deleted, and the refusal is thrown: the caller undoes what the entry's
+    /// transaction did, and no relay sends it meanwhile.
+    public func deliver(
+        _ id: Int64, orWithdrawOnRefusal withdraw: @Sendable (PostgresConnection) async throws -> Void
+    ) async throws -> Delivery {
+        // A refusal leaves the transaction as a value, since throwing would roll back the withdrawal.
+        let outcome: Result<Delivery, QueueError> = try await pool.withConnection { connection in
+            try await connection.transaction { connection in
+                let entries = try await Self.take("id = $1", [id], on: connection)
+                guard let entry = entries.first else { return .success(.inOtherHands) }
+                do {
+                    try await send(entry, on: connection)
+                    return .success(.sent)
+                } catch let refusal as QueueError where refusal.isRefusal {
+                    try await withdraw(connection)
+                    try await connection.execute("DELETE FROM conveyor_job_outbox WHERE id = $1", [id])
+                    return .failure(refusal)
+                } catch {
+                    try await Self.postpone(entry, error: error, on: connection)
+                    return .success(.pending)
+                }
+            }
+        }
+        return try outcome.get()
+    }
+
+    /// What one pass over the pending entries did.
+    public struct Pass: Sendable, Equatable {
+        public var sent: Int
+        public var failed: Int
+
+        public init(sent: Int = 0, failed: Int = 0) {
+            self.sent = sent
+            self.failed = failed
+        }
+    }
+
+    /// Delivers up to `limit` pending entries that are due, those of dead processes and
+    /// those whose enqueue failed; an entry that fails again is put off, longer each time.
+    public func deliverPending(limit: Int = 20) async throws -> Pass {
+        try await pool.withConnection { connection in
+            try await connection.transaction { connection in
+                var pass = Pass()
+                let entries = try await Self.take("sent_at IS NULL AND deliver_after <= now() ORDER BY id LIMIT $1", [limit], on: connection)
+                for entry in entries {
+                    do {
+                        try await send(entry, on: connection)
+                        pass.sent += 1
+                    } catch {
+                        try await Self.postpone(entry, error: error, on: connection)
+                        pass.failed += 1
+                    }
+                }
+                return pass
+            }
+        }
+    }
+
+    /// Deletes the entries sent more than `age` ago.
+    public func sweepSent(olderThan age: Duration) async throws -> Int {
+        try await pool.withConnection { connection in
+            try await connection.execute(
+                "DELETE FROM conveyor_job_outbox WHERE sent_at < now() - make_interval(secs => $1)", [Int(age.components.seconds)]
+            )
+        }
+    }
+
+    // MARK: Entries
+
+    private struct Entry {
+        let id: Int64
+        let attempts: Int
+        let jobs: [JobRequest]
+    }
+
+    /// Locks and reads the pending entries that `condition` selects, skipping those another
+    /// process holds.
+    private static func take(_ condition: String, _ parameters: [(any PostgresEncodable)?], on connection: PostgresConnection) async throws
+        -> [Entry]
+    {
+        let result = try await connection.query(
+            "SELECT id, attempts, jobs::text AS jobs FROM conveyor_job_outbox WHERE sent_at IS NULL AND \(condition) FOR UPDATE SKIP LOCKED",
+            parameters
+        )
+        return try result.rows.map { row in
+            let text: String = try row.decode("jobs")
+            let jobs = try JSONDecoder().decode([OutboxJob].self, from: Data(text.utf8)).map { try $0.request() }
+            return Entry(id: try row.decode("id"), attempts: try row.decode("attempts"), jobs: jobs)
+        }
+    }
+
+    private func send(_ entry: Entry, on connection: PostgresConnection) async throws {
+        try await queue.enqueue(entry.jobs)
+        try await connection.execute("UPDATE conveyor_job_outbox SET sent_at = now() WHERE id = $1", [entry.id])
+    }
+
+    /// Puts an entry off for 1 s, doubling with each failure up to a minute.
+    private static func postpone(_ entry: Entry, error: any Error, on connection: PostgresConnection) async throws {
+        let delay = min(1 << min(entry.attempts, 6), 60)
+        try await connection.execute(
+            """
+            UPDATE conveyor_job_outbox
+            SET attempts = attempts + 1, last_error = $2, deliver_after = now() + make_interval(secs => $3)
+            WHERE id = $1
+            """,
+            [entry.id, String(describing: error), delay]
+        )
+    }
+}
+
+/// A job as an outbox entry stores it.
+private struct OutboxJob: Codable {
+    let id: String
+    let kind: String
+    let payload: String
+    let maxAttempts: Int
+    let timeoutMilliseconds: Int64
+    let requestID: String
+    let tenant: String
+    let runAtMicroseconds: Int64?
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind, payload, tenant
+        case maxAttempts = "max_attempts"
+        case timeoutMilliseconds = "timeout_ms"
+        case requestID = "request_id"
+        case runAtMicroseconds = "run_at_us"
+    }
+
+    init(_ job: JobRequest) {
+        id = job.id.description
+        kind = job.kind
+        payload = job.payload
+        maxAttempts = job.maxAttempts
+        timeoutMilliseconds = Int64(job.timeout.components.seconds) * 1000 + job.timeout.components.attoseconds / 1_000_000_000_000_000
+        requestID = job.requestID
+        tenant = job.tenant
+        runAtMicroseconds = job.runAt?.microseconds
+    }
+
+    func request() throws -> JobRequest {
+        let id = try JobID(id)
+        return JobRequest(
+            id: id, kind: kind, payload: payload, queue: id.queue, maxAttempts: maxAttempts, timeout: .milliseconds(timeoutMilliseconds),
+            runAt: runAtMicroseconds.map { RedisTime(microseconds: $0) }, requestID: requestID, tenant: tenant
+        )
+    }
+}
