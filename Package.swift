@@ -201,7 +201,10 @@ let package = Package(
         // values embedded from jobs/datasets, jobs/exports, jobs/schedules and jobs/caches).
         .target(
             name: "ConveyorJobs",
-            dependencies: ["ConveyorWorker", "ConveyorQueue", "ConveyorPostgres", "ConveyorImports", "ConveyorExports", "ConveyorSchedules", "ConveyorCaches"],
+            dependencies: [
+                "ConveyorWorker", "ConveyorQueue", "ConveyorRedis", "ConveyorPostgres", "ConveyorImports", "ConveyorExports", "ConveyorSchedules",
+                "ConveyorCaches",
+            ],
             path: "jobs",
             exclude: ["migrations"],
             resources: [.embedInCode("datasets"), .embedInCode("exports"), .embedInCode("schedules"), .embedInCode("caches")]

@@ -159,4 +159,36 @@ import Testing
             #expect(try await fixture.intake.progress(id: receipt.id)?.startedAt == nil)
         }
     }
+
+    @Test func aChunkWhoseLastAttemptTimesOutIsRecordedFailedAndTheImportEnds() async throws {
+        try await ImportFixture.with("timeout") { fixture async throws in
+            let receipt = try await fixture.accept(ImportFixture.products(3), options: ImportOptions(chunkSize: 3))
+            let original = try #require(try await fixture.readyJobs().first?.id)
+            #expect(try await fixture.queue.cancel(original) == .cancelled)
+            // The chunk's only attempt waits on a lock the test holds, past its one-second timeout.
+            let blocker = try await fixture.pool.acquire()
+            try await blocker.connection.execute("BEGIN")
+            _ = try await blocker.connection.query("SELECT FROM conveyor_imports WHERE id = $1 FOR UPDATE", [receipt.id])
+            var job = Self.chunkJob(receipt, fixture)
+            job.maxAttempts = 1
+            job.timeout = .seconds(1)
+            try await fixture.queue.enqueue([job])
+            let worker = try await Self.startWorker(fixture)
+            let timedOut = try await eventually(timeout: .seconds(20)) {
+                worker.attemptLines.contains { ($0["outcome"] as? String) == "timed_out" }
+            }
+            try await blocker.connection.execute("ROLLBACK")
+            fixture.pool.release(blocker)
+            try #require(timedOut, "\(worker.output.suffix(2000))")
+
+            #expect(try await Self.waitUntil([job.id], are: .dead, in: fixture))
+            let ended = try await eventually(timeout: .seconds(20)) {
+                try await fixture.intake.progress(id: receipt.id)?.state == .failed
+            }
+            let progress = try await fixture.intake.progress(id: receipt.id)
+            #expect(ended, "the import did not end: \(String(describing: progress))")
+            #expect(try await fixture.integer("SELECT count(*) FROM conveyor_import_chunk_failures WHERE import_id = $1", [receipt.id]) == 1)
+            #expect(try await fixture.integer("SELECT count(*) FROM products") == 0)
+        }
+    }
 }

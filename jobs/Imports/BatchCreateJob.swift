@@ -1,4 +1,5 @@
 import ConveyorImports
+import ConveyorRedis
 import ConveyorWorker
 
 /// Loads one chunk of an import into its dataset's table, effect-once: see ``ChunkLoader``.
@@ -34,19 +35,33 @@ public struct BatchCreateJob: JobKind {
                 try await loader.load(payload, on: connection, isLastAttempt: context.attempt >= context.maxAttempts)
             }
         } catch {
-            // The failure this attempt recorded may have finished the import.
-            let finished = try? await context.withDatabase { connection in
-                try await loader.finishedImport(payload.importID, on: connection)
+            let stopped = Task.isCancelled
+            let isLastAttempt = context.attempt >= context.maxAttempts
+            let loader = self.loader
+            // In a task of its own: a stopped attempt's task drops its calls, and the import must still end.
+            try await uncancelled {
+                if stopped, isLastAttempt {
+                    try await context.withDatabase { connection in
+                        try await loader.recordFailure(
+                            of: payload, message: "the chunk's last attempt was stopped (it timed out, or was cancelled) before it loaded",
+                            on: connection
+                        )
+                    }
+                }
+                // The failure this attempt recorded may have finished the import.
+                let finished = try? await context.withDatabase { connection in
+                    try await loader.finishedImport(payload.importID, on: connection)
+                }
+                if let finished { try await Self.enqueueCallback(of: finished, context: context) }
             }
-            if let finished { try await enqueueCallback(of: finished, context: context) }
             throw error
         }
         context.timings.addRows(outcome.rowsProcessed)
-        if let finished = outcome.finishedImport { try await enqueueCallback(of: finished, context: context) }
+        if let finished = outcome.finishedImport { try await Self.enqueueCallback(of: finished, context: context) }
         return outcome
     }
 
-    private func enqueueCallback(of finished: FinishedImport, context: JobContext) async throws {
+    private static func enqueueCallback(of finished: FinishedImport, context: JobContext) async throws {
         let callback = try ImportCallbackJob.request(
             for: finished, in: context.id.queue, requestID: context.requestID, tenant: context.tenant
         )

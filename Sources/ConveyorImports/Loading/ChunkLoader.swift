@@ -292,8 +292,10 @@ public struct ChunkLoader: Sendable {
     // MARK: Failures
 
     /// Records why the chunk failed, for the import's progress report, and marks the import
-    /// finished if this was its last chunk.
-    private func recordFailure(of payload: ChunkJob.Payload, line: Int?, message: String, on connection: PostgresConnection) async throws {
+    /// finished if this was its last chunk: for a chunk job whose last attempt was stopped
+    /// (timed out, cancelled), which ``load(_:on:isLastAttempt:)`` cannot record in the
+    /// stopped task.
+    public func recordFailure(of payload: ChunkJob.Payload, line: Int? = nil, message: String, on connection: PostgresConnection) async throws {
         try await connection.transaction { connection in
             try await connection.execute(
                 """
