@@ -158,6 +158,20 @@ struct CacheSourceTests {
                     tenant: fixture.tenant, name: "figures", candidate: JobID(in: .default), pendingFor: .seconds(60), refresh: false
                 ) else { Issue.record("a value was stored by a deferred refresh"); return }
                 #expect(named == job)
+
+                // The jobs the open breaker holds back come due spread over a second, not all at its reopening.
+                var dueTimes: [RedisTime] = []
+                for _ in 0..<8 {
+                    do {
+                        _ = try await fixture.refresh("figures", job: job, external: client)
+                    } catch let deferral as JobDeferral {
+                        dueTimes.append(deferral.until)
+                    }
+                }
+                #expect(dueTimes.count == 8)
+                #expect(Set(dueTimes.map(\.microseconds)).count > 1, "\(dueTimes)")
+                let spread = try #require(dueTimes.max(by: { $0.microseconds < $1.microseconds })).since(try #require(dueTimes.min(by: { $0.microseconds < $1.microseconds })))
+                #expect(spread < .seconds(1))
             }
         }
     }

@@ -107,6 +107,9 @@ import Testing
         let refusal = await #expect(throws: BreakerRefusal.self) { try await breakers.permit(dependency) }
         #expect(refusal?.state == .halfOpen)
         #expect(try await status(dependency).probesInFlight == 1)
+        // Refused calls ask again soon, not when the probe's 30-second lease would end.
+        let retryIn = try #require(refusal?.retryAt).since(.localNow)
+        #expect(retryIn <= CircuitBreakers.halfOpenRecheck + .seconds(1), "retry in \(retryIn)")
 
         #expect(try await breakers.record(probe, .success) == .closed)
         let status = try await status(dependency)

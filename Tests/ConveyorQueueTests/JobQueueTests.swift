@@ -255,6 +255,20 @@ import Testing
         #expect(Set(try await capped.deadJobs(in: name).map(\.id)) == Set(ids[2...]))
     }
 
+    @Test func deadJobsPastTheirAgeLimitLeaveEvenWhenNoOtherJobDies() async throws {
+        let name = TestEnvironment.uniqueQueue("dead-age")
+        let aging = JobQueue(redis: redis, policy: QueuePolicy(deadRetention: .milliseconds(500)))
+        let id = try #require(try await enqueue(name).first)
+        let job = try #require(try await aging.reserve(from: name, count: 1, lease: .seconds(15), worker: "w").jobs.first)
+        #expect(try await aging.fail(job.lease, error: "x", retryIn: .zero, permanent: true) == .dead)
+        let gone = try await eventually(timeout: .seconds(10)) {
+            _ = try await aging.recoverExpired(in: name)
+            return try await aging.statistics(of: name).dead == 0
+        }
+        #expect(gone)
+        #expect(try await aging.job(id) == nil)
+    }
+
     @Test func handingBackReturnsTheJobFirstWithoutSpendingAnAttempt() async throws {
         let name = TestEnvironment.uniqueQueue("handback")
         let ids = try await enqueue(name, count: 2)

@@ -5,8 +5,9 @@ import ConveyorQueue
 public struct BreakerRefusal: Error, Sendable, CustomStringConvertible {
     public let dependency: String
     public let state: BreakerState
-    /// When the breaker may let a call through: the end of its cool-down, or when a probe
-    /// slot frees at the latest. On the Redis clock.
+    /// When the breaker may let a call through: the end of its cool-down; for a half-open
+    /// breaker, ``CircuitBreakers/halfOpenRecheck`` from now, or sooner if a probe slot's
+    /// lease ends before. On the Redis clock.
     public let retryAt: RedisTime
 
     public var description: String {

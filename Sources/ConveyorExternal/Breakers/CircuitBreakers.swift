@@ -31,6 +31,10 @@ public final class CircuitBreakers: Sendable {
         self.limit = limit
     }
 
+    /// How soon a call refused by a half-open breaker, whose probe slots are taken, may ask
+    /// again: the probes' answers usually come long before their leases end.
+    public static let halfOpenRecheck = Duration.seconds(1)
+
     /// Asks the breaker of `dependency` for a call.
     /// - Throws: ``BreakerRefusal`` when the breaker is open or its probe slots are taken;
     ///   a Redis error when the breaker cannot be asked.
@@ -39,7 +43,10 @@ public final class CircuitBreakers: Sendable {
         let token = String(UInt64.random(in: .min ... .max), radix: 36)
         let reply = try await redis.run(
             BreakerScripts.permit, keys: BreakerKeys(dependency).all,
-            arguments: [.string(token), .integer(settings.probes), .integer(Int(probeLease.microseconds))]
+            arguments: [
+                .string(token), .integer(settings.probes), .integer(Int(probeLease.microseconds)),
+                .integer(Int(Self.halfOpenRecheck.microseconds)),
+            ]
         )
         guard let values = reply.array, values.count == 3, let allowed = values[0].int,
             let state = values[1].string.flatMap(BreakerState.init(rawValue:)), let retryAt = values[2].int

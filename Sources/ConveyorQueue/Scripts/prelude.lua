@@ -130,6 +130,15 @@ local function sweep_finished(prefix, finished, cutoff, limit)
   return #ids
 end
 
+-- Deletes up to 100 jobs of the dead set that died more than `dead_ttl_us` ago.
+local function drop_old_dead(prefix, dead, now, dead_ttl_us)
+  local too_old = redis.call('ZRANGEBYSCORE', dead, '-inf', now - dead_ttl_us, 'LIMIT', 0, 100)
+  for _, old in ipairs(too_old) do
+    redis.call('DEL', job_key(prefix, old))
+  end
+  call_in_slices('ZREM', dead, too_old)
+end
+
 -- Moves a job to the dead set, then keeps the set within its size cap and age limit,
 -- deleting the hashes of the jobs it drops.
 local function bury(prefix, dead, id, now, reason, dead_max, dead_ttl_us)
@@ -142,9 +151,5 @@ local function bury(prefix, dead, id, now, reason, dead_max, dead_ttl_us)
       redis.call('DEL', job_key(prefix, dropped[i]))
     end
   end
-  local too_old = redis.call('ZRANGEBYSCORE', dead, '-inf', now - dead_ttl_us, 'LIMIT', 0, 100)
-  for _, old in ipairs(too_old) do
-    redis.call('DEL', job_key(prefix, old))
-    redis.call('ZREM', dead, old)
-  end
+  drop_old_dead(prefix, dead, now, dead_ttl_us)
 end

@@ -9,8 +9,9 @@
 -- first renewal (one that kills its worker at once) spends them as any other.
 --
 -- It also drops the cancelling set's members whose lease has ended (their worker is gone,
--- see cancel.lua), and sweeps the finished jobs whose retention has ended, which
--- completions otherwise do, so that an idle queue's are deleted too.
+-- see cancel.lua), and sweeps the finished jobs whose retention has ended and the dead
+-- ones past their age limit, which completions and deaths otherwise do, so that an idle
+-- queue's are deleted too.
 --
 -- KEYS: active, ready, dead, stats, finished, cancelling
 -- ARGV: prefix, limit, dead_max, dead_ttl_us, retention_us, unstarted_max
@@ -44,4 +45,5 @@ for _, member in ipairs(expired) do
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now)
 sweep_finished(prefix, KEYS[5], now - tonumber(ARGV[5]), tonumber(ARGV[2]))
+drop_old_dead(prefix, KEYS[3], now, tonumber(ARGV[4]))
 return #expired

@@ -1,4 +1,5 @@
 import ConveyorExternal
+import ConveyorQueue
 import Foundation
 import Logging
 
@@ -28,6 +29,9 @@ public struct ExternalCalls: Sendable {
         self.logger = logger
     }
 
+    /// The span over which deferrals after one breaker refusal are spread.
+    static let deferralSpreadMilliseconds = 1000
+
     /// Sends `request`; returns the response, whatever its status.
     public func send(_ request: ExternalRequest) async throws -> ExternalResponse {
         let clock = ContinuousClock()
@@ -44,7 +48,9 @@ public struct ExternalCalls: Sendable {
             throw PermanentJobError("cannot call \(request.url): \(refusal)")
         } catch let refusal as BreakerRefusal {
             timings.addExternal(start.duration(to: clock.now), breakerState: refusal.state.rawValue)
-            throw JobDeferral(until: refusal.retryAt, reason: refusal.description)
+            // Spread over a second, so that the jobs a breaker held back do not all come due in the same millisecond.
+            let spread = Duration.milliseconds(Int.random(in: 0..<Self.deferralSpreadMilliseconds))
+            throw JobDeferral(until: refusal.retryAt + spread, reason: refusal.description)
         } catch let failure as ExternalCallError {
             timings.addExternal(start.duration(to: clock.now), breakerState: failure.breakerState.rawValue)
             logger.warning("external call failed", metadata: ["url": "\(request.url)", "error": "\(failure.detail)"])
