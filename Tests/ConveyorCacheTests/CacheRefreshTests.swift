@@ -47,6 +47,19 @@ struct CacheRefreshTests {
         }
     }
 
+    /// A catalogue whose value's query waits for an advisory lock, and the lock's key: a test
+    /// that holds the lock keeps a refresh computing, its Redis lock taken, for as long as it wants.
+    private static func waitingOnAnAdvisoryLock() throws -> (key: Int, catalogue: CacheCatalogue) {
+        let key = Int.random(in: 1_000_000...2_000_000_000)
+        let catalogue = try CacheFixture.catalogue(
+            """
+            -- ttl 1m
+            SELECT :tenant AS tenant, 'done' AS state FROM pg_advisory_xact_lock(\(key))
+            """
+        )
+        return (key, catalogue)
+    }
+
     @Test("a refresh computes the dashboard for its tenant and stores it with its TTL and computed_at")
     func computesAndStores() async throws {
         try await CacheFixture.with("dashboard") { fixture in
@@ -94,15 +107,7 @@ struct CacheRefreshTests {
 
     @Test("single flight: a refresh that arrives while another computes the value ends without computing")
     func singleFlight() async throws {
-        // The value's query waits for an advisory lock the test holds, so the first refresh
-        // is computing, its Redis lock taken, for as long as the test wants.
-        let lockKey = Int.random(in: 1_000_000...2_000_000_000)
-        let catalogue = try CacheFixture.catalogue(
-            """
-            -- ttl 1m
-            SELECT :tenant AS tenant, 'done' AS state FROM pg_advisory_xact_lock(\(lockKey))
-            """
-        )
+        let (lockKey, catalogue) = try Self.waitingOnAnAdvisoryLock()
         try await CacheFixture.with("single-flight", catalogue: catalogue) { fixture in
             let blocker = try await fixture.pool.acquire()
             try await blocker.connection.execute("SELECT pg_advisory_lock($1)", [lockKey])
@@ -141,13 +146,7 @@ struct CacheRefreshTests {
 
     @Test("a refresh whose attempt is cancelled (its timeout) still releases its lock")
     func cancelled() async throws {
-        let lockKey = Int.random(in: 1_000_000...2_000_000_000)
-        let catalogue = try CacheFixture.catalogue(
-            """
-            -- ttl 1m
-            SELECT :tenant AS tenant, 'done' AS state FROM pg_advisory_xact_lock(\(lockKey))
-            """
-        )
+        let (lockKey, catalogue) = try Self.waitingOnAnAdvisoryLock()
         try await CacheFixture.with("cancelled", catalogue: catalogue) { fixture in
             let blocker = try await fixture.pool.acquire()
             try await blocker.connection.execute("SELECT pg_advisory_lock($1)", [lockKey])

@@ -9,13 +9,10 @@ struct CancelCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var connections: ConnectionOptions
-
-    @Argument(help: "The job id, as enqueue printed it.")
-    var id: String
+    @OptionGroup var job: JobIDArgument
 
     func run() async throws {
-        let jobID: JobID
-        do { jobID = try JobID(id) } catch { throw ValidationError("\(error)") }
+        let jobID = try job.jobID()
         switch try await withQueue(connections, { try await $0.cancel(jobID) }) {
         case .cancelled:
             print("cancelled \(jobID)")

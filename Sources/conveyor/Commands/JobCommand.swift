@@ -8,13 +8,10 @@ struct JobCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "job", abstract: "Show a job: state, attempts, timings, error, result.")
 
     @OptionGroup var connections: ConnectionOptions
-
-    @Argument(help: "The job id, as enqueue printed it.")
-    var id: String
+    @OptionGroup var job: JobIDArgument
 
     func run() async throws {
-        let jobID: JobID
-        do { jobID = try JobID(id) } catch { throw ValidationError("\(error)") }
+        let jobID = try job.jobID()
         let redis = try await connections.connectRedis(logger: Logger(label: "conveyor.job"))
         let record = try await JobQueue(redis: redis).job(jobID)
         await redis.shutdown()
