@@ -66,11 +66,7 @@ public struct MetricExportJob: JobKind {
                 } catch {
                     throw PermanentJobError("the parameters no longer fit export '\(export.name)': \(error)")
                 }
-                let file = try await runner.run(
-                    export, arguments: arguments, tenant: record.tenant, format: record.format,
-                    fileName: "\(id).\(record.format.fileExtension)", on: connection
-                )
-                try await ExportStore.succeed(id: id, file: file, retention: settings.retention, on: connection)
+                let file = try await runner.run(export, arguments: arguments, for: record, retention: settings.retention, on: connection)
                 context.timings.addRows(file.rows)
                 return Written(exportID: id, rows: file.rows, bytes: file.bytes, sha256: file.sha256)
             }

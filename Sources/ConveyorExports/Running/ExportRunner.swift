@@ -14,6 +14,20 @@ public struct ExportRunner: Sendable {
         self.threadPool = threadPool
     }
 
+    /// Writes the export `record` describes, whose definition and arguments are `export` and
+    /// `arguments`, and records the file: the export succeeds and expires `retention` from now.
+    public func run(
+        _ export: ExportDefinition, arguments: ExportArguments, for record: ExportRecord, retention: Duration,
+        on connection: PostgresConnection
+    ) async throws -> ExportFile {
+        let file = try await run(
+            export, arguments: arguments, tenant: record.tenant, format: record.format,
+            fileName: "\(record.id).\(record.format.fileExtension)", on: connection
+        )
+        try await ExportStore.succeed(id: record.id, file: file, retention: retention, on: connection)
+        return file
+    }
+
     /// Writes `export` with `arguments` for `tenant` as `fileName`, replacing a file of that
     /// name (a retried attempt's) only once the new one is whole.
     public func run(
