@@ -92,49 +92,4 @@ struct ExportRunnerTests {
             #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.folder).isEmpty)
         }
     }
-
-    @Test("the retention sweep deletes expired files, then their records after the grace period, and old history rows")
-    func retention() async throws {
-        try await ExportFixture.with { fixture in
-            let settings = fixture.settings()
-            try FileManager.default.createDirectory(atPath: fixture.folder, withIntermediateDirectories: true)
-            for name in ["fresh.csv", "expired.csv", "old.csv"] {
-                try Data("x\n".utf8).write(to: URL(fileURLWithPath: settings.path(of: name)))
-            }
-            let ids = (fresh: ExportStore.makeID(), expired: ExportStore.makeID(), old: ExportStore.makeID())
-            try await fixture.pool.withConnection { connection in
-                for (id, file, expiry) in [
-                    (ids.fresh, "fresh.csv", "now() + interval '1 day'"), (ids.expired, "expired.csv", "now() - interval '1 hour'"),
-                    (ids.old, "old.csv", "now() - interval '30 days'"),
-                ] {
-                    try await connection.execute(
-                        """
-                        INSERT INTO conveyor_exports (id, tenant, export, format, state, file_name, request_id, expires_at)
-                        VALUES ($1, $2, 'products', 'csv', 'succeeded', $3, 'test', \(expiry))
-                        """,
-                        [id, fixture.tenant, file]
-                    )
-                }
-                try await connection.execute(
-                    """
-                    INSERT INTO conveyor_job_history (job_id, attempt, kind, queue, tenant, outcome, state, wait_ms, run_ms, finished_at)
-                    VALUES ('default.a', 1, 'noop', 'default', $1, 'succeeded', 'succeeded', 1, 1, now() - interval '15 days'),
-                           ('default.b', 1, 'noop', 'default', $1, 'succeeded', 'succeeded', 1, 1, now() - interval '1 day')
-                    """,
-                    [fixture.tenant]
-                )
-            }
-            let outcome = try await fixture.pool.withConnection { connection in try await RetentionSweep(settings: settings).run(on: connection) }
-            #expect(outcome.files >= 2 && outcome.records >= 1 && outcome.historyRows >= 1)
-            #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.folder) == ["fresh.csv"])
-            try await fixture.pool.withConnection { connection in
-                let expired = try #require(try await ExportStore.record(id: ids.expired, on: connection))
-                #expect(expired.isExpired && expired.fileName == nil)
-                #expect(try await ExportStore.record(id: ids.old, on: connection) == nil)
-                #expect(try await ExportStore.record(id: ids.fresh, on: connection)?.fileName == "fresh.csv")
-                let history = try await connection.query("SELECT job_id FROM conveyor_job_history WHERE tenant = $1", [fixture.tenant])
-                #expect(try history.rows.map { try $0.decode("job_id", as: String.self) } == ["default.b"])
-            }
-        }
-    }
 }

@@ -28,7 +28,7 @@ struct ScheduledExportTests {
             #expect(record.tenant == fixture.tenant && record.export == "inventory-by-category" && record.format == .csv)
             #expect(record.rows == 1)
             #expect(record.jobID == job.id.description)
-            let csv = try String(contentsOfFile: fixture.settings().path(of: "\(id).csv"), encoding: .utf8)
+            let csv = try String(contentsOfFile: fixture.settings().path(of: try #require(record.fileName)), encoding: .utf8)
             #expect(csv.hasPrefix("category,products,units,value_cents\ntools,125,"))
             worker.signal(SIGTERM)
             _ = try await worker.waitForExit(timeout: .seconds(30))

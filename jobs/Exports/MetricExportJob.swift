@@ -3,7 +3,8 @@ import ConveyorPostgres
 import ConveyorWorker
 
 /// Runs one export: marks its record running, streams its query into a file of the export
-/// folder (see ``ExportRunner``) and records the file's rows, size and SHA-256. An export
+/// folder and records the file's name, rows, size and SHA-256 (see ``ExportRunner``); an
+/// attempt that finishes after another attempt of the same export deletes its file. An export
 /// whose parameters no longer fit its file fails at once; a failing query is retried, and
 /// the record shows the last error.
 ///
@@ -66,11 +67,9 @@ public struct MetricExportJob: JobKind {
                 } catch {
                     throw PermanentJobError("the parameters no longer fit export '\(export.name)': \(error)")
                 }
-                let file = try await runner.run(
-                    export, arguments: arguments, tenant: record.tenant, format: record.format,
-                    fileName: "\(id).\(record.format.fileExtension)", on: connection
-                )
-                try await ExportStore.succeed(id: id, file: file, retention: settings.retention, on: connection)
+                guard let file = try await runner.run(export, arguments: arguments, for: record, retention: settings.retention, on: connection) else {
+                    return nil
+                }
                 context.timings.addRows(file.rows)
                 return Written(exportID: id, rows: file.rows, bytes: file.bytes, sha256: file.sha256)
             }

@@ -1,7 +1,8 @@
 import ConveyorExports
 import ConveyorWorker
 
-/// Deletes expired export files and records and old job-history rows: see ``RetentionSweep``.
+/// Deletes expired export files and records, files of the export folder that attempts left
+/// behind, and old job-history rows: see ``RetentionSweep``.
 ///
 /// A job kind rather than a timer in every worker, so that the shipped hourly schedule
 /// (`jobs/schedules/retention-sweep.schedule`) runs it once per hour however many workers
@@ -22,7 +23,7 @@ public struct RetentionSweepJob: JobKind {
 
     public func run(_ payload: Payload, context: JobContext) async throws -> RetentionSweep.Outcome {
         let outcome = try await context.withDatabase { connection in try await sweep.run(on: connection) }
-        context.timings.addRows(outcome.files + outcome.records + outcome.historyRows)
+        context.timings.addRows(outcome.files + outcome.partialFiles + outcome.orphanFiles + outcome.records + outcome.historyRows)
         return outcome
     }
 }

@@ -42,17 +42,21 @@ public enum ExportStore {
         return try result.rows.first.map(ExportRecord.init(row:))
     }
 
-    /// Records the finished file; the export expires `retention` from now.
-    public static func succeed(id: String, file: ExportFile, retention: Duration, on connection: PostgresConnection) async throws {
+    /// Records the finished file, its name, rows, size and SHA-256 at once, unless the export
+    /// has finished already (another attempt's file is recorded, or it failed for good);
+    /// the export expires `retention` from now. Answers whether the file was recorded.
+    ///
+    /// The first file recorded stays: a client may be downloading it, or hold its `ETag`.
+    public static func succeed(id: String, file: ExportFile, retention: Duration, on connection: PostgresConnection) async throws -> Bool {
         try await connection.execute(
             """
             UPDATE conveyor_exports
             SET state = 'succeeded', error = NULL, rows = $2, bytes = $3, sha256 = $4, file_name = $5,
                 finished_at = now(), expires_at = now() + make_interval(secs => $6)
-            WHERE id = $1
+            WHERE id = $1 AND state IN ('queued', 'running')
             """,
             [id, file.rows, file.bytes, file.sha256, file.fileName, Int(retention.components.seconds)]
-        )
+        ) == 1
     }
 
     /// Records a failed attempt: `isFinal` fails the export for good, otherwise it waits for

@@ -1,29 +1,41 @@
 import ConveyorPostgres
-import Glibc
+import Foundation
 import NIOPosix
 
 /// Deletes what has outlived its retention: the files of expired exports (their records stay
 /// one more retention period, so that a download is answered 410 rather than 404), the
 /// records after that, and job-history rows older than the history retention.
+///
+/// It also deletes what attempts left behind: files of the export folder that no record names
+/// and that are older than ``ExportJob/abandonedFileAge`` — the `.partial` files of attempts
+/// that died while writing, and the files of attempts that died between writing a file and
+/// recording it, or between losing to another attempt and deleting their own.
 public struct RetentionSweep: Sendable {
     /// What one sweep deleted.
     public struct Outcome: Sendable, Encodable, Equatable {
+        /// Of expired exports.
         public var files: Int
+        /// Unfinished files of attempts that died while writing them.
+        public var partialFiles: Int
+        /// Finished files that no record names.
+        public var orphanFiles: Int
         public var records: Int
         public var historyRows: Int
 
         enum CodingKeys: String, CodingKey {
             case files, records
+            case partialFiles = "partial_files"
+            case orphanFiles = "orphan_files"
             case historyRows = "history_rows"
         }
     }
 
     private let settings: ExportSettings
-    private let threadPool: NIOThreadPool
+    private let folder: ExportFolder
 
     public init(settings: ExportSettings, threadPool: NIOThreadPool = .singleton) {
         self.settings = settings
-        self.threadPool = threadPool
+        self.folder = ExportFolder(path: settings.folder, threadPool: threadPool)
     }
 
     public func run(on connection: PostgresConnection) async throws -> Outcome {
@@ -34,12 +46,11 @@ public struct RetentionSweep: Sendable {
         var files = 0
         for row in expired.rows {
             let id: String = try row.decode("id")
-            let path = settings.path(of: try row.decode("file_name"))
-            let removed = try await threadPool.runIfActive { unlink(path) == 0 || errno == ENOENT }
-            guard removed else { continue }
+            guard try await folder.remove(try row.decode("file_name")) else { continue }
             files += 1
             try await connection.execute("UPDATE conveyor_exports SET file_name = NULL WHERE id = $1", [id])
         }
+        let abandoned = try await deleteAbandonedFiles(on: connection)
         let retentionSeconds = Int(settings.retention.components.seconds)
         let records = try await connection.execute(
             "DELETE FROM conveyor_exports WHERE expires_at <= now() - make_interval(secs => $1) AND file_name IS NULL",
@@ -49,6 +60,30 @@ public struct RetentionSweep: Sendable {
             "DELETE FROM conveyor_job_history WHERE finished_at < now() - make_interval(secs => $1)",
             [Int(settings.historyRetention.components.seconds)]
         )
-        return Outcome(files: files, records: records, historyRows: historyRows)
+        return Outcome(
+            files: files, partialFiles: abandoned.partial, orphanFiles: abandoned.orphans, records: records, historyRows: historyRows
+        )
+    }
+
+    /// Deletes the folder's files that no record names and that were last written longer than
+    /// ``ExportJob/abandonedFileAge`` ago: no attempt that could still record them runs so long.
+    private func deleteAbandonedFiles(on connection: PostgresConnection) async throws -> (partial: Int, orphans: Int) {
+        let cutoff = Date(timeIntervalSinceNow: -TimeInterval(ExportJob.abandonedFileAge.components.seconds))
+        let stale = try await folder.files().filter { $0.modified < cutoff }.map(\.name)
+        guard !stale.isEmpty else { return (0, 0) }
+        // A file's name starts with its export's id, so its record is found by key; no id or
+        // file name holds a slash.
+        let ids = Set(stale.map { String($0.prefix { $0 != "." }) })
+        let named = try await connection.query(
+            "SELECT file_name FROM conveyor_exports WHERE id = ANY(string_to_array($1, '/')) AND file_name IS NOT NULL",
+            [ids.joined(separator: "/")]
+        )
+        let namedFiles = Set(try named.rows.map { try $0.decode("file_name", as: String.self) })
+        var (partial, orphans) = (0, 0)
+        for name in stale where !namedFiles.contains(name) {
+            guard try await folder.remove(name) else { continue }
+            if name.hasSuffix(".partial") { partial += 1 } else { orphans += 1 }
+        }
+        return (partial, orphans)
     }
 }

@@ -9,6 +9,11 @@ public enum ExportJob {
     public static let maxAttempts = 5
     /// Long enough for an export of millions of rows.
     public static let timeout = Duration.seconds(1800)
+    /// How long ago a file of the export folder that no record names must have been written
+    /// for the retention sweep to delete it: longer than any attempt runs (one is cancelled
+    /// at ``timeout``), with a margin for a cancellation that lands late and for the clocks
+    /// of hosts that share the folder.
+    public static let abandonedFileAge = timeout + .seconds(1800)
 
     /// Either the id of an export the API recorded, or (in a scheduled job) the export to
     /// run itself: its name, format (default csv) and parameters, for the job's tenant.

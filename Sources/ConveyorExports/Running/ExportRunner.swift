@@ -5,17 +5,38 @@ import NIOPosix
 /// `COPY … TO STDOUT WITH CSV HEADER`, JSON from `COPY` of `row_to_json` of each row, both
 /// streamed in pieces of about 64 KiB, so memory does not grow with the export's size.
 public struct ExportRunner: Sendable {
-    private let folder: String
-    private let threadPool: NIOThreadPool
+    private let folder: ExportFolder
 
-    /// - Parameter threadPool: where file writes and hashing run.
+    /// - Parameter threadPool: where file writes, hashing and deletes run.
     public init(folder: String, threadPool: NIOThreadPool = .singleton) {
-        self.folder = folder
-        self.threadPool = threadPool
+        self.folder = ExportFolder(path: folder, threadPool: threadPool)
     }
 
-    /// Writes `export` with `arguments` for `tenant` as `fileName`, replacing a file of that
-    /// name (a retried attempt's) only once the new one is whole.
+    /// Writes the export `record` describes, whose definition and arguments are `export` and
+    /// `arguments`, into a file of this attempt's own (the export's id, a random part and the
+    /// format's extension) and records it, so that attempts that overlap (one whose lease was
+    /// lost and its retry) never write the same file. The first attempt to finish wins: the
+    /// export succeeds with its file and expires `retention` from now. A later one deletes its
+    /// file and answers nil, so a record's size and SHA-256 always describe the file it names.
+    public func run(
+        _ export: ExportDefinition, arguments: ExportArguments, for record: ExportRecord, retention: Duration,
+        on connection: PostgresConnection
+    ) async throws -> ExportFile? {
+        let fileName = "\(record.id).\(String(UInt64.random(in: .min ... .max), radix: 16)).\(record.format.fileExtension)"
+        let file = try await run(
+            export, arguments: arguments, tenant: record.tenant, format: record.format, fileName: fileName, on: connection
+        )
+        // A file whose recording failed is left to the retention sweep: the update may have
+        // been committed all the same.
+        guard try await ExportStore.succeed(id: record.id, file: file, retention: retention, on: connection) else {
+            _ = try await folder.remove(fileName)
+            return nil
+        }
+        return file
+    }
+
+    /// Writes `export` with `arguments` for `tenant` as `fileName`, which appears (replacing a
+    /// file of that name) only once it is whole.
     public func run(
         _ export: ExportDefinition, arguments: ExportArguments, tenant: String, format: ExportFormat, fileName: String,
         on connection: PostgresConnection
@@ -23,7 +44,7 @@ public struct ExportRunner: Sendable {
         // The literals double their quotes and nothing else, as standard strings need.
         try await connection.execute("SET standard_conforming_strings = on")
         let query = export.sql(tenant: tenant, arguments: arguments)
-        let writer = try await ExportFileWriter.open(folder: folder, fileName: fileName, threadPool: threadPool)
+        let writer = try await ExportFileWriter.open(folder: folder.path, fileName: fileName, threadPool: folder.threadPool)
         do {
             let rows: Int
             switch format {
