@@ -1,13 +1,16 @@
 import ConveyorExports
+import ConveyorImports
 import ConveyorWorker
 
 /// Every job kind this deployment runs. The worker runs jobs through this registry and
 /// the API checks requests against it; a new kind is added here.
 public enum JobCatalogue {
-    /// - Parameter exports: where export files go and how long they and the job history are kept.
+    /// - Parameters:
+    ///   - exports: where export files go and how long they and the job history are kept.
+    ///   - imports: how long the records of finished imports are kept.
     /// - Throws: ``CatalogueFileError`` when a dataset, export or cache file of `jobs/` is
     ///   wrong, so that a process refuses to start rather than fail jobs later.
-    public static func registry(exports: ExportSettings = ExportSettings()) throws -> JobRegistry {
+    public static func registry(exports: ExportSettings = ExportSettings(), imports: ImportRetention = ImportRetention()) throws -> JobRegistry {
         var registry = JobRegistry()
         registry.register(NoopJob())
         registry.register(SleepDrillJob())
@@ -15,7 +18,7 @@ public enum JobCatalogue {
         registry.register(BatchCreateJob(catalogue: try datasets()))
         registry.register(ImportCallbackJob())
         registry.register(MetricExportJob(catalogue: try self.exports(), settings: exports))
-        registry.register(RetentionSweepJob(settings: exports))
+        registry.register(RetentionSweepJob(settings: exports, imports: imports))
         registry.register(CacheRefreshJob(catalogue: try caches()))
         return registry
     }

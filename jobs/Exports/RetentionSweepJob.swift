@@ -1,8 +1,11 @@
 import ConveyorExports
+import ConveyorImports
 import ConveyorWorker
 
-/// Deletes expired export files and records, files of the export folder that attempts left
-/// behind, and old job-history rows: see ``RetentionSweep``.
+/// Deletes what has outlived its retention: expired export files and records, files of the
+/// export folder that attempts left behind, and old job-history rows (see ``RetentionSweep``),
+/// and the records of imports over for longer than the import retention (see
+/// ``ImportRetention``).
 ///
 /// A job kind rather than a timer in every worker, so that the shipped hourly schedule
 /// (`jobs/schedules/retention-sweep.schedule`) runs it once per hour however many workers
@@ -11,19 +14,40 @@ import ConveyorWorker
 public struct RetentionSweepJob: JobKind {
     public struct Payload: Decodable, Sendable {}
 
+    /// The export sweep's figures, and the imports deleted.
+    public struct Output: Encodable, Sendable {
+        public var exports: RetentionSweep.Outcome
+        public var imports: Int
+
+        private enum CodingKeys: String, CodingKey {
+            case imports
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            try exports.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(imports, forKey: .imports)
+        }
+    }
+
     public static let name = "retention_sweep"
     /// The next hour's sweep does the work of one that failed.
     public static let options = JobKindOptions(maxAttempts: 3, timeout: .seconds(600), visibility: .internal)
 
     private let sweep: RetentionSweep
+    private let imports: ImportRetention
 
-    public init(settings: ExportSettings) {
+    public init(settings: ExportSettings, imports: ImportRetention) {
         sweep = RetentionSweep(settings: settings)
+        self.imports = imports
     }
 
-    public func run(_ payload: Payload, context: JobContext) async throws -> RetentionSweep.Outcome {
-        let outcome = try await context.withDatabase { connection in try await sweep.run(on: connection) }
-        context.timings.addRows(outcome.files + outcome.partialFiles + outcome.orphanFiles + outcome.records + outcome.historyRows)
+    public func run(_ payload: Payload, context: JobContext) async throws -> Output {
+        let outcome = try await context.withDatabase { connection in
+            Output(exports: try await sweep.run(on: connection), imports: try await imports.sweep(on: connection))
+        }
+        let exports = outcome.exports
+        context.timings.addRows(exports.files + exports.partialFiles + exports.orphanFiles + exports.records + exports.historyRows + outcome.imports)
         return outcome
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConveyorExternal
+import ConveyorImports
 import ConveyorJobs
 import ConveyorOutbox
 import ConveyorPostgres
@@ -32,6 +33,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .customLong("drain-timeout"), help: "Seconds running jobs may take to finish after SIGTERM before they are handed back (env CONVEYOR_DRAIN_TIMEOUT; default 25).")
     var drainTimeout: String?
 
+    @Option(name: .customLong("import-retention"), help: "Seconds the records of a finished import (its chunks, ledger and failures) are kept (env CONVEYOR_IMPORT_RETENTION; default 2592000, 30 days).")
+    var importRetention: String?
+
     @Option(name: .customLong("zombie-limit"), help: "Attempts that did not stop when told to (zombies) a worker runs beside before it takes no more jobs (env CONVEYOR_ZOMBIE_LIMIT; default 3).")
     var zombieLimit: String?
 
@@ -53,7 +57,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let worker = Worker(
             configuration: configuration,
             queue: queue,
-            registry: try JobCatalogue.registry(exports: try exports.settings()),
+            registry: try JobCatalogue.registry(exports: try exports.settings(), imports: try importRetentionSetting()),
             database: database,
             external: externalClient,
             logger: logger,
@@ -70,6 +74,13 @@ struct WorkerCommand: AsyncParsableCommand {
         await database.shutdown()
         await redis.shutdown()
         StandardOutput.flush()
+    }
+
+    private func importRetentionSetting() throws -> ImportRetention {
+        ImportRetention(
+            retention: try Setting<Duration>(flag: "--import-retention", variable: "CONVEYOR_IMPORT_RETENTION")
+                .resolve(importRetention, default: "2592000") { try parseSeconds($0, in: 3600...315_360_000) }
+        )
     }
 
     private func workerConfiguration() throws -> WorkerConfiguration {
