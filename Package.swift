@@ -162,6 +162,7 @@ let package = Package(
         .target(
             name: "ConveyorExports",
             dependencies: [
+                "ConveyorOutbox",
                 "ConveyorPostgres",
                 "ConveyorQueue",
                 "ConveyorWorker",

@@ -82,7 +82,8 @@ public struct MetricExportJob: JobKind {
         }
     }
 
-    /// Records the export a scheduled job names, unless an earlier attempt did.
+    /// Records the export a scheduled job names, unless an earlier attempt (or one running
+    /// beside this one) did.
     private func recordScheduledExport(_ payload: Payload, id: String, context: JobContext, on connection: PostgresConnection) async throws {
         guard try await ExportStore.record(id: id, on: connection) == nil else { return }
         let (export, arguments): (ExportDefinition, ExportArguments)

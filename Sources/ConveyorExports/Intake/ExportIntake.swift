@@ -1,15 +1,18 @@
+import ConveyorOutbox
 import ConveyorPostgres
 import ConveyorQueue
 import Foundation
 
 /// Accepts export requests for the API: checks the export, format and parameters, records
-/// the export as queued and enqueues its `metric_export` job. Also reads records and finds
-/// their files for the API to serve.
+/// the export as queued together with its `metric_export` job in the job outbox, in one
+/// transaction, and delivers the job (see ``JobOutbox``: once the record is committed, its
+/// job reaches the queue whatever fails meanwhile). Also reads records and finds their files
+/// for the API to serve.
 public struct ExportIntake: Sendable {
     public let catalogue: ExportCatalogue
     public let settings: ExportSettings
     private let pool: PostgresPool
-    private let queue: JobQueue
+    private let outbox: JobOutbox
     private let queueName: QueueName
 
     /// - Parameter queueName: where export jobs go; workers must take jobs from it.
@@ -17,15 +20,15 @@ public struct ExportIntake: Sendable {
         self.catalogue = catalogue
         self.settings = settings
         self.pool = pool
-        self.queue = queue
+        self.outbox = JobOutbox(pool: pool, queue: queue)
         self.queueName = queueName
     }
 
     /// Records and enqueues an export of `name` in `format` for `tenant`.
     ///
     /// - Throws: ``ExportRequestError`` for an unknown export or format or bad parameters,
-    ///   before anything is stored; `QueueError` when the queue cannot take the job (then the
-    ///   record is deleted again); `PostgresError` or Redis errors.
+    ///   before anything is stored; a refusing `QueueError` when the queue cannot take the job
+    ///   (then the record is withdrawn); `PostgresError`.
     public func request(
         export name: String, format formatName: String, params: [String: JSONValue], tenant: String, requestID: String
     ) async throws -> ExportRecord {
@@ -49,18 +52,18 @@ public struct ExportIntake: Sendable {
             kind: ExportJob.kind, payload: payload, queue: queueName, maxAttempts: ExportJob.maxAttempts, timeout: ExportJob.timeout,
             requestID: requestID, tenant: tenant
         )
-        let record = try await pool.withConnection { connection in
-            try await ExportStore.create(
-                id: id, tenant: tenant, export: export.name, format: format, arguments: arguments, jobID: job.id,
-                requestID: requestID, retention: settings.retention, on: connection
-            )
+        let retention = settings.retention
+        let (record, entry) = try await pool.withConnection { connection in
+            try await connection.transaction { connection in
+                let record = try await ExportStore.create(
+                    id: id, tenant: tenant, export: export.name, format: format, arguments: arguments, jobID: job.id,
+                    requestID: requestID, retention: retention, on: connection
+                )
+                guard let record else { throw ExportIDTaken(id: id) }
+                return (record, try await JobOutbox.record([job], on: connection))
+            }
         }
-        do {
-            _ = try await queue.enqueue([job])
-        } catch {
-            try? await pool.withConnection { connection in try await ExportStore.delete(id: id, on: connection) }
-            throw error
-        }
+        _ = try await outbox.deliver(entry) { connection in try await ExportStore.delete(id: id, on: connection) }
         return record
     }
 
@@ -73,4 +76,10 @@ public struct ExportIntake: Sendable {
     public func path(of record: ExportRecord) -> String? {
         record.fileName.map(settings.path(of:))
     }
+}
+
+/// A new export whose id a record has already: ids are random ULIDs, so only a bug makes one.
+struct ExportIDTaken: Error, CustomStringConvertible {
+    let id: String
+    var description: String { "export id \(id) is taken already" }
 }

@@ -7,19 +7,22 @@ import Foundation
 public enum ExportStore {
     /// Adds a queued export, run by job `jobID`, that expires `retention` from now unless it finishes before
     /// (finishing moves the expiry to `retention` after the finish).
+    /// - Returns: the record, or nil when an export `id` exists already (an earlier attempt
+    ///   of a scheduled export's job made it, or one running beside this one).
     public static func create(
         id: String, tenant: String, export: String, format: ExportFormat, arguments: ExportArguments, jobID: JobID, requestID: String,
         retention: Duration, on connection: PostgresConnection
-    ) async throws -> ExportRecord {
+    ) async throws -> ExportRecord? {
         let result = try await connection.query(
             """
             INSERT INTO conveyor_exports (id, tenant, export, format, params, job_id, request_id, expires_at)
             VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, now() + make_interval(secs => $8))
+            ON CONFLICT (id) DO NOTHING
             RETURNING \(ExportRecord.columns)
             """,
             [id, tenant, export, format.rawValue, arguments.json.text, jobID.description, requestID, Int(retention.components.seconds)]
         )
-        return try ExportRecord(row: result.rows[0])
+        return try result.rows.first.map(ExportRecord.init(row:))
     }
 
     /// The export `id`, or nil when there is none.
