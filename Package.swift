@@ -310,7 +310,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ConveyorRedisTests", dependencies: ["ConveyorRedis"]),
-        .testTarget(name: "ConveyorPostgresTests", dependencies: ["ConveyorPostgres"]),
+        .testTarget(name: "ConveyorPostgresTests", dependencies: ["ConveyorPostgres", "ConveyorTestSupport"]),
         .testTarget(
             name: "ConveyorImportTests",
             dependencies: [

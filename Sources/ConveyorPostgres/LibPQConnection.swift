@@ -14,23 +14,30 @@ import Logging
 /// Each method may block its thread on the network, so only the pool's own threads call them, and
 /// only for the task that holds the connection's lease, one call at a time (``PostgresConnection``
 /// enforces both). Statements are sent with libpq's asynchronous calls and awaited with `poll`, so
-/// that the waiting thread can notice a cancelled task and cancel the statement on the server.
+/// that the waiting thread can notice a cancelled task and cancel the statement on the server, and
+/// can give up on a server that stopped sending anything.
 final class LibPQConnection {
-    /// How often, in milliseconds, a thread waiting for the server checks whether its task was cancelled.
-    private static let cancellationPollInterval: Int32 = 50
+    /// How often a thread waiting for the server checks whether its task was cancelled.
+    private static let cancellationPollInterval: Duration = .milliseconds(50)
     /// The largest piece handed to `PQputCopyData` at once; its length parameter is a C `int`.
     private static let maximumCopyPiece = 1 << 20
 
     private let handle: OpaquePointer
     private let cancelHandle: OpaquePointer?
     private let logger: Logger
+    /// The longest silence from the server that a statement or COPY waits through.
+    private let replyTimeout: Duration
+    /// The longest silence that COMMIT and ROLLBACK wait through.
+    private let commitTimeout: Duration
     private var isClosed = false
     /// Set when libpq failed in a way that leaves the protocol state unknown.
     private var isBroken = false
 
-    private init(handle: OpaquePointer, logger: Logger) {
+    private init(handle: OpaquePointer, replyTimeout: Duration, commitTimeout: Duration, logger: Logger) {
         self.handle = handle
         self.cancelHandle = PQgetCancel(handle)
+        self.replyTimeout = replyTimeout
+        self.commitTimeout = commitTimeout
         self.logger = logger
     }
 
@@ -41,7 +48,12 @@ final class LibPQConnection {
     /// Opens a connection with `PQconnectdbParams`.
     ///
     /// - Throws: ``PostgresError`` of kind `connectionFailed` carrying libpq's message.
-    static func connect(parameters: [(keyword: String, value: String)], logger: Logger) throws -> LibPQConnection {
+    static func connect(
+        parameters: [(keyword: String, value: String)],
+        replyTimeout: Duration,
+        commitTimeout: Duration,
+        logger: Logger
+    ) throws -> LibPQConnection {
         let handle = withCStrings(parameters.map(\.keyword)) { keywords in
             withCStrings(parameters.map(\.value)) { values in
                 PQconnectdbParams(keywords, values, 1)
@@ -55,7 +67,12 @@ final class LibPQConnection {
             PQfinish(handle)
             throw PostgresError(kind: .connectionFailed, message: message)
         }
-        let connection = LibPQConnection(handle: handle, logger: logger)
+        let connection = LibPQConnection(
+            handle: handle,
+            replyTimeout: replyTimeout,
+            commitTimeout: commitTimeout,
+            logger: logger
+        )
         PQsetNoticeReceiver(handle, logNotice, Unmanaged.passUnretained(connection).toOpaque())
         return connection
     }
@@ -92,20 +109,31 @@ final class LibPQConnection {
             PQsendQueryParams(self.handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
         }
         try self.checkSent(sent)
-        return try self.collectResults(cancellation)
+        return try self.collectResults(self.replyWait(cancellation))
+    }
+
+    /// Runs `COMMIT` or `ROLLBACK`, which cannot be cancelled and are held to ``commitTimeout``.
+    func endTransaction(_ statement: String) throws -> PostgresQueryResult {
+        try self.checkSent(PQsendQueryParams(self.handle, statement, 0, nil, nil, nil, nil, 0))
+        let wait = Wait(
+            silenceLimit: self.commitTimeout,
+            settingName: PostgresConfiguration.commitTimeoutSettingName,
+            cancellation: nil
+        )
+        return try self.collectResults(wait)
     }
 
     /// Runs any number of statements without parameters (`PQsendQuery`), returning the last one's result.
     func executeScript(_ sql: String, cancellation: QueryCancellation?) throws -> PostgresQueryResult {
         try Self.checkNoNUL(sql, what: "the script")
         try self.checkSent(PQsendQuery(self.handle, sql))
-        return try self.collectResults(cancellation)
+        return try self.collectResults(self.replyWait(cancellation))
     }
 
     /// Reads every result of the statements sent, and returns the last, or throws the first error.
-    private func collectResults(_ cancellation: QueryCancellation?) throws -> PostgresQueryResult {
+    private func collectResults(_ wait: Wait) throws -> PostgresQueryResult {
         var outcome: Result<PostgresQueryResult, PostgresError>?
-        while let result = try self.nextResult(cancellation) {
+        while let result = try self.nextResult(wait) {
             defer { PQclear(result) }
             let resultOutcome = self.outcome(of: result)
             if case .failure = outcome { continue }
@@ -148,13 +176,14 @@ final class LibPQConnection {
     func startCopy(_ sql: String, direction: CopyDirection, cancellation: QueryCancellation?) throws {
         try Self.checkNoNUL(sql, what: "the COPY statement")
         try self.checkSent(PQsendQuery(self.handle, sql))
-        guard let first = try self.nextResult(cancellation) else {
+        let wait = self.replyWait(cancellation)
+        guard let first = try self.nextResult(wait) else {
             throw PostgresError(kind: .invalidUsage, message: "the COPY statement returned no result")
         }
         defer { PQclear(first) }
         if PQresultStatus(first) == direction.libpqStatus { return }
         let firstOutcome = self.outcome(of: first)
-        _ = try? self.collectResults(cancellation)
+        _ = try? self.collectResults(wait)
         if case .failure(let error) = firstOutcome { throw error }
         throw PostgresError(
             kind: .invalidUsage,
@@ -183,12 +212,13 @@ final class LibPQConnection {
         guard PQputCopyEnd(self.handle, failure) == 1 else {
             throw self.libpqFailure("ending COPY failed")
         }
-        return try self.collectResults(cancellation).affectedRows
+        return try self.collectResults(self.replyWait(cancellation)).affectedRows
     }
 
     /// Gathers rows of `COPY TO STDOUT` until about `limit` bytes or the end; at the end, `rows` is the
     /// count the server reports.
     func readCopyOut(limit: Int, cancellation: QueryCancellation?) throws -> (bytes: [UInt8], rows: Int?) {
+        let wait = self.replyWait(cancellation)
         var bytes = [UInt8]()
         bytes.reserveCapacity(limit)
         while bytes.count < limit {
@@ -198,9 +228,9 @@ final class LibPQConnection {
                 bytes.append(contentsOf: UnsafeRawBufferPointer(start: row, count: Int(length)))
                 PQfreemem(row)
             } else if length == 0 {
-                try self.waitForInput(cancellation)
+                try self.waitForInput(wait)
             } else if length == -1 {
-                return (bytes, try self.collectResults(cancellation).affectedRows)
+                return (bytes, try self.collectResults(wait).affectedRows)
             } else {
                 throw self.libpqFailure("reading COPY data failed")
             }
@@ -213,7 +243,7 @@ final class LibPQConnection {
     func abandonCopyOut() {
         self.sendCancelRequest()
         self.discardCopyOut()
-        _ = try? self.collectResults(nil)
+        _ = try? self.collectResults(self.replyWait(nil))
     }
 
     private func discardCopyOut() {
@@ -225,35 +255,82 @@ final class LibPQConnection {
 
     // MARK: Waiting for the server
 
+    /// How a wait for the server is bounded: the longest silence it accepts, the setting that
+    /// changes that, and the task whose cancellation it watches.
+    private struct Wait {
+        let silenceLimit: Duration
+        let settingName: String
+        let cancellation: QueryCancellation?
+    }
+
+    private func replyWait(_ cancellation: QueryCancellation?) -> Wait {
+        Wait(
+            silenceLimit: self.replyTimeout,
+            settingName: PostgresConfiguration.replyTimeoutSettingName,
+            cancellation: cancellation
+        )
+    }
+
     /// The next result of the statement in progress, nil once all have come.
-    private func nextResult(_ cancellation: QueryCancellation?) throws -> OpaquePointer? {
+    private func nextResult(_ wait: Wait) throws -> OpaquePointer? {
         while PQisBusy(self.handle) != 0 {
-            try self.waitForInput(cancellation)
+            try self.waitForInput(wait)
         }
         return PQgetResult(self.handle)
     }
 
     /// Waits until the server sends something and reads it into libpq's buffer; meanwhile, sends a
-    /// cancel request once if the task waiting for this call is cancelled.
-    private func waitForInput(_ cancellation: QueryCancellation?) throws {
+    /// cancel request once if the task waiting for this call is cancelled. A server silent for
+    /// longer than the wait's limit is taken for dead (see ``abandonSilentServer(_:)``).
+    private func waitForInput(_ wait: Wait) throws {
         var descriptor = pollfd(fd: PQsocket(self.handle), events: Int16(POLLIN), revents: 0)
         guard descriptor.fd >= 0 else {
             throw self.libpqFailure("the connection has no socket")
         }
-        let ready = poll(&descriptor, 1, cancellation == nil ? -1 : Self.cancellationPollInterval)
-        if ready < 0 && errno != EINTR {
-            self.isBroken = true
-            throw PostgresError(
-                kind: .connectionLost,
-                message: "waiting for the server failed: \(String(cString: strerror(errno)))"
-            )
-        }
-        if cancellation?.takeCancelRequest() == true {
-            self.sendCancelRequest()
+        let deadline = ContinuousClock.now + wait.silenceLimit
+        while true {
+            let silenceLeft = ContinuousClock.now.duration(to: deadline)
+            guard silenceLeft > .zero else {
+                throw self.abandonSilentServer(wait)
+            }
+            let interval = wait.cancellation == nil ? silenceLeft : min(silenceLeft, Self.cancellationPollInterval)
+            let ready = poll(&descriptor, 1, Self.pollTimeout(interval))
+            if ready < 0 && errno != EINTR {
+                self.isBroken = true
+                throw PostgresError(
+                    kind: .connectionLost,
+                    message: "waiting for the server failed: \(String(cString: strerror(errno)))"
+                )
+            }
+            if wait.cancellation?.takeCancelRequest() == true {
+                self.sendCancelRequest()
+            }
+            if ready > 0 { break }
         }
         guard PQconsumeInput(self.handle) == 1 else {
             throw self.libpqFailure("reading from the server failed")
         }
+    }
+
+    /// Ends a connection whose server sent nothing for longer than the wait accepts. Shutting the
+    /// socket down makes every later call on it fail at once rather than wait again, and tells a
+    /// server that is still there to roll back; the connection is never reused.
+    private func abandonSilentServer(_ wait: Wait) -> PostgresError {
+        self.isBroken = true
+        shutdown(PQsocket(self.handle), Int32(SHUT_RDWR))
+        return PostgresError(
+            kind: .serverUnresponsive,
+            message: "nothing came from the server for \(wait.silenceLimit) (\(wait.settingName)), so the "
+                + "connection was closed and the statement may or may not have run; if the server is only "
+                + "slow, raise \(wait.settingName)"
+        )
+    }
+
+    /// `duration` in whole milliseconds for `poll`, rounded up so that a wait never ends early.
+    private static func pollTimeout(_ duration: Duration) -> Int32 {
+        let (seconds, attoseconds) = duration.components
+        let milliseconds = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
+        return Int32(clamping: milliseconds)
     }
 
     /// Asks the server to cancel the running statement. Cancelling is best effort: when it fails,

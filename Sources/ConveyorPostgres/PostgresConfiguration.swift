@@ -6,12 +6,31 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     /// The setting that users change to fix the connection string, named in error messages.
     static let settingName = "CONVEYOR_DATABASE_URL"
 
+    /// The setting that raises ``replyTimeout``, named in the error a silent server causes.
+    static let replyTimeoutSettingName = "CONVEYOR_DB_REPLY_TIMEOUT"
+    /// The setting that raises ``commitTimeout``.
+    static let commitTimeoutSettingName = "CONVEYOR_DB_COMMIT_TIMEOUT"
+
     /// Server settings that the client's text decoding relies on, whatever the server's defaults are.
     private static let requiredServerOptions = "-c DateStyle=ISO -c bytea_output=hex"
+
+    /// libpq's TCP settings unless the connection string sets them: without them a connection whose
+    /// network died waits for the kernel's defaults, hours. With them, an idle connection probes the
+    /// server after 10 s of silence and every 5 s after, and gives up after 3 unanswered probes; data
+    /// the server has not acknowledged for 30 s (`tcp_user_timeout`, in ms) ends the connection too.
+    static let networkDefaults: [(keyword: String, value: String)] = [
+        ("keepalives", "1"),
+        ("keepalives_idle", "10"),
+        ("keepalives_interval", "5"),
+        ("keepalives_count", "3"),
+        ("tcp_user_timeout", "30000"),
+    ]
 
     let connectionString: String
     let address: PostgresServerAddress
     private let userOptions: String?
+    /// The ``networkDefaults`` that the connection string leaves unset.
+    private let networkSettings: [(keyword: String, value: String)]
 
     /// The most connections the pool opens at once. Default 10.
     public var poolSize: Int = 10
@@ -25,6 +44,15 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     public var connectTimeout: Duration = .seconds(5)
     /// The `application_name` that `pg_stat_activity` shows. Default: the connection string's, else "conveyor".
     public var applicationName: String = "conveyor"
+    /// How long a statement or COPY waits with nothing arriving from the server before its connection
+    /// is taken for dead: closed, and the caller given ``PostgresError/Kind-swift.struct/serverUnresponsive``.
+    /// Every byte from the server restarts the wait, so a COPY that streams runs as long as it needs;
+    /// only a statement that computes longer than this before answering needs a higher value. It
+    /// catches what TCP keepalives cannot: a proxy that stays up while the server behind it is gone.
+    /// Default 10 min.
+    public var replyTimeout: Duration = .seconds(600)
+    /// The same bound for COMMIT and ROLLBACK, which a live server answers in moments. Default 30 s.
+    public var commitTimeout: Duration = .seconds(30)
 
     /// Validates a libpq URI (`postgres://user[:password]@host:port/database?…`) or `key=value` string.
     ///
@@ -51,6 +79,7 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         self.connectionString = url
         self.address = settings.address
         self.userOptions = settings["options"]
+        self.networkSettings = Self.networkDefaults.filter { settings[$0.keyword] == nil }
         if let name = settings["application_name"] { self.applicationName = name }
         if let seconds = settings["connect_timeout"].flatMap(Int.init), seconds > 0 {
             self.connectTimeout = .seconds(seconds)
@@ -74,7 +103,7 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
             ("application_name", self.applicationName),
             ("client_encoding", "UTF8"),
             ("options", options),
-        ]
+        ] + self.networkSettings
     }
 }
 

@@ -40,7 +40,14 @@ public final class PostgresConnection: @unchecked Sendable {
         let parameters = configuration.libpqParameters
         let libpq = try await Self.onThread(of: threadPool) {
             do {
-                return try UncheckedTransfer(LibPQConnection.connect(parameters: parameters, logger: logger))
+                return try UncheckedTransfer(
+                    LibPQConnection.connect(
+                        parameters: parameters,
+                        replyTimeout: configuration.replyTimeout,
+                        commitTimeout: configuration.commitTimeout,
+                        logger: logger
+                    )
+                )
             } catch var error as PostgresError {
                 error.message =
                     "could not connect to PostgreSQL at \(configuration.address) (\(error.message)); "
@@ -77,6 +84,8 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     /// Runs `body` between `BEGIN` and `COMMIT`. If `body` throws, rolls back and rethrows.
+    /// COMMIT and ROLLBACK wait for the server through no longer a silence than
+    /// ``PostgresConfiguration/commitTimeout``.
     ///
     /// A statement that failed inside `body` aborts the transaction even if `body` caught its error;
     /// then the server turns `COMMIT` into a rollback, and this throws instead of returning.
@@ -88,15 +97,11 @@ public final class PostgresConnection: @unchecked Sendable {
             value = try await body(self)
         } catch {
             // If even the rollback fails, the connection stays inside the transaction and the pool discards it.
-            _ = try? await self.run(cancellable: false) { libpq, _ in
-                try libpq.execute("ROLLBACK", parameters: [], cancellation: nil)
-            }
+            _ = try? await self.run(cancellable: false) { libpq, _ in try libpq.endTransaction("ROLLBACK") }
             throw error
         }
         // The outcome of a COMMIT is unknown once sent, so cancelling it would only hide it.
-        let commit = try await self.run(cancellable: false) { libpq, _ in
-            try libpq.execute("COMMIT", parameters: [], cancellation: nil)
-        }
+        let commit = try await self.run(cancellable: false) { libpq, _ in try libpq.endTransaction("COMMIT") }
         guard commit.commandTag == "COMMIT" else {
             throw PostgresError(
                 kind: .server,

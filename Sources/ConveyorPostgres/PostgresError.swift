@@ -7,6 +7,7 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
             case invalidConfiguration
             case connectionFailed
             case connectionLost
+            case serverUnresponsive
             case server
             case poolTimeout
             case shutdown
@@ -21,6 +22,10 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         public static let connectionFailed = Kind(base: .connectionFailed)
         /// An open connection broke: the server closed it or the network failed.
         public static let connectionLost = Kind(base: .connectionLost)
+        /// The server sent nothing for longer than ``PostgresConfiguration/replyTimeout`` (or
+        /// ``PostgresConfiguration/commitTimeout`` for COMMIT and ROLLBACK), so the connection was
+        /// taken for dead and closed; the statement may or may not have run.
+        public static let serverUnresponsive = Kind(base: .serverUnresponsive)
         /// The server answered with an error; see ``PostgresError/sqlState``.
         public static let server = Kind(base: .server)
         /// No connection became free within the pool's acquire timeout.
@@ -75,11 +80,11 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         self.position = position
     }
 
-    /// Whether running the same work again, on a new connection if need be, may succeed: failed or
-    /// lost connections, pool timeouts, serialization failures, deadlocks, and server shutdowns.
+    /// Whether running the same work again, on a new connection if need be, may succeed: failed,
+    /// lost or silent connections, pool timeouts, serialization failures, deadlocks, and server shutdowns.
     public var isRetryable: Bool {
         switch self.kind {
-        case .connectionFailed, .connectionLost, .poolTimeout:
+        case .connectionFailed, .connectionLost, .serverUnresponsive, .poolTimeout:
             return true
         default:
             return self.sqlState.map(PostgresError.retryableSQLStates.contains) ?? false
@@ -93,6 +98,8 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
             text = "PostgreSQL error \(self.sqlState ?? "-"): \(self.message)"
         case .connectionLost:
             text = "lost the connection to PostgreSQL: \(self.message)"
+        case .serverUnresponsive:
+            text = "PostgreSQL stopped answering: \(self.message)"
         default:
             text = self.message
         }

@@ -6,8 +6,9 @@ import NIOPosix
 /// The pool owns a `NIOThreadPool` with a thread per connection (plus one for closing
 /// connections), on which all libpq calls of its connections run. Connections are opened lazily,
 /// up to ``PostgresConfiguration/poolSize``; waiting callers are served first come, first served.
-/// A connection that broke, was left inside a transaction or COPY, or outlived
-/// ``PostgresConfiguration/maxConnectionLifetime`` is closed on release, and its slot reopened on demand.
+/// A connection that broke, stopped answering (see ``PostgresConfiguration/replyTimeout``), was left
+/// inside a transaction or COPY, or outlived ``PostgresConfiguration/maxConnectionLifetime`` is closed
+/// on release, and its slot reopened on demand.
 /// Call ``shutdown()`` before dropping the pool.
 public final class PostgresPool: Sendable {
     /// A connection for the caller's exclusive use until it is given back with ``PostgresPool/release(_:)``.

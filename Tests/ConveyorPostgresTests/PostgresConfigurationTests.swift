@@ -1,4 +1,4 @@
-import ConveyorPostgres
+@testable import ConveyorPostgres
 import Testing
 
 @Suite struct PostgresConfigurationTests {
@@ -30,6 +30,39 @@ import Testing
         #expect(configuration.poolSize == 10)
         #expect(configuration.acquireTimeout == .seconds(5))
         #expect(configuration.maxConnectionLifetime == .seconds(1800))
+        #expect(configuration.replyTimeout == .seconds(600))
+        #expect(configuration.commitTimeout == .seconds(30))
+    }
+
+    /// The parameters added after the connection string, which override it, by keyword.
+    private static func addedParameters(_ configuration: PostgresConfiguration) -> [String: String] {
+        Dictionary(
+            configuration.libpqParameters.filter { $0.keyword != "dbname" }.map { ($0.keyword, $0.value) },
+            uniquingKeysWith: { _, last in last }
+        )
+    }
+
+    @Test(arguments: ["postgres://conveyor@db.example/app", "host=db.example user=conveyor dbname=app"])
+    func noticesADeadNetworkByDefault(url: String) throws {
+        let parameters = Self.addedParameters(try PostgresConfiguration(url: url))
+        #expect(parameters["keepalives"] == "1")
+        #expect(parameters["keepalives_idle"] == "10")
+        #expect(parameters["keepalives_interval"] == "5")
+        #expect(parameters["keepalives_count"] == "3")
+        #expect(parameters["tcp_user_timeout"] == "30000")
+    }
+
+    @Test(arguments: [
+        "postgres://conveyor@db.example/app?keepalives_idle=60&tcp_user_timeout=0",
+        "host=db.example dbname=app keepalives_idle=60 tcp_user_timeout=0",
+    ])
+    func connectionStringKeepsItsOwnNetworkSettings(url: String) throws {
+        let parameters = Self.addedParameters(try PostgresConfiguration(url: url))
+        // Left out, so that libpq takes the connection string's values.
+        #expect(parameters["keepalives_idle"] == nil)
+        #expect(parameters["tcp_user_timeout"] == nil)
+        #expect(parameters["keepalives_interval"] == "5")
+        #expect(parameters["keepalives_count"] == "3")
     }
 
     @Test func connectionFailureNamesServerNotPassword() async throws {

@@ -13,7 +13,7 @@ import Testing
     }
 
     @Test func connectionAndPoolFailuresAreRetryable() {
-        for kind in [PostgresError.Kind.connectionFailed, .connectionLost, .poolTimeout] {
+        for kind in [PostgresError.Kind.connectionFailed, .connectionLost, .serverUnresponsive, .poolTimeout] {
             #expect(PostgresError(kind: kind, message: "x").isRetryable)
         }
         for kind in [PostgresError.Kind.invalidConfiguration, .shutdown, .invalidUsage] {

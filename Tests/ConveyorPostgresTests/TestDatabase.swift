@@ -1,4 +1,5 @@
 import ConveyorPostgres
+import ConveyorTestSupport
 import Foundation
 import Logging
 
@@ -65,6 +66,46 @@ enum TestDatabase {
 
     private static func dropSchema(_ schema: String, pool: PostgresPool) async throws {
         try await pool.withConnection { try await $0.execute("DROP SCHEMA IF EXISTS \(schema) CASCADE") }
+    }
+
+    /// Runs `body` with a pool that reaches the test database through a ``TCPRelay``, which `body`
+    /// may black-hole or cut. Its connections share the database's default schema, so `body` makes
+    /// no tables. A minute on, the relay is restored, so that a statement the client fails to give
+    /// up on ends in a failed expectation instead of hanging the tests.
+    static func withRelayedPool<T>(
+        poolSize: Int = 1,
+        configure: (inout PostgresConfiguration) -> Void = { _ in },
+        _ body: (PostgresPool, TCPRelay) async throws -> T
+    ) async throws -> T {
+        var url = URLComponents(string: try self.url())
+        guard let port = url?.port.flatMap(UInt16.init(exactly:)) else {
+            throw RelayNeedsPort()
+        }
+        let relay = try TCPRelay(toPort: port)
+        // Its threads would otherwise stay blocked for the rest of the test process.
+        defer { relay.cut() }
+        url?.port = Int(relay.port)
+        var configuration = try PostgresConfiguration(url: url?.string ?? "")
+        configuration.poolSize = poolSize
+        configure(&configuration)
+        let pool = PostgresPool(configuration: configuration, logger: self.logger)
+        let watchdog = Task {
+            guard (try? await Task.sleep(for: .seconds(60))) != nil else { return }
+            try? relay.restore()
+        }
+        defer { watchdog.cancel() }
+        do {
+            let value = try await body(pool, relay)
+            await pool.shutdown()
+            return value
+        } catch {
+            await pool.shutdown()
+            throw error
+        }
+    }
+
+    struct RelayNeedsPort: Error, CustomStringConvertible {
+        var description: String { "CONVEYOR_DATABASE_URL must be a postgres:// URL with a port for the relay to forward to" }
     }
 
     /// Runs `body` with a leased connection of a pool like ``withPool(poolSize:configure:_:)``'s.

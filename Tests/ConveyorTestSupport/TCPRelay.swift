@@ -6,8 +6,9 @@ import Glibc
 #endif
 
 /// A TCP relay on 127.0.0.1 in front of a server, which a test can cut (every relayed
-/// connection closed, no new one accepted) and restore on the same port: an outage of that
-/// server as its clients see it, without stopping it under the tests that run beside.
+/// connection closed, no new one accepted) or black-hole (connections open, nothing passing)
+/// and restore on the same port: an outage of that server as its clients see it, without
+/// stopping it under the tests that run beside.
 ///
 /// Each connection is relayed by two threads of its own, blocking on their sockets: a
 /// test's handful of connections, never the cooperative pool.
@@ -26,6 +27,7 @@ public final class TCPRelay: Sendable {
         var breaksNextReply = false
         /// Bytes that, when a reply holds them, close every relayed connection instead.
         var lostReplyMarker: [UInt8]?
+        var isBlackHoled = false
     }
 
     /// Relays 127.0.0.1:``port`` (chosen by the kernel) to 127.0.0.1:`targetPort`.
@@ -75,8 +77,22 @@ public final class TCPRelay: Sendable {
         for socket in sockets { shutdown(socket, Int32(SHUT_RDWR)) }
     }
 
-    /// Listens on ``port`` again, once the old listener's thread has closed it.
+    /// Stops all traffic without a word: connections, old and new, are taken and stay open,
+    /// but nothing passes in either direction until ``restore()``, as when a network stops
+    /// delivering or a proxy's server vanishes. What is sent meanwhile is held and goes
+    /// through on restore, as after a healed partition.
+    public func blackHole() {
+        state.withLock { $0.isBlackHoled = true }
+    }
+
+    /// Ends the outage: lets held and new traffic through after ``blackHole()``, and after
+    /// ``cut()`` listens on ``port`` again, once the old listener's thread has closed it.
     public func restore() throws {
+        let isListening = state.withLock { state in
+            state.isBlackHoled = false
+            return state.listener >= 0
+        }
+        guard !isListening else { return }
         var attempts = 0
         while true {
             do {
@@ -120,7 +136,10 @@ public final class TCPRelay: Sendable {
         for (from, to) in [(client, server), (server, client)] {
             let isRequest = from == client
             Thread.detachNewThread { [self] in
-                Self.copy(from: from, to: to) { bytes in isRequest ? noteRequest(bytes) : allowReply(bytes) }
+                Self.copy(from: from, to: to) { bytes in
+                    guard holdWhileBlackHoled(from, ended: { finished.load(ordering: .sequentiallyConsistent) > 0 }) else { return false }
+                    return isRequest ? noteRequest(bytes) : allowReply(bytes)
+                }
                 shutdown(from, Int32(SHUT_RDWR))
                 shutdown(to, Int32(SHUT_RDWR))
                 // The second pump to end closes both sockets.
@@ -130,6 +149,17 @@ public final class TCPRelay: Sendable {
                     close(server)
                 }
             }
+        }
+    }
+
+    /// Holds a pump's bytes while the relay is black-holed; false when the connection was
+    /// dropped or ended meanwhile, and they are not to be sent.
+    private func holdWhileBlackHoled(_ socket: Int32, ended: () -> Bool) -> Bool {
+        while true {
+            let (isBlackHoled, isOpen) = state.withLock { ($0.isBlackHoled, $0.sockets.contains(socket)) }
+            if !isOpen || ended() { return false }
+            if !isBlackHoled { return true }
+            usleep(10_000)
         }
     }
 

@@ -15,6 +15,12 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .customLong("db-pool-size"), help: "PostgreSQL connections per process (env CONVEYOR_DB_POOL_SIZE; default 10).")
     var databasePoolSize: String?
 
+    @Option(name: .customLong("db-reply-timeout"), help: "Seconds a PostgreSQL statement may wait with nothing arriving from the server before its connection is taken for dead (env CONVEYOR_DB_REPLY_TIMEOUT; default 600).")
+    var databaseReplyTimeout: String?
+
+    @Option(name: .customLong("db-commit-timeout"), help: "The same for COMMIT and ROLLBACK (env CONVEYOR_DB_COMMIT_TIMEOUT; default 30).")
+    var databaseCommitTimeout: String?
+
     func redisConfiguration() throws -> RedisConfiguration {
         try Setting<RedisConfiguration>(flag: "--redis-url", variable: "CONVEYOR_REDIS_URL")
             .resolve(redisURL, default: "redis://127.0.0.1:6379/0") { try RedisConfiguration(url: $0) }
@@ -25,6 +31,10 @@ struct ConnectionOptions: ParsableArguments {
             .resolve(databaseURL, default: "postgres://conveyor@127.0.0.1:5432/conveyor") { try PostgresConfiguration(url: $0) }
         configuration.poolSize = try Setting<Int>(flag: "--db-pool-size", variable: "CONVEYOR_DB_POOL_SIZE")
             .resolve(databasePoolSize, default: "10") { try parseCount($0, in: 1...500) }
+        configuration.replyTimeout = try Setting<Duration>(flag: "--db-reply-timeout", variable: "CONVEYOR_DB_REPLY_TIMEOUT")
+            .resolve(databaseReplyTimeout, default: "600") { try parseSeconds($0, in: 1...86_400) }
+        configuration.commitTimeout = try Setting<Duration>(flag: "--db-commit-timeout", variable: "CONVEYOR_DB_COMMIT_TIMEOUT")
+            .resolve(databaseCommitTimeout, default: "30") { try parseSeconds($0, in: 1...86_400) }
         return configuration
     }
 
