@@ -362,7 +362,7 @@ class Drill:
         self.imports = []  # dicts: id, prefix, rows, sum
         self.exports = []  # ids
         self.faults = []  # (kind, started, ended, detail)
-        self.outages = []  # (from, until) of Redis or PostgreSQL
+        self.outages = []  # (server, down from, back at): Redis or PostgreSQL restarts
         self.kills = []  # (time, worker name, [(job id, token)])
         self.results = []  # (passed, name, detail)
         self.services = []
@@ -592,7 +592,7 @@ class Drill:
                 time.sleep(0.05)
             time.sleep(down)
             self.services_script(f"start_redis {self.redis_port} {redis_dir}")
-            self.outages.append((started, time.time() + OUTAGE_MARGIN))
+            self.outages.append(("Redis", started, time.time()))
             detail = f"down {time.time() - started:.1f} s"
         elif kind == "PostgreSQL restart":
             down = rng.uniform(1, 3)
@@ -600,7 +600,7 @@ class Drill:
             self.services_script(f"stop_postgres {self.postgres_port} {postgres_dir}")
             time.sleep(down)
             self.services_script(f"start_postgres {self.postgres_port} {postgres_dir}")
-            self.outages.append((started, time.time() + OUTAGE_MARGIN))
+            self.outages.append(("PostgreSQL", started, time.time()))
             detail = f"fast shutdown, down {time.time() - started:.1f} s"
         elif kind == "worker's Redis link cut":
             mode = rng.choice(["reset", "blackhole"])
@@ -829,12 +829,16 @@ class Drill:
 
     def check_answers(self):
         def during_outage(sent, answered):
-            return any(sent <= until and answered >= since for since, until in self.outages)
+            return any(sent <= back + OUTAGE_MARGIN and answered >= down for _, down, back in self.outages)
+
+        def since_outage(sent):
+            backs = [(sent - back, server) for server, _, back in self.outages if back <= sent]
+            return f", {min(backs)[0]:.1f} s after {min(backs)[1]} came back" if backs else ""
         def api_killed(sent, name):
             return any(api == name and since - 15 <= sent <= until for api, since, until in self.api_down)
         statuses = Counter(answer[5] for answer in self.answers)
         bad = [a for a in self.answers if a[5] >= 500 and not (a[5] == 503 and during_outage(a[0], a[1]))]
-        shown = "; ".join(f"{a[5]} {a[3]} {a[4]} from {a[2]} at +{a[0] - START:.1f}s" for a in bad[:5])
+        shown = "; ".join(f"{a[5]} {a[3]} {a[4]} from {a[2]} at +{a[0] - START:.1f}s{since_outage(a[0])}" for a in bad[:5])
         # A request sent to an API killed before it answered gets none; any other should have.
         silent = [n for n in self.no_answers if not api_killed(n[0], n[1])]
         reasons = Counter(f"{route} {reason}" for _, _, route, reason in self.no_answers)
