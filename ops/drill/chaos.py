@@ -521,22 +521,21 @@ class Drill:
 
     # MARK: Faults
 
-    def held_ledger_jobs(self, worker):
-        """The drill.ledger attempts the worker holds: (job id, token) of every member of
-        the ledger queues' active sets whose job names the worker."""
+    def held_ledger_jobs(self):
+        """The drill.ledger attempts each worker holds, by worker: (job id, token) of every
+        member of the ledger queues' active sets whose job names the worker."""
         members = [(queue, member) for queue, found in zip(LEDGER_QUEUES, redis_call(
             self.redis_port, *[("ZRANGE", f"conveyor:{{{queue}}}:active", 0, -1) for queue in LEDGER_QUEUES]
         )) for member in found]
-        if not members:
-            return []
         owners = redis_call(self.redis_port, *[
             ("HGET", f"conveyor:{{{queue}}}:job:{member.rsplit(':', 1)[0]}", "worker") for queue, member in members
-        ])
-        held = []
+        ]) if members else []
+        held = {worker.name: [] for worker in self.workers}
         for (_, member), owner in zip(members, owners):
-            if owner and f":{worker.pid}:" in owner:
-                job, token = member.rsplit(":", 1)
-                held.append((job, int(token)))
+            for worker in self.workers:
+                if owner and f":{worker.pid}:" in owner:
+                    job, token = member.rsplit(":", 1)
+                    held[worker.name].append((job, int(token)))
         return held
 
     def restart(self, service, after):
@@ -562,9 +561,12 @@ class Drill:
             self.api_down.append((api.name, started, time.time()))
             detail += f", restarted as pid {api.pid}"
         elif kind == "kill -9 worker":
-            worker = rng.choice(self.workers)
+            # One of the workers running drill.ledger attempts, whose next attempts tell
+            # when the killed worker's jobs run elsewhere.
+            holding = self.held_ledger_jobs()
+            worker = rng.choice([w for w in self.workers if holding[w.name]] or self.workers)
+            held = holding[worker.name]
             detail = f"{worker.name} pid {worker.pid}"
-            held = self.held_ledger_jobs(worker)
             killed_at = time.time()
             worker.kill()
             self.kills.append((killed_at, worker.name, held))
@@ -832,6 +834,9 @@ class Drill:
             return any(sent <= back + OUTAGE_MARGIN and answered >= down for _, down, back in self.outages)
 
         def since_outage(sent):
+            during = [server for server, down, back in self.outages if down <= sent <= back]
+            if during:
+                return f", during the {during[0]} restart"
             backs = [(sent - back, server) for server, _, back in self.outages if back <= sent]
             return f", {min(backs)[0]:.1f} s after {min(backs)[1]} came back" if backs else ""
         def api_killed(sent, name):
