@@ -731,8 +731,11 @@ class Drill:
                     + (f"; e.g. {shown}" if shown else ""))
 
     def ledger_rows(self):
+        # An attempt's interval ends at its commit: the later of the ledger's committed_at and
+        # the commit timestamp of the row's transaction (ops/drill/chaos turns them on).
         rows = sql(self.database_url, "SELECT job_id, token, attempt, extract(epoch FROM started_at), "
-                                      "extract(epoch FROM committed_at) FROM drill_ledger")
+                                      "extract(epoch FROM greatest(committed_at, pg_xact_commit_timestamp(xmin))) "
+                                      "FROM drill_ledger")
         ledger = {}
         for job, token, attempt, started, committed in rows:
             ledger.setdefault(job, []).append((int(token), int(attempt), float(started), float(committed) if committed else None))
@@ -751,13 +754,17 @@ class Drill:
         overlaps, reruns, rerun_jobs = [], 0, 0
         for job, attempts in self.ledger.items():
             attempts.sort()
+            overlapping = set()
             for n, (token, attempt, started, committed) in enumerate(attempts):
                 for other in attempts[n + 1:]:
                     if started < other[3] and other[2] < committed:
                         overlaps.append((job, (token, started, committed), (other[0], other[2], other[3])))
-            if len(attempts) > 1:
+                        overlapping.update((token, other[0]))
+            # A later attempt that overlaps none is a re-run after the earlier committed.
+            sequential = sum(1 for attempt in attempts[1:] if attempt[0] not in overlapping)
+            if sequential:
                 rerun_jobs += 1
-                reruns += len(attempts) - 1
+                reruns += sequential
         shown = "; ".join(
             f"{job} token {a[0]} [{fmt_time(a[1])}, {fmt_time(a[2])}] and token {b[0]} [{fmt_time(b[1])}, {fmt_time(b[2])}]"
             for job, a, b in overlaps[:3])
