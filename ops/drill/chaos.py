@@ -681,6 +681,9 @@ class Drill:
         self.export_record = {}
         jobs = sorted(self.ledger_jobs | self.refresh_jobs)
         while True:
+            # Ended by the deadline only after a pass begun past it, so that a long first
+            # pass is followed by one over the jobs it found unfinished.
+            pass_started = time.time()
             self.job_states(jobs, self.job_state)
             for record in self.imports:
                 if self.import_state.get(record["id"], {}).get("state") not in FINAL_IMPORT_STATES:
@@ -694,10 +697,11 @@ class Drill:
                         self.export_record[export] = json.loads(data)
             waiting = (sum(1 for job in jobs if self.job_state.get(job) not in FINAL_JOB_STATES)
                        + sum(1 for r in self.imports if self.import_state.get(r["id"], {}).get("state") not in FINAL_IMPORT_STATES)
-                       + sum(1 for e in self.exports if self.export_record.get(e, {}).get("state") not in FINAL_EXPORT_STATES))
-            if waiting == 0 or time.time() > deadline:
+                       + sum(1 for e in self.exports if self.export_record.get(e, {}).get("state") not in FINAL_EXPORT_STATES)
+                       + len(self.absent_ticks(self.tick_jobs())))
+            if waiting == 0 or pass_started > deadline:
                 break
-            log(f"{waiting} jobs, imports and exports not finished yet")
+            log(f"{waiting} jobs, imports, exports and schedule ticks not finished yet")
             time.sleep(2)
         log(f"settled in {time.time() - self.load_stopped:.0f} s" if waiting == 0 else
             f"{waiting} still unfinished after {SETTLE_TIMEOUT} s")
@@ -808,11 +812,22 @@ class Drill:
                     + f"; {len(self.exports) - len(bad)} downloaded matching their record's sha256 and bytes"
                     + (f"; {'; '.join(bad[:3])}" if bad else ""))
 
-    def check_ticks(self):
+    def tick_jobs(self):
+        """The schedule's jobs with a committed ledger row, by tick (Unix seconds): the
+        tick is the time part of the job id's ULID."""
         fired = {}
-        for job in self.ledger:
-            if job.startswith(f"{TICK_QUEUE}."):
-                fired.setdefault(crockford_time(job.split(".", 1)[1][:10]) // 1000, []).append(job)
+        for (job,) in sql(self.database_url, f"SELECT DISTINCT job_id FROM drill_ledger WHERE job_id LIKE '{TICK_QUEUE}.%'"):
+            fired.setdefault(crockford_time(job.split(".", 1)[1][:10]) // 1000, []).append(job)
+        return fired
+
+    def absent_ticks(self, fired):
+        """The ticks from the first that ran to the end of the workload without a job that ran."""
+        if not fired:
+            return [None]
+        return [tick for tick in range(min(fired), int(self.load_stopped) - 1) if tick not in fired]
+
+    def check_ticks(self):
+        fired = self.tick_jobs()
         status = redis_call(self.redis_port, ("HGET", f"conveyor:schedule:{TICK_SCHEDULE}", "missed"))[0]
         missed = int(status or 0)
         if not fired:
@@ -820,7 +835,7 @@ class Drill:
             return
         first, last = min(fired), int(self.load_stopped) - 2
         expected = range(first, last + 1)
-        absent = [tick for tick in expected if tick not in fired]
+        absent = self.absent_ticks(fired)
         doubled = [tick for tick in expected if len(fired.get(tick, [])) > 1]
         late_start = first - self.schedulers_started
         self.result(not absent and not doubled and missed == 0 and late_start < 10, "each schedule tick fired once",
