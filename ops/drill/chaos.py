@@ -351,6 +351,7 @@ class Drill:
         self.postgres_port = options.postgres_port
         self.database_url = os.environ["CONVEYOR_DATABASE_URL"]
         self.seed = options.seed if options.seed is not None else random.SystemRandom().randrange(1, 1_000_000)
+        # The faults' order and lengths follow the seed; the workload has generators of its own.
         self.random = random.Random(self.seed)
         self.producer_key = "ck_chaos_" + secrets.token_hex(16)
         self.stop_load = threading.Event()
@@ -433,7 +434,7 @@ class Drill:
     def call(self, method, path, route, body=None, content_type="application/json", api=None, timeout=15):
         """Sends one request to `api` (one of the two at random by default) and records the
         answer; (status, body), or (None, None) when none came."""
-        api = api or self.random.choice(self.apis)
+        api = api or random.choice(self.apis)
         headers = {"Authorization": f"Bearer {self.producer_key}"}
         if body is not None:
             headers["Content-Type"] = content_type
@@ -459,7 +460,7 @@ class Drill:
     def every(self, low, high, action):
         """Runs `action` until the workload stops, with a pause of low to high seconds after
         each; an answer that is not JSON is the system's finding, not the drill's end."""
-        rng = random.Random(self.random.random())
+        rng = random.Random(f"{self.seed}-{action.__name__}")
         while not self.stop_load.is_set():
             try:
                 action(rng)
