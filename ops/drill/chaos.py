@@ -636,8 +636,10 @@ class Drill:
             self.inject(kind)
             # After a kill, nothing else until the killed worker's jobs have had time to
             # move, so that no other fault's outage adds to the time measured.
-            pause = max(quiet, RECOVERY_BOUND) if kind == "kill -9 worker" else quiet
-            time.sleep(max(0.0, min(pause * self.random.uniform(0.8, 1.2), end - time.time())))
+            pause = quiet * self.random.uniform(0.8, 1.2)
+            if kind == "kill -9 worker":
+                pause = max(pause, RECOVERY_BOUND)
+            time.sleep(max(0.0, min(pause, end - time.time())))
 
     def run(self):
         minutes = self.options.minutes
