@@ -639,7 +639,8 @@ class Drill:
             pause = quiet * self.random.uniform(0.8, 1.2)
             if kind == "kill -9 worker":
                 pause = max(pause, RECOVERY_BOUND)
-            time.sleep(max(0.0, min(pause, end - time.time())))
+            # The last pause ends with the run, unless a kind has yet to have its turn.
+            time.sleep(pause if len(self.faults) < len(FAULT_KINDS) else max(0.0, min(pause, end - time.time())))
 
     def run(self):
         minutes = self.options.minutes
