@@ -15,6 +15,7 @@ public enum JobCatalogue {
         registry.register(NoopJob())
         registry.register(SleepDrillJob())
         registry.register(FailDrillJob())
+        registry.register(LedgerDrillJob())
         registry.register(BatchCreateJob(catalogue: try datasets()))
         registry.register(ImportCallbackJob())
         registry.register(MetricExportJob(catalogue: try self.exports(), settings: exports))

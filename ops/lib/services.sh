@@ -132,14 +132,15 @@ stop_postgres() {
 }
 
 # The profiles keep apart ports and data: dev (ops/up), test (ops/test), bench
-# (ops/bench/*) and drill (ops/drill/*).
+# (ops/bench/*), drill (ops/drill/import) and chaos (ops/drill/chaos).
 profile_ports() {
   case $1 in
     dev)  REDIS_PORT=${CONVEYOR_UP_REDIS_PORT:-6379};  PG_PORT=${CONVEYOR_UP_POSTGRES_PORT:-5432} ;;
     test) REDIS_PORT=${CONVEYOR_TEST_REDIS_PORT:-16379}; PG_PORT=${CONVEYOR_TEST_POSTGRES_PORT:-15432} ;;
     bench) REDIS_PORT=${CONVEYOR_BENCH_REDIS_PORT:-26379}; PG_PORT=${CONVEYOR_BENCH_POSTGRES_PORT:-25432} ;;
     drill) REDIS_PORT=${CONVEYOR_DRILL_REDIS_PORT:-36379}; PG_PORT=${CONVEYOR_DRILL_POSTGRES_PORT:-35432} ;;
-    *) die "unknown profile '$1' (dev, test, bench or drill)" ;;
+    chaos) REDIS_PORT=${CONVEYOR_CHAOS_REDIS_PORT:-46379}; PG_PORT=${CONVEYOR_CHAOS_POSTGRES_PORT:-45432} ;;
+    *) die "unknown profile '$1' (dev, test, bench, drill or chaos)" ;;
   esac
   DATA_DIR="$CONVEYOR_ROOT/.data/$1"
 }

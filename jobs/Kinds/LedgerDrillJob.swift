@@ -1,0 +1,58 @@
+import ConveyorWorker
+
+/// Writes one row per attempt to `drill_ledger` (jobs/migrations/1002_drill_ledger.sql) in a
+/// transaction of its own that lasts `ms`: the job's id, the attempt's fencing token and
+/// number, when the transaction started and when it was about to commit. Only committed
+/// attempts leave a row, so the chaos drill (ops/drill/chaos) reads from the table every
+/// attempt whose effect took hold: two of one job whose intervals overlap ran at once, one
+/// after the other is a re-run.
+public struct LedgerDrillJob: JobKind {
+    public struct Payload: Codable, Sendable {
+        /// How long the transaction lasts, in milliseconds (0 to 60,000).
+        public var ms: Int
+    }
+
+    public struct Output: Codable, Sendable {
+        public var token: Int64
+        public var attempt: Int
+    }
+
+    public static let name = "drill.ledger"
+    // Attempts to spare: the drill restarts PostgreSQL and Redis under it, and every job it
+    // enqueues must end succeeded.
+    public static let options = JobKindOptions(
+        maxAttempts: 25, timeout: .seconds(120), backoff: RetryBackoff(base: .milliseconds(200), maximum: .seconds(2)),
+        visibility: .drill
+    )
+
+    public init() {}
+
+    public static func validate(_ payload: Payload) throws {
+        guard (0...60_000).contains(payload.ms) else {
+            throw PermanentJobError("'ms' must be between 0 and 60000, not \(payload.ms)")
+        }
+    }
+
+    public func run(_ payload: Payload, context: JobContext) async throws -> Output {
+        guard let token = Int64(context.token) else {
+            throw PermanentJobError("the fencing token '\(context.token)' is not a whole number")
+        }
+        let job = context.id.description
+        try await context.withDatabase { connection in
+            try await connection.transaction { transaction in
+                try await transaction.execute(
+                    "INSERT INTO drill_ledger (job_id, token, attempt, started_at) VALUES ($1, $2, $3, now())",
+                    [job, token, context.attempt]
+                )
+                // The effect stays uncommitted for the whole sleep: an attempt that another
+                // worker's attempt overlaps commits late, or not at all.
+                try await Task.sleep(for: .milliseconds(payload.ms))
+                try await transaction.execute(
+                    "UPDATE drill_ledger SET committed_at = clock_timestamp() WHERE job_id = $1 AND token = $2",
+                    [job, token]
+                )
+            }
+        }
+        return Output(token: token, attempt: context.attempt)
+    }
+}
