@@ -92,6 +92,17 @@ final class LibPQConnection {
             && PQtransactionStatus(self.handle) == PQTRANS_IDLE
     }
 
+    /// Whether the server closed the connection while it sat idle in the pool: a server that
+    /// shuts down or restarts says goodbye and closes, which leaves the socket readable with
+    /// nothing asked. An idle connection that is readable is taken for closed: the rare
+    /// other message (a notice) costs a new connection, not a failed request. Polls without
+    /// waiting, so it never blocks.
+    var wasClosedWhileIdle: Bool {
+        guard !self.isClosed, !self.isBroken else { return true }
+        var descriptor = pollfd(fd: PQsocket(self.handle), events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) != 0
+    }
+
     /// The server process serving this connection, as `pg_stat_activity.pid` shows it.
     var backendPID: Int32 {
         PQbackendPID(self.handle)

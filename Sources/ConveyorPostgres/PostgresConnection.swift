@@ -192,6 +192,11 @@ public final class PostgresConnection: @unchecked Sendable {
         self.inUse.withLock { inUse in !inUse && self.libpq.isReusable }
     }
 
+    /// Whether the server closed this idle connection: see ``LibPQConnection/wasClosedWhileIdle``.
+    var wasClosedWhileIdle: Bool {
+        self.inUse.withLock { inUse in !inUse && self.libpq.wasClosedWhileIdle }
+    }
+
     /// Closes the connection. The pool calls it from a work item on one of its threads, once no
     /// lease holds the connection any more.
     func closeOnPoolThread() {

@@ -62,6 +62,12 @@ public final class PostgresPool: Sendable {
         }
         let connection: PostgresConnection
         switch grant {
+        case .connection(let idle) where idle.wasClosedWhileIdle:
+            // A server restart ends idle connections: this one goes, and its slot opens a new one.
+            self.logger.debug("closing a PostgreSQL connection the server closed while it was idle", metadata: ["pid": "\(idle.backendPID)"])
+            self.perform(self.state.withLock { $0.release(idle, reusable: false, now: .now) })
+            let lease = try await self.acquire()
+            return Lease(connection: lease.connection, waited: start.duration(to: .now))
         case .connection(let idle):
             connection = idle
         case .slot:

@@ -485,13 +485,15 @@ public struct JobQueue: Sendable {
 
     // MARK: Replies
 
+    /// A script's array reply. An error reply (Redis still loading after a restart, say) is
+    /// thrown as the `RedisError` it is, which callers may retry.
     private static func array(_ reply: RESPValue, script: String) throws -> [RESPValue] {
-        guard let values = reply.array else { throw QueueError.unexpectedReply(script: script, reply: "\(reply)") }
+        guard let values = try reply.throwingServerError().array else { throw QueueError.unexpectedReply(script: script, reply: "\(reply)") }
         return values
     }
 
     private static func integer(_ reply: RESPValue, script: String) throws -> Int {
-        guard let value = reply.int else { throw QueueError.unexpectedReply(script: script, reply: "\(reply)") }
+        guard let value = try reply.throwingServerError().int else { throw QueueError.unexpectedReply(script: script, reply: "\(reply)") }
         return value
     }
 

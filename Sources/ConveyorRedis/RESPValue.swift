@@ -64,8 +64,9 @@ public enum RESPValue: Sendable, Hashable {
         self == .null
     }
 
-    /// The value, unless it is an error reply, which is thrown as ``RedisError`` of kind `.server`.
-    func throwingServerError() throws(RedisError) -> RESPValue {
+    /// The value, unless it is an error reply, which is thrown as ``RedisError`` of kind `.server`:
+    /// for the replies of a pipeline, which holds them as values.
+    public func throwingServerError() throws(RedisError) -> RESPValue {
         if case .error(let message) = self {
             throw RedisError(kind: .server, message: message)
         }

@@ -101,19 +101,30 @@ import Testing
         #expect(finished.array?.compactMap(\.string) == [jobs[1].id.description])
     }
 
-    @Test func completionsSweepTheJobsWhoseRetentionEnded() async throws {
+    @Test func completionsSweepTheSucceededAndCancelledJobsWhoseRetentionEnded() async throws {
         let name = TestEnvironment.uniqueQueue("sweep")
         let brief = JobQueue(redis: redis, policy: QueuePolicy(retention: .milliseconds(1)))
-        _ = try await enqueue(name, count: 3)
+        let ids = try await enqueue(name, count: 4)
         let first = try await queue.reserve(from: name, count: 1, lease: .seconds(15), worker: "w").jobs
         #expect(try await brief.complete(first.map { (lease: $0.lease, result: "") }) == [true])
         #expect(try await queue.job(first[0].id)?.state == .succeeded)
-        // Well past the first job's retention, the next completion deletes it.
+        #expect(try await brief.cancel(ids[3]) == .cancelled)
+        #expect(try await queue.job(ids[3])?.state == .cancelled)
+        // Well past their retention, the next completion deletes the succeeded job and the cancelled one.
         try await Task.sleep(for: .milliseconds(20))
         let later = try await queue.reserve(from: name, count: 2, lease: .seconds(15), worker: "w").jobs
         #expect(try await brief.complete(later.map { (lease: $0.lease, result: "") }) == [true, true])
         #expect(try await queue.job(first[0].id) == nil)
+        #expect(try await queue.job(ids[3]) == nil)
         #expect(try await queue.job(later[0].id)?.state == .succeeded)
+    }
+
+    @Test func aScriptsErrorReplyIsTheRedisErrorItSays() async throws {
+        let name = TestEnvironment.uniqueQueue("error-reply")
+        _ = try await redis.send(RedisCommand("SET", .string("conveyor:{\(name)}:ready"), "not a list"))
+        let error = await #expect(throws: RedisError.self) { try await queue.enqueue([JobRequest(kind: "noop", queue: name)]) }
+        #expect(error?.kind == .server)
+        #expect(error?.message.hasPrefix("WRONGTYPE") == true, "\(String(describing: error))")
     }
 
     @Test func aLeaseGivenTwiceInOneBatchIsTakenOnce() async throws {
