@@ -22,7 +22,7 @@ public struct APIConfiguration: Sendable {
     public var maxBodyBytes: Int
     /// How long `GET /ready` waits for each of Redis and PostgreSQL.
     public var readinessTimeout: Duration
-    /// Whether producers may enqueue the drill kinds (`drill.sleep`, `drill.fail`), for
+    /// Whether producers may enqueue the drill kinds (`drill.sleep`, `drill.fail`, `drill.ledger`), for
     /// fault drills and tests; off in production.
     public var drillsEnabled: Bool
     /// Queues producers may name besides those their kinds declare.
