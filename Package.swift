@@ -309,7 +309,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "ConveyorRedisTests", dependencies: ["ConveyorRedis"]),
+        .testTarget(name: "ConveyorRedisTests", dependencies: ["ConveyorRedis", "ConveyorTestSupport"]),
         .testTarget(name: "ConveyorPostgresTests", dependencies: ["ConveyorPostgres", "ConveyorTestSupport"]),
         .testTarget(
             name: "ConveyorImportTests",

@@ -1,8 +1,23 @@
 import ConveyorRedis
+import ConveyorTestSupport
 import Testing
 
-/// Serialized because `SCRIPT FLUSH` empties the script cache the other tests of the suite rely on.
-@Suite(.serialized) struct RedisScriptTests {
+@Suite struct RedisScriptTests {
+    /// Runs `body` with a client of a Redis server of the test's own: `SCRIPT FLUSH` empties
+    /// the script cache of every client of a server, and the scripts of tests running beside
+    /// must not vanish under them.
+    private static func withOwnServer(_ body: (RedisClient) async throws -> Void) async throws {
+        let server = try await PrivateRedis()
+        let client = RedisClient(configuration: try RedisConfiguration(url: server.url), logger: TestRedis.logger)
+        do {
+            try await body(client)
+            await client.shutdown()
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+    }
+
     @Test(arguments: [
         ("", "da39a3ee5e6b4b0d3255bfef95601890afd80709"),
         ("abc", "a9993e364706816aba3e25717850c26c9cd0d89d"),
@@ -23,7 +38,7 @@ import Testing
     @Test func runReloadsAfterScriptFlush() async throws {
         let key = TestRedis.keyPrefix() + "counter"
         let script = RedisScript("return redis.call('INCRBY', KEYS[1], ARGV[1])")
-        try await TestRedis.withClient { client throws in
+        try await Self.withOwnServer { client throws in
             #expect(try await client.run(script, keys: [key], arguments: [5]) == .integer(5))
             try await client.send(RedisCommand("SCRIPT", "FLUSH"))
             #expect(try await client.run(script, keys: [key], arguments: [2]) == .integer(7))
@@ -51,7 +66,7 @@ import Testing
         let increment = RedisScript("return redis.call('INCRBY', KEYS[1], ARGV[1])")
         let echo = RedisScript("return ARGV[1]")
         let broken = RedisScript("return (")
-        try await TestRedis.withClient { client throws in
+        try await Self.withOwnServer { client throws in
             // Known to the server: the first calls load it.
             _ = try await client.run(echo, keys: [], arguments: ["warm"])
             try await client.send(RedisCommand("SCRIPT", "FLUSH"))
