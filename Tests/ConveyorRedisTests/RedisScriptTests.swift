@@ -8,14 +8,7 @@ import Testing
     /// must not vanish under them.
     private static func withOwnServer(_ body: (RedisClient) async throws -> Void) async throws {
         let server = try await PrivateRedis()
-        let client = RedisClient(configuration: try RedisConfiguration(url: server.url), logger: TestRedis.logger)
-        do {
-            try await body(client)
-            await client.shutdown()
-        } catch {
-            await client.shutdown()
-            throw error
-        }
+        try await TestRedis.withClient(of: try RedisConfiguration(url: server.url), body)
     }
 
     @Test(arguments: [

@@ -33,6 +33,12 @@ enum TestRedis {
     ) async throws {
         var configuration = try self.configuration()
         adjust(&configuration)
+        try await self.withClient(of: configuration, body)
+    }
+
+    /// Runs `body` with a client of the server `configuration` names, and shuts the client
+    /// down afterwards.
+    static func withClient(of configuration: RedisConfiguration, _ body: (RedisClient) async throws -> Void) async throws {
         let client = RedisClient(configuration: configuration, logger: self.logger)
         do {
             try await body(client)
