@@ -254,7 +254,7 @@ let package = Package(
         .testTarget(name: "ConveyorQueueTests", dependencies: ["ConveyorQueue", "ConveyorRedis", "ConveyorTestSupport"]),
         .testTarget(
             name: "ConveyorWorkerTests",
-            dependencies: ["ConveyorQueue", "ConveyorRedis", "ConveyorWorker", "ConveyorJobs", "ConveyorTestSupport"]
+            dependencies: ["ConveyorQueue", "ConveyorRedis", "ConveyorWorker", "ConveyorJobs", "ConveyorPostgres", "ConveyorTestSupport"]
         ),
         .testTarget(
             name: "ConveyorAPITests",

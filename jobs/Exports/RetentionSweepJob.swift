@@ -4,8 +4,8 @@ import ConveyorWorker
 
 /// Deletes what has outlived its retention: expired export files and records, files of the
 /// export folder that attempts left behind, and old job-history rows (see ``RetentionSweep``),
-/// and the records of imports over for longer than the import retention (see
-/// ``ImportRetention``).
+/// the records of imports over for longer than the import retention (see
+/// ``ImportRetention``), and job fences past theirs (see ``AttemptFence``).
 ///
 /// A job kind rather than a timer in every worker, so that the shipped hourly schedule
 /// (`jobs/schedules/retention-sweep.schedule`) runs it once per hour however many workers
@@ -14,19 +14,21 @@ import ConveyorWorker
 public struct RetentionSweepJob: JobKind {
     public struct Payload: Decodable, Sendable {}
 
-    /// The export sweep's figures, and the imports deleted.
+    /// The export sweep's figures, and the imports and job fences deleted.
     public struct Output: Encodable, Sendable {
         public var exports: RetentionSweep.Outcome
         public var imports: Int
+        public var fences: Int
 
         private enum CodingKeys: String, CodingKey {
-            case imports
+            case imports, fences
         }
 
         public func encode(to encoder: any Encoder) throws {
             try exports.encode(to: encoder)
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(imports, forKey: .imports)
+            try container.encode(fences, forKey: .fences)
         }
     }
 
@@ -44,10 +46,13 @@ public struct RetentionSweepJob: JobKind {
 
     public func run(_ payload: Payload, context: JobContext) async throws -> Output {
         let outcome = try await context.withDatabase { connection in
-            Output(exports: try await sweep.run(on: connection), imports: try await imports.sweep(on: connection))
+            Output(
+                exports: try await sweep.run(on: connection), imports: try await imports.sweep(on: connection),
+                fences: try await AttemptFence.sweep(on: connection)
+            )
         }
         let exports = outcome.exports
-        context.timings.addRows(exports.files + exports.partialFiles + exports.orphanFiles + exports.records + exports.historyRows + outcome.imports)
+        context.timings.addRows(exports.files + exports.partialFiles + exports.orphanFiles + exports.records + exports.historyRows + outcome.imports + outcome.fences)
         return outcome
     }
 }

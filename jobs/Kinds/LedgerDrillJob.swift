@@ -1,7 +1,7 @@
 import ConveyorWorker
 
 /// Writes one row per attempt to `drill_ledger` (jobs/migrations/1002_drill_ledger.sql) in a
-/// transaction of its own that lasts `ms`: the job's id, the attempt's fencing token and
+/// fenced transaction (``JobContext/withFencedTransaction(_:)``) that lasts `ms`: the job's id, the attempt's fencing token and
 /// number, when the transaction started and when it was about to commit. Only committed
 /// attempts leave a row, so the chaos drill (ops/drill/chaos) reads from the table every
 /// attempt whose effect took hold: two of one job whose intervals overlap ran at once, one
@@ -38,20 +38,18 @@ public struct LedgerDrillJob: JobKind {
             throw PermanentJobError("the fencing token '\(context.token)' is not a whole number")
         }
         let job = context.id.description
-        try await context.withDatabase { connection in
-            try await connection.transaction { transaction in
-                try await transaction.execute(
-                    "INSERT INTO drill_ledger (job_id, token, attempt, started_at) VALUES ($1, $2, $3, now())",
-                    [job, token, context.attempt]
-                )
-                // The effect stays uncommitted for the whole sleep: an attempt that another
-                // worker's attempt overlaps commits late, or not at all.
-                try await Task.sleep(for: .milliseconds(payload.ms))
-                try await transaction.execute(
-                    "UPDATE drill_ledger SET committed_at = clock_timestamp() WHERE job_id = $1 AND token = $2",
-                    [job, token]
-                )
-            }
+        try await context.withFencedTransaction { transaction in
+            try await transaction.execute(
+                "INSERT INTO drill_ledger (job_id, token, attempt, started_at) VALUES ($1, $2, $3, now())",
+                [job, token, context.attempt]
+            )
+            // The effect stays uncommitted for the whole sleep: an attempt that another
+            // worker's attempt overlaps must roll back, or commit before the other begins.
+            try await Task.sleep(for: .milliseconds(payload.ms))
+            try await transaction.execute(
+                "UPDATE drill_ledger SET committed_at = clock_timestamp() WHERE job_id = $1 AND token = $2",
+                [job, token]
+            )
         }
         return Output(token: token, attempt: context.attempt)
     }

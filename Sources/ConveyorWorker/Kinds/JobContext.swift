@@ -15,6 +15,8 @@ public struct JobContext: Sendable {
     /// This attempt's fencing token: a later attempt of the job has a greater one. A job
     /// whose effect must happen once writes it beside its effect, in one transaction.
     public let token: String
+    /// When the job was queued for this attempt, on the Redis clock.
+    public let enqueuedAt: RedisTime
     public let maxAttempts: Int
     /// The HTTP request that created the job.
     public let requestID: String
@@ -48,6 +50,20 @@ public struct JobContext: Sendable {
             database.release(lease)
         }
         return try await body(lease.connection)
+    }
+
+    /// Runs `body` with a pooled Postgres connection inside a transaction that commits only
+    /// while this attempt is the job's newest (see ``AttemptFence``): an attempt that stalled
+    /// past its lease with the transaction open rolls back with ``StaleAttemptError`` rather
+    /// than commit beside, or after, a newer attempt's.
+    public func withFencedTransaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        guard let token = Int64(token) else {
+            throw PermanentJobError("the fencing token '\(token)' is not a whole number")
+        }
+        let fence = AttemptFence(job: id.description, enqueuedAt: enqueuedAt, token: token)
+        return try await withDatabase { connection in
+            try await fence.transaction(on: connection, body)
+        }
     }
 
     /// Runs `body` with the Redis client, counting its time as `redis_ms`.

@@ -228,7 +228,7 @@ public final class Worker: Service, Sendable {
         let timings = JobTimings()
         timings.addRedis(requestedAt.duration(to: repliedAt))
         let context = JobContext(
-            id: job.id, kind: job.kind, attempt: job.attempt, token: job.token, maxAttempts: job.maxAttempts, requestID: job.requestID,
+            id: job.id, kind: job.kind, attempt: job.attempt, token: job.token, enqueuedAt: job.enqueuedAt, maxAttempts: job.maxAttempts, requestID: job.requestID,
             tenant: job.tenant, timings: timings, workerLogger: logger, database: database, queue: queue,
             externalClient: external
         )
