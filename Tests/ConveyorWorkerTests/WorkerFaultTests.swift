@@ -1,10 +1,12 @@
+import ConveyorPostgres
 import ConveyorQueue
 import ConveyorTestSupport
 import Foundation
+import Logging
 import Testing
 
-/// Faults against real worker processes: kill -9, SIGSTOP past the lease, SIGTERM
-/// during work, a Redis restart.
+/// Faults against real worker processes: kill -9, SIGSTOP past the lease (with a fenced
+/// transaction open, too), SIGTERM during work, a Redis restart.
 @Suite(.serialized) struct WorkerFaultTests {
     @Test func aKilledWorkersJobsAreFinishedByAnotherWithinTheLease() async throws {
         let harness = try WorkerHarness("kill9")
@@ -53,6 +55,40 @@ import Testing
         #expect(try await other.attemptLines(atLeast: 1).contains { ($0["outcome"] as? String) == "succeeded" && ($0["attempt"] as? Int) == 2 })
         let record = try #require(try await harness.queue.job(id))
         #expect(record.result?.contains(#""attempt":2"#) == true)
+    }
+
+    @Test func aStoppedWorkerThatResumesInsideItsFencedTransactionCannotCommitIt() async throws {
+        let harness = try WorkerHarness("fence")
+        let paused = try await harness.startWorker(concurrency: 1, lease: 2)
+        // Stubborn: once resumed, the attempt sleeps on to its commit although its worker
+        // stops it for the lost lease; only the fence keeps it from committing.
+        let id = try #require(try await harness.enqueue("drill.ledger", payload: #"{"ms":8000,"stubborn":true}"#).first)
+        try #require(try await harness.waitUntil([id], are: .running, timeout: .seconds(10)))
+        try #require(try await harness.waitUntilConfirmed([id]))
+        paused.signal(SIGSTOP)
+        let other = try await harness.startWorker(concurrency: 1, lease: 2)
+        let retaken = try await eventually(timeout: .seconds(10)) {
+            try await harness.queue.job(id)?.attempt == 2
+        }
+        try #require(retaken, "the job was not recovered from the stopped worker")
+        // The newer attempt has begun its transaction: the stopped one's would overlap it.
+        try await Task.sleep(for: .milliseconds(500))
+        paused.signal(SIGCONT)
+
+        let returned = try await eventually(timeout: .seconds(15)) {
+            paused.logLines.contains { ($0["msg"] as? String) == "a zombie attempt returned; its slot is free again" }
+        }
+        try #require(returned, "the resumed attempt did not run on to its end: \(paused.output)")
+        #expect(try await harness.waitUntil([id], are: .succeeded, timeout: .seconds(15)))
+        #expect(try await other.attemptLines(atLeast: 1).contains { ($0["outcome"] as? String) == "succeeded" })
+        let configuration = try PostgresConfiguration(url: TestEnvironment.databaseURL())
+        let pool = PostgresPool(configuration: configuration, logger: Logger(label: "test"))
+        let committed = try await pool.withConnection { connection in
+            try await connection.query("SELECT token FROM drill_ledger WHERE job_id = $1 ORDER BY token", [id.description])
+                .rows.map { try $0.decode("token", as: Int64.self) }
+        }
+        await pool.shutdown()
+        #expect(committed == [2], "attempts that committed their ledger row, by token")
     }
 
     @Test func sigtermLetsRunningJobsFinishAndHandsBackTheRest() async throws {

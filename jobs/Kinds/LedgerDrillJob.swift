@@ -1,3 +1,4 @@
+import ConveyorRedis
 import ConveyorWorker
 
 /// Writes one row per attempt to `drill_ledger` (jobs/migrations/1002_drill_ledger.sql) in a
@@ -10,6 +11,10 @@ public struct LedgerDrillJob: JobKind {
     public struct Payload: Codable, Sendable {
         /// How long the transaction lasts, in milliseconds (0 to 60,000).
         public var ms: Int
+        /// Runs the transaction where cancellation does not reach it, as a kind whose
+        /// database client ignores it would: the attempt goes on to its commit after it was
+        /// told to stop, and only the fence keeps it from committing.
+        public var stubborn: Bool?
     }
 
     public struct Output: Codable, Sendable {
@@ -38,18 +43,25 @@ public struct LedgerDrillJob: JobKind {
             throw PermanentJobError("the fencing token '\(context.token)' is not a whole number")
         }
         let job = context.id.description
-        try await context.withFencedTransaction { transaction in
-            try await transaction.execute(
-                "INSERT INTO drill_ledger (job_id, token, attempt, started_at) VALUES ($1, $2, $3, now())",
-                [job, token, context.attempt]
-            )
-            // The effect stays uncommitted for the whole sleep: an attempt that another
-            // worker's attempt overlaps must roll back, or commit before the other begins.
-            try await Task.sleep(for: .milliseconds(payload.ms))
-            try await transaction.execute(
-                "UPDATE drill_ledger SET committed_at = clock_timestamp() WHERE job_id = $1 AND token = $2",
-                [job, token]
-            )
+        let write: @Sendable () async throws -> Void = {
+            try await context.withFencedTransaction { transaction in
+                try await transaction.execute(
+                    "INSERT INTO drill_ledger (job_id, token, attempt, started_at) VALUES ($1, $2, $3, now())",
+                    [job, token, context.attempt]
+                )
+                // The effect stays uncommitted for the whole sleep: an attempt that another
+                // worker's attempt overlaps must roll back, or commit before the other begins.
+                try await Task.sleep(for: .milliseconds(payload.ms))
+                try await transaction.execute(
+                    "UPDATE drill_ledger SET committed_at = clock_timestamp() WHERE job_id = $1 AND token = $2",
+                    [job, token]
+                )
+            }
+        }
+        if payload.stubborn == true {
+            try await uncancelled(write)
+        } else {
+            try await write()
         }
         return Output(token: token, attempt: context.attempt)
     }
