@@ -4,8 +4,10 @@
 
 CONVEYOR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
-say() { printf '\033[1m[conveyor]\033[0m %s\n' "$*" >&2; }
-die() { printf '\033[31m[conveyor] error:\033[0m %s\n' "$*" >&2; exit 1; }
+# Bold and red only when the messages go to a terminal, not into a log or a pipe.
+if [ -t 2 ]; then BOLD=$'\033[1m' RED=$'\033[31m' PLAIN=$'\033[0m'; else BOLD='' RED='' PLAIN=''; fi
+say() { printf '%s[conveyor]%s %s\n' "$BOLD" "$PLAIN" "$*" >&2; }
+die() { printf '%s[conveyor] error:%s %s\n' "$RED" "$PLAIN" "$*" >&2; exit 1; }
 
 # Installs the Debian packages that are missing, and only those: a second run is quick.
 ensure_packages() {
@@ -14,14 +16,23 @@ ensure_packages() {
   for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  [ "$(id -u)" = 0 ] || die "missing packages (${missing[*]}); run as root or install them with apt-get"
-  say "installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  # Debian's postinst scripts would start system-wide servers; ours are private.
-  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
-  apt-get update -qq >/dev/null || die "apt-get update failed"
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed"
+  [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+}
+
+# Installs Debian packages (as root) without letting their postinst scripts start
+# system-wide servers: ours are private. The policy-rc.d that holds them back is removed
+# again, unless it was there before.
+apt_install() {
+  [ "$(id -u)" = 0 ] || die "missing packages ($*); run as root or install them with apt-get"
+  say "installing $*"
+  local policy=/usr/sbin/policy-rc.d wrote_policy=0 status=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && wrote_policy=1
+  fi
+  { DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null; } || status=$?
+  [ "$wrote_policy" = 0 ] || rm -f "$policy"
+  [ "$status" = 0 ] || die "apt-get install $* failed"
 }
 
 ensure_swift() {
