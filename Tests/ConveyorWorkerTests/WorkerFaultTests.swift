@@ -36,14 +36,7 @@ import Testing
         let harness = try WorkerHarness("sigstop")
         let paused = try await harness.startWorker(concurrency: 1, lease: 2)
         let id = try #require(try await harness.enqueue("drill.sleep", payload: #"{"ms":3000}"#).first)
-        try #require(try await harness.waitUntil([id], are: .running, timeout: .seconds(10)))
-        try #require(try await harness.waitUntilConfirmed([id]))
-        paused.signal(SIGSTOP)
-        let other = try await harness.startWorker(concurrency: 1, lease: 2)
-        let retaken = try await eventually(timeout: .seconds(10)) {
-            try await harness.queue.job(id)?.attempt == 2
-        }
-        try #require(retaken, "the job was not recovered from the stopped worker")
+        let other = try await Self.stop(paused, once: id, runsUntilAnotherWorkerTakesIt: harness)
         paused.signal(SIGCONT)
 
         #expect(try await harness.waitUntil([id], are: .succeeded, timeout: .seconds(15)))
@@ -63,14 +56,7 @@ import Testing
         // Stubborn: once resumed, the attempt sleeps on to its commit although its worker
         // stops it for the lost lease; only the fence keeps it from committing.
         let id = try #require(try await harness.enqueue("drill.ledger", payload: #"{"ms":8000,"stubborn":true}"#).first)
-        try #require(try await harness.waitUntil([id], are: .running, timeout: .seconds(10)))
-        try #require(try await harness.waitUntilConfirmed([id]))
-        paused.signal(SIGSTOP)
-        let other = try await harness.startWorker(concurrency: 1, lease: 2)
-        let retaken = try await eventually(timeout: .seconds(10)) {
-            try await harness.queue.job(id)?.attempt == 2
-        }
-        try #require(retaken, "the job was not recovered from the stopped worker")
+        let other = try await Self.stop(paused, once: id, runsUntilAnotherWorkerTakesIt: harness)
         // The newer attempt has begun its transaction: the stopped one's would overlap it.
         try await Task.sleep(for: .milliseconds(500))
         paused.signal(SIGCONT)
@@ -141,5 +127,21 @@ import Testing
         try await redis.start()
         try await harness.startWorker(concurrency: 4, lease: 3)
         #expect(try await harness.waitUntil(ids, are: .succeeded, timeout: .seconds(30)))
+    }
+
+    /// Stops `worker` (SIGSTOP) once it runs `id`, and starts another worker (lease 2 s),
+    /// which takes the job over when the stopped one's lease ends; returns the other.
+    private static func stop(_ worker: ConveyorProcess, once id: JobID, runsUntilAnotherWorkerTakesIt harness: WorkerHarness) async throws
+        -> ConveyorProcess
+    {
+        try #require(try await harness.waitUntil([id], are: .running, timeout: .seconds(10)))
+        try #require(try await harness.waitUntilConfirmed([id]))
+        worker.signal(SIGSTOP)
+        let other = try await harness.startWorker(concurrency: 1, lease: 2)
+        let retaken = try await eventually(timeout: .seconds(10)) {
+            try await harness.queue.job(id)?.attempt == 2
+        }
+        try #require(retaken, "the job was not recovered from the stopped worker")
+        return other
     }
 }
