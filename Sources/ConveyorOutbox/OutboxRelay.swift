@@ -17,7 +17,7 @@ public struct OutboxRelay: Service {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown { await relay() }
+        await cancelWhenGracefulShutdown { await relay() }
     }
 
     private func relay() async {

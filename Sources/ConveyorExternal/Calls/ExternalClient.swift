@@ -85,7 +85,7 @@ public final class ExternalClient: Sendable {
             if Task.isCancelled {
                 // Outside this cancelled task, so that the probe slot is given back rather than held to its lease.
                 let breakers = self.breakers
-                try? await uncancelled { try await breakers.record(permit, .abandoned) }
+                _ = try? await uncancelled { try await breakers.record(permit, .abandoned) }
                 throw CancellationError()
             }
             let tooLarge = error is NIOTooManyBytesError
