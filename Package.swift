@@ -274,7 +274,7 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "ConveyorScheduleTests",
+            name: "ConveyorSchedulesTests",
             dependencies: ["ConveyorSchedules", "ConveyorJobs", "ConveyorQueue", "ConveyorRedis", "ConveyorWorker", "ConveyorTestSupport"]
         ),
         .testTarget(
@@ -289,7 +289,7 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "ConveyorExportTests",
+            name: "ConveyorExportsTests",
             dependencies: [
                 "ConveyorExports",
                 "ConveyorJobs",
@@ -301,7 +301,7 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "ConveyorCacheTests",
+            name: "ConveyorCachesTests",
             dependencies: [
                 "ConveyorCaches", "ConveyorExternal", "ConveyorJobs", "ConveyorPostgres", "ConveyorQueue", "ConveyorRedis", "ConveyorWorker",
                 "ConveyorTestSupport",
@@ -312,7 +312,7 @@ let package = Package(
         .testTarget(name: "ConveyorRedisTests", dependencies: ["ConveyorRedis", "ConveyorTestSupport"]),
         .testTarget(name: "ConveyorPostgresTests", dependencies: ["ConveyorPostgres", "ConveyorTestSupport"]),
         .testTarget(
-            name: "ConveyorImportTests",
+            name: "ConveyorImportsTests",
             dependencies: [
                 "ConveyorImports",
                 "ConveyorJobs",
