@@ -22,7 +22,11 @@ public final class PostgresPool: Sendable {
     private let configuration: PostgresConfiguration
     private let logger: Logger
     private let threadPool: NIOThreadPool
-    private let state: LockedValue<PostgresPoolState>
+    private typealias State = PostgresPoolState<
+        PostgresConnection, CheckedContinuation<PostgresPoolGrant<PostgresConnection>, any Error>, CheckedContinuation<Void, Never>
+    >
+
+    private let state: LockedValue<State>
 
     /// Creates a pool; no connection is opened until the first `acquire()`.
     ///
@@ -36,7 +40,7 @@ public final class PostgresPool: Sendable {
         self.threadPool = NIOThreadPool(numberOfThreads: configuration.poolSize + 1)
         self.threadPool.start()
         self.state = LockedValue(
-            PostgresPoolState(
+            State(
                 maximumConnections: configuration.poolSize,
                 maximumLifetime: configuration.maxConnectionLifetime
             )
@@ -53,7 +57,7 @@ public final class PostgresPool: Sendable {
         let id = self.state.withLock { $0.makeWaiterID() }
         let grant = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let waiter = PostgresPoolState.Waiter(id: id, continuation: continuation)
+                let waiter = State.Waiter(id: id, waiting: continuation)
                 let isCancelled = Task.isCancelled
                 self.perform(self.state.withLock { $0.acquire(waiter, isCancelled: isCancelled, now: .now) })
             }
@@ -135,13 +139,13 @@ public final class PostgresPool: Sendable {
     }
 
     /// Carries out what the state decided, outside its lock.
-    private func perform(_ actions: PostgresPoolState.Actions) {
+    private func perform(_ actions: State.Actions) {
         for connection in actions.close {
             self.threadPool.submit { _ in connection.closeOnPoolThread() }
         }
         for (waiter, result) in actions.resume {
             waiter.timer?.cancel()
-            waiter.continuation.resume(with: result)
+            waiter.waiting.resume(with: result)
         }
         if let id = actions.startTimer {
             self.startAcquireTimer(forWaiter: id)

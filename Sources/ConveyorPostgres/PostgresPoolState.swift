@@ -1,43 +1,57 @@
 import NIOCore
 
-/// The pool's bookkeeping. Every method runs under the pool's lock and returns the side effects
-/// (closing connections, resuming tasks) for the pool to carry out after releasing it.
-struct PostgresPoolState {
-    /// What a waiting `acquire` receives.
-    enum Grant: Sendable {
-        /// A connection that is open and idle.
-        case connection(PostgresConnection)
-        /// Room to open a new connection, which the acquiring task then opens itself.
-        case slot
-    }
+/// What the pool's bookkeeping needs to know of a connection.
+protocol PooledConnection: AnyObject {
+    var openedAt: ContinuousClock.Instant { get }
+}
+
+extension PostgresConnection: PooledConnection {}
+
+/// What a waiting `acquire` receives.
+enum PostgresPoolGrant<Connection> {
+    /// A connection that is open and idle.
+    case connection(Connection)
+    /// Room to open a new connection, which the acquiring task then opens itself.
+    case slot
+}
+
+extension PostgresPoolGrant: Sendable where Connection: Sendable {}
+
+/// The pool's bookkeeping: a state machine with no I/O of its own, so that it is tested
+/// without a server. Every method runs under the pool's lock and returns the side effects
+/// (closing connections, resuming waiters) for the pool to carry out after releasing it.
+/// `Waiting` is what the pool resumes a waiting `acquire` through, `Finishing` what it
+/// resumes a waiting `shutdown` through.
+struct PostgresPoolState<Connection: PooledConnection, Waiting, Finishing> {
+    typealias Grant = PostgresPoolGrant<Connection>
 
     /// An `acquire` waiting for a connection, first come first served.
     struct Waiter {
         let id: Int
-        let continuation: CheckedContinuation<Grant, any Error>
+        let waiting: Waiting
         var timer: Task<Void, Never>?
     }
 
     /// Side effects decided under the lock, carried out after it.
     struct Actions {
-        var close: [PostgresConnection] = []
+        var close: [Connection] = []
         var resume: [(Waiter, Result<Grant, any Error>)] = []
         /// A waiter just queued, whose acquire timeout must start.
         var startTimer: Int?
-        var finishShutdown: [CheckedContinuation<Void, Never>] = []
+        var finishShutdown: [Finishing] = []
     }
 
     private let maximumConnections: Int
     private let maximumLifetime: Duration
     /// Open connections nobody leases, the most recently used last.
-    private var idle: [PostgresConnection] = []
+    private var idle: [Connection] = []
     private var leased: Set<ObjectIdentifier> = []
     /// Connections being opened by the tasks that were given a slot.
     private var opening = 0
     private var waiters = CircularBuffer<Waiter>()
     private var nextWaiterID = 0
     private var isShutdown = false
-    private var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
+    private var shutdownWaiters: [Finishing] = []
 
     init(maximumConnections: Int, maximumLifetime: Duration) {
         self.maximumConnections = maximumConnections
@@ -98,7 +112,7 @@ struct PostgresPoolState {
 
     /// Takes back a leased connection: to the first waiter or the idle list when it is still
     /// good, otherwise to be closed, its slot going to the first waiter. Unknown leases are ignored.
-    mutating func release(_ connection: PostgresConnection, reusable: Bool, now: ContinuousClock.Instant) -> Actions {
+    mutating func release(_ connection: Connection, reusable: Bool, now: ContinuousClock.Instant) -> Actions {
         var actions = Actions()
         guard self.leased.remove(ObjectIdentifier(connection)) != nil else { return actions }
         if reusable && !self.isShutdown && !Self.hasOutlived(self.maximumLifetime, connection, now: now) {
@@ -117,7 +131,7 @@ struct PostgresPoolState {
 
     /// Records a connection opened in a granted slot; false when the pool shut down meanwhile, and
     /// the connection must be closed.
-    mutating func opened(_ connection: PostgresConnection) -> (accepted: Bool, actions: Actions) {
+    mutating func opened(_ connection: Connection) -> (accepted: Bool, actions: Actions) {
         self.opening -= 1
         var actions = Actions()
         guard !self.isShutdown else {
@@ -149,9 +163,9 @@ struct PostgresPoolState {
         return actions
     }
 
-    /// Resumes `continuation` once no connection is open any more.
-    mutating func awaitAllClosed(_ continuation: CheckedContinuation<Void, Never>) -> Actions {
-        self.shutdownWaiters.append(continuation)
+    /// Resumes `finishing` once no connection is open any more.
+    mutating func awaitAllClosed(_ finishing: Finishing) -> Actions {
+        self.shutdownWaiters.append(finishing)
         var actions = Actions()
         self.finishShutdownIfClosed(into: &actions)
         return actions
@@ -159,13 +173,13 @@ struct PostgresPoolState {
 
     private static func hasOutlived(
         _ lifetime: Duration,
-        _ connection: PostgresConnection,
+        _ connection: Connection,
         now: ContinuousClock.Instant
     ) -> Bool {
         connection.openedAt.duration(to: now) >= lifetime
     }
 
-    private mutating func removeExpiredIdle(now: ContinuousClock.Instant) -> [PostgresConnection] {
+    private mutating func removeExpiredIdle(now: ContinuousClock.Instant) -> [Connection] {
         let lifetime = self.maximumLifetime
         let expired = self.idle.filter { Self.hasOutlived(lifetime, $0, now: now) }
         if !expired.isEmpty {
