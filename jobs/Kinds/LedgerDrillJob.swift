@@ -39,9 +39,7 @@ public struct LedgerDrillJob: JobKind {
     }
 
     public func run(_ payload: Payload, context: JobContext) async throws -> Output {
-        guard let token = Int64(context.token) else {
-            throw PermanentJobError("the fencing token '\(context.token)' is not a whole number")
-        }
+        let token = try context.numericToken()
         let job = context.id.description
         let write: @Sendable () async throws -> Void = {
             try await context.withFencedTransaction { transaction in

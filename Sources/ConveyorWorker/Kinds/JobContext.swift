@@ -52,15 +52,20 @@ public struct JobContext: Sendable {
         return try await body(lease.connection)
     }
 
+    /// ``token`` as the number it is, for a row that records it beside the attempt's effect.
+    public func numericToken() throws -> Int64 {
+        guard let number = Int64(token) else {
+            throw PermanentJobError("the fencing token '\(token)' is not a whole number")
+        }
+        return number
+    }
+
     /// Runs `body` with a pooled Postgres connection inside a transaction that commits only
     /// while this attempt is the job's newest (see ``AttemptFence``): an attempt that stalled
     /// past its lease with the transaction open rolls back with ``StaleAttemptError`` rather
     /// than commit beside, or after, a newer attempt's.
     public func withFencedTransaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        guard let token = Int64(token) else {
-            throw PermanentJobError("the fencing token '\(token)' is not a whole number")
-        }
-        let fence = AttemptFence(job: id.description, enqueuedAt: enqueuedAt, token: token)
+        let fence = AttemptFence(job: id.description, enqueuedAt: enqueuedAt, token: try numericToken())
         return try await withDatabase { connection in
             try await fence.transaction(on: connection, body)
         }
