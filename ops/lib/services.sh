@@ -49,11 +49,17 @@ postgres_bindir() {
 
 port_is_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# redis_running DIR: whether the Redis with its data in DIR runs (its pid file names a live process).
+redis_running() { [ -f "$1/redis.pid" ] && kill -0 "$(cat "$1/redis.pid")" 2>/dev/null; }
+
+# postgres_running DIR: whether the PostgreSQL cluster in DIR/pgdata runs.
+postgres_running() { runuser -u postgres -- "$(postgres_bindir)/pg_ctl" -D "$1/pgdata" status >/dev/null 2>&1; }
+
 # start_redis PORT DIR: a Redis with AOF on, bound to 127.0.0.1 only.
 start_redis() {
   local port=$1 dir=$2
   mkdir -p "$dir"
-  if [ -f "$dir/redis.pid" ] && kill -0 "$(cat "$dir/redis.pid")" 2>/dev/null; then
+  if redis_running "$dir"; then
     return 0
   fi
   port_is_free "$port" || die "port $port is taken by another program: stop it, or point CONVEYOR_REDIS_URL at an existing Redis"
@@ -115,7 +121,7 @@ EOF
   local p=$dir
   while [ "$p" != "/" ]; do chmod o+x "$p" 2>/dev/null || true; p=$(dirname "$p"); done
   chown postgres:postgres "$dir"
-  if ! runuser -u postgres -- "$bin/pg_ctl" -D "$pgdata" status >/dev/null 2>&1; then
+  if ! postgres_running "$dir"; then
     port_is_free "$port" || die "port $port is taken by another program: stop it, or point CONVEYOR_DATABASE_URL at an existing PostgreSQL"
     runuser -u postgres -- "$bin/pg_ctl" -D "$pgdata" -o "-p $port" -l "$dir/postgres.log" -w -t 60 start >/dev/null \
       || die "PostgreSQL did not start; see $dir/postgres.log"
