@@ -25,10 +25,12 @@ let package = Package(
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
-        // Calendar arithmetic shared by the Postgres client's timestamps and cron schedules.
-        .target(name: "ConveyorCalendar"),
+        // What every layer shares: timestamps, JSON values, ids, the civil calendar, stable
+        // hashes, and the errors of catalogue files and of jobs that no attempt can fix now.
+        .target(name: "ConveyorCore"),
 
-        // Their Swift clients: async APIs whose blocking calls run on threads of their own.
+        // The clients of Redis and PostgreSQL: async APIs whose blocking calls run on threads
+        // of their own.
         .target(
             name: "ConveyorRedis",
             dependencies: [
@@ -43,32 +45,19 @@ let package = Package(
             name: "ConveyorPostgres",
             dependencies: [
                 "CLibPQ",
-                "ConveyorCalendar",
+                "ConveyorCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
-        // The queue engine: every state change of a job is one Lua script in Scripts/.
+        // The queue engine: every state change of a job is one Lua script in Scripts/, and the
+        // reads across queues (overview, dead jobs) are beside them.
         .target(
             name: "ConveyorQueue",
-            dependencies: ["ConveyorRedis"],
-            resources: [
-                .embedInCode("Scripts/prelude.lua"),
-                .embedInCode("Scripts/enqueue.lua"),
-                .embedInCode("Scripts/reserve.lua"),
-                .embedInCode("Scripts/complete.lua"),
-                .embedInCode("Scripts/fail.lua"),
-                .embedInCode("Scripts/hand_back.lua"),
-                .embedInCode("Scripts/heartbeat.lua"),
-                .embedInCode("Scripts/promote.lua"),
-                .embedInCode("Scripts/recover.lua"),
-                .embedInCode("Scripts/cancel.lua"),
-                .embedInCode("Scripts/retry_dead.lua"),
-                .embedInCode("Scripts/discard_dead.lua"),
-                .embedInCode("Scripts/defer.lua"),
-            ]
+            dependencies: ["ConveyorCore", "ConveyorRedis"],
+            resources: [.embedInCode("Scripts")]
         ),
 
         // Outbound HTTP: one async-http-client per process with timeouts, every call through
@@ -76,7 +65,7 @@ let package = Package(
         .target(
             name: "ConveyorExternal",
             dependencies: [
-                "ConveyorQueue",
+                "ConveyorCore",
                 "ConveyorRedis",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -85,26 +74,103 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            resources: [
-                .embedInCode("Breakers/Scripts/prelude.lua"),
-                .embedInCode("Breakers/Scripts/permit.lua"),
-                .embedInCode("Breakers/Scripts/record.lua"),
-            ]
+            resources: [.embedInCode("Breakers/Scripts")]
         ),
 
-        // The worker runtime: job kinds' protocol and registry, and the worker service.
+        // The worker runtime: job kinds' protocol and registry, the worker service, the job
+        // history and fences (tables in Migrations/).
         .target(
             name: "ConveyorWorker",
             dependencies: [
-                "ConveyorCalendar",
+                "ConveyorCore",
                 "ConveyorExternal",
+                "ConveyorPostgres",
                 "ConveyorQueue",
                 "ConveyorRedis",
-                "ConveyorPostgres",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [
+                .embedInCode("Migrations/0002_job_history.sql"),
+                .embedInCode("Migrations/0005_job_history_finished_brin.sql"),
+                .embedInCode("Migrations/0008_job_fences.sql"),
             ]
+        ),
+
+        // The job outbox: jobs a PostgreSQL transaction enqueues, delivered after its commit.
+        .target(
+            name: "ConveyorOutbox",
+            dependencies: [
+                "ConveyorCore",
+                "ConveyorPostgres",
+                "ConveyorQueue",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [
+                .embedInCode("Migrations/0007_job_outbox.sql"),
+            ]
+        ),
+
+        // Bulk imports: the dataset catalogue's model, streaming body parsers, row validation,
+        // the intake that spools chunks into PostgreSQL, and the loader that batch_create jobs run.
+        .target(
+            name: "ConveyorImports",
+            dependencies: [
+                "ConveyorCore",
+                "ConveyorExternal",
+                "ConveyorOutbox",
+                "ConveyorPostgres",
+                "ConveyorQueue",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [
+                .embedInCode("Migrations/0001_imports.sql"),
+                .embedInCode("Migrations/0004_import_callbacks.sql"),
+            ]
+        ),
+
+        // Metric exports: the export catalogue's model, parameter checking and rendering, the
+        // runner that streams a query's CSV or JSON into a file, the records and their retention.
+        .target(
+            name: "ConveyorExports",
+            dependencies: [
+                "ConveyorCore",
+                "ConveyorOutbox",
+                "ConveyorPostgres",
+                "ConveyorQueue",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            resources: [
+                .embedInCode("Migrations/0003_exports.sql"),
+            ]
+        ),
+
+        // Cron schedules: the expression parser, the schedule files' model, and the scheduler
+        // service that enqueues each tick's job once however many schedulers run.
+        .target(
+            name: "ConveyorSchedules",
+            dependencies: [
+                "ConveyorCore",
+                "ConveyorQueue",
+                "ConveyorRedis",
+                "ConveyorWorker",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.embedInCode("Scheduling/Scripts")]
+        ),
+
+        // Cached values: the catalogue's model, the store in Redis with its single-flight lock,
+        // and the refresh that computes a value; the API serves them from Redis alone.
+        .target(
+            name: "ConveyorCaches",
+            dependencies: ["ConveyorCore", "ConveyorExternal", "ConveyorPostgres", "ConveyorQueue", "ConveyorRedis"],
+            resources: [.embedInCode("Store/Scripts")]
         ),
 
         // The HTTP API: validates, enqueues and reports; never runs job work.
@@ -112,12 +178,13 @@ let package = Package(
             name: "ConveyorAPI",
             dependencies: [
                 "ConveyorCaches",
-                "ConveyorExternal",
+                "ConveyorCore",
                 "ConveyorExports",
+                "ConveyorExternal",
                 "ConveyorImports",
+                "ConveyorPostgres",
                 "ConveyorQueue",
                 "ConveyorRedis",
-                "ConveyorPostgres",
                 "ConveyorWorker",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -130,99 +197,43 @@ let package = Package(
             resources: [.embedInCode("OpenAPI/openapi.json")]
         ),
 
-        // Bulk imports: the dataset catalogue's model, streaming body parsers, row validation, the
-        // intake that spools chunks into PostgreSQL, and the loader that batch_create jobs run.
-        // The job outbox: jobs a PostgreSQL transaction enqueues, delivered after its commit.
-        .target(
-            name: "ConveyorOutbox",
-            dependencies: [
-                "ConveyorPostgres",
-                "ConveyorQueue",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
-        ),
-
-        .target(
-            name: "ConveyorImports",
-            dependencies: [
-                "ConveyorExternal",
-                "ConveyorOutbox",
-                "ConveyorPostgres",
-                "ConveyorQueue",
-                "ConveyorWorker",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
-
-        // Metric exports: the export catalogue's model, parameter checking and rendering, the
-        // runner that streams a query's CSV or JSON into a file, the export records and their
-        // retention.
-        .target(
-            name: "ConveyorExports",
-            dependencies: [
-                "ConveyorOutbox",
-                "ConveyorPostgres",
-                "ConveyorQueue",
-                "ConveyorWorker",
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
-
-        // Cron schedules: the expression parser, the schedule files' model, and the scheduler
-        // service that enqueues each tick's job once however many schedulers run.
-        .target(
-            name: "ConveyorSchedules",
-            dependencies: [
-                "ConveyorCalendar",
-                "ConveyorQueue",
-                "ConveyorRedis",
-                "ConveyorWorker",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            resources: [.embedInCode("Scheduling/Scripts/record_tick.lua")]
-        ),
-
-        // Cached values: the catalogue's model, the store in Redis with its single-flight lock,
-        // and the refresh that computes a value; the API serves them from Redis alone.
-        .target(
-            name: "ConveyorCaches",
-            dependencies: ["ConveyorExternal", "ConveyorPostgres", "ConveyorQueue", "ConveyorRedis", "ConveyorWorker"],
-            resources: [
-                .embedInCode("Store/Scripts/request.lua"),
-                .embedInCode("Store/Scripts/write.lua"),
-                .embedInCode("Store/Scripts/compare_and_delete.lua"),
-            ]
-        ),
-
-        // The workload: job kinds and their catalogue (datasets, exports, schedules and cached
-        // values embedded from jobs/datasets, jobs/exports, jobs/schedules and jobs/caches).
+        // The workload: every job kind (jobs/Kinds) and the catalogue embedded from
+        // jobs/datasets, jobs/exports, jobs/schedules, jobs/caches and jobs/migrations.
         .target(
             name: "ConveyorJobs",
             dependencies: [
-                "ConveyorWorker", "ConveyorQueue", "ConveyorRedis", "ConveyorPostgres", "ConveyorImports", "ConveyorExports", "ConveyorSchedules",
                 "ConveyorCaches",
+                "ConveyorCore",
+                "ConveyorExports",
+                "ConveyorImports",
+                "ConveyorOutbox",
+                "ConveyorPostgres",
+                "ConveyorQueue",
+                "ConveyorRedis",
+                "ConveyorSchedules",
+                "ConveyorWorker",
             ],
             path: "jobs",
-            exclude: ["migrations"],
-            resources: [.embedInCode("datasets"), .embedInCode("exports"), .embedInCode("schedules"), .embedInCode("caches")]
+            resources: [
+                .embedInCode("datasets"), .embedInCode("exports"), .embedInCode("schedules"), .embedInCode("caches"), .embedInCode("migrations"),
+            ]
         ),
 
         .executableTarget(
             name: "conveyor",
             dependencies: [
                 "ConveyorAPI",
-                "ConveyorOutbox",
+                "ConveyorCore",
                 "ConveyorExports",
-                "ConveyorRedis",
+                "ConveyorExternal",
+                "ConveyorImports",
+                "ConveyorJobs",
+                "ConveyorOutbox",
                 "ConveyorPostgres",
                 "ConveyorQueue",
-                "ConveyorWorker",
-                "ConveyorJobs",
+                "ConveyorRedis",
                 "ConveyorSchedules",
+                "ConveyorWorker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -232,14 +243,14 @@ let package = Package(
         .executableTarget(
             name: "conveyor-bench",
             dependencies: [
+                "ConveyorJobs",
                 "ConveyorQueue",
                 "ConveyorRedis",
-                "ConveyorJobs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "ops/bench/Driver"
         ),
@@ -247,41 +258,28 @@ let package = Package(
         .target(
             name: "ConveyorTestSupport",
             dependencies: [
-                "ConveyorQueue", "ConveyorRedis", .product(name: "Logging", package: "swift-log"), .product(name: "NIOPosix", package: "swift-nio"),
+                "ConveyorQueue",
+                "ConveyorRedis",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/ConveyorTestSupport"
         ),
-        .testTarget(name: "ConveyorQueueTests", dependencies: ["ConveyorQueue", "ConveyorRedis", "ConveyorTestSupport"]),
+        .testTarget(name: "ConveyorCoreTests", dependencies: ["ConveyorCore"]),
         .testTarget(
-            name: "ConveyorWorkerTests",
-            dependencies: ["ConveyorQueue", "ConveyorRedis", "ConveyorWorker", "ConveyorJobs", "ConveyorPostgres", "ConveyorTestSupport"]
+            name: "ConveyorRedisTests",
+            dependencies: ["ConveyorRedis", "ConveyorTestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
-            name: "ConveyorAPITests",
-            dependencies: [
-                "ConveyorAPI",
-                "ConveyorExports",
-                "ConveyorImports",
-                "ConveyorJobs",
-                "ConveyorWorker",
-                "ConveyorPostgres",
-                "ConveyorQueue",
-                "ConveyorRedis",
-                "ConveyorTestSupport",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-            ]
+            name: "ConveyorPostgresTests",
+            dependencies: ["ConveyorPostgres", "ConveyorTestSupport", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(
-            name: "ConveyorSchedulesTests",
-            dependencies: ["ConveyorSchedules", "ConveyorJobs", "ConveyorQueue", "ConveyorRedis", "ConveyorWorker", "ConveyorTestSupport"]
-        ),
+        .testTarget(name: "ConveyorQueueTests", dependencies: ["ConveyorCore", "ConveyorQueue", "ConveyorRedis", "ConveyorTestSupport"]),
         .testTarget(
             name: "ConveyorExternalTests",
             dependencies: [
+                "ConveyorCore",
                 "ConveyorExternal",
-                "ConveyorQueue",
                 "ConveyorRedis",
                 "ConveyorTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -289,42 +287,93 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "ConveyorExportsTests",
+            name: "ConveyorWorkerTests",
             dependencies: [
-                "ConveyorExports",
+                "ConveyorCore",
                 "ConveyorJobs",
                 "ConveyorPostgres",
                 "ConveyorQueue",
                 "ConveyorRedis",
+                "ConveyorTestSupport",
                 "ConveyorWorker",
-                "ConveyorTestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(
-            name: "ConveyorCachesTests",
-            dependencies: [
-                "ConveyorCaches", "ConveyorExternal", "ConveyorJobs", "ConveyorPostgres", "ConveyorQueue", "ConveyorRedis", "ConveyorWorker",
-                "ConveyorTestSupport",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-            ]
-        ),
-        .testTarget(name: "ConveyorRedisTests", dependencies: ["ConveyorRedis", "ConveyorTestSupport"]),
-        .testTarget(name: "ConveyorPostgresTests", dependencies: ["ConveyorPostgres", "ConveyorTestSupport"]),
         .testTarget(
             name: "ConveyorImportsTests",
             dependencies: [
+                "ConveyorCore",
+                "ConveyorExternal",
                 "ConveyorImports",
                 "ConveyorJobs",
                 "ConveyorOutbox",
                 "ConveyorPostgres",
                 "ConveyorQueue",
                 "ConveyorRedis",
-                "ConveyorWorker",
                 "ConveyorTestSupport",
-                .product(name: "NIOCore", package: "swift-nio"),
+                "ConveyorWorker",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "ConveyorExportsTests",
+            dependencies: [
+                "ConveyorCore",
+                "ConveyorExports",
+                "ConveyorJobs",
+                "ConveyorPostgres",
+                "ConveyorQueue",
+                "ConveyorRedis",
+                "ConveyorTestSupport",
+                "ConveyorWorker",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "ConveyorSchedulesTests",
+            dependencies: [
+                "ConveyorCore", "ConveyorJobs", "ConveyorQueue", "ConveyorRedis", "ConveyorSchedules", "ConveyorTestSupport", "ConveyorWorker",
+            ]
+        ),
+        .testTarget(
+            name: "ConveyorCachesTests",
+            dependencies: [
+                "ConveyorCaches",
+                "ConveyorCore",
+                "ConveyorExternal",
+                "ConveyorJobs",
+                "ConveyorPostgres",
+                "ConveyorQueue",
+                "ConveyorRedis",
+                "ConveyorTestSupport",
+                "ConveyorWorker",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "ConveyorAPITests",
+            dependencies: [
+                "ConveyorAPI",
+                "ConveyorCore",
+                "ConveyorExports",
+                "ConveyorExternal",
+                "ConveyorImports",
+                "ConveyorJobs",
+                "ConveyorPostgres",
+                "ConveyorQueue",
+                "ConveyorRedis",
+                "ConveyorTestSupport",
+                "ConveyorWorker",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
     ]

@@ -13,9 +13,9 @@ public enum JobCatalogue {
     public static func registry(exports: ExportSettings = ExportSettings(), imports: ImportRetention = ImportRetention()) throws -> JobRegistry {
         var registry = JobRegistry()
         registry.register(NoopJob())
-        registry.register(SleepDrillJob())
-        registry.register(FailDrillJob())
-        registry.register(LedgerDrillJob())
+        registry.register(DrillSleepJob())
+        registry.register(DrillFailJob())
+        registry.register(DrillLedgerJob())
         registry.register(BatchCreateJob(catalogue: try datasets()))
         registry.register(ImportCallbackJob())
         registry.register(MetricExportJob(catalogue: try self.exports(), settings: exports))

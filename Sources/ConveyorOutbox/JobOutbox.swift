@@ -1,3 +1,4 @@
+import ConveyorCore
 import ConveyorPostgres
 import ConveyorQueue
 import Foundation
@@ -186,7 +187,7 @@ private struct OutboxJob: Codable {
         let id = try JobID(id)
         return JobRequest(
             id: id, kind: kind, payload: payload, queue: id.queue, maxAttempts: maxAttempts, timeout: .milliseconds(timeoutMilliseconds),
-            runAt: runAtMicroseconds.map { RedisTime(microseconds: $0) }, requestID: requestID, tenant: tenant
+            runAt: runAtMicroseconds.map { Timestamp(microseconds: $0) }, requestID: requestID, tenant: tenant
         )
     }
 }

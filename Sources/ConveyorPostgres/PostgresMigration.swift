@@ -1,18 +1,40 @@
+import ConveyorCore
 import Foundation
 
-/// One migration file: its name (the file name, which orders migrations), where it is, its SQL and its checksum.
-struct PostgresMigration: Sendable {
-    let name: String
-    let path: String
+/// One migration: its name (the file name, which orders migrations), where it comes from, its
+/// SQL and its checksum. Modules embed the migrations of the tables they own, as
+/// `(name, bytes)` of their `Migrations/*.sql`; folders add the operator's own.
+public struct PostgresMigration: Sendable {
+    public let name: String
+    /// The file, or the module that embeds it, named in errors.
+    public let path: String
     let sql: String
     /// FNV-1a 64 of the file's bytes, recorded when applied to notice later edits.
     let checksum: String
 
-    /// Every `*.sql` file directly inside `directories`, in file-name order.
+    /// A migration named `name` (such as `0001_imports.sql`) whose SQL is `contents`, from `path`.
+    public init(name: String, path: String, contents: [UInt8]) {
+        self.name = name
+        self.path = path
+        self.sql = String(decoding: contents, as: UTF8.self)
+        self.checksum = FNV1a64.hash(contents).hexDigits
+    }
+
+    /// `embedded` and every `*.sql` file directly inside `directories`, in name order.
     ///
-    /// - Throws: ``PostgresMigrationError`` when a directory cannot be read or two files share a name.
-    static func load(from directories: [String]) throws -> [PostgresMigration] {
+    /// - Throws: ``PostgresMigrationError`` when a directory cannot be read or two migrations share a name.
+    static func load(_ embedded: [PostgresMigration], from directories: [String]) throws -> [PostgresMigration] {
         var migrations: [String: PostgresMigration] = [:]
+        func add(_ migration: PostgresMigration) throws(PostgresMigrationError) {
+            if let other = migrations[migration.name] {
+                throw PostgresMigrationError(
+                    kind: .duplicateName, file: migration.path,
+                    message: "has the same name as \(other.path); migration names must be unique"
+                )
+            }
+            migrations[migration.name] = migration
+        }
+        for migration in embedded { try add(migration) }
         for directory in directories {
             let names: [String]
             do {
@@ -26,22 +48,10 @@ struct PostgresMigration: Sendable {
             }
             for name in names where name.hasSuffix(".sql") {
                 let path = (directory as NSString).appendingPathComponent(name)
-                if let other = migrations[name] {
-                    throw PostgresMigrationError(
-                        kind: .duplicateName,
-                        file: path,
-                        message: "has the same name as \(other.path); migration names must be unique"
-                    )
-                }
                 guard let bytes = FileManager.default.contents(atPath: path) else {
                     throw PostgresMigrationError(kind: .unreadable, file: path, message: "cannot read the file")
                 }
-                migrations[name] = PostgresMigration(
-                    name: name,
-                    path: path,
-                    sql: String(decoding: bytes, as: UTF8.self),
-                    checksum: FNV1a64.hash(bytes).hexDigits
-                )
+                try add(PostgresMigration(name: name, path: path, contents: Array(bytes)))
             }
         }
         return migrations.values.sorted { $0.name < $1.name }

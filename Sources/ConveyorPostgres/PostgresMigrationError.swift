@@ -13,7 +13,7 @@ public struct PostgresMigrationError: Error, CustomStringConvertible, Sendable {
 
         /// A migrations directory or file could not be read.
         public static let unreadable = Kind(base: .unreadable)
-        /// Two directories hold a file of the same name.
+        /// Two migrations, embedded or in folders, have the same name.
         public static let duplicateName = Kind(base: .duplicateName)
         /// A migration's file differs from the one applied before; migrations must not be edited once applied.
         public static let changedSinceApplied = Kind(base: .changedSinceApplied)

@@ -1,6 +1,7 @@
+import ConveyorCore
 import Logging
 
-/// Applies *.sql files from folders in file-name order, each once, each in its own transaction, recorded in
+/// Applies migrations (embedded ones and *.sql files from folders) in name order, each once, each in its own transaction, recorded in
 /// table `conveyor_schema_migrations(name text primary key, checksum text not null, applied_at timestamptz not null default now())`.
 ///
 /// The table lives in the connection's current schema (the first of `search_path`). Concurrent
@@ -12,12 +13,15 @@ public struct PostgresMigrator: Sendable {
     private static let table = "conveyor_schema_migrations"
 
     private let pool: PostgresPool
+    private let embedded: [PostgresMigration]
     private let directories: [String]
     private let logger: Logger
 
-    /// A migrator for the `*.sql` files directly inside `directories`, whose names must be unique across them.
-    public init(pool: PostgresPool, directories: [String], logger: Logger) {
+    /// A migrator for `migrations` and the `*.sql` files directly inside `directories`, whose
+    /// names must be unique across them all.
+    public init(pool: PostgresPool, migrations: [PostgresMigration] = [], directories: [String] = [], logger: Logger) {
         self.pool = pool
+        self.embedded = migrations
         self.directories = directories
         self.logger = logger
     }
@@ -27,7 +31,7 @@ public struct PostgresMigrator: Sendable {
     /// - Throws: ``PostgresMigrationError`` naming the file for an unreadable, changed or failing
     ///   migration (those before it stay applied), or ``PostgresError`` when PostgreSQL is unreachable.
     public func migrate() async throws -> [String] {
-        let migrations = try PostgresMigration.load(from: self.directories)
+        let migrations = try PostgresMigration.load(self.embedded, from: self.directories)
         return try await self.pool.withConnection { connection in
             try await self.holdingMigrationLock(on: connection) {
                 try await connection.execute(
@@ -52,7 +56,7 @@ public struct PostgresMigrator: Sendable {
     ///
     /// - Throws: ``PostgresMigrationError`` for an unreadable or changed migration.
     public func pending() async throws -> [String] {
-        let migrations = try PostgresMigration.load(from: self.directories)
+        let migrations = try PostgresMigration.load(self.embedded, from: self.directories)
         return try await self.pool.withConnection { connection in
             try await self.pending(migrations, on: connection).map(\.name)
         }

@@ -1,4 +1,4 @@
-import ConveyorCalendar
+import ConveyorCore
 import Foundation
 
 /// Conversion between `Date` and PostgreSQL's ISO timestamp text, to the microsecond.

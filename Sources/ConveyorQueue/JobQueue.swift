@@ -1,3 +1,4 @@
+import ConveyorCore
 import ConveyorRedis
 import Synchronization
 
@@ -6,8 +7,9 @@ import Synchronization
 /// that changes a job runs one Lua script from `Scripts/`, so a crash never leaves a job
 /// half-moved; the calls about a running attempt are fenced by its lease token.
 public struct JobQueue: Sendable {
-    /// The Redis client every call goes through.
-    public let redis: RedisClient
+    /// The Redis client every call goes through; a service that needs Redis for more than
+    /// the queues is handed the client itself.
+    private let redis: RedisClient
     /// Retention, dead-set and length limits.
     public let policy: QueuePolicy
     /// Queues this process has already added to the set of known queues, so that an
@@ -26,7 +28,7 @@ public struct JobQueue: Sendable {
         /// Jobs written by this call; a resent job that existed already is not counted.
         public var created: Int
         /// When the queue took them, on the Redis clock.
-        public var enqueuedAt: RedisTime
+        public var enqueuedAt: Timestamp
     }
 
     /// Enqueues jobs, in one round trip whatever their number: one script call per queue,
@@ -82,7 +84,7 @@ public struct JobQueue: Sendable {
                     throw QueueError.unexpectedReply(script: "enqueue", reply: "\(reply)")
                 }
                 result.created += created
-                result.enqueuedAt = RedisTime(microseconds: Int64(now))
+                result.enqueuedAt = Timestamp(microseconds: Int64(now))
             }
         }
         if let refusal { throw refusal }
@@ -128,7 +130,7 @@ public struct JobQueue: Sendable {
         guard values.count == 3, let now = values[0].int, let fields = values[1].array, fields.count % 5 == 0 else {
             throw QueueError.unexpectedReply(script: "reserve", reply: "\(reply)")
         }
-        let reservedAt = RedisTime(microseconds: Int64(now))
+        let reservedAt = Timestamp(microseconds: Int64(now))
         var jobs: [ReservedJob] = []
         jobs.reserveCapacity(fields.count / 5)
         var index = 0
@@ -141,7 +143,7 @@ public struct JobQueue: Sendable {
                 ReservedJob(
                     id: id, token: token, attempt: attempt, kind: spec.kind, payload: spec.payload,
                     maxAttempts: spec.maxAttempts, timeout: .milliseconds(spec.timeoutMilliseconds),
-                    enqueuedAt: RedisTime(microseconds: enqueuedAt), reservedAt: reservedAt,
+                    enqueuedAt: Timestamp(microseconds: enqueuedAt), reservedAt: reservedAt,
                     requestID: spec.requestID, tenant: spec.tenant
                 )
             )
@@ -211,7 +213,7 @@ public struct JobQueue: Sendable {
     /// handler that could not start its work, e.g. because a dependency's circuit breaker
     /// is open.
     /// - Returns: `false` when the attempt no longer holds its lease and nothing changed.
-    public func `defer`(_ lease: JobLease, until runAt: RedisTime) async throws -> Bool {
+    public func `defer`(_ lease: JobLease, until runAt: Timestamp) async throws -> Bool {
         let keys = QueueKeys(lease.id.queue)
         let reply = try await redis.run(
             QueueScripts.defer,
@@ -292,6 +294,11 @@ public struct JobQueue: Sendable {
         _ = try await redis.pipeline(
             grouped.map { queue, leases in RedisCommand("ZREM", [.string(QueueKeys(queue).cancelling)] + leases.map { .string($0.member) }) }
         )
+    }
+
+    /// A connection of its own for ``waitForReadyJob(in:on:upTo:)``, which blocks it.
+    public func makeWaitingConnection() -> RedisBlockingConnection {
+        redis.makeBlockingConnection()
     }
 
     /// Waits on `connection` until `queue` has a ready job, or `timeout` passes; returns
@@ -417,7 +424,7 @@ public struct JobQueue: Sendable {
         // A succeeded job's hash is left as its attempt found it; the finished set says when it succeeded.
         if record.state != .cancelled, let succeededAt = replies[2].string.flatMap(Double.init) {
             record.state = .succeeded
-            record.finishedAt = RedisTime(microseconds: Int64(succeededAt))
+            record.finishedAt = Timestamp(microseconds: Int64(succeededAt))
         }
         return record
     }

@@ -1,3 +1,5 @@
+import ConveyorCore
+
 /// Errors of the queue engine, each saying what to fix.
 public enum QueueError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A queue name with characters outside `a-z 0-9 _ -`, empty, or too long.

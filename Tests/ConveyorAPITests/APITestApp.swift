@@ -53,7 +53,7 @@ enum APITestApp {
             catalogue: try JobCatalogue.exports(), settings: exportSettings, pool: database, queue: queue, queueName: exportQueue
         )
         let services = APIServices(
-            queue: queue, registry: try JobCatalogue.registry(exports: exportSettings), database: database, imports: imports, exports: exports,
+            redis: redis, queue: queue, registry: try JobCatalogue.registry(exports: exportSettings), database: database, imports: imports, exports: exports,
             caches: try JobCatalogue.caches(), cacheQueue: cacheQueue, outbound: outbound
         )
         let application = buildApplication(configuration: configuration, services: services, logger: logger)

@@ -37,7 +37,7 @@ struct CachesEndpointTests {
     func computedOnDemand() async throws {
         let cacheQueue = TestEnvironment.uniqueQueue("api-caches")
         try await APITestApp.run(cacheQueue: cacheQueue) { client, services in
-            try await Self.forgetDashboards(services.queue.redis)
+            try await Self.forgetDashboards(services.redis)
             let first = try await client.get("/v1/caches/dashboard")
             #expect(first.status == .accepted, "body: \(String(buffer: first.body))")
             #expect(first.headers[.retryAfter] == "1")
@@ -90,7 +90,7 @@ struct CachesEndpointTests {
     func tenantIsolation() async throws {
         let cacheQueue = TestEnvironment.uniqueQueue("api-caches-tenants")
         try await APITestApp.run(cacheQueue: cacheQueue) { client, services in
-            try await Self.forgetDashboards(services.queue.redis)
+            try await Self.forgetDashboards(services.redis)
             let worker = try await Self.startWorker(cacheQueue)
             _ = try await client.post("/v1/caches/dashboard/refresh", json: "", as: .producerA)
             let served = try await eventually(timeout: .seconds(30), interval: .milliseconds(100)) {

@@ -1,4 +1,5 @@
 @testable import ConveyorAPI
+import ConveyorCore
 import ConveyorQueue
 import ConveyorTestSupport
 import Foundation

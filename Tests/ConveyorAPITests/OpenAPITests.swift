@@ -27,7 +27,7 @@ struct OpenAPITests {
         let queue = JobQueue(redis: redis)
         let imports = ImportIntake(catalogue: try JobCatalogue.datasets(), pool: database, queue: queue, queueName: .default, logger: logger)
         let exports = ExportIntake(catalogue: try JobCatalogue.exports(), settings: ExportSettings(), pool: database, queue: queue)
-        let services = APIServices(queue: queue, registry: try JobCatalogue.registry(), database: database, imports: imports, exports: exports)
+        let services = APIServices(redis: redis, queue: queue, registry: try JobCatalogue.registry(), database: database, imports: imports, exports: exports)
         let table = buildRoutes(configuration: APITestApp.configuration(), services: services, logger: Logger(label: "openapi-test"))
         var operations = Set<String>()
         for (path, methods) in table.routes {

@@ -102,7 +102,7 @@ struct RateLimitTests {
         configuration.rateLimits = [.producer: RateLimit(requests: 1000, window: .seconds(60))]
         try await APITestApp.run(configuration: configuration) { client, services in
             func counted() async throws -> Int? {
-                try await services.queue.redis.send(RedisCommand("GET", .string("conveyor:ratelimit:\(key.name)"))).int
+                try await services.redis.send(RedisCommand("GET", .string("conveyor:ratelimit:\(key.name)"))).int
             }
             var remaining: [String?] = []
             for request in 1...11 {

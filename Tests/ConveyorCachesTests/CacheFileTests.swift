@@ -1,4 +1,5 @@
 import ConveyorCaches
+import ConveyorCore
 import ConveyorJobs
 import ConveyorWorker
 import Testing

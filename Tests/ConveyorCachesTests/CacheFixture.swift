@@ -61,7 +61,7 @@ struct CacheFixture {
     ) async throws -> CacheRefreshOutcome {
         let timings = JobTimings()
         return try await refresher.refresh(
-            name, tenant: tenant, job: job, isLastAttempt: isLastAttempt, timings: timings,
+            name, tenant: tenant, job: job, isLastAttempt: isLastAttempt, countRedisTime: { timings.addRedis($0) },
             fetch: { request in
                 let client = try #require(external, "the value has a source: pass the refresh an external client")
                 return try await ExternalCalls(client: client, timings: timings, logger: Logger(label: "cache-test")).send(request)

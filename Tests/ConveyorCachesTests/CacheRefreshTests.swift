@@ -1,4 +1,5 @@
 @testable import ConveyorCaches
+import ConveyorCore
 import ConveyorPostgres
 import ConveyorQueue
 import ConveyorRedis

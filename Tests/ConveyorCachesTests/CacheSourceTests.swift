@@ -1,4 +1,5 @@
 @testable import ConveyorCaches
+import ConveyorCore
 import ConveyorExternal
 @testable import ConveyorJobs
 import ConveyorQueue
@@ -160,7 +161,7 @@ struct CacheSourceTests {
                 #expect(named == job)
 
                 // The jobs the open breaker holds back come due spread over a second, not all at its reopening.
-                var dueTimes: [RedisTime] = []
+                var dueTimes: [Timestamp] = []
                 for _ in 0..<8 {
                     do {
                         _ = try await fixture.refresh("figures", job: job, external: client)

@@ -1,3 +1,4 @@
+import ConveyorCore
 import ConveyorExports
 import ConveyorJobs
 import ConveyorPostgres

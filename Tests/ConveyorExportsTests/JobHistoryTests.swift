@@ -1,3 +1,4 @@
+import ConveyorCore
 import ConveyorQueue
 import ConveyorRedis
 import ConveyorTestSupport
@@ -67,7 +68,7 @@ struct JobHistoryTests {
                 for _ in 0..<count {
                     writer.record(JobHistoryWriter.Entry(
                         job: JobID(in: queueName), attempt: 1, kind: "noop", tenant: fixture.tenant, outcome: "succeeded",
-                        state: "succeeded", waitMicroseconds: 10, runMicroseconds: 20, finishedAt: RedisTime(Date())
+                        state: "succeeded", waitMicroseconds: 10, runMicroseconds: 20, finishedAt: Timestamp(Date())
                     ))
                 }
             }

@@ -57,7 +57,7 @@ struct RetentionSweepTests {
         try await ExportFixture.with { fixture in
             let settings = fixture.settings()
             let id = ExportStore.makeID()
-            let abandoned = Date(timeIntervalSinceNow: -TimeInterval((ExportJob.abandonedFileAge + .seconds(600)).components.seconds))
+            let abandoned = Date(timeIntervalSinceNow: -TimeInterval((MetricExport.abandonedFileAge + .seconds(600)).components.seconds))
             let (named, orphan, unrecorded) = ("\(id).1.csv", "\(ExportStore.makeID()).2.csv", "\(ExportStore.makeID()).3.csv")
             let (deadPartial, livePartial) = (".\(id).4.csv.5.partial", ".\(id).6.csv.7.partial")
             try FileManager.default.createDirectory(atPath: fixture.folder, withIntermediateDirectories: true)

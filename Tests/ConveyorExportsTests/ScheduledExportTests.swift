@@ -15,7 +15,7 @@ struct ScheduledExportTests {
             let queue = JobQueue(redis: redis)
             let worker = try ConveyorProcess(["worker", "--queues", queueName.rawValue, "--export-dir", fixture.folder])
             let job = JobRequest(
-                kind: ExportJob.kind, payload: #"{"export": "inventory-by-category", "params": {"category": "tools"}}"#,
+                kind: MetricExport.kind, payload: #"{"export": "inventory-by-category", "params": {"category": "tools"}}"#,
                 queue: queueName, maxAttempts: 1, tenant: fixture.tenant
             )
             try await queue.enqueue([job])

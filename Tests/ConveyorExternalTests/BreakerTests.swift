@@ -1,5 +1,5 @@
+import ConveyorCore
 import ConveyorExternal
-import ConveyorQueue
 import ConveyorRedis
 import ConveyorTestSupport
 import Testing

@@ -1,3 +1,4 @@
+import ConveyorCore
 import ConveyorImports
 import ConveyorJobs
 import ConveyorWorker

@@ -177,8 +177,8 @@ import Testing
                 let callbackID = try JobID("\(fixture.queueName.rawValue).\(first.id)")
                 let before = try #require(try await fixture.queue.job(callbackID))
                 let again = JobRequest(
-                    kind: ChunkJob.kind, payload: #"{"import_id":"\#(first.id)","chunk":1}"#, queue: fixture.queueName,
-                    maxAttempts: ChunkJob.maxAttempts, timeout: ChunkJob.timeout, tenant: "acme"
+                    kind: BatchCreate.kind, payload: #"{"import_id":"\#(first.id)","chunk":1}"#, queue: fixture.queueName,
+                    maxAttempts: BatchCreate.maxAttempts, timeout: BatchCreate.timeout, tenant: "acme"
                 )
                 try await fixture.queue.enqueue([again])
                 let rerun = try await eventually(timeout: .seconds(30), interval: .milliseconds(100)) {

@@ -8,8 +8,8 @@ import Foundation
 import Logging
 import NIOCore
 
-/// What an import test works with: a PostgreSQL schema of its own with the migrations of
-/// `ops/migrations` and `jobs/migrations` applied, a queue of its own, and an intake over both.
+/// What an import test works with: a PostgreSQL schema of its own with every built-in
+/// migration (``JobCatalogue/migrations``) applied, a queue of its own, and an intake over both.
 struct ImportFixture {
     static let logger: Logger = {
         var logger = Logger(label: "conveyor.imports.tests")
@@ -49,10 +49,7 @@ struct ImportFixture {
         )
         do {
             try await pool.withConnection { try await $0.execute("CREATE SCHEMA \(schema)") }
-            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized
-            _ = try await PostgresMigrator(
-                pool: pool, directories: ["ops/migrations", "jobs/migrations"].map { root.appendingPathComponent($0).path }, logger: logger
-            ).migrate()
+            _ = try await PostgresMigrator(pool: pool, migrations: JobCatalogue.migrations, logger: logger).migrate()
             let value = try await body(fixture)
             await fixture.tearDown()
             return value
@@ -81,18 +78,18 @@ struct ImportFixture {
 
     /// Loads a chunk as the batch_create job does.
     @discardableResult
-    func load(_ importID: String, chunk: Int, isLastAttempt: Bool = false) async throws -> ChunkOutcome {
+    func load(_ importID: String, chunk: Int, isLastAttempt: Bool = false) async throws -> BatchCreateOutcome {
         try await pool.withConnection { connection in
-            try await ChunkLoader(catalogue: catalogue).load(
-                ChunkJob.Payload(importID: importID, chunk: chunk), on: connection, isLastAttempt: isLastAttempt
+            try await BatchCreateLoader(catalogue: catalogue).load(
+                BatchCreate.Payload(importID: importID, chunk: chunk), on: connection, isLastAttempt: isLastAttempt
             )
         }
     }
 
     /// Loads every chunk of an import, in order.
     @discardableResult
-    func loadAll(_ receipt: ImportReceipt) async throws -> [ChunkOutcome] {
-        var outcomes: [ChunkOutcome] = []
+    func loadAll(_ receipt: ImportReceipt) async throws -> [BatchCreateOutcome] {
+        var outcomes: [BatchCreateOutcome] = []
         for chunk in 1...receipt.chunks { outcomes.append(try await load(receipt.id, chunk: chunk)) }
         return outcomes
     }

@@ -36,7 +36,7 @@ import Testing
             let jobs = try await fixture.readyJobs()
             #expect(jobs.map(\.kind) == ["batch_create", "batch_create", "batch_create"])
             #expect(jobs.map(\.payload) == (1...3).map { #"{"chunk":\#($0),"import_id":"\#(receipt.id)"}"# })
-            #expect(jobs.allSatisfy { $0.requestID == "req-\(fixture.schema)" && $0.tenant == "acme" && $0.maxAttempts == ChunkJob.maxAttempts })
+            #expect(jobs.allSatisfy { $0.requestID == "req-\(fixture.schema)" && $0.tenant == "acme" && $0.maxAttempts == BatchCreate.maxAttempts })
 
             let progress = try #require(try await fixture.intake.progress(id: receipt.id))
             #expect(progress.state == .queued)

@@ -1,3 +1,4 @@
+import ConveyorCore
 import ConveyorExternal
 @testable import ConveyorImports
 import ConveyorPostgres
@@ -13,13 +14,13 @@ import Testing
         try await ImportFixture.with("once") { fixture async throws in
             let receipt = try await fixture.accept(ImportFixture.products(10), options: ImportOptions(chunkSize: 4))
             let first = try await fixture.load(receipt.id, chunk: 1)
-            #expect(first == ChunkOutcome(importID: receipt.id, chunk: 1, inserted: 4, updated: 0, skipped: 0, alreadyLoaded: false, finishedImport: nil))
+            #expect(first == BatchCreateOutcome(importID: receipt.id, chunk: 1, inserted: 4, updated: 0, skipped: 0, alreadyLoaded: false, finishedImport: nil))
             #expect(first.rowsProcessed == 4)
             let versions = "SELECT sum(xmin::text::bigint)::bigint FROM products"
             let before = try await fixture.integer(versions)
 
             let again = try await fixture.load(receipt.id, chunk: 1)
-            #expect(again == ChunkOutcome(importID: receipt.id, chunk: 1, inserted: 4, updated: 0, skipped: 0, alreadyLoaded: true, finishedImport: nil))
+            #expect(again == BatchCreateOutcome(importID: receipt.id, chunk: 1, inserted: 4, updated: 0, skipped: 0, alreadyLoaded: true, finishedImport: nil))
             #expect(again.rowsProcessed == 0)
             #expect(try await fixture.integer(versions) == before, "the redelivery rewrote rows")
             #expect(try await fixture.integer("SELECT count(*) FROM products") == 4)
@@ -155,7 +156,7 @@ import Testing
             )
             #expect(try await fixture.load(receipt.id, chunk: 1).finishedImport == nil)
             #expect(try await fixture.load(receipt.id, chunk: 3).finishedImport == nil)
-            let loader = ChunkLoader(catalogue: fixture.catalogue)
+            let loader = BatchCreateLoader(catalogue: fixture.catalogue)
             #expect(try await fixture.pool.withConnection { try await loader.finishedImport(receipt.id, on: $0) } == nil)
 
             await #expect(throws: PermanentJobError.self) { try await fixture.load(receipt.id, chunk: 2) }
@@ -212,8 +213,8 @@ import Testing
             ])
             let error = await #expect(throws: PermanentJobError.self) {
                 try await fixture.pool.withConnection { connection in
-                    try await ChunkLoader(catalogue: changed).load(
-                        ChunkJob.Payload(importID: receipt.id, chunk: 1), on: connection, isLastAttempt: false
+                    try await BatchCreateLoader(catalogue: changed).load(
+                        BatchCreate.Payload(importID: receipt.id, chunk: 1), on: connection, isLastAttempt: false
                     )
                 }
             }

@@ -30,8 +30,8 @@ import Testing
 
     static func chunkJob(_ receipt: ImportReceipt, _ fixture: ImportFixture) -> JobRequest {
         JobRequest(
-            kind: ChunkJob.kind, payload: #"{"import_id":"\#(receipt.id)","chunk":1}"#, queue: fixture.queueName,
-            maxAttempts: ChunkJob.maxAttempts, timeout: ChunkJob.timeout, requestID: "duplicate", tenant: "acme"
+            kind: BatchCreate.kind, payload: #"{"import_id":"\#(receipt.id)","chunk":1}"#, queue: fixture.queueName,
+            maxAttempts: BatchCreate.maxAttempts, timeout: BatchCreate.timeout, requestID: "duplicate", tenant: "acme"
         )
     }
 

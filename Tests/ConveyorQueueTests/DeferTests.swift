@@ -1,3 +1,4 @@
+import ConveyorCore
 import ConveyorQueue
 import ConveyorRedis
 import ConveyorTestSupport
@@ -28,7 +29,7 @@ import Testing
             try #require(promoted)
             let job = try #require(try await queue.reserve(from: name, count: 1, lease: .seconds(15), worker: "w").jobs.first)
             attempts.append(job.attempt)
-            let until = RedisTime.localNow + .milliseconds(300)
+            let until = Timestamp.localNow + .milliseconds(300)
             #expect(try await queue.defer(job.lease, until: until))
             let record = try #require(try await queue.job(job.id))
             #expect(record.state == .scheduled)
@@ -68,7 +69,7 @@ import Testing
         let name = TestEnvironment.uniqueQueue("defer-past")
         try await queue.enqueue([JobRequest(kind: "noop", queue: name)])
         let job = try #require(try await queue.reserve(from: name, count: 1, lease: .seconds(15), worker: "w").jobs.first)
-        #expect(try await queue.defer(job.lease, until: RedisTime(microseconds: 0)))
+        #expect(try await queue.defer(job.lease, until: Timestamp(microseconds: 0)))
         #expect(try await queue.promoteDue(in: name) == 1)
         let again = try #require(try await queue.reserve(from: name, count: 1, lease: .seconds(15), worker: "w").jobs.first)
         #expect(again.id == job.id && again.attempt == 1 && again.token != job.token)

@@ -1,3 +1,4 @@
+import ConveyorCore
 import ConveyorQueue
 import ConveyorRedis
 import ConveyorTestSupport
@@ -298,7 +299,7 @@ import Testing
         let early = try await queue.promoteDue(in: name)
         // Only a call that ended before run_at proves the job waits: a stalled machine may
         // reach run_at first, and then promoting it is right.
-        if RedisTime.localNow < job.runAt! {
+        if Timestamp.localNow < job.runAt! {
             #expect(early == 0)
             #expect(try await queue.statistics(of: name).scheduled == 1)
         }
@@ -465,7 +466,7 @@ import Testing
         let name = TestEnvironment.uniqueQueue("tallies")
         func spec(_ job: JobRequest) -> Int { "\(job.maxAttempts)\n\(job.timeout.components.seconds * 1000)\n\(job.kind)\n\(job.requestID)\n\(job.tenant)\n\(job.payload)".utf8.count }
         let acme = (0..<3).map { JobRequest(kind: "noop", payload: #"{"n":\#($0)}"#, queue: name, tenant: "acme") }
-        let later = JobRequest(kind: "noop", queue: name, runAt: RedisTime(microseconds: RedisTime.localNow.microseconds + 60_000_000), tenant: "acme")
+        let later = JobRequest(kind: "noop", queue: name, runAt: Timestamp(microseconds: Timestamp.localNow.microseconds + 60_000_000), tenant: "acme")
         let other = JobRequest(kind: "noop", queue: name, tenant: "globex")
         try await queue.enqueue(acme + [later, other])
         #expect(try await queue.waiting(of: "acme", in: name) == (4, (acme + [later]).map(spec).reduce(0, +)))

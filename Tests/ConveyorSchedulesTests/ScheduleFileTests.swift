@@ -1,3 +1,4 @@
+import ConveyorCore
 import ConveyorJobs
 import ConveyorQueue
 import ConveyorSchedules

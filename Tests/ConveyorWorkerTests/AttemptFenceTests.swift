@@ -1,3 +1,4 @@
+import ConveyorCore
 import ConveyorPostgres
 import ConveyorQueue
 import ConveyorTestSupport
@@ -87,7 +88,7 @@ private struct FenceFixture {
     let pool: PostgresPool
     let table: String
     let job: String
-    let enqueuedAt = RedisTime.localNow
+    let enqueuedAt = Timestamp.localNow
 
     static func with(_ body: (FenceFixture) async throws -> Void) async throws {
         var configuration = try PostgresConfiguration(url: TestEnvironment.databaseURL())

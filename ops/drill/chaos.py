@@ -10,7 +10,7 @@ and runs this, which then:
      injects one fault at a time, in a random order that gives every kind its turn;
   3. stops the workload, waits (bounded) for every job, import and export to end, and checks.
 
-drill.ledger (jobs/Kinds/LedgerDrillJob.swift) leaves one row per committed attempt in
+drill.ledger (jobs/Kinds/Drills/DrillLedgerJob.swift) leaves one row per committed attempt in
 drill_ledger with its transaction's start and commit times, which tell concurrent
 duplicates (overlapping intervals) from re-runs (one after the other).
 

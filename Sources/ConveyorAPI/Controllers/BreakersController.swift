@@ -16,7 +16,7 @@ struct BreakersController {
 
     /// `GET /v1/breakers`: every breaker that has guarded a call, by dependency.
     @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> BreakerList {
-        let statuses = try await BreakerStatus.all(from: services.queue.redis)
+        let statuses = try await BreakerStatus.all(from: services.redis)
         return BreakerList(breakers: statuses.map(BreakerSummary.init(status:)))
     }
 }

@@ -16,7 +16,7 @@ struct WorkersController {
     /// `GET /v1/workers`: each worker's host, pid, queues, concurrency, busy slots and
     /// heartbeat, most recent heartbeat first.
     @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> WorkerList {
-        let entries = try await WorkerDirectory.list(from: services.queue.redis)
+        let entries = try await WorkerDirectory.list(from: services.redis)
         let now = Date()
         return WorkerList(workers: entries.map { WorkerSummary(entry: $0, now: now) })
     }

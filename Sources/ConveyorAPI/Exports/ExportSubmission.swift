@@ -1,3 +1,4 @@
+import ConveyorCore
 import ConveyorExports
 import ConveyorQueue
 import Foundation

@@ -1,3 +1,4 @@
+import ConveyorCore
 import ConveyorQueue
 
 /// How one dependency answered a readiness check: `{"status": "up", "ms": 0.4}`, or

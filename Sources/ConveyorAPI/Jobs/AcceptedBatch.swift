@@ -1,3 +1,4 @@
+import ConveyorCore
 import ConveyorQueue
 import Hummingbird
 
@@ -6,7 +7,7 @@ import Hummingbird
 struct AcceptedBatch: ResponseGenerator, Sendable {
     var ids: [JobID]
     /// The queue's time of the enqueue.
-    var enqueuedAt: RedisTime
+    var enqueuedAt: Timestamp
 
     var json: [UInt8] {
         var list: [UInt8] = [UInt8(ascii: "[")]

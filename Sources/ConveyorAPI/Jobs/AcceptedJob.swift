@@ -1,3 +1,4 @@
+import ConveyorCore
 import ConveyorQueue
 import Hummingbird
 
@@ -6,7 +7,7 @@ import Hummingbird
 struct AcceptedJob: ResponseGenerator, Sendable {
     let job: JobRequest
     /// The queue's time of the enqueue, which decides whether the job is due.
-    let enqueuedAt: RedisTime
+    let enqueuedAt: Timestamp
 
     /// `queued`, or `scheduled` when it runs later.
     var state: JobState {

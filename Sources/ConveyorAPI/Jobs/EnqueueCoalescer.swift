@@ -1,3 +1,4 @@
+import ConveyorCore
 import ConveyorQueue
 import Synchronization
 
@@ -22,7 +23,7 @@ final class EnqueueCoalescer: Sendable {
 
     private struct Entry {
         let jobs: [JobRequest]
-        let continuation: CheckedContinuation<RedisTime, any Error>
+        let continuation: CheckedContinuation<Timestamp, any Error>
     }
 
     init(queue: JobQueue, quotas: TenantQuotas) {
@@ -34,7 +35,7 @@ final class EnqueueCoalescer: Sendable {
     /// queue's time of the enqueue.
     ///
     /// - Throws: what ``JobQueue/enqueue(_:)`` throws for these jobs.
-    func enqueue(_ jobs: [JobRequest], in name: QueueName) async throws -> RedisTime {
+    func enqueue(_ jobs: [JobRequest], in name: QueueName) async throws -> Timestamp {
         try await withCheckedThrowingContinuation { continuation in
             let startsSending = lanes.withLock { lanes in
                 lanes[name, default: Lane()].waiting.append(Entry(jobs: jobs, continuation: continuation))

@@ -1,3 +1,4 @@
+import ConveyorCore
 import ConveyorQueue
 import ConveyorWorker
 import Foundation
@@ -12,7 +13,7 @@ struct JobSubmission {
     /// The payload as compact JSON text, as it is stored (`{}` when absent).
     var payload: String
     var queue: QueueName
-    var runAt: RedisTime?
+    var runAt: Timestamp?
     var maxAttempts: Int
     var timeout: Duration
 
@@ -166,12 +167,12 @@ struct JobSubmission {
     }
 
     /// The RFC 3339 time in `value`, if any and valid.
-    private static func time(_ value: JSONField?, issues: inout [ProblemIssue]) -> RedisTime? {
+    private static func time(_ value: JSONField?, issues: inout [ProblemIssue]) -> Timestamp? {
         switch value?.present {
         case let field? where field.kind == .string:
             let text = field.string ?? ""
             if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) {
-                return RedisTime(date)
+                return Timestamp(date)
             }
             issues.append(ProblemIssue(field: "run_at", message: "\(JSONField.quoted(text)) is not an RFC 3339 time such as 2030-01-31T09:30:00Z or 2030-01-31T10:30:00.250+01:00"))
         case let other?:

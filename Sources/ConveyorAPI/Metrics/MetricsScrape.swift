@@ -17,9 +17,9 @@ enum MetricsScrape {
         write(ProcessFigures.read(), into: &text)
         do {
             let queues = try await QueueOverview.all(in: services.queue)
-            let workers = try await WorkerDirectory.list(from: services.queue.redis)
-            let jobs = try await JobMetricsSnapshot.read(from: services.queue.redis)
-            let breakers = try await BreakerStatus.all(from: services.queue.redis, transitionLimit: 0)
+            let workers = try await WorkerDirectory.list(from: services.redis)
+            let jobs = try await JobMetricsSnapshot.read(from: services.redis)
+            let breakers = try await BreakerStatus.all(from: services.redis, transitionLimit: 0)
             text.family("conveyor_redis_up", .gauge, help: "1 when this scrape could read Redis")
             text.sample("conveyor_redis_up", 1)
             write(queues, into: &text)

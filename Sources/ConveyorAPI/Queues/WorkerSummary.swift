@@ -1,3 +1,4 @@
+import ConveyorCore
 import ConveyorQueue
 import ConveyorWorker
 import Foundation
@@ -25,8 +26,8 @@ struct WorkerSummary: ResponseEncodable, Sendable {
         try container.encode(entry.concurrency, forKey: .concurrency)
         try container.encode(entry.busy, forKey: .busy)
         try container.encode(entry.zombies, forKey: .zombies)
-        try container.encode(RedisTime(entry.startedAt).description, forKey: .startedAt)
-        try container.encode(RedisTime(entry.heartbeatAt).description, forKey: .heartbeatAt)
+        try container.encode(Timestamp(entry.startedAt).description, forKey: .startedAt)
+        try container.encode(Timestamp(entry.heartbeatAt).description, forKey: .heartbeatAt)
         try container.encode(max(0, Int(now.timeIntervalSince(entry.heartbeatAt) * 1000)), forKey: .heartbeatAgeMilliseconds)
     }
 }

@@ -1,4 +1,3 @@
-import ConveyorQueue
 import ConveyorRedis
 import Synchronization
 
@@ -62,7 +61,7 @@ final class RateLimiter: Sendable {
             arguments: [.integer(Int(limit.window.microseconds / 1000)), .integer(size)]
         )
         guard let values = reply.array, values.count == 2, let total = values[0].int, let milliseconds = values[1].int else {
-            throw QueueError.unexpectedReply(script: "rate_limit", reply: "\(reply)")
+            throw UnexpectedReply(reply: "\(reply)")
         }
         // This batch holds the requests numbered total - size + 1 through total; those past the limit are not granted.
         let first = total - size + 1
@@ -98,4 +97,11 @@ final class RateLimiter: Sendable {
         return {count, ttl}
         """
     )
+
+    /// A reply of the script that is not the pair it returns.
+    struct UnexpectedReply: Error, CustomStringConvertible {
+        let reply: String
+
+        var description: String { "the rate limit script answered \(reply) where {count, milliseconds} was expected" }
+    }
 }

@@ -10,8 +10,11 @@ import ConveyorWorker
 /// The services the API's endpoints call: the queues, the job kinds to check requests
 /// against, and the database.
 public struct APIServices: Sendable {
-    /// The queues jobs are enqueued on and read from; its Redis client is the one `/ready` checks.
+    /// The queues jobs are enqueued on and read from.
     public var queue: JobQueue
+    /// The Redis client of the API's own records (idempotency, rate limits) and of what it
+    /// reads that workers keep in Redis (their directory, breakers, job figures).
+    public var redis: RedisClient
     /// The job kinds the workers run: a request for another kind, or with a payload the
     /// kind refuses, is answered 422 and never enqueued.
     public var registry: JobRegistry
@@ -34,19 +37,20 @@ public struct APIServices: Sendable {
     /// - Parameters:
     ///   - caches: the cached values served; none by default.
     ///   - cacheQueue: where their refresh jobs go.
-    ///   - readiness: the clients `/ready` checks with; by default ``queue``'s and ``database``.
+    ///   - readiness: the clients `/ready` checks with; by default ``redis`` and ``database``.
     public init(
-        queue: JobQueue, registry: JobRegistry, database: PostgresPool, imports: ImportIntake, exports: ExportIntake,
+        redis: RedisClient, queue: JobQueue, registry: JobRegistry, database: PostgresPool, imports: ImportIntake, exports: ExportIntake,
         caches: CacheCatalogue = CacheCatalogue(), cacheQueue: QueueName = .default,
         readiness: (redis: RedisClient, database: PostgresPool)? = nil, outbound: OutboundPolicy = OutboundPolicy()
     ) {
         self.queue = queue
+        self.redis = redis
         self.registry = registry
         self.database = database
         self.imports = imports
         self.exports = exports
-        self.caches = CacheService(catalogue: caches, queue: queue, queueName: cacheQueue)
-        self.readinessRedis = readiness?.redis ?? queue.redis
+        self.caches = CacheService(catalogue: caches, store: CacheStore(redis: redis), queue: queue, queueName: cacheQueue)
+        self.readinessRedis = readiness?.redis ?? redis
         self.readinessDatabase = readiness?.database ?? database
         self.outbound = outbound
     }

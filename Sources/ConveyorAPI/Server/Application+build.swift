@@ -52,12 +52,12 @@ func buildRoutes(configuration: APIConfiguration, services: APIServices, logger:
     routes.addRoutes(MetricsController(services: services, configuration: configuration, http: http).endpoints)
 
     let idempotency = IdempotencyMiddleware(
-        store: IdempotencyStore(redis: services.queue.redis, retention: configuration.idempotencyRetention, pendingLease: .seconds(300)),
+        store: IdempotencyStore(redis: services.redis, retention: configuration.idempotencyRetention, pendingLease: .seconds(300)),
         maxBodyBytes: configuration.maxBodyBytes
     )
     let v1 = routes.group("v1")
         .add(middleware: AuthenticationMiddleware(keyring: configuration.keyring))
-        .add(middleware: RateLimitMiddleware(limiter: RateLimiter(redis: services.queue.redis, limits: configuration.rateLimits)))
+        .add(middleware: RateLimitMiddleware(limiter: RateLimiter(redis: services.redis, limits: configuration.rateLimits)))
         .add(middleware: ProblemMiddleware())
     let rules = EnqueueRules(
         registry: services.registry, drillsEnabled: configuration.drillsEnabled, allowedQueues: configuration.allowedQueues

@@ -1,4 +1,4 @@
-import ConveyorWorker
+import ConveyorCore
 import Foundation
 
 /// The cached values of this deployment, by name.

@@ -1,6 +1,6 @@
+import ConveyorCore
 import ConveyorExternal
 import ConveyorPostgres
-import ConveyorWorker
 
 /// Reads one cached value's file, `jobs/caches/NAME.sql`: a header of `--` comment lines,
 /// then the query.

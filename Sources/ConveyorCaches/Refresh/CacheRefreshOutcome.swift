@@ -1,3 +1,4 @@
+import ConveyorCore
 import ConveyorQueue
 
 /// What one refresh did, stored as its job's result.
@@ -10,7 +11,7 @@ public struct CacheRefreshOutcome: Encodable, Sendable, Equatable {
     /// The rows the value was made of; 0 when not computed.
     public let rows: Int
     /// When the value was stored, on the Redis clock; nil when not computed.
-    public let computedAt: RedisTime?
+    public let computedAt: Timestamp?
 
     enum CodingKeys: String, CodingKey {
         case cache, tenant, computed, rows

@@ -1,8 +1,8 @@
+import ConveyorCore
 import ConveyorExternal
 import ConveyorPostgres
 import ConveyorQueue
 import ConveyorRedis
-import ConveyorWorker
 import Foundation
 
 /// Recomputes cached values, one refresh of a (tenant, value) at a time across all workers.
@@ -29,7 +29,7 @@ public struct CacheRefresher: Sendable {
     ///   - job: the refresh job running it; if it ends without storing the value for good,
     ///     the pending marker naming it is cleared so the next request enqueues another.
     ///   - isLastAttempt: whether a failure now is final.
-    ///   - timings: where the time of the lock and the write is counted, as `redis_ms`.
+    ///   - countRedisTime: takes the time of the lock and the write (the job's `redis_ms`).
     ///   - fetch: sends the GET of a value's source (the job's calls through the breakers).
     ///   - withDatabase: runs the query on a connection (the job's measured one).
     /// - Throws: ``PermanentJobError`` for an unknown name or a missing tenant; for a value
@@ -38,7 +38,7 @@ public struct CacheRefresher: Sendable {
     ///   ``JobDeferral`` when the breaker is open, which keeps the pending marker: the
     ///   deferred job still computes the value); or the query's errors.
     public func refresh(
-        _ name: String, tenant: String, job: JobID, isLastAttempt: Bool, timings: JobTimings,
+        _ name: String, tenant: String, job: JobID, isLastAttempt: Bool, countRedisTime: (Duration) -> Void,
         fetch: (ExternalRequest) async throws -> ExternalResponse,
         withDatabase: (_ query: (PostgresConnection) async throws -> CacheComputation) async throws -> CacheComputation
     ) async throws -> CacheRefreshOutcome {
@@ -48,12 +48,12 @@ public struct CacheRefresher: Sendable {
         guard !tenant.isEmpty else {
             throw PermanentJobError("a cache refresh is computed for a tenant, and this job has none: enqueue it with one")
         }
-        let token = JobID(in: job.queue).unique.description
-        let locked = try await measured(timings) {
+        let token = ULID.make()
+        let locked = try await measured(countRedisTime) {
             try await store.lock(tenant: tenant, name: name, token: token, for: CacheRefresh.timeout + CacheRefresh.lockMargin)
         }
         guard locked else {
-            try await measured(timings) { try await store.clearPending(tenant: tenant, name: name, job: job) }
+            try await measured(countRedisTime) { try await store.clearPending(tenant: tenant, name: name, job: job) }
             return CacheRefreshOutcome(cache: name, tenant: tenant, computed: false, rows: 0, computedAt: nil)
         }
         do {
@@ -62,7 +62,7 @@ public struct CacheRefresher: Sendable {
             let computation = try await withDatabase { connection in
                 try await value.query.run(for: tenant, source: document, on: connection)
             }
-            let written = try await measured(timings) {
+            let written = try await measured(countRedisTime) {
                 try await store.write(tenant: tenant, name: name, token: token, json: computation.json, ttl: value.ttl)
             }
             guard let computedAt = written else {
@@ -74,7 +74,7 @@ public struct CacheRefresher: Sendable {
             let endsPending = (isLastAttempt && !(error is JobDeferral)) || error is CacheComputationError
             let store = self.store
             // Outside this task, which may have been cancelled (a timeout): the lock must go all the same.
-            try? await measured(timings) {
+            try? await measured(countRedisTime) {
                 try await uncancelled {
                     try await store.unlock(tenant: tenant, name: name, token: token)
                     if endsPending { try await store.clearPending(tenant: tenant, name: name, job: job) }
@@ -100,10 +100,10 @@ public struct CacheRefresher: Sendable {
     }
 
     /// Runs `call`, counting its time as Redis time.
-    private func measured<T>(_ timings: JobTimings, _ call: () async throws -> T) async throws -> T {
+    private func measured<T>(_ countRedisTime: (Duration) -> Void, _ call: () async throws -> T) async throws -> T {
         let clock = ContinuousClock()
         let start = clock.now
-        defer { timings.addRedis(start.duration(to: clock.now)) }
+        defer { countRedisTime(start.duration(to: clock.now)) }
         return try await call()
     }
 }

@@ -9,9 +9,9 @@ public struct CacheService: Sendable {
     /// Where refresh jobs go; workers must take jobs from it.
     public let queueName: QueueName
 
-    public init(catalogue: CacheCatalogue, queue: JobQueue, queueName: QueueName) {
+    public init(catalogue: CacheCatalogue, store: CacheStore, queue: JobQueue, queueName: QueueName) {
         self.catalogue = catalogue
-        self.store = CacheStore(redis: queue.redis)
+        self.store = store
         self.queue = queue
         self.queueName = queueName
     }

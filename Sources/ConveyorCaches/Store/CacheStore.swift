@@ -1,3 +1,4 @@
+import ConveyorCore
 import ConveyorQueue
 import ConveyorRedis
 
@@ -38,8 +39,8 @@ public struct CacheStore: Sendable {
             let seconds = values[4].int, let microseconds = values[5].int
         {
             let entry = CachedEntry(
-                json: json, computedAt: RedisTime(microseconds: Int64(computedAt)), ttl: .milliseconds(ttl),
-                readAt: RedisTime(microseconds: Int64(seconds) * 1_000_000 + Int64(microseconds))
+                json: json, computedAt: Timestamp(microseconds: Int64(computedAt)), ttl: .milliseconds(ttl),
+                readAt: Timestamp(microseconds: Int64(seconds) * 1_000_000 + Int64(microseconds))
             )
             return .value(entry)
         }
@@ -67,14 +68,14 @@ public struct CacheStore: Sendable {
     /// marker, if `token` still holds the lock.
     ///
     /// - Returns: when it was stored, or nil when the lock was lost and nothing was written.
-    func write(tenant: String, name: String, token: String, json: String, ttl: Duration) async throws -> RedisTime? {
+    func write(tenant: String, name: String, token: String, json: String, ttl: Duration) async throws -> Timestamp? {
         let keys = CacheKeys(tenant: tenant, name: name)
         let reply = try await redis.run(
             CacheScripts.write, keys: [keys.value, keys.lock, keys.pending],
             arguments: [.string(token), .string(json), .integer(Int(ttl.microseconds / 1000))]
         )
         guard let computedAt = reply.int else { throw CacheStoreError.unexpectedReply("\(reply)") }
-        return computedAt == 0 ? nil : RedisTime(microseconds: Int64(computedAt))
+        return computedAt == 0 ? nil : Timestamp(microseconds: Int64(computedAt))
     }
 
     /// Clears the pending marker if it names `job`: that job will not store the value, so

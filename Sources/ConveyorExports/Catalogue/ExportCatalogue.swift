@@ -1,5 +1,5 @@
+import ConveyorCore
 import ConveyorQueue
-import ConveyorWorker
 
 /// The exports clients may request, read from the files of `jobs/exports/` (see
 /// ``ExportFileParser`` for their format) and checked when a process starts.

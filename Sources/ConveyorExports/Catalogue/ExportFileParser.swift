@@ -1,5 +1,5 @@
+import ConveyorCore
 import ConveyorPostgres
-import ConveyorWorker
 
 /// Reads one export file: a header of `--` comment lines, then the query.
 ///

@@ -1,3 +1,4 @@
+import ConveyorCore
 import ConveyorOutbox
 import ConveyorPostgres
 import ConveyorQueue
@@ -47,9 +48,9 @@ public struct ExportIntake: Sendable {
         guard let format, let (export, arguments) = resolved, issues.isEmpty else { throw ExportRequestError(issues: issues) }
 
         let id = ExportStore.makeID()
-        let payload = String(decoding: try JSONEncoder().encode(ExportJob.Payload(exportID: id)), as: UTF8.self)
+        let payload = String(decoding: try JSONEncoder().encode(MetricExport.Payload(exportID: id)), as: UTF8.self)
         let job = JobRequest(
-            kind: ExportJob.kind, payload: payload, queue: queueName, maxAttempts: ExportJob.maxAttempts, timeout: ExportJob.timeout,
+            kind: MetricExport.kind, payload: payload, queue: queueName, maxAttempts: MetricExport.maxAttempts, timeout: MetricExport.timeout,
             requestID: requestID, tenant: tenant
         )
         let retention = settings.retention

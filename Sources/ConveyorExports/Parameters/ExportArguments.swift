@@ -1,3 +1,4 @@
+import ConveyorCore
 import ConveyorQueue
 
 /// The checked values of an export's parameters, as the text of their literals; made by

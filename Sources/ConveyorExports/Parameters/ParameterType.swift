@@ -1,3 +1,4 @@
+import ConveyorCore
 import ConveyorQueue
 
 /// The type of an export parameter, as a catalogue file's `-- param` line names it. A value

@@ -1,3 +1,4 @@
+import ConveyorCore
 import ConveyorPostgres
 import ConveyorQueue
 import Foundation
@@ -105,6 +106,6 @@ public struct ExportRecord: Sendable, Encodable {
     }
 
     private static func rfc3339(_ date: Date) -> String {
-        RedisTime(date).description
+        Timestamp(date).description
     }
 }

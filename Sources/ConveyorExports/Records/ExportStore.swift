@@ -1,3 +1,4 @@
+import ConveyorCore
 import ConveyorPostgres
 import ConveyorQueue
 import Foundation
@@ -83,7 +84,7 @@ public enum ExportStore {
 
     /// A new export id: 26 characters, sortable by time.
     public static func makeID() -> String {
-        String(JobID(in: .default).unique)
+        ULID.make()
     }
 }
 

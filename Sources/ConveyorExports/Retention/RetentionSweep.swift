@@ -7,7 +7,7 @@ import NIOPosix
 /// records after that, and job-history rows older than the history retention.
 ///
 /// It also deletes what attempts left behind: files of the export folder that no record names
-/// and that are older than ``ExportJob/abandonedFileAge`` — the `.partial` files of attempts
+/// and that are older than ``MetricExport/abandonedFileAge`` — the `.partial` files of attempts
 /// that died while writing, and the files of attempts that died between writing a file and
 /// recording it, or between losing to another attempt and deleting their own.
 public struct RetentionSweep: Sendable {
@@ -66,9 +66,9 @@ public struct RetentionSweep: Sendable {
     }
 
     /// Deletes the folder's files that no record names and that were last written longer than
-    /// ``ExportJob/abandonedFileAge`` ago: no attempt that could still record them runs so long.
+    /// ``MetricExport/abandonedFileAge`` ago: no attempt that could still record them runs so long.
     private func deleteAbandonedFiles(on connection: PostgresConnection) async throws -> (partial: Int, orphans: Int) {
-        let cutoff = Date(timeIntervalSinceNow: -TimeInterval(ExportJob.abandonedFileAge.components.seconds))
+        let cutoff = Date(timeIntervalSinceNow: -TimeInterval(MetricExport.abandonedFileAge.components.seconds))
         let stale = try await folder.files().filter { $0.modified < cutoff }.map(\.name)
         guard !stale.isEmpty else { return (0, 0) }
         // A file's name starts with its export's id, so its record is found by key; no id or

@@ -1,4 +1,4 @@
-import ConveyorQueue
+import ConveyorCore
 
 /// A call refused because the dependency's breaker is open, or half-open with every probe
 /// slot taken. Nothing was sent; the call may be tried again at ``retryAt``.
@@ -8,7 +8,7 @@ public struct BreakerRefusal: Error, Sendable, CustomStringConvertible {
     /// When the breaker may let a call through: the end of its cool-down; for a half-open
     /// breaker, ``CircuitBreakers/halfOpenRecheck`` from now, or sooner if a probe slot's
     /// lease ends before. On the Redis clock.
-    public let retryAt: RedisTime
+    public let retryAt: Timestamp
 
     public var description: String {
         switch state {

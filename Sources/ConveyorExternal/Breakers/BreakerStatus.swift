@@ -1,4 +1,4 @@
-import ConveyorQueue
+import ConveyorCore
 import ConveyorRedis
 
 /// A breaker as it stands, read from Redis for `GET /v1/breakers` and `/metrics`.
@@ -12,11 +12,11 @@ public struct BreakerStatus: Sendable, Equatable {
     public let windowFailures: Int
     /// The failure rate that opened it last, while it is open or half-open.
     public let openingFailureRate: Double?
-    public let changedAt: RedisTime?
+    public let changedAt: Timestamp?
     /// When it opened, while open or half-open.
-    public let openedAt: RedisTime?
+    public let openedAt: Timestamp?
     /// When an open breaker lets its first probe through.
-    public let probeAt: RedisTime?
+    public let probeAt: Timestamp?
     /// Probe calls under way, while half-open.
     public let probesInFlight: Int
     /// Transitions into each state since the breaker was first used.
@@ -51,7 +51,7 @@ public struct BreakerStatus: Sendable, Equatable {
     /// From the replies of HGETALL state, HGETALL window, ZCARD probes and, if read, LRANGE transitions.
     private init(dependency: String, replies: [RESPValue]) {
         let fields = Self.fields(replies[0])
-        func time(_ name: String) -> RedisTime? { fields[name].flatMap(Int64.init).map(RedisTime.init(microseconds:)) }
+        func time(_ name: String) -> Timestamp? { fields[name].flatMap(Int64.init).map(Timestamp.init(microseconds:)) }
         var successes = 0
         var failures = 0
         for (name, count) in Self.fields(replies[1]) {

@@ -1,4 +1,4 @@
-import ConveyorQueue
+import ConveyorCore
 import ConveyorRedis
 import Synchronization
 
@@ -52,7 +52,7 @@ public final class CircuitBreakers: Sendable {
             let state = values[1].string.flatMap(BreakerState.init(rawValue:)), let retryAt = values[2].int
         else { throw BreakerReplyError(script: "permit", reply: "\(reply)") }
         guard allowed == 1 else {
-            throw BreakerRefusal(dependency: dependency, state: state, retryAt: RedisTime(microseconds: Int64(retryAt)))
+            throw BreakerRefusal(dependency: dependency, state: state, retryAt: Timestamp(microseconds: Int64(retryAt)))
         }
         return BreakerPermit(dependency: dependency, state: state, token: token)
     }
@@ -83,7 +83,7 @@ public final class CircuitBreakers: Sendable {
         }
         guard !isFresh else { return }
         let replies = try await redis.pipeline([
-            RedisCommand("ZADD", .string(BreakerKeys.known), .integer(Int(RedisTime.localNow.microseconds / 1000)), .string(dependency)),
+            RedisCommand("ZADD", .string(BreakerKeys.known), .integer(Int(Timestamp.localNow.microseconds / 1000)), .string(dependency)),
             RedisCommand("ZCARD", .string(BreakerKeys.known)),
         ])
         touched.withLock { touched in

@@ -1,4 +1,4 @@
-import ConveyorWorker
+import ConveyorCore
 
 /// Reads one dataset file: plain text, one directive per line, `#` starting a comment.
 ///

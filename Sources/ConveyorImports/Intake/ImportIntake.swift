@@ -1,3 +1,4 @@
+import ConveyorCore
 import ConveyorOutbox
 import ConveyorPostgres
 import ConveyorQueue
@@ -158,11 +159,11 @@ public struct ImportIntake: Sendable {
         encoder.outputFormatting = .sortedKeys
         return try (1...count).map { chunk in
             JobRequest(
-                kind: ChunkJob.kind,
-                payload: String(decoding: try encoder.encode(ChunkJob.Payload(importID: id, chunk: chunk)), as: UTF8.self),
+                kind: BatchCreate.kind,
+                payload: String(decoding: try encoder.encode(BatchCreate.Payload(importID: id, chunk: chunk)), as: UTF8.self),
                 queue: queueName,
-                maxAttempts: ChunkJob.maxAttempts,
-                timeout: ChunkJob.timeout,
+                maxAttempts: BatchCreate.maxAttempts,
+                timeout: BatchCreate.timeout,
                 requestID: request.requestID,
                 tenant: request.tenant
             )
@@ -171,6 +172,6 @@ public struct ImportIntake: Sendable {
 
     /// A new import id: a ULID, sortable by creation time, made as job ids are.
     private static func makeImportID() -> String {
-        String(JobID(in: .default).unique)
+        ULID.make()
     }
 }

@@ -1,3 +1,4 @@
+import ConveyorCore
 import ConveyorPostgres
 import ConveyorQueue
 import Foundation
@@ -169,6 +170,6 @@ public struct ImportProgress: Encodable, Sendable {
 
     /// RFC 3339 in UTC to the microsecond, as job records show times.
     private static func rfc3339(_ date: Date) -> String {
-        RedisTime(date).description
+        Timestamp(date).description
     }
 }

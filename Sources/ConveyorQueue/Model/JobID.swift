@@ -1,3 +1,4 @@
+import ConveyorCore
 import Foundation
 
 /// A job's identity: its queue and a ULID (time-ordered, 26 Crockford base-32 characters),

@@ -1,3 +1,5 @@
+import ConveyorCore
+
 /// Everything the queue knows of a job, read by id.
 public struct JobRecord: Sendable, Equatable {
     public var id: JobID
@@ -8,14 +10,14 @@ public struct JobRecord: Sendable, Equatable {
     public var attempt: Int
     public var maxAttempts: Int
     public var timeout: Duration
-    public var createdAt: RedisTime
+    public var createdAt: Timestamp
     /// When a scheduled job is due, or when a retrying job runs next.
-    public var runAt: RedisTime?
+    public var runAt: Timestamp?
     /// When the job last became ready to run.
-    public var enqueuedAt: RedisTime?
+    public var enqueuedAt: Timestamp?
     /// When its latest attempt started.
-    public var startedAt: RedisTime?
-    public var finishedAt: RedisTime?
+    public var startedAt: Timestamp?
+    public var finishedAt: Timestamp?
     /// The latest error, kept after a later attempt succeeds.
     public var error: String?
     /// What the handler returned, as JSON text.
@@ -30,7 +32,7 @@ public struct JobRecord: Sendable, Equatable {
         guard let spec = fields["spec"].flatMap(JobSpec.init(packed:)), let state = fields["state"].flatMap(JobState.init(rawValue:)),
             let created = fields["created_at"].flatMap(Int64.init)
         else { return nil }
-        func time(_ name: String) -> RedisTime? { fields[name].flatMap(Int64.init).map(RedisTime.init(microseconds:)) }
+        func time(_ name: String) -> Timestamp? { fields[name].flatMap(Int64.init).map(Timestamp.init(microseconds:)) }
         self.id = id
         self.kind = spec.kind
         self.payload = spec.payload
@@ -38,7 +40,7 @@ public struct JobRecord: Sendable, Equatable {
         self.attempt = fields["attempt"].flatMap(Int.init) ?? 0
         self.maxAttempts = spec.maxAttempts
         self.timeout = .milliseconds(spec.timeoutMilliseconds)
-        self.createdAt = RedisTime(microseconds: created)
+        self.createdAt = Timestamp(microseconds: created)
         self.runAt = time("run_at")
         self.enqueuedAt = time("enqueued_at")
         self.startedAt = time("started_at")

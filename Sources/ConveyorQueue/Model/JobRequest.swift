@@ -1,3 +1,5 @@
+import ConveyorCore
+
 /// A job to enqueue.
 public struct JobRequest: Sendable {
     /// The job's id; a producer that resends a request keeps the id so the job is created once.
@@ -11,7 +13,7 @@ public struct JobRequest: Sendable {
     /// How long one attempt may run before it is cancelled and retried.
     public var timeout: Duration
     /// When to run it; `nil` (or a time already past) means now.
-    public var runAt: RedisTime?
+    public var runAt: Timestamp?
     /// The HTTP request that created the job, carried into the worker's log lines.
     public var requestID: String
     /// The tenant the job belongs to.
@@ -24,7 +26,7 @@ public struct JobRequest: Sendable {
         queue: QueueName = .default,
         maxAttempts: Int = 25,
         timeout: Duration = .seconds(60),
-        runAt: RedisTime? = nil,
+        runAt: Timestamp? = nil,
         requestID: String = "",
         tenant: String = ""
     ) {

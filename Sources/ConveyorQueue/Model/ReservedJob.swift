@@ -1,3 +1,5 @@
+import ConveyorCore
+
 /// A job leased to a worker: what its handler needs, and the token that fences its attempt.
 public struct ReservedJob: Sendable {
     public var id: JobID
@@ -10,9 +12,9 @@ public struct ReservedJob: Sendable {
     public var maxAttempts: Int
     public var timeout: Duration
     /// When the job became ready to run.
-    public var enqueuedAt: RedisTime
+    public var enqueuedAt: Timestamp
     /// When the lease was taken, on the Redis clock.
-    public var reservedAt: RedisTime
+    public var reservedAt: Timestamp
     public var requestID: String
     public var tenant: String
 

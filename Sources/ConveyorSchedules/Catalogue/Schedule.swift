@@ -1,3 +1,4 @@
+import ConveyorCore
 import ConveyorQueue
 
 /// A job enqueued on every tick of a cron schedule.
@@ -59,23 +60,7 @@ public struct Schedule: Sendable {
     /// `queue.ULID` whose time part is the tick and whose random part is a hash of the
     /// schedule's name.
     public func jobID(forTick tick: Int) -> JobID {
-        let ulid = Self.crockford(UInt64(tick) * 1000, characters: 10) + Self.crockford(Self.fnv1a64(name), characters: 16)
+        let ulid = ULID.make(milliseconds: UInt64(tick) * 1000, random: (high: 0, low: FNV1a64.hash(name.utf8).value))
         return try! JobID("\(queue.rawValue).\(ulid)")
-    }
-
-    private static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
-
-    /// `value` as `characters` base-32 digits, most significant first; digits above its 64
-    /// bits are 0.
-    private static func crockford(_ value: UInt64, characters: Int) -> String {
-        let digits = (0..<characters).map { position in
-            let shift = 5 * (characters - 1 - position)
-            return alphabet[shift >= 64 ? 0 : Int((value >> UInt64(shift)) & 0x1F)]
-        }
-        return String(decoding: digits, as: UTF8.self)
-    }
-
-    private static func fnv1a64(_ text: String) -> UInt64 {
-        text.utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
     }
 }

@@ -1,3 +1,4 @@
+import ConveyorCore
 import ConveyorWorker
 
 /// The cron schedules of this deployment, by name.

@@ -1,3 +1,4 @@
+import ConveyorCore
 import ConveyorQueue
 import ConveyorWorker
 import Foundation

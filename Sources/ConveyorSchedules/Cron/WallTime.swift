@@ -1,4 +1,4 @@
-import ConveyorCalendar
+import ConveyorCore
 
 /// A reading of a wall clock: seconds since 1970-01-01 00:00:00 as if every day had 86,400
 /// seconds and no time zone applied. Cron fields are matched against wall time; turning it

@@ -1,4 +1,4 @@
-import ConveyorCalendar
+import ConveyorCore
 import ConveyorPostgres
 import ConveyorQueue
 import Logging
@@ -29,7 +29,7 @@ final class JobHistoryWriter: Sendable {
         var waitMicroseconds: Int64
         var runMicroseconds: Int64
         /// On the Redis clock, as the job's other times.
-        var finishedAt: RedisTime
+        var finishedAt: Timestamp
     }
 
     private struct Buffer {

@@ -1,8 +1,9 @@
+import ConveyorCore
 import ConveyorPostgres
 import ConveyorQueue
 
 /// Fences one attempt's PostgreSQL transaction against the job's other attempts, through the
-/// table `conveyor_job_fences` (ops/migrations/0008_job_fences.sql).
+/// table `conveyor_job_fences` (`Migrations/0008_job_fences.sql`).
 ///
 /// The attempt claims the job's fence before its transaction begins, and, as the last
 /// statement before `COMMIT`, checks that the fence is still its own, holding it until the
@@ -20,10 +21,10 @@ public struct AttemptFence: Sendable {
     public static let commitWindowLimit = Duration.seconds(10)
 
     public let job: String
-    public let enqueuedAt: RedisTime
+    public let enqueuedAt: Timestamp
     public let token: Int64
 
-    public init(job: String, enqueuedAt: RedisTime, token: Int64) {
+    public init(job: String, enqueuedAt: Timestamp, token: Int64) {
         self.job = job
         self.enqueuedAt = enqueuedAt
         self.token = token

@@ -1,3 +1,4 @@
+import ConveyorCore
 import ConveyorExternal
 import ConveyorPostgres
 import ConveyorQueue
@@ -16,7 +17,7 @@ public struct JobContext: Sendable {
     /// whose effect must happen once writes it beside its effect, in one transaction.
     public let token: String
     /// When the job was queued for this attempt, on the Redis clock.
-    public let enqueuedAt: RedisTime
+    public let enqueuedAt: Timestamp
     public let maxAttempts: Int
     /// The HTTP request that created the job.
     public let requestID: String
@@ -26,6 +27,7 @@ public struct JobContext: Sendable {
     let workerLogger: Logger
     let database: PostgresPool
     let queue: JobQueue
+    let redis: RedisClient
     let externalClient: ExternalClient
 
     /// The worker's logger tagged with `job_id`, `kind` and `request_id`; made when asked
@@ -76,7 +78,7 @@ public struct JobContext: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         defer { timings.addRedis(start.duration(to: clock.now)) }
-        return try await body(queue.redis)
+        return try await body(redis)
     }
 
     /// Enqueues follow-up jobs, counting the time as `redis_ms`. A job whose id exists

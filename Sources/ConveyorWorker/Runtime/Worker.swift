@@ -1,3 +1,4 @@
+import ConveyorCore
 import ConveyorExternal
 import ConveyorPostgres
 import ConveyorQueue
@@ -21,6 +22,7 @@ import Synchronization
 public final class Worker: Service, Sendable {
     public let configuration: WorkerConfiguration
     private let queue: JobQueue
+    private let redis: RedisClient
     private let registry: JobRegistry
     private let database: PostgresPool
     private let external: ExternalClient
@@ -41,11 +43,15 @@ public final class Worker: Service, Sendable {
     private let zombieGauge: Gauge
 
     /// - Parameters:
+    ///   - queue: where jobs are taken from and their outcomes recorded.
+    ///   - redis: the client of everything else the worker keeps in Redis (its presence,
+    ///     the job figures) and of the jobs' own Redis calls; usually `queue`'s.
     ///   - external: the client of the jobs' external calls.
     ///   - timingLogger: where the one-line-per-attempt timing log goes.
     public init(
         configuration: WorkerConfiguration,
         queue: JobQueue,
+        redis: RedisClient,
         registry: JobRegistry,
         database: PostgresPool,
         external: ExternalClient,
@@ -54,16 +60,17 @@ public final class Worker: Service, Sendable {
     ) {
         self.configuration = configuration
         self.queue = queue
+        self.redis = redis
         self.registry = registry
         self.database = database
         self.external = external
         var logger = logger
         logger[metadataKey: "worker"] = .string(configuration.id)
         self.logger = logger
-        self.tally = JobMetricsTally(redis: queue.redis)
+        self.tally = JobMetricsTally(redis: redis)
         self.history = JobHistoryWriter(database: database, logger: logger)
         self.reporter = AttemptReporter(logger: timingLogger, worker: configuration.id, tally: tally, history: history)
-        self.presence = WorkerPresence(redis: queue.redis, configuration: configuration)
+        self.presence = WorkerPresence(redis: redis, configuration: configuration)
         self.completions = CompletionBatcher(queue: queue, logger: logger, retryLimitWhenStopping: configuration.drainTimeout)
         self.zombieGauge = Gauge(label: "conveyor_worker_zombies")
     }
@@ -197,7 +204,7 @@ public final class Worker: Service, Sendable {
     /// Blocks on a queue's ready list while the fetch loop is idle, and wakes it when a job
     /// arrives.
     private func watchReadyList(of queueName: QueueName) async {
-        let connection = queue.redis.makeBlockingConnection()
+        let connection = queue.makeWaitingConnection()
         var generation = 0
         while let idle = await idleGate.waitForIdle(from: generation) {
             if pausedQueues.withLock({ $0.contains(queueName) }) {
@@ -229,7 +236,7 @@ public final class Worker: Service, Sendable {
         timings.addRedis(requestedAt.duration(to: repliedAt))
         let context = JobContext(
             id: job.id, kind: job.kind, attempt: job.attempt, token: job.token, enqueuedAt: job.enqueuedAt, maxAttempts: job.maxAttempts, requestID: job.requestID,
-            tenant: job.tenant, timings: timings, workerLogger: logger, database: database, queue: queue,
+            tenant: job.tenant, timings: timings, workerLogger: logger, database: database, queue: queue, redis: redis,
             externalClient: external
         )
         running.start(job: job, context: context, startedAt: startedAt, wait: wait, leaseSetAt: requestedAt) {

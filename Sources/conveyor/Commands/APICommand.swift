@@ -53,7 +53,7 @@ struct APICommand: AsyncParsableCommand {
         let exportSettings = try exports.settings()
         let exportIntake = ExportIntake(catalogue: try JobCatalogue.exports(), settings: exportSettings, pool: database, queue: queue)
         let services = APIServices(
-            queue: queue, registry: try JobCatalogue.registry(exports: exportSettings), database: database, imports: imports,
+            redis: redis, queue: queue, registry: try JobCatalogue.registry(exports: exportSettings), database: database, imports: imports,
             exports: exportIntake, caches: try JobCatalogue.caches(), cacheQueue: try server.cacheQueue(),
             readiness: (readinessRedis, readinessDatabase), outbound: try outbound.policy()
         )

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConveyorCore
 import ConveyorJobs
 import ConveyorQueue
 import ConveyorWorker
@@ -48,7 +49,7 @@ struct EnqueueCommand: AsyncParsableCommand {
         }
         guard (1...10_000_000).contains(count) else { throw ValidationError("--count must be from 1 to 10000000") }
         let queueName = try queue.map { try QueueName($0) } ?? options.queue
-        let runAt = delay.map { RedisTime.localNow + .milliseconds(Int64($0 * 1000)) }
+        let runAt = delay.map { Timestamp.localNow + .milliseconds(Int64($0 * 1000)) }
         let redis = try await connections.connectRedis(logger: Logger(label: "conveyor.enqueue"))
         defer { Task { await redis.shutdown() } }
         let jobQueue = JobQueue(redis: redis, policy: try QueueOptions.policy())

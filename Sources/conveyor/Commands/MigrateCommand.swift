@@ -1,20 +1,25 @@
 import ArgumentParser
+import ConveyorJobs
 import ConveyorPostgres
-import Foundation
 import ConveyorWorker
+import Foundation
 import Logging
 
-/// `conveyor migrate`: applies the SQL migrations that are not applied yet.
+/// `conveyor migrate`: applies the SQL migrations that are not applied yet: those built in
+/// (the engine's tables and the job kinds'), then those of the folders it is given.
 struct MigrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate",
-        abstract: "Apply pending PostgreSQL migrations: the engine's (ops/migrations) and the job kinds' (jobs/migrations)."
+        abstract: "Apply pending PostgreSQL migrations: the engine's and the job kinds' (built in), and those of --migrations folders."
     )
 
     @OptionGroup var connections: ConnectionOptions
     @OptionGroup var logging: LoggingOptions
 
-    @Option(name: .customLong("migrations"), help: "A folder of *.sql migrations; repeat for several (env CONVEYOR_MIGRATIONS, colon-separated; default ops/migrations and jobs/migrations under the current folder).")
+    @Option(
+        name: .customLong("migrations"),
+        help: "A folder of further *.sql migrations, applied with the built-in ones in name order; repeat for several (env CONVEYOR_MIGRATIONS, colon-separated)."
+    )
     var folders: [String] = []
 
     @Flag(help: "List pending migrations without applying them.")
@@ -26,7 +31,7 @@ struct MigrateCommand: AsyncParsableCommand {
         let pool = PostgresPool(configuration: try connections.postgresConfiguration(), logger: logger)
         defer { StandardOutput.flush() }
         do {
-            let migrator = PostgresMigrator(pool: pool, directories: folders, logger: logger)
+            let migrator = PostgresMigrator(pool: pool, migrations: JobCatalogue.migrations, directories: folders, logger: logger)
             if dryRun {
                 let pending = try await migrator.pending()
                 print(pending.isEmpty ? "no pending migrations" : pending.joined(separator: "\n"))
@@ -45,9 +50,6 @@ struct MigrateCommand: AsyncParsableCommand {
         var folders = self.folders
         if folders.isEmpty, let variable = ProcessInfo.processInfo.environment["CONVEYOR_MIGRATIONS"] {
             folders = variable.split(separator: ":").map(String.init)
-        }
-        if folders.isEmpty {
-            return ["ops/migrations", "jobs/migrations"].filter { FileManager.default.fileExists(atPath: $0) }
         }
         for folder in folders where !FileManager.default.fileExists(atPath: folder) {
             throw ValidationError("--migrations / CONVEYOR_MIGRATIONS: folder '\(folder)' does not exist")

@@ -1,5 +1,4 @@
 import ArgumentParser
-import ConveyorAPI
 import ConveyorQueue
 import ConveyorWorker
 import Foundation

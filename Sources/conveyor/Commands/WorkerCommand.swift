@@ -57,6 +57,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let worker = Worker(
             configuration: configuration,
             queue: queue,
+            redis: redis,
             registry: try JobCatalogue.registry(exports: try exports.settings(), imports: try importRetentionSetting()),
             database: database,
             external: externalClient,

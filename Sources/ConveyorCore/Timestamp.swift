@@ -1,0 +1,48 @@
+import Foundation
+
+/// A point in time to the microsecond, since the Unix epoch. The engine stamps what it stores
+/// with the Redis server's clock, so that every process agrees whichever machine asked;
+/// PostgreSQL columns and API responses carry the same value as RFC 3339 text.
+public struct Timestamp: Hashable, Sendable, Comparable, Codable, CustomStringConvertible {
+    /// Microseconds since 1970-01-01T00:00:00Z.
+    public var microseconds: Int64
+
+    public init(microseconds: Int64) {
+        self.microseconds = microseconds
+    }
+
+    public init(_ date: Date) {
+        self.microseconds = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+    }
+
+    /// The local clock's idea of now, for requests that name a time (a `run_at`).
+    public static var localNow: Timestamp { Timestamp(Date()) }
+
+    public var date: Date { Date(timeIntervalSince1970: Double(microseconds) / 1_000_000) }
+
+    public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.microseconds < rhs.microseconds }
+
+    public static func + (lhs: Timestamp, rhs: Duration) -> Timestamp {
+        Timestamp(microseconds: lhs.microseconds + rhs.microseconds)
+    }
+
+    /// The time from `earlier` to `self`.
+    public func since(_ earlier: Timestamp) -> Duration { .microseconds(microseconds - earlier.microseconds) }
+
+    /// RFC 3339 in UTC, to the microsecond.
+    public var description: String {
+        let seconds = microseconds.quotient(dividingBy: 1_000_000)
+        let fraction = microseconds - seconds * 1_000_000
+        let whole = Date(timeIntervalSince1970: Double(seconds)).formatted(.iso8601)
+        let digits = String(fraction)
+        return whole.dropLast() + "." + String(repeating: "0", count: 6 - digits.count) + digits + "Z"
+    }
+}
+
+extension Int64 {
+    /// Division rounding towards negative infinity.
+    fileprivate func quotient(dividingBy divisor: Int64) -> Int64 {
+        let (quotient, remainder) = quotientAndRemainder(dividingBy: divisor)
+        return remainder < 0 ? quotient - 1 : quotient
+    }
+}

@@ -1,0 +1,328 @@
+import ConveyorCore
+import ConveyorPostgres
+
+/// Loads one chunk of an import into its dataset's table, once however often it is delivered.
+///
+/// In one transaction: lock the chunk's row (so that two deliveries at once take turns), and
+/// if the ledger already has the chunk, stop there; otherwise copy the chunk's rows into a
+/// temporary staging table, `INSERT … SELECT … ON CONFLICT` them into the target, write the
+/// ledger row with the counts, and drop the chunk's spooled rows, which are never needed again.
+/// A delivery after the commit finds the ledger row; one before it finds nothing done, since
+/// the transaction either committed whole or left no trace.
+///
+/// The transaction that loads an import's last chunk (or records its last failure) marks the
+/// import finished: see ``finish(_:on:)``.
+public struct BatchCreateLoader: Sendable {
+    private let catalogue: DatasetCatalogue
+
+    public init(catalogue: DatasetCatalogue) {
+        self.catalogue = catalogue
+    }
+
+    /// Loads the chunk.
+    ///
+    /// - Parameter isLastAttempt: a failure of any kind is recorded for the import's progress
+    ///   report; before the last attempt, only failures that no retry can fix are.
+    /// - Throws: `PermanentJobError` when PostgreSQL refuses a row (naming its line and
+    ///   PostgreSQL's message) or the import cannot be loaded at all; other errors (a lost
+    ///   connection, a deadlock) for a retry.
+    public func load(_ payload: BatchCreate.Payload, on connection: PostgresConnection, isLastAttempt: Bool) async throws
+        -> BatchCreateOutcome
+    {
+        do {
+            let statements = try await prepare(payload, on: connection)
+            do {
+                return try await connection.transaction { connection in
+                    try await load(payload, with: statements, on: connection)
+                }
+            } catch let error as PostgresError where error.refusesData {
+                throw try await rejection(error, of: payload, with: statements, on: connection)
+            }
+        } catch let error as PermanentJobError {
+            try? await recordFailure(of: payload, line: nil, message: error.reason, on: connection)
+            throw PermanentJobError("chunk \(payload.chunk) of import \(payload.importID): \(error.reason)")
+        } catch let rejection as RowRejection {
+            try? await recordFailure(of: payload, line: rejection.line, message: rejection.message, on: connection)
+            let line = rejection.line.map { "line \($0): " } ?? ""
+            throw PermanentJobError("chunk \(payload.chunk) of import \(payload.importID): \(line)\(rejection.message)")
+        } catch {
+            if isLastAttempt, !(error is CancellationError) {
+                try? await recordFailure(of: payload, line: nil, message: "\(error)", on: connection)
+            }
+            throw error
+        }
+    }
+
+    /// Checks that import `id` is one of `tenant`'s, before a chunk job of that tenant
+    /// touches it.
+    /// - Throws: `PermanentJobError` when it is not (or does not exist).
+    public func requireImport(_ id: String, of tenant: String, on connection: PostgresConnection) async throws {
+        let owner: String? = try await connection.query("SELECT tenant FROM conveyor_imports WHERE id = $1", [id]).rows.first?.decode("tenant")
+        guard owner == tenant else {
+            throw PermanentJobError("import \(id) does not exist for tenant '\(tenant)', whose job this is")
+        }
+    }
+
+    /// Marks the import started (the first chunk to get here does) and builds the chunk's
+    /// statements from the import's dataset.
+    private func prepare(_ payload: BatchCreate.Payload, on connection: PostgresConnection) async throws -> BatchCreateStatements {
+        let result = try await connection.query(
+            """
+            WITH first_start AS (
+                UPDATE conveyor_imports SET started_at = now() WHERE id = $1 AND started_at IS NULL
+            )
+            SELECT dataset, columns, on_conflict FROM conveyor_imports WHERE id = $1
+            """,
+            [payload.importID]
+        )
+        guard let row = result.rows.first else {
+            throw PermanentJobError("the import does not exist (it was deleted, or never accepted)")
+        }
+        let name: String = try row.decode("dataset")
+        guard let dataset = catalogue.dataset(named: name) else {
+            throw PermanentJobError("dataset '\(name)' is no longer in the catalogue")
+        }
+        let columns: String = try row.decode("columns")
+        guard columns == dataset.columns.map(\.name).joined(separator: ",") else {
+            throw PermanentJobError(
+                "dataset '\(name)' changed after the import was accepted: its rows have the fields \(columns), "
+                    + "the dataset now has \(dataset.columns.map(\.name).joined(separator: ",")); import the rows again"
+            )
+        }
+        let onConflict = ConflictAction(rawValue: try row.decode("on_conflict")) ?? .skip
+        return BatchCreateStatements(dataset: dataset, onConflict: onConflict)
+    }
+
+    private func load(_ payload: BatchCreate.Payload, with statements: BatchCreateStatements, on connection: PostgresConnection)
+        async throws -> BatchCreateOutcome
+    {
+        let key: [(any PostgresEncodable)?] = [payload.importID, payload.chunk]
+        let chunk = try await connection.query(
+            """
+            SELECT c.row_count, c.data, i.tenant
+            FROM conveyor_import_chunks c JOIN conveyor_imports i ON i.id = c.import_id
+            WHERE c.import_id = $1 AND c.chunk_number = $2
+            FOR UPDATE OF c
+            """,
+            key
+        )
+        guard let chunkRow = chunk.rows.first else { throw PermanentJobError("the import has no such chunk") }
+        // Read after the lock, so that it sees what a delivery that held the lock before committed.
+        let ledger = try await connection.query(
+            "SELECT inserted, updated, skipped FROM conveyor_import_ledger WHERE import_id = $1 AND chunk_number = $2", key
+        )
+        if let done = ledger.rows.first {
+            return BatchCreateOutcome(
+                importID: payload.importID, chunk: payload.chunk, inserted: try done.decode("inserted"),
+                updated: try done.decode("updated"), skipped: try done.decode("skipped"), alreadyLoaded: true,
+                finishedImport: try await Self.finish(payload.importID, on: connection)
+            )
+        }
+        guard let data = try chunkRow.decode("data", as: String?.self) else {
+            throw PermanentJobError("the chunk's rows are gone although the ledger does not have it")
+        }
+        let rowCount: Int = try chunkRow.decode("row_count")
+        let tenant: String = try chunkRow.decode("tenant")
+
+        try await connection.execute(statements.createStaging)
+        _ = try await connection.copyIn(statements.copyIntoStaging, from: Self.once(Array(data.utf8)))
+        let counts = try await connection.query(statements.insert, [tenant])
+        let inserted: Int = try counts.rows[0].decode("inserted")
+        let updated: Int = try counts.rows[0].decode("updated")
+        let skipped = rowCount - inserted - updated
+        try await connection.execute(
+            "INSERT INTO conveyor_import_ledger (import_id, chunk_number, inserted, updated, skipped) VALUES ($1, $2, $3, $4, $5)",
+            key + [inserted, updated, skipped]
+        )
+        try await connection.execute("UPDATE conveyor_import_chunks SET data = NULL WHERE import_id = $1 AND chunk_number = $2", key)
+        try await connection.execute("DELETE FROM conveyor_import_chunk_failures WHERE import_id = $1 AND chunk_number = $2", key)
+        return BatchCreateOutcome(
+            importID: payload.importID, chunk: payload.chunk, inserted: inserted, updated: updated, skipped: skipped,
+            alreadyLoaded: false, finishedImport: try await Self.finish(payload.importID, on: connection)
+        )
+    }
+
+    // MARK: Finishing
+
+    /// Within a chunk's transaction: marks the import finished when every chunk is now
+    /// loaded or failed. The lock on the import's row makes the chunks that end together
+    /// take turns, and each reads the others' commits after the lock, so the last one
+    /// always sees them all and exactly one sets `finished_at`.
+    /// - Returns: the import, when it is finished (by this transaction or an earlier one).
+    static func finish(_ importID: String, on connection: PostgresConnection) async throws -> FinishedImport? {
+        _ = try await connection.query("SELECT FROM conveyor_imports WHERE id = $1 FOR NO KEY UPDATE", [importID])
+        let result = try await connection.query(
+            """
+            WITH counted AS (
+                SELECT (SELECT count(*) FROM conveyor_import_ledger WHERE import_id = $1)
+                     + (SELECT count(*) FROM conveyor_import_chunk_failures f
+                        WHERE f.import_id = $1
+                          AND NOT EXISTS (
+                              SELECT FROM conveyor_import_ledger l
+                              WHERE l.import_id = f.import_id AND l.chunk_number = f.chunk_number
+                          )) AS ended
+            ),
+            marked AS (
+                UPDATE conveyor_imports SET finished_at = clock_timestamp()
+                WHERE id = $1 AND finished_at IS NULL AND chunk_count = (SELECT ended FROM counted)
+                RETURNING callback_url
+            )
+            SELECT callback_url FROM marked
+            UNION ALL
+            SELECT callback_url FROM conveyor_imports WHERE id = $1 AND finished_at IS NOT NULL
+            """,
+            [importID]
+        )
+        guard let row = result.rows.first else { return nil }
+        return FinishedImport(id: importID, callbackURL: try row.decode("callback_url", as: String?.self))
+    }
+
+    /// The import, when it is finished: for a chunk job whose load failed, to enqueue the
+    /// callback that the transaction recording its failure may have made due.
+    public func finishedImport(_ importID: String, on connection: PostgresConnection) async throws -> FinishedImport? {
+        let result = try await connection.query(
+            "SELECT callback_url FROM conveyor_imports WHERE id = $1 AND finished_at IS NOT NULL", [importID]
+        )
+        guard let row = result.rows.first else { return nil }
+        return FinishedImport(id: importID, callbackURL: try row.decode("callback_url", as: String?.self))
+    }
+
+    // MARK: Refused rows
+
+    /// A row of the chunk that PostgreSQL refused.
+    private struct RowRejection: Error {
+        /// Its body line, when it could be found.
+        let line: Int?
+        let message: String
+    }
+
+    /// Names the row PostgreSQL refused. A COPY error gives the staging line, which is the
+    /// chunk's line; an error of the insert does not, so the insert is tried again on ever
+    /// shorter runs of rows until the first one it fails on is found.
+    private func rejection(
+        _ error: PostgresError, of payload: BatchCreate.Payload, with statements: BatchCreateStatements, on connection: PostgresConnection
+    ) async throws -> RowRejection {
+        var message = "PostgreSQL refused the row: \(error.message)"
+        if let detail = error.detail { message += " (\(detail))" }
+        let data = try await connection.query(
+            "SELECT data FROM conveyor_import_chunks WHERE import_id = $1 AND chunk_number = $2",
+            [payload.importID, payload.chunk]
+        )
+        guard let text = try data.rows.first?.decode("data", as: String?.self) else { return RowRejection(line: nil, message: message) }
+        let bytes = Array(text.utf8)
+        let lines = Self.bodyLines(of: bytes)
+        if let context = error.context, let copyLine = Self.copyLine(in: context) {
+            if let column = Self.copyColumn(in: context) { message = "PostgreSQL refused the row's \(column): \(error.message)" }
+            return RowRejection(line: lines.indices.contains(copyLine - 1) ? lines[copyLine - 1] : nil, message: message)
+        }
+        let line = try await connection.transaction { connection -> Int? in
+            let tenant: String = try await connection.query(
+                "SELECT tenant FROM conveyor_imports WHERE id = $1", [payload.importID]
+            ).rows[0].decode("tenant")
+            try await connection.execute(statements.createStaging)
+            _ = try await connection.copyIn(statements.copyIntoStaging, from: Self.once(bytes))
+            return try await Self.firstRefusedLine(lines, tenant: tenant, with: statements, on: connection)
+        }
+        return RowRejection(line: line, message: message)
+    }
+
+    /// The body line of the first row that the insert fails on, tried in the staging table:
+    /// the rows up to some line either all go in or fail, so halving the run finds it. Every
+    /// try is undone. Nil when even all the rows go in now (the database changed meanwhile).
+    private static func firstRefusedLine(
+        _ lines: [Int], tenant: String, with statements: BatchCreateStatements, on connection: PostgresConnection
+    ) async throws -> Int? {
+        func fits(_ count: Int) async throws -> Bool {
+            try await connection.execute("SAVEPOINT probe")
+            var fits = true
+            do {
+                _ = try await connection.query(statements.insertUpToLine, [tenant, lines[count - 1]])
+            } catch let error as PostgresError where error.refusesData {
+                fits = false
+            }
+            try await connection.execute("ROLLBACK TO SAVEPOINT probe")
+            return fits
+        }
+        guard let last = lines.indices.last, try await !fits(last + 1) else { return nil }
+        // The first `fitting` rows go in; the first `failing` rows do not.
+        var fitting = 0
+        var failing = lines.count
+        while failing - fitting > 1 {
+            let middle = (fitting + failing) / 2
+            if try await fits(middle) { fitting = middle } else { failing = middle }
+        }
+        return lines[failing - 1]
+    }
+
+    /// The body line of each row of COPY text: its first field.
+    static func bodyLines(of data: [UInt8]) -> [Int] {
+        var lines: [Int] = []
+        var value = 0
+        var isInFirstField = true
+        for byte in data {
+            if isInFirstField {
+                if byte == ASCII.tab {
+                    lines.append(value)
+                    value = 0
+                    isInFirstField = false
+                } else {
+                    value = value * 10 + Int(byte - ASCII.zero)
+                }
+            } else if byte == ASCII.newline {
+                isInFirstField = true
+            }
+        }
+        return lines
+    }
+
+    /// N in a COPY error's context `COPY conveyor_staging, line N, column …`.
+    static func copyLine(in context: String) -> Int? {
+        guard context.hasPrefix("COPY \(BatchCreateStatements.stagingTable), line "),
+            let number = context.dropFirst("COPY \(BatchCreateStatements.stagingTable), line ".count).split(whereSeparator: { !$0.isNumber }).first
+        else { return nil }
+        return Int(number)
+    }
+
+    /// The column in a COPY error's context, as `column price_cents`.
+    static func copyColumn(in context: String) -> String? {
+        guard let range = context.range(of: ", column ") else { return nil }
+        return context[range.upperBound...].split(separator: ":").first.map { "column '\($0)'" }
+    }
+
+    // MARK: Failures
+
+    /// Records why the chunk failed, for the import's progress report, and marks the import
+    /// finished if this was its last chunk: for a chunk job whose last attempt was stopped
+    /// (timed out, cancelled), which ``load(_:on:isLastAttempt:)`` cannot record in the
+    /// stopped task.
+    public func recordFailure(of payload: BatchCreate.Payload, line: Int? = nil, message: String, on connection: PostgresConnection) async throws {
+        try await connection.transaction { connection in
+            try await connection.execute(
+                """
+                INSERT INTO conveyor_import_chunk_failures (import_id, chunk_number, line, message)
+                VALUES ($1, $2, $3, $4)
+                ON CONFLICT (import_id, chunk_number)
+                    DO UPDATE SET line = EXCLUDED.line, message = EXCLUDED.message, failed_at = EXCLUDED.failed_at
+                """,
+                [payload.importID, payload.chunk, line, message]
+            )
+            _ = try await Self.finish(payload.importID, on: connection)
+        }
+    }
+
+    /// `bytes` as an async sequence of one element, as `copyIn` takes its data.
+    private static func once(_ bytes: [UInt8]) -> AsyncStream<[UInt8]> {
+        AsyncStream { continuation in
+            continuation.yield(bytes)
+            continuation.finish()
+        }
+    }
+}
+
+extension PostgresError {
+    /// The server refused the data itself (SQLSTATE classes 22, data exception, and 23,
+    /// integrity constraint violation): the same rows fail on every attempt.
+    var refusesData: Bool {
+        kind == .server && (sqlState?.hasPrefix("22") == true || sqlState?.hasPrefix("23") == true)
+    }
+}
