@@ -1,3 +1,5 @@
+import ConveyorCore
+
 extension String: PostgresEncodable, PostgresDecodable {
     public var postgresText: String { self }
 
@@ -61,15 +63,14 @@ extension Double: PostgresEncodable, PostgresDecodable {
 
 /// `bytea`, in PostgreSQL's hex format (`\x0aff…`).
 extension Array: PostgresEncodable, PostgresDecodable where Element == UInt8 {
-    private static let hexDigits = Array<UInt8>("0123456789abcdef".utf8)
 
     public var postgresText: String {
         var text = [UInt8](repeating: 0, count: 2 + 2 * self.count)
         text[0] = UInt8(ascii: "\\")
         text[1] = UInt8(ascii: "x")
         for (offset, byte) in self.enumerated() {
-            text[2 + 2 * offset] = Self.hexDigits[Int(byte >> 4)]
-            text[3 + 2 * offset] = Self.hexDigits[Int(byte & 0x0f)]
+            text[2 + 2 * offset] = Hexadecimal.digits[Int(byte >> 4)]
+            text[3 + 2 * offset] = Hexadecimal.digits[Int(byte & 0x0f)]
         }
         return String(decoding: text, as: UTF8.self)
     }

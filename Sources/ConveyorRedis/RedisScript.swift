@@ -1,3 +1,6 @@
+import ConveyorCore
+import Crypto
+
 /// A Lua script, known to the server by the SHA-1 of its source and run with `EVALSHA`,
 /// so that each call sends 40 hex digits instead of the whole source.
 ///
@@ -11,6 +14,6 @@ public struct RedisScript: Sendable, Hashable {
     /// Creates a script from its Lua source.
     public init(_ source: String) {
         self.source = source
-        self.sha1 = SHA1.hexDigest(of: Array(source.utf8))
+        self.sha1 = Hexadecimal.string(Insecure.SHA1.hash(data: Array(source.utf8)))
     }
 }

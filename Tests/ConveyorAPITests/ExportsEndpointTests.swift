@@ -1,6 +1,8 @@
+import ConveyorCore
 import ConveyorExports
 import ConveyorQueue
 import ConveyorTestSupport
+import Crypto
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -49,7 +51,7 @@ struct ExportsEndpointTests {
             #expect(file.headers[.contentLength] == String(file.body.readableBytes))
             #expect(file.headers[.contentDisposition] == "attachment; filename=\"products-\(id).csv\"")
             #expect(file.headers[.eTag] == "\"\(record["sha256"] as? String ?? "")\"")
-            #expect(SHA256.digest(file.body.readableBytesView).map { String(format: "%02x", $0) }.joined() == record["sha256"] as? String)
+            #expect(Hexadecimal.string(SHA256.hash(data: Array(file.body.readableBytesView))) == record["sha256"] as? String)
             let lines = String(buffer: file.body).split(separator: "\n")
             #expect(lines.first == "sku,name,category,price_cents,quantity,updated_at")
             #expect(lines.count == 51)

@@ -90,11 +90,4 @@ struct JSONScannerTests {
         let fine = String(repeating: "[", count: 500) + String(repeating: "]", count: 500)
         #expect(failure(#"{"p": \#(fine)}"#) == nil)
     }
-
-    @Test("the answer's JSON escapes what a string must")
-    func writer() {
-        var bytes: [UInt8] = []
-        JSONWriter.appendString("a\"b\\c\n\u{01}é", to: &bytes)
-        #expect(String(decoding: bytes, as: UTF8.self) == #""a\"b\\c\n\u0001é""#)
-    }
 }

@@ -101,7 +101,7 @@ struct ExportAttemptTests {
         let fileName = try #require(record.fileName)
         let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: fixture.settings().path(of: fileName))))
         #expect(record.bytes == bytes.count)
-        #expect(record.sha256 == SHA256.digest(bytes).map { String(format: "%02x", $0) }.joined())
+        #expect(record.sha256 == (try await ExportFixture.sha256sum(bytes)))
         return fileName
     }
 }

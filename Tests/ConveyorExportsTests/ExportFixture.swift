@@ -64,6 +64,15 @@ struct ExportFixture {
     }
 
     /// What `psql -c "\copy (query) to stdout csv header"` prints for `query`.
+    /// The SHA-256 of `bytes` as `sha256sum` prints it: the digest an export records is
+    /// checked against a program of the system's, not against the library that made it.
+    static func sha256sum(_ bytes: [UInt8]) async throws -> String {
+        let path = NSTemporaryDirectory() + "conveyor-sha256-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return String(decoding: try await run("/usr/bin/sha256sum", [path]).prefix(64), as: UTF8.self)
+    }
+
     static func psqlCopy(_ query: String) async throws -> [UInt8] {
         try await run("/usr/bin/psql", [try TestEnvironment.databaseURL(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", "\\copy (\(query)) to stdout csv header"])
     }

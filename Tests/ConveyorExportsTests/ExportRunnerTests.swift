@@ -24,7 +24,7 @@ struct ExportRunnerTests {
                 let expected = try await ExportFixture.psqlCopy(export.sql(tenant: fixture.tenant, arguments: arguments))
                 #expect(written == expected, "\(name) \(params)")
                 #expect(csv.bytes == written.count)
-                #expect(csv.sha256 == SHA256.digest(written).map { String(format: "%02x", $0) }.joined())
+                #expect(csv.sha256 == (try await ExportFixture.sha256sum(written)))
 
                 let json = try await fixture.pool.withConnection { connection in
                     try await runner.run(export, arguments: arguments, tenant: fixture.tenant, format: .json, fileName: "a.json", on: connection)

@@ -103,3 +103,9 @@ await_api_url() {
   done
   [ -n "$API_URL" ] || die "conveyor api did not say where it listens; see $1"
 }
+
+# field KEY LINE: the value of KEY in a conveyor-bench result line of key=value pairs.
+field() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p"; }
+
+# ratio A B: A / B with two decimals.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }

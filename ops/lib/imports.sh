@@ -49,9 +49,6 @@ products_figures() {
   grep -o '"price_cents":[0-9]*' "$1" | awk -F: '{ count++; sum += $2 } END { printf "%d %.0f\n", count, sum }'
 }
 
-# grouped NUMBER: rounded, with thousands separators.
-grouped() { printf '%.0f' "$1" | sed ':a; s/\B[0-9]\{3\}\>/,&/; ta'; }
-
 # Every conveyor process started here, for stop_conveyor.
 CONVEYOR_PIDS=()
 

@@ -8,6 +8,8 @@ CONVEYOR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 if [ -t 2 ]; then BOLD=$'\033[1m' RED=$'\033[31m' PLAIN=$'\033[0m'; else BOLD='' RED='' PLAIN=''; fi
 say() { printf '%s[conveyor]%s %s\n' "$BOLD" "$PLAIN" "$*" >&2; }
 die() { printf '%s[conveyor] error:%s %s\n' "$RED" "$PLAIN" "$*" >&2; exit 1; }
+# grouped N: N rounded to a whole number, with thousands separated by commas.
+grouped() { printf '%.0f' "$1" | sed ':a; s/\B[0-9]\{3\}\>/,&/; ta'; }
 
 # Installs the Debian packages that are missing, and only those: a second run is quick.
 ensure_packages() {

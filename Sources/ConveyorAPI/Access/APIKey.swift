@@ -1,4 +1,5 @@
 import ConveyorExports
+import Crypto
 
 /// One caller of the API: a named key with a role and a tenant. The secret itself is not
 /// kept, only its SHA-256 digest, so it can be neither logged nor leaked from memory dumps
@@ -17,7 +18,7 @@ public struct APIKey: Sendable, Equatable {
         self.name = name
         self.role = role
         self.tenant = tenant
-        self.digest = SHA256.digest(secret.utf8)
+        self.digest = Array(SHA256.hash(data: Array(secret.utf8)))
     }
 
     /// Whether this key may see and change what belongs to `tenant`: an admin every tenant's,

@@ -1,4 +1,5 @@
 import ConveyorExports
+import Crypto
 
 /// The API keys the server accepts, read from a file or an environment variable: one key
 /// per line, or per `;`-separated entry, as `name role tenant secret`; `#` starts a comment.
@@ -75,7 +76,7 @@ public struct APIKeyring: Sendable {
     /// The key whose secret is `secret`, if any. Every key is compared, each over its whole
     /// digest, so the time taken says nothing about how close a guess came.
     public func authenticate(_ secret: some StringProtocol) -> APIKey? {
-        let digest = SHA256.digest(secret.utf8)
+        let digest = Array(SHA256.hash(data: Array(secret.utf8)))
         var found: APIKey?
         for key in keys {
             var difference: UInt8 = 0

@@ -1,4 +1,5 @@
 import ConveyorExports
+import Crypto
 import Hummingbird
 
 /// Admits to `/metrics` a request whose bearer token is the metrics token (so that a
@@ -15,7 +16,7 @@ struct MetricsAccessMiddleware: RouterMiddleware {
         guard let authorization = request.headers[.authorization], let token = AuthenticationMiddleware.bearerToken(in: authorization) else {
             throw Problem.unauthorized("send the metrics token or an admin key as 'Authorization: Bearer <token>'", invalidToken: false)
         }
-        let digest = SHA256.digest(token.utf8)
+        let digest = Array(SHA256.hash(data: Array(token.utf8)))
         if let tokenDigest, zip(digest, tokenDigest).reduce(UInt8(0), { $0 | ($1.0 ^ $1.1) }) == 0 {
             return try await next(request, context)
         }

@@ -1,4 +1,5 @@
-import ConveyorExports
+import ConveyorCore
+import Crypto
 import Hummingbird
 import Synchronization
 
@@ -9,15 +10,15 @@ final class BodyFingerprint: Sendable {
 
     init(of request: Request) {
         var hasher = SHA256()
-        hasher.update(Array("\(request.method.rawValue) \(request.uri.description)\n".utf8))
+        hasher.update(data: Array("\(request.method.rawValue) \(request.uri.description)\n".utf8))
         self.hasher = Mutex(hasher)
     }
 
     func update(_ buffer: ByteBuffer) {
-        buffer.withUnsafeReadableBytes { bytes in hasher.withLock { $0.update(bytes) } }
+        buffer.withUnsafeReadableBytes { bytes in hasher.withLock { $0.update(bufferPointer: bytes) } }
     }
 
-    var hexDigest: String { hasher.withLock { $0.hexDigest() } }
+    var hexDigest: String { Hexadecimal.string(hasher.withLock { $0.finalize() }) }
 
     /// `request` with a body that feeds this fingerprint as the endpoint reads it.
     func observing(_ request: Request) -> Request {

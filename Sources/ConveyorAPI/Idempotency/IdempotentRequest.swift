@@ -1,5 +1,5 @@
-import ConveyorExports
 import ConveyorQueue
+import Crypto
 
 /// A request running with an `Idempotency-Key`. The jobs it creates take ids derived from
 /// the tenant, the key and when it was first used, the request (method, path and body) and
@@ -19,11 +19,11 @@ struct IdempotentRequest: Sendable {
     /// once the body has been read.
     func jobIDs(in queues: [QueueName]) -> [JobID] {
         var request = SHA256()
-        request.update(Array("\(tenant)\n\(key)\n\(epoch)\n\(fingerprint.hexDigest)\n".utf8))
+        request.update(data: Array("\(tenant)\n\(key)\n\(epoch)\n\(fingerprint.hexDigest)\n".utf8))
         return queues.enumerated().map { position, queue in
             var job = request
-            job.update(Array(String(position).utf8))
-            return JobID(in: queue, derivedFrom: job.finalize())
+            job.update(data: Array(String(position).utf8))
+            return JobID(in: queue, derivedFrom: Array(job.finalize()))
         }
     }
 }

@@ -1,3 +1,5 @@
+import ConveyorCore
+
 /// A strict JSON reader over a request body's bytes (RFC 8259): it checks the syntax and
 /// UTF-8, opens the containers of the first `openLevels` levels into ``JSONField`` members
 /// and elements, and keeps every other value as compact text, so a job's payload is stored
@@ -198,20 +200,17 @@ struct JSONScanner {
             case UInt8(ascii: "r"): decoded!.append(0x0D)
             case UInt8(ascii: "t"): decoded!.append(0x09)
             case UInt8(ascii: "u"):
-                var scalar = try readHex4()
-                if (0xD800...0xDBFF).contains(scalar) {
-                    guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
-                        throw error("a \\u escape of a high surrogate must be followed by a low one")
-                    }
-                    index += 2
-                    let low = try readHex4()
-                    guard (0xDC00...0xDFFF).contains(low) else { throw error("a \\u escape of a high surrogate must be followed by a low one") }
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                } else if (0xDC00...0xDFFF).contains(scalar) {
-                    throw error("a \\u escape holds a low surrogate without a high one")
+                switch JSONString.unicodeEscape(in: bytes, at: index - 2, end: bytes.count) {
+                case .scalar(let scalar, let length):
+                    JSONString.appendUTF8(scalar, to: &decoded!)
+                    index += length - 2
+                case .invalid(.missingDigits, let position):
+                    throw error("a \\u escape needs four hexadecimal digits", at: position)
+                case .invalid(.unpairedHighSurrogate, let position):
+                    throw error("a \\u escape of a high surrogate must be followed by a low one", at: position)
+                case .invalid(.unpairedLowSurrogate, let position):
+                    throw error("a \\u escape holds a low surrogate without a high one", at: position)
                 }
-                guard let unicode = Unicode.Scalar(scalar) else { throw error("a \\u escape is not a character") }
-                decoded!.append(contentsOf: Array(String(Character(unicode)).utf8))
             default:
                 throw error("'\\\(Character(Unicode.Scalar(escape)))' is not an escape of JSON")
             }
@@ -230,24 +229,6 @@ struct JSONScanner {
         index += 1
         guard let text else { throw error("a string is not valid UTF-8", at: start) }
         return text
-    }
-
-    private mutating func readHex4() throws(SyntaxError) -> UInt32 {
-        guard index + 4 <= bytes.count else { throw error("a \\u escape needs four hexadecimal digits") }
-        var value: UInt32 = 0
-        for _ in 0..<4 {
-            let byte = bytes[index]
-            let digit: UInt32
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
-            default: throw error("a \\u escape needs four hexadecimal digits")
-            }
-            value = value << 4 | digit
-            index += 1
-        }
-        return value
     }
 
     /// `-? (0 | [1-9][0-9]*) (.[0-9]+)? ([eE][+-]?[0-9]+)?`

@@ -14,7 +14,7 @@ struct AcceptedBatch: ResponseGenerator, Sendable {
         list.reserveCapacity(ids.count * 48)
         for (index, id) in ids.enumerated() {
             if index > 0 { list.append(UInt8(ascii: ",")) }
-            JSONWriter.appendString(id.description, to: &list)
+            JSONString.append(id.description, to: &list)
         }
         list.append(UInt8(ascii: "]"))
         var writer = JSONWriter(capacity: list.count + 64)

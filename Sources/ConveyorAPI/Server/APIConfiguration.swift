@@ -1,5 +1,6 @@
 import ConveyorExports
 import ConveyorQueue
+import Crypto
 
 /// How the API server listens, whom it admits, and what it accepts.
 public struct APIConfiguration: Sendable {
@@ -68,7 +69,7 @@ public struct APIConfiguration: Sendable {
 
     /// Lets `token` read `/metrics`, besides admin keys; nil lets admin keys only.
     public mutating func setMetricsToken(_ token: String?) {
-        metricsTokenDigest = token.map { SHA256.digest($0.utf8) }
+        metricsTokenDigest = token.map { Array(SHA256.hash(data: Array($0.utf8))) }
     }
 
     /// 6,000 requests a minute for a producer key, 1,200 for an admin key.

@@ -1,3 +1,5 @@
+import ConveyorCore
+import Crypto
 import Glibc
 import NIOPosix
 import Synchronization
@@ -14,7 +16,7 @@ final class ExportFileWriter: Sendable {
     /// before), so never two threads at once.
     private final class Output: @unchecked Sendable {
         let descriptor: Int32
-        var hasher = SHA256()
+        var hasher = Crypto.SHA256()
         var bytes = 0
 
         init(descriptor: Int32) { self.descriptor = descriptor }
@@ -30,7 +32,7 @@ final class ExportFileWriter: Sendable {
                     }
                     offset += written
                 }
-                hasher.update(buffer)
+                hasher.update(bufferPointer: buffer)
             }
             bytes += piece.count
         }
@@ -90,7 +92,7 @@ final class ExportFileWriter: Sendable {
                 close(directory)
             }
         }
-        return (output.bytes, output.hasher.hexDigest())
+        return (output.bytes, Hexadecimal.string(output.hasher.finalize()))
     }
 
     /// Closes and deletes the temporary file, after a failure.

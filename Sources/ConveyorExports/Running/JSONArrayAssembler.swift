@@ -1,3 +1,5 @@
+import ConveyorCore
+
 /// Turns the output of `COPY (SELECT row_to_json(q) FROM (query) q) TO STDOUT` into a JSON
 /// array of those objects, piece by piece: COPY's text format puts one object per line and
 /// escapes backslashes and control characters (`\\`, `\n`, `\t`…), which this undoes, so
@@ -14,7 +16,7 @@ struct JSONArrayAssembler {
         output.reserveCapacity(piece.count + 64)
         for byte in piece {
             if pendingBackslash {
-                output.append(Self.unescaped(byte))
+                output.append(CopyText.unescaped(byte))
                 pendingBackslash = false
             } else if byte == UInt8(ascii: "\n") {
                 atLineStart = true
@@ -41,17 +43,4 @@ struct JSONArrayAssembler {
 
     private static let opening = Array("[\n".utf8)
     private static let separator = Array(",\n".utf8)
-
-    /// The byte that COPY's escape `\x` stands for.
-    private static func unescaped(_ byte: UInt8) -> UInt8 {
-        switch byte {
-        case UInt8(ascii: "n"): 0x0A
-        case UInt8(ascii: "r"): 0x0D
-        case UInt8(ascii: "t"): 0x09
-        case UInt8(ascii: "b"): 0x08
-        case UInt8(ascii: "f"): 0x0C
-        case UInt8(ascii: "v"): 0x0B
-        default: byte
-        }
-    }
 }

@@ -1,3 +1,4 @@
+import ConveyorCore
 import Crypto
 import Foundation
 
@@ -17,7 +18,7 @@ public struct WebhookSignature: Sendable, Equatable, CustomStringConvertible {
         hmac.update(data: Array("\(timestamp).".utf8))
         hmac.update(data: body)
         self.timestamp = timestamp
-        self.hexDigest = hmac.finalize().map { String(format: "%02x", $0) }.joined()
+        self.hexDigest = Hexadecimal.string(hmac.finalize())
     }
 
     /// The header's value.

@@ -1,3 +1,5 @@
+import ConveyorCore
+
 /// Copies a text value into PostgreSQL's COPY text format while checking it: valid UTF-8,
 /// no NUL, and counting its characters for length limits. Runs of ordinary bytes are copied
 /// at once; only backslashes, tabs, newlines and carriage returns are escaped.
@@ -32,22 +34,22 @@ enum TextEncoding {
                 index += 1
                 continue
             }
-            let escape: StaticString
-            switch byte {
-            case 0: return .invalid("contains a NUL character, which PostgreSQL text cannot hold")
-            case ASCII.backslash: escape = "\\\\"
-            case ASCII.tab: escape = "\\t"
-            case ASCII.newline: escape = "\\n"
-            case ASCII.carriageReturn: escape = "\\r"
-            case ASCII.quote: escape = "\""
-            default:
+            if byte == 0 { return .invalid("contains a NUL character, which PostgreSQL text cannot hold") }
+            if byte == ASCII.quote {
+                // Of a doubled pair, the first quote ends this run and the second is dropped.
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...index]))
+                index += 2
+                runStart = index
+                continue
+            }
+            guard let (backslash, letter) = CopyText.escape(byte) else {
                 index += 1
                 continue
             }
             output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
-            output.append(contentsOf: UnsafeBufferPointer(start: escape.utf8Start, count: escape.utf8CodeUnitCount))
-            // The second quote of a doubled pair is the one just written.
-            index += byte == ASCII.quote ? 2 : 1
+            output.append(backslash)
+            output.append(letter)
+            index += 1
             runStart = index
         }
         output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<end]))
@@ -90,15 +92,17 @@ enum TextEncoding {
             case UInt8(ascii: "r"): decoded = 0x0D
             case UInt8(ascii: "t"): decoded = 0x09
             case UInt8(ascii: "u"):
-                switch unicodeEscape(bytes, at: index, end: end) {
+                switch JSONString.unicodeEscape(in: UnsafeRawBufferPointer(bytes), at: index, end: end) {
                 case .scalar(let scalar, let length):
                     if scalar == 0 { return .invalid("contains \\u0000, a NUL character, which PostgreSQL text cannot hold") }
                     appendScalar(scalar, escapingForCopy: escapingForCopy, into: &output)
                     index += length
                     runStart = index
                     continue
-                case .invalid(let reason):
-                    return .invalid(reason)
+                case .invalid(.missingDigits, _):
+                    return .invalid("has a \\u escape without four hexadecimal digits")
+                case .invalid(.unpairedHighSurrogate, _), .invalid(.unpairedLowSurrogate, _):
+                    return .invalid("has a \\u escape of half a surrogate pair")
                 }
             default:
                 return .invalid("has an unknown escape '\\\(Character(Unicode.Scalar(bytes[index + 1])))'")
@@ -111,73 +115,14 @@ enum TextEncoding {
         return .characters(characters)
     }
 
-    private enum UnicodeEscape {
-        case scalar(UInt32, length: Int)
-        case invalid(String)
-    }
-
-    /// Reads `\uXXXX` at `index`, or a surrogate pair `\uD83D\uDE00`.
-    private static func unicodeEscape(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, end: Int) -> UnicodeEscape {
-        guard let high = hexQuad(bytes, at: index + 2, end: end) else {
-            return .invalid("has a \\u escape without four hexadecimal digits")
-        }
-        switch high {
-        case 0xD800...0xDBFF:
-            guard index + 11 < end, bytes[index + 6] == ASCII.backslash, bytes[index + 7] == UInt8(ascii: "u"),
-                let low = hexQuad(bytes, at: index + 8, end: end), (0xDC00...0xDFFF).contains(low)
-            else { return .invalid("has a \\u escape of half a surrogate pair") }
-            return .scalar(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00), length: 12)
-        case 0xDC00...0xDFFF:
-            return .invalid("has a \\u escape of half a surrogate pair")
-        default:
-            return .scalar(high, length: 6)
-        }
-    }
-
-    private static func hexQuad(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, end: Int) -> UInt32? {
-        guard index + 4 <= end else { return nil }
-        var value: UInt32 = 0
-        for offset in 0..<4 {
-            let byte = bytes[index + offset]
-            let digit: UInt8
-            switch byte {
-            case ASCII.zero...ASCII.nine: digit = byte - ASCII.zero
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-            value = value << 4 | UInt32(digit)
-        }
-        return value
-    }
-
     /// Appends one decoded character as UTF-8, escaped for COPY when asked.
     private static func appendScalar(_ scalar: UInt32, escapingForCopy: Bool, into output: inout [UInt8]) {
-        if escapingForCopy {
-            switch scalar {
-            case 0x5C: output.append(contentsOf: [ASCII.backslash, ASCII.backslash]); return
-            case 0x09: output.append(contentsOf: [ASCII.backslash, UInt8(ascii: "t")]); return
-            case 0x0A: output.append(contentsOf: [ASCII.backslash, UInt8(ascii: "n")]); return
-            case 0x0D: output.append(contentsOf: [ASCII.backslash, UInt8(ascii: "r")]); return
-            default: break
-            }
+        if escapingForCopy, scalar < 0x80, let (backslash, letter) = CopyText.escape(UInt8(scalar)) {
+            output.append(backslash)
+            output.append(letter)
+            return
         }
-        switch scalar {
-        case ..<0x80:
-            output.append(UInt8(scalar))
-        case ..<0x800:
-            output.append(UInt8(0xC0 | scalar >> 6))
-            output.append(UInt8(0x80 | scalar & 0x3F))
-        case ..<0x10000:
-            output.append(UInt8(0xE0 | scalar >> 12))
-            output.append(UInt8(0x80 | scalar >> 6 & 0x3F))
-            output.append(UInt8(0x80 | scalar & 0x3F))
-        default:
-            output.append(UInt8(0xF0 | scalar >> 18))
-            output.append(UInt8(0x80 | scalar >> 12 & 0x3F))
-            output.append(UInt8(0x80 | scalar >> 6 & 0x3F))
-            output.append(UInt8(0x80 | scalar & 0x3F))
-        }
+        JSONString.appendUTF8(scalar, to: &output)
     }
 }
 

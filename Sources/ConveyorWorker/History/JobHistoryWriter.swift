@@ -164,15 +164,7 @@ final class JobHistoryWriter: Sendable {
 
     /// The field and a tab, with COPY's escapes for a backslash and control characters.
     private static func appendField(_ value: String, to text: inout [UInt8]) {
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\\"): text.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case UInt8(ascii: "\n"): text.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case UInt8(ascii: "\r"): text.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case UInt8(ascii: "\t"): text.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            default: text.append(byte)
-            }
-        }
+        for byte in value.utf8 { CopyText.append(byte, to: &text) }
         text.append(UInt8(ascii: "\t"))
     }
 

@@ -1,0 +1,16 @@
+/// Lowercase hexadecimal, as digests, `bytea` values and `\u` escapes are written.
+public enum Hexadecimal {
+    /// `0`–`9` and `a`–`f` as ASCII bytes, by value.
+    public static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// `bytes` as two digits each.
+    public static func string(_ bytes: some Sequence<UInt8>) -> String {
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.underestimatedCount * 2)
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}
