@@ -76,3 +76,6 @@ struct ExportsController {
         return record
     }
 }
+
+/// An export's record answers `POST /v1/exports` and `GET /v1/exports/{id}`.
+extension ExportRecord: ResponseEncodable {}

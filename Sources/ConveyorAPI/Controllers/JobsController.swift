@@ -120,3 +120,7 @@ struct JobsController {
         Problem.notFound("there is no job '\(id)': it never existed, or it finished and its retention has passed")
     }
 }
+
+/// A job answers `GET /v1/jobs/{id}` as the JSON `conveyor job` prints.
+extension JobRecord: ResponseGenerator {}
+extension JobRecord: ResponseEncodable {}

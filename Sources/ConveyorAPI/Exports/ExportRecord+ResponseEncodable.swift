@@ -1,4 +1,0 @@
-import ConveyorExports
-import Hummingbird
-
-extension ExportRecord: ResponseEncodable {}
