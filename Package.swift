@@ -1,6 +1,24 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+// The products of other packages that targets use, by the name a target lists them with.
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+let asyncHTTPClient: Target.Dependency = .product(name: "AsyncHTTPClient", package: "async-http-client")
+let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
+let httpTypes: Target.Dependency = .product(name: "HTTPTypes", package: "swift-http-types")
+let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
+let hummingbirdCore: Target.Dependency = .product(name: "HummingbirdCore", package: "hummingbird")
+let hummingbirdTesting: Target.Dependency = .product(name: "HummingbirdTesting", package: "hummingbird")
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
+let nioConcurrencyHelpers: Target.Dependency = .product(name: "NIOConcurrencyHelpers", package: "swift-nio")
+let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
+let nioHTTP1: Target.Dependency = .product(name: "NIOHTTP1", package: "swift-nio")
+let nioHTTPTypes: Target.Dependency = .product(name: "NIOHTTPTypes", package: "swift-nio-extras")
+let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
+let prometheus: Target.Dependency = .product(name: "Prometheus", package: "swift-prometheus")
+let serviceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+
 let package = Package(
     name: "conveyor",
     platforms: [.macOS(.v14)],
@@ -33,25 +51,11 @@ let package = Package(
         // of their own.
         .target(
             name: "ConveyorRedis",
-            dependencies: [
-                "CHiredis",
-                "ConveyorCore",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
+            dependencies: ["CHiredis", "ConveyorCore", crypto, nioConcurrencyHelpers, nioCore, nioPosix, logging]
         ),
         .target(
             name: "ConveyorPostgres",
-            dependencies: [
-                "CLibPQ",
-                "ConveyorCore",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
+            dependencies: ["CLibPQ", "ConveyorCore", nioCore, nioPosix, logging]
         ),
 
         // The queue engine: every state change of a job is one Lua script in Scripts/, and the
@@ -66,16 +70,7 @@ let package = Package(
         // the circuit breaker of its host, whose state all processes share in Redis.
         .target(
             name: "ConveyorExternal",
-            dependencies: [
-                "ConveyorCore",
-                "ConveyorRedis",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
+            dependencies: ["ConveyorCore", "ConveyorRedis", asyncHTTPClient, crypto, nioCore, nioHTTP1, nioPosix, logging],
             resources: [.embedInCode("Breakers/Scripts")]
         ),
 
@@ -84,14 +79,8 @@ let package = Package(
         .target(
             name: "ConveyorWorker",
             dependencies: [
-                "ConveyorCore",
-                "ConveyorExternal",
-                "ConveyorPostgres",
-                "ConveyorQueue",
-                "ConveyorRedis",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "ConveyorCore", "ConveyorExternal", "ConveyorPostgres", "ConveyorQueue", "ConveyorRedis", logging, metrics,
+                serviceLifecycle,
             ],
             resources: [
                 .embedInCode("Migrations/0002_job_history.sql"),
@@ -103,13 +92,7 @@ let package = Package(
         // The job outbox: jobs a PostgreSQL transaction enqueues, delivered after its commit.
         .target(
             name: "ConveyorOutbox",
-            dependencies: [
-                "ConveyorCore",
-                "ConveyorPostgres",
-                "ConveyorQueue",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
+            dependencies: ["ConveyorCore", "ConveyorPostgres", "ConveyorQueue", logging, serviceLifecycle],
             resources: [
                 .embedInCode("Migrations/0007_job_outbox.sql"),
             ]
@@ -120,14 +103,8 @@ let package = Package(
         .target(
             name: "ConveyorImports",
             dependencies: [
-                "ConveyorCore",
-                "ConveyorExternal",
-                "ConveyorOutbox",
-                "ConveyorPostgres",
-                "ConveyorQueue",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
+                "ConveyorCore", "ConveyorExternal", "ConveyorOutbox", "ConveyorPostgres", "ConveyorQueue", nioCore, nioPosix,
+                logging,
             ],
             resources: [
                 .embedInCode("Migrations/0001_imports.sql"),
@@ -139,14 +116,7 @@ let package = Package(
         // runner that streams a query's CSV or JSON into a file, the records and their retention.
         .target(
             name: "ConveyorExports",
-            dependencies: [
-                "ConveyorCore",
-                "ConveyorOutbox",
-                "ConveyorPostgres",
-                "ConveyorQueue",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
+            dependencies: ["ConveyorCore", "ConveyorOutbox", "ConveyorPostgres", "ConveyorQueue", crypto, nioPosix],
             resources: [
                 .embedInCode("Migrations/0003_exports.sql"),
             ]
@@ -156,14 +126,7 @@ let package = Package(
         // service that enqueues each tick's job once however many schedulers run.
         .target(
             name: "ConveyorSchedules",
-            dependencies: [
-                "ConveyorCore",
-                "ConveyorQueue",
-                "ConveyorRedis",
-                "ConveyorWorker",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
+            dependencies: ["ConveyorCore", "ConveyorQueue", "ConveyorRedis", "ConveyorWorker", logging, serviceLifecycle],
             resources: [.embedInCode("Scheduling/Scripts")]
         ),
 
@@ -179,23 +142,9 @@ let package = Package(
         .target(
             name: "ConveyorAPI",
             dependencies: [
-                "ConveyorCaches",
-                "ConveyorCore",
-                "ConveyorExports",
-                "ConveyorExternal",
-                "ConveyorImports",
-                "ConveyorPostgres",
-                "ConveyorQueue",
-                "ConveyorRedis",
-                "ConveyorWorker",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
+                "ConveyorCaches", "ConveyorCore", "ConveyorExports", "ConveyorExternal", "ConveyorImports", "ConveyorPostgres",
+                "ConveyorQueue", "ConveyorRedis", "ConveyorWorker", crypto, hummingbird, hummingbirdCore, httpTypes, nioCore,
+                nioHTTPTypes, logging, prometheus,
             ],
             resources: [.embedInCode("OpenAPI/openapi.json")]
         ),
@@ -205,16 +154,8 @@ let package = Package(
         .target(
             name: "ConveyorJobs",
             dependencies: [
-                "ConveyorCaches",
-                "ConveyorCore",
-                "ConveyorExports",
-                "ConveyorImports",
-                "ConveyorOutbox",
-                "ConveyorPostgres",
-                "ConveyorQueue",
-                "ConveyorRedis",
-                "ConveyorSchedules",
-                "ConveyorWorker",
+                "ConveyorCaches", "ConveyorCore", "ConveyorExports", "ConveyorImports", "ConveyorOutbox", "ConveyorPostgres",
+                "ConveyorQueue", "ConveyorRedis", "ConveyorSchedules", "ConveyorWorker",
             ],
             path: "jobs",
             resources: [
@@ -225,160 +166,83 @@ let package = Package(
         .executableTarget(
             name: "conveyor",
             dependencies: [
-                "ConveyorAPI",
-                "ConveyorCore",
-                "ConveyorExports",
-                "ConveyorExternal",
-                "ConveyorImports",
-                "ConveyorJobs",
-                "ConveyorOutbox",
-                "ConveyorPostgres",
-                "ConveyorQueue",
-                "ConveyorRedis",
-                "ConveyorSchedules",
-                "ConveyorWorker",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "ConveyorAPI", "ConveyorCore", "ConveyorExports", "ConveyorExternal", "ConveyorImports", "ConveyorJobs",
+                "ConveyorOutbox", "ConveyorPostgres", "ConveyorQueue", "ConveyorRedis", "ConveyorSchedules", "ConveyorWorker",
+                argumentParser, logging, serviceLifecycle,
             ]
         ),
 
         .executableTarget(
             name: "conveyor-bench",
             dependencies: [
-                "ConveyorJobs",
-                "ConveyorQueue",
-                "ConveyorRedis",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                "ConveyorJobs", "ConveyorQueue", "ConveyorRedis", argumentParser, crypto, logging, nioCore, nioHTTP1, nioPosix,
             ],
             path: "ops/bench/Driver"
         ),
 
         .target(
             name: "ConveyorTestSupport",
-            dependencies: [
-                "ConveyorQueue",
-                "ConveyorRedis",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
+            dependencies: ["ConveyorQueue", "ConveyorRedis", logging, nioPosix],
             path: "Tests/ConveyorTestSupport"
         ),
         .testTarget(name: "ConveyorCoreTests", dependencies: ["ConveyorCore"]),
         .testTarget(
             name: "ConveyorRedisTests",
-            dependencies: ["ConveyorRedis", "ConveyorTestSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["ConveyorRedis", "ConveyorTestSupport", logging]
         ),
         .testTarget(
             name: "ConveyorPostgresTests",
-            dependencies: ["ConveyorPostgres", "ConveyorTestSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["ConveyorPostgres", "ConveyorTestSupport", logging]
         ),
         .testTarget(name: "ConveyorQueueTests", dependencies: ["ConveyorCore", "ConveyorQueue", "ConveyorRedis", "ConveyorTestSupport"]),
         .testTarget(
             name: "ConveyorExternalTests",
             dependencies: [
-                "ConveyorCore",
-                "ConveyorExternal",
-                "ConveyorRedis",
-                "ConveyorTestSupport",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "ConveyorCore", "ConveyorExternal", "ConveyorRedis", "ConveyorTestSupport", hummingbird, hummingbirdTesting,
             ]
         ),
         .testTarget(
             name: "ConveyorWorkerTests",
             dependencies: [
-                "ConveyorCore",
-                "ConveyorJobs",
-                "ConveyorPostgres",
-                "ConveyorQueue",
-                "ConveyorRedis",
-                "ConveyorTestSupport",
-                "ConveyorWorker",
-                .product(name: "Logging", package: "swift-log"),
+                "ConveyorCore", "ConveyorJobs", "ConveyorPostgres", "ConveyorQueue", "ConveyorRedis", "ConveyorTestSupport",
+                "ConveyorWorker", logging,
             ]
         ),
         .testTarget(
             name: "ConveyorImportsTests",
             dependencies: [
-                "ConveyorCore",
-                "ConveyorExternal",
-                "ConveyorImports",
-                "ConveyorJobs",
-                "ConveyorOutbox",
-                "ConveyorPostgres",
-                "ConveyorQueue",
-                "ConveyorRedis",
-                "ConveyorTestSupport",
-                "ConveyorWorker",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
+                "ConveyorCore", "ConveyorExternal", "ConveyorImports", "ConveyorJobs", "ConveyorOutbox", "ConveyorPostgres",
+                "ConveyorQueue", "ConveyorRedis", "ConveyorTestSupport", "ConveyorWorker", hummingbird, hummingbirdTesting,
+                logging, nioCore,
             ]
         ),
         .testTarget(
             name: "ConveyorExportsTests",
             dependencies: [
-                "ConveyorCore",
-                "ConveyorExports",
-                "ConveyorJobs",
-                "ConveyorPostgres",
-                "ConveyorQueue",
-                "ConveyorRedis",
-                "ConveyorTestSupport",
-                "ConveyorWorker",
-                .product(name: "Logging", package: "swift-log"),
+                "ConveyorCore", "ConveyorExports", "ConveyorJobs", "ConveyorPostgres", "ConveyorQueue", "ConveyorRedis",
+                "ConveyorTestSupport", "ConveyorWorker", logging,
             ]
         ),
         .testTarget(
             name: "ConveyorSchedulesTests",
             dependencies: [
-                "ConveyorCore", "ConveyorJobs", "ConveyorQueue", "ConveyorRedis", "ConveyorSchedules", "ConveyorTestSupport", "ConveyorWorker",
+                "ConveyorCore", "ConveyorJobs", "ConveyorQueue", "ConveyorRedis", "ConveyorSchedules", "ConveyorTestSupport",
+                "ConveyorWorker",
             ]
         ),
         .testTarget(
             name: "ConveyorCachesTests",
             dependencies: [
-                "ConveyorCaches",
-                "ConveyorCore",
-                "ConveyorExternal",
-                "ConveyorJobs",
-                "ConveyorPostgres",
-                "ConveyorQueue",
-                "ConveyorRedis",
-                "ConveyorTestSupport",
-                "ConveyorWorker",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
+                "ConveyorCaches", "ConveyorCore", "ConveyorExternal", "ConveyorJobs", "ConveyorPostgres", "ConveyorQueue",
+                "ConveyorRedis", "ConveyorTestSupport", "ConveyorWorker", hummingbird, hummingbirdTesting, logging,
             ]
         ),
         .testTarget(
             name: "ConveyorAPITests",
             dependencies: [
-                "ConveyorAPI",
-                "ConveyorCore",
-                "ConveyorExports",
-                "ConveyorExternal",
-                "ConveyorImports",
-                "ConveyorJobs",
-                "ConveyorPostgres",
-                "ConveyorQueue",
-                "ConveyorRedis",
-                "ConveyorTestSupport",
-                "ConveyorWorker",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
+                "ConveyorAPI", "ConveyorCore", "ConveyorExports", "ConveyorExternal", "ConveyorImports", "ConveyorJobs",
+                "ConveyorPostgres", "ConveyorQueue", "ConveyorRedis", "ConveyorTestSupport", "ConveyorWorker", hummingbird,
+                crypto, hummingbirdTesting, httpTypes, logging, nioCore,
             ]
         ),
     ]
