@@ -15,15 +15,9 @@ public struct CacheCatalogue: Sendable {
     public init(
         files: [(path: String, contents: [UInt8])], environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(CatalogueFileError) {
-        var byName: [String: CachedValue] = [:]
-        for file in files {
-            let value = try CacheFileParser(path: file.path, contents: file.contents, environment: environment).parse()
-            guard byName[value.name] == nil else {
-                throw CatalogueFileError(file: file.path, line: nil, message: "a second cached value named '\(value.name)'")
-            }
-            byName[value.name] = value
+        byName = try CatalogueFile.byName(files, item: "cached value", name: \.name) { path, contents throws(CatalogueFileError) in
+            try CacheFileParser.parse(path: path, contents: contents, environment: environment)
         }
-        self.byName = byName
     }
 
     /// A catalogue without values.

@@ -36,67 +36,49 @@ struct CacheFileParser {
     /// The longest TTL: a value older than a month is not a cache any more.
     static let maximumTTL = Duration.seconds(30 * 86_400)
 
-    let path: String
-    let contents: [UInt8]
+    private let file: CatalogueFile
     /// Where `${VARIABLE}` references of a source URL are looked up.
-    let environment: [String: String]
+    private let environment: [String: String]
 
-    func parse() throws(CatalogueFileError) -> CachedValue {
-        let name = try valueName()
-        guard let text = String(validating: contents, as: UTF8.self) else {
-            throw error(nil, "the file is not valid UTF-8")
+    /// The value `contents` describe, named after the file at `path`.
+    static func parse(path: String, contents: [UInt8], environment: [String: String]) throws(CatalogueFileError) -> CachedValue {
+        let file = try CatalogueFile(path: path, contents: contents, fileExtension: fileExtension, fileName: "a cached value's file name")
+        guard CacheName.isValid(file.name) else {
+            throw file.error(nil, "'\(file.name)' cannot name a cached value: use 1 to 63 of a-z, 0-9, '_' and '-', starting with a letter")
         }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        return try CacheFileParser(file: file, environment: environment).value(try file.header(blank: .whitespace))
+    }
+
+    private func value(_ header: CatalogueHeader) throws(CatalogueFileError) -> CachedValue {
         var description: [String] = []
         var ttl: (value: Duration, line: Int)?
         var shape: (value: CacheResultShape, line: Int)?
         var source: (value: CacheSource, line: Int)?
-        var queryStart = lines.count
-        for (index, rawLine) in lines.enumerated() {
-            let line = rawLine.trimmingWhitespace()
-            if line.isEmpty { continue }
-            guard line.hasPrefix("--") else {
-                queryStart = index
-                break
-            }
-            let comment = String(line.dropFirst(2)).trimmingWhitespace()
-            let word = String(comment.prefix { !$0.isWhitespace })
-            let argument = String(comment.dropFirst(word.count)).trimmingWhitespace()
+        for comment in header.comments {
+            let (word, argument) = comment.directive(argumentTrimmedOf: .whitespace)
             switch word {
             case "ttl":
-                if let earlier = ttl { throw error(index + 1, "a second 'ttl' line (the first is line \(earlier.line))") }
-                ttl = (try parseTTL(argument, line: index + 1), index + 1)
+                if let earlier = ttl { throw file.error(comment.number, "a second 'ttl' line (the first is line \(earlier.line))") }
+                ttl = (try parseTTL(String(argument), line: comment.number), comment.number)
             case "result":
-                if let earlier = shape { throw error(index + 1, "a second 'result' line (the first is line \(earlier.line))") }
-                guard let value = CacheResultShape(rawValue: argument) else {
-                    throw error(index + 1, "'result' must be row (one row, an object) or rows (an array of objects), not '\(argument)'")
+                if let earlier = shape { throw file.error(comment.number, "a second 'result' line (the first is line \(earlier.line))") }
+                guard let value = CacheResultShape(rawValue: String(argument)) else {
+                    throw file.error(comment.number, "'result' must be row (one row, an object) or rows (an array of objects), not '\(argument)'")
                 }
-                shape = (value, index + 1)
+                shape = (value, comment.number)
             case "source":
-                if let earlier = source { throw error(index + 1, "a second 'source' line (the first is line \(earlier.line))") }
-                source = (try parseSource(argument, line: index + 1), index + 1)
+                if let earlier = source { throw file.error(comment.number, "a second 'source' line (the first is line \(earlier.line))") }
+                source = (try parseSource(String(argument), line: comment.number), comment.number)
             default:
-                if !comment.isEmpty { description.append(comment) }
+                description.append(String(comment.text))
             }
         }
-        guard let ttl else { throw error(nil, "no '-- ttl' line in the header; add one such as '-- ttl 5m'") }
-        let query = try querySQL(lines, from: queryStart, hasSource: source != nil)
+        guard let ttl else { throw file.error(nil, "no '-- ttl' line in the header; add one such as '-- ttl 5m'") }
+        let query = try querySQL(header.body, firstLine: header.bodyLine, hasSource: source != nil)
         return CachedValue(
-            name: name, summary: description.joined(separator: " "), ttl: ttl.value,
-            query: CacheQuery(sql: query, shape: shape?.value ?? .row), source: source?.value, file: path
+            name: file.name, summary: description.joined(separator: " "), ttl: ttl.value,
+            query: CacheQuery(sql: query, shape: shape?.value ?? .row), source: source?.value, file: file.path
         )
-    }
-
-    private func valueName() throws(CatalogueFileError) -> String {
-        let fileName = path.split(separator: "/").last.map(String.init) ?? path
-        guard fileName.hasSuffix(Self.fileExtension) else {
-            throw error(nil, "a cached value's file name must end in \(Self.fileExtension)")
-        }
-        let name = String(fileName.dropLast(Self.fileExtension.count))
-        guard CacheName.isValid(name) else {
-            throw error(nil, "'\(name)' cannot name a cached value: use 1 to 63 of a-z, 0-9, '_' and '-', starting with a letter")
-        }
-        return name
     }
 
     /// `30s`, `5m`, `2h`, `1d`.
@@ -105,7 +87,7 @@ struct CacheFileParser {
         guard let unit = text.last.flatMap({ units[$0] }), let count = Int64(text.dropLast()), count > 0,
             count <= Self.maximumTTL.components.seconds / unit
         else {
-            throw error(line, "'ttl' must be a whole number with s, m, h or d, from 1s to 30d, such as 5m; not '\(text)'")
+            throw file.error(line, "'ttl' must be a whole number with s, m, h or d, from 1s to 30d, such as 5m; not '\(text)'")
         }
         return .seconds(count * unit)
     }
@@ -113,61 +95,51 @@ struct CacheFileParser {
     /// The URL of a `source` line, its references resolved.
     private func parseSource(_ text: String, line: Int) throws(CatalogueFileError) -> CacheSource {
         guard !text.isEmpty else {
-            throw error(line, "'source' needs the URL of a JSON document, such as '-- source ${RATES_URL:-https://rates.example.com/latest}'")
+            throw file.error(line, "'source' needs the URL of a JSON document, such as '-- source ${RATES_URL:-https://rates.example.com/latest}'")
         }
         let resolved: (text: String, variables: [String])
         do {
             resolved = try EnvironmentReferences.resolve(text, in: environment)
         } catch {
-            throw self.error(line, "in 'source': \(error.message)")
+            throw file.error(line, "in 'source': \(error.message)")
         }
         do {
             return CacheSource(template: text, url: try ExternalURL(resolved.text))
         } catch {
             let origin = resolved.variables.isEmpty ? "" : " (resolved from \(resolved.variables.joined(separator: ", ")))"
-            throw self.error(line, "'source' must be an absolute http or https URL\(origin): \(error)")
+            throw file.error(line, "'source' must be an absolute http or https URL\(origin): \(error)")
         }
     }
 
-    /// The query from line `start` (0-based) on, with `:tenant` as `$1` and, in a value
-    /// with a source, `:source` as `$2`.
-    private func querySQL(_ lines: [String], from start: Int, hasSource: Bool) throws(CatalogueFileError) -> String {
-        var body = lines[start...].joined(separator: "\n").trimmingWhitespace()
-        if body.hasSuffix(";") { body = String(body.dropLast()).trimmingWhitespace() }
+    /// The query `body`, whose first line is `firstLine` of the file, with `:tenant` as `$1`
+    /// and, in a value with a source, `:source` as `$2`.
+    private func querySQL(_ body: Substring, firstLine: Int, hasSource: Bool) throws(CatalogueFileError) -> String {
+        var body = CatalogueBlank.whitespace.trimming(body)
+        if body.hasSuffix(";") { body = CatalogueBlank.whitespace.trimming(body.dropLast()) }
         guard !body.isEmpty else {
-            throw error(nil, "no query after the header; write the SELECT whose result is the value")
+            throw file.error(nil, "no query after the header; write the SELECT whose result is the value")
         }
         let template: SQLTemplate
         do {
-            template = try SQLTemplate(body)
+            template = try SQLTemplate(String(body))
         } catch {
-            throw self.error(start + error.line, error.message)
+            throw file.error(firstLine + error.line - 1, error.message)
         }
         if let numbered = template.numberedParameters.first {
-            throw error(start + numbered.line, "write parameters by name (:tenant), not by number (\(numbered.text))")
+            throw file.error(firstLine + numbered.line - 1, "write parameters by name (:tenant), not by number (\(numbered.text))")
         }
         let positions = hasSource ? ["tenant": 1, "source": 2] : ["tenant": 1]
         for case .placeholder(let name, let line) in template.pieces where positions[name] == nil {
             let known = positions.keys.sorted().map { ":\($0)" }.joined(separator: ", ")
-            throw error(start + line, "unknown parameter ':\(name)'; a cache query takes \(known)")
+            throw file.error(firstLine + line - 1, "unknown parameter ':\(name)'; a cache query takes \(known)")
         }
         let used = Set(template.placeholderNames)
         guard used.contains("tenant") else {
-            throw error(nil, "the query never uses :tenant; filter its rows by the tenant the value is computed for")
+            throw file.error(nil, "the query never uses :tenant; filter its rows by the tenant the value is computed for")
         }
         guard !hasSource || used.contains("source") else {
-            throw error(nil, "the query never uses :source, the document of the 'source' line; shape it, as in SELECT :source::jsonb->'field'")
+            throw file.error(nil, "the query never uses :source, the document of the 'source' line; shape it, as in SELECT :source::jsonb->'field'")
         }
         return template.render { name in "$\(positions[name]!)" }
-    }
-
-    private func error(_ line: Int?, _ message: String) -> CatalogueFileError {
-        CatalogueFileError(file: path, line: line, message: message)
-    }
-}
-
-extension String {
-    fileprivate func trimmingWhitespace() -> String {
-        String(drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
     }
 }

@@ -8,15 +8,7 @@ public struct ExportCatalogue: Sendable {
 
     /// - Throws: ``CatalogueFileError`` naming the file and line of the first mistake.
     public init(files: [(path: String, contents: [UInt8])]) throws(CatalogueFileError) {
-        var exports: [String: ExportDefinition] = [:]
-        for file in files {
-            let export = try ExportFileParser(path: file.path, contents: file.contents).parse()
-            guard exports[export.name] == nil else {
-                throw CatalogueFileError(file: file.path, line: nil, message: "a second export named '\(export.name)'")
-            }
-            exports[export.name] = export
-        }
-        self.exports = exports
+        exports = try CatalogueFile.byName(files, item: "export", name: \.name, parse: ExportFileParser.parse(path:contents:))
     }
 
     /// The exports' names, sorted.

@@ -18,93 +18,77 @@ import ConveyorPostgres
 /// parameter as `:NAME`, and must use every one it declares. The export is named after the file.
 struct ExportFileParser {
     static let fileExtension = ".sql"
+    /// What a header line and the query are trimmed of.
+    static let blank = CatalogueBlank.characters([" ", "\t", "\r", "\n"])
 
-    let path: String
-    let contents: [UInt8]
+    private let file: CatalogueFile
 
-    func parse() throws(CatalogueFileError) -> ExportDefinition {
-        let name = try exportName()
-        guard let text = String(validating: contents, as: UTF8.self) else {
-            throw error(nil, "the file is not valid UTF-8")
+    /// The export `contents` describe, named after the file at `path`.
+    static func parse(path: String, contents: [UInt8]) throws(CatalogueFileError) -> ExportDefinition {
+        let file = try CatalogueFile(path: path, contents: contents, fileExtension: fileExtension, fileName: "an export file's name")
+        guard ExportCatalogue.isExportName(file.name) else {
+            throw file.error(nil, "'\(file.name)' cannot name an export: use 1 to 63 of a-z, 0-9, '_' and '-', starting with a letter")
         }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        return try ExportFileParser(file: file).export(try file.header(blank: blank))
+    }
+
+    private func export(_ header: CatalogueHeader) throws(CatalogueFileError) -> ExportDefinition {
         var description: [String] = []
         var parameters: [ExportParameter] = []
-        var queryStart = lines.count
-        for (index, line) in lines.enumerated() {
-            let trimmed = line.trimmingWhitespace()
-            if trimmed.isEmpty { continue }
-            guard trimmed.hasPrefix("--") else {
-                queryStart = index
-                break
-            }
-            let comment = trimmed.dropFirst(2).trimmingWhitespace()
-            if comment.isEmpty { continue }
-            let words = comment.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        for comment in header.comments {
+            let words = comment.words(separatedBy: [" ", "\t"])
             if words.first == "param" {
-                let parameter = try self.parameter(Array(words.dropFirst()), line: index + 1)
+                let parameter = try self.parameter(Array(words.dropFirst()), line: comment.number)
                 guard !parameters.contains(where: { $0.name == parameter.name }) else {
-                    throw error(index + 1, "a second 'param \(parameter.name)' line; declare each parameter once")
+                    throw file.error(comment.number, "a second 'param \(parameter.name)' line; declare each parameter once")
                 }
                 parameters.append(parameter)
             } else if parameters.isEmpty {
-                description.append(String(comment))
+                description.append(String(comment.text))
             } else {
-                throw error(index + 1, "unknown directive '\(words[0])' after the parameters; a header line there is '-- param NAME TYPE required|optional'")
+                throw file.error(comment.number, "unknown directive '\(words[0])' after the parameters; a header line there is '-- param NAME TYPE required|optional'")
             }
         }
         guard !description.isEmpty else {
-            throw error(1, "no description: start the file with '-- ' lines that say what the export holds")
+            throw file.error(1, "no description: start the file with '-- ' lines that say what the export holds")
         }
-        let query = try self.query(lines[queryStart...], firstLine: queryStart + 1)
-        try check(query, parameters: parameters, firstLine: queryStart + 1)
-        return ExportDefinition(name: name, description: description.joined(separator: " "), parameters: parameters, query: query)
-    }
-
-    private func exportName() throws(CatalogueFileError) -> String {
-        let fileName = path.split(separator: "/").last.map(String.init) ?? path
-        guard fileName.hasSuffix(Self.fileExtension) else {
-            throw error(nil, "an export file's name must end in \(Self.fileExtension)")
-        }
-        let name = String(fileName.dropLast(Self.fileExtension.count))
-        guard ExportCatalogue.isExportName(name) else {
-            throw error(nil, "'\(name)' cannot name an export: use 1 to 63 of a-z, 0-9, '_' and '-', starting with a letter")
-        }
-        return name
+        let query = try self.query(header.body, firstLine: header.bodyLine)
+        try check(query, parameters: parameters, firstLine: header.bodyLine)
+        return ExportDefinition(name: file.name, description: description.joined(separator: " "), parameters: parameters, query: query)
     }
 
     private func parameter(_ words: [Substring], line: Int) throws(CatalogueFileError) -> ExportParameter {
         guard words.count == 3 else {
-            throw error(line, "expected '-- param NAME TYPE required|optional', e.g. '-- param since timestamptz optional'")
+            throw file.error(line, "expected '-- param NAME TYPE required|optional', e.g. '-- param since timestamptz optional'")
         }
         let name = words[0]
         guard name.first.map({ $0.isASCII && ($0.isLowercase || $0 == "_") }) == true,
             name.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }), name.count <= 63
         else {
-            throw error(line, "'\(name)' cannot name a parameter: use lower-case letters, digits and '_', starting with a letter or '_'")
+            throw file.error(line, "'\(name)' cannot name a parameter: use lower-case letters, digits and '_', starting with a letter or '_'")
         }
         guard name != ExportDefinition.tenantPlaceholder else {
-            throw error(line, "'tenant' is not a parameter: :tenant is always the caller's tenant")
+            throw file.error(line, "'tenant' is not a parameter: :tenant is always the caller's tenant")
         }
         guard let type = ParameterType(rawValue: String(words[1])) else {
-            throw error(line, "unknown type '\(words[1])' for parameter '\(name)'; use one of \(ParameterType.spellings)")
+            throw file.error(line, "unknown type '\(words[1])' for parameter '\(name)'; use one of \(ParameterType.spellings)")
         }
         switch words[2] {
         case "required": return ExportParameter(name: String(name), type: type, isRequired: true)
         case "optional": return ExportParameter(name: String(name), type: type, isRequired: false)
-        default: throw error(line, "parameter '\(name)' must be 'required' or 'optional', not '\(words[2])'")
+        default: throw file.error(line, "parameter '\(name)' must be 'required' or 'optional', not '\(words[2])'")
         }
     }
 
     /// The query text, without a trailing `;` (COPY wraps it in parentheses).
-    private func query(_ lines: ArraySlice<Substring>, firstLine: Int) throws(CatalogueFileError) -> SQLTemplate {
-        var text = lines.joined(separator: "\n").trimmingWhitespace()
-        while text.hasSuffix(";") { text = text.dropLast().trimmingWhitespace() }
-        guard !text.isEmpty else { throw error(nil, "no query: after the header comes the SELECT the export runs") }
+    private func query(_ body: Substring, firstLine: Int) throws(CatalogueFileError) -> SQLTemplate {
+        var text = Self.blank.trimming(body)
+        while text.hasSuffix(";") { text = Self.blank.trimming(text.dropLast()) }
+        guard !text.isEmpty else { throw file.error(nil, "no query: after the header comes the SELECT the export runs") }
         do {
             return try SQLTemplate(String(text))
         } catch {
-            throw self.error(firstLine + error.line - 1, error.message)
+            throw file.error(firstLine + error.line - 1, error.message)
         }
     }
 
@@ -114,28 +98,16 @@ struct ExportFileParser {
             if name == ExportDefinition.tenantPlaceholder {
                 usesTenant = true
             } else if !parameters.contains(where: { $0.name == name }) {
-                throw error(firstLine + line - 1, ":\(name) is not a declared parameter: add '-- param \(name) TYPE required|optional' to the header")
+                throw file.error(firstLine + line - 1, ":\(name) is not a declared parameter: add '-- param \(name) TYPE required|optional' to the header")
             }
         }
         guard usesTenant else {
-            throw error(nil, "the query does not use :tenant; every export must filter its rows by the caller's tenant")
+            throw file.error(nil, "the query does not use :tenant; every export must filter its rows by the caller's tenant")
         }
         let used = Set(query.placeholderNames)
         for parameter in parameters where !used.contains(parameter.name) {
-            throw error(nil, "parameter '\(parameter.name)' is declared but the query never uses :\(parameter.name)")
+            throw file.error(nil, "parameter '\(parameter.name)' is declared but the query never uses :\(parameter.name)")
         }
     }
 
-    private func error(_ line: Int?, _ message: String) -> CatalogueFileError {
-        CatalogueFileError(file: path, line: line, message: message)
-    }
-}
-
-extension StringProtocol where SubSequence == Substring {
-    fileprivate func trimmingWhitespace() -> Substring {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }
-        let start = firstIndex(where: { !isSpace($0) }) ?? endIndex
-        let end = lastIndex(where: { !isSpace($0) }).map(index(after:)) ?? start
-        return self[start..<end]
-    }
 }

@@ -20,11 +20,7 @@ public struct DatasetCatalogue: Sendable {
     /// - Parameter files: each file's path, as errors should name it, and its bytes.
     /// - Throws: ``CatalogueFileError`` naming the file and line of the first problem.
     public init(files: [(path: String, contents: [UInt8])]) throws(CatalogueFileError) {
-        var datasets: [Dataset] = []
-        for file in files {
-            datasets.append(try DatasetFileParser(path: file.path, contents: file.contents).parse())
-        }
-        self.init(datasets)
+        self.init(try files.map { file throws(CatalogueFileError) in try DatasetFileParser.parse(path: file.path, contents: file.contents) })
     }
 
     /// The dataset named `name`, if there is one.

@@ -12,13 +12,8 @@ public struct ScheduleCatalogue: Sendable {
     /// - Parameter files: each file's path, as errors should name it, and its bytes.
     /// - Throws: ``CatalogueFileError`` naming the file and line of the first problem.
     public init(files: [(path: String, contents: [UInt8])], registry: JobRegistry) throws(CatalogueFileError) {
-        var byName: [String: Schedule] = [:]
-        for file in files {
-            let schedule = try ScheduleFileParser(path: file.path, contents: file.contents, registry: registry).parse()
-            guard byName[schedule.name] == nil else {
-                throw CatalogueFileError(file: file.path, line: nil, message: "a second schedule named '\(schedule.name)'")
-            }
-            byName[schedule.name] = schedule
+        let byName = try CatalogueFile.byName(files, item: "schedule", name: \.name) { path, contents throws(CatalogueFileError) in
+            try ScheduleFileParser.parse(path: path, contents: contents, registry: registry)
         }
         schedules = byName.values.sorted { $0.name < $1.name }
     }

@@ -27,75 +27,59 @@ import Foundation
 struct ScheduleFileParser {
     static let fileExtension = ".schedule"
 
-    let path: String
-    let contents: [UInt8]
-    let registry: JobRegistry
+    private let file: CatalogueFile
+    private let registry: JobRegistry
 
     /// Each directive's value and line, as read.
     private var values: [String: (value: String, line: Int)] = [:]
 
-    init(path: String, contents: [UInt8], registry: JobRegistry) {
-        self.path = path
-        self.contents = contents
-        self.registry = registry
-    }
-
-    func parse() throws(CatalogueFileError) -> Schedule {
-        var parser = self
-        return try parser.read()
-    }
-
     private static let directives = ["cron", "timezone", "kind", "payload", "queue", "tenant", "missed", "enabled"]
 
-    private mutating func read() throws(CatalogueFileError) -> Schedule {
-        let name = try scheduleName()
-        guard let text = String(validating: contents, as: UTF8.self) else {
-            throw error(nil, "the file is not valid UTF-8")
+    /// The schedule `contents` describe, named after the file at `path`, its job checked against `registry`.
+    static func parse(path: String, contents: [UInt8], registry: JobRegistry) throws(CatalogueFileError) -> Schedule {
+        let file = try CatalogueFile(path: path, contents: contents, fileExtension: fileExtension, fileName: "a schedule file's name")
+        guard isScheduleName(file.name) else {
+            throw file.error(nil, "'\(file.name)' cannot name a schedule: use 1 to 63 of a-z, 0-9, '_' and '-', starting with a letter")
         }
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !line.isEmpty, !line.hasPrefix("#") else { continue }
-            let directive = String(line.prefix { !$0.isWhitespace })
-            let value = line.dropFirst(directive.count).trimmingCharacters(in: .whitespaces)
-            guard Self.directives.contains(directive) else {
-                throw error(index + 1, "unknown directive '\(directive)'; a line starts with \(Self.directives.joined(separator: ", "))")
-            }
-            if let earlier = values[directive] {
-                throw error(index + 1, "a second '\(directive)' line (the first is line \(earlier.line))")
-            }
-            guard !value.isEmpty else { throw error(index + 1, "'\(directive)' needs a value") }
-            values[directive] = (value, index + 1)
+        var parser = ScheduleFileParser(file: file, registry: registry)
+        for line in try file.directiveLines(comments: .hashLines, blank: .scalars(.whitespacesAndNewlines)) {
+            let (directive, value) = line.directive(argumentTrimmedOf: .scalars(.whitespaces))
+            try parser.read(directive: String(directive), value: String(value), line: line.number)
         }
-        return try schedule(named: name)
+        return try parser.schedule(named: file.name)
     }
 
-    private func scheduleName() throws(CatalogueFileError) -> String {
-        let fileName = path.split(separator: "/").last.map(String.init) ?? path
-        guard fileName.hasSuffix(Self.fileExtension) else {
-            throw error(nil, "a schedule file's name must end in \(Self.fileExtension)")
-        }
-        let name = String(fileName.dropLast(Self.fileExtension.count))
+    /// 1 to 63 of a-z, 0-9, `_` and `-`, starting with a letter.
+    private static func isScheduleName(_ name: String) -> Bool {
         func isLetter(_ byte: UInt8) -> Bool { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) }
         let isAllowed = name.utf8.allSatisfy {
             isLetter($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-")
         }
-        guard (1...63).contains(name.utf8.count), name.utf8.first.map(isLetter) == true, isAllowed else {
-            throw error(nil, "'\(name)' cannot name a schedule: use 1 to 63 of a-z, 0-9, '_' and '-', starting with a letter")
+        return (1...63).contains(name.utf8.count) && name.utf8.first.map(isLetter) == true && isAllowed
+    }
+
+    private mutating func read(directive: String, value: String, line: Int) throws(CatalogueFileError) {
+        guard Self.directives.contains(directive) else {
+            throw file.error(line, "unknown directive '\(directive)'; a line starts with \(Self.directives.joined(separator: ", "))")
         }
-        return name
+        if let earlier = values[directive] {
+            throw file.error(line, "a second '\(directive)' line (the first is line \(earlier.line))")
+        }
+        guard !value.isEmpty else { throw file.error(line, "'\(directive)' needs a value") }
+        values[directive] = (value, line)
     }
 
     private func schedule(named name: String) throws(CatalogueFileError) -> Schedule {
-        guard let cronLine = values["cron"] else { throw error(nil, "no 'cron' line; add one such as 'cron 30 2 * * *'") }
-        guard let kindLine = values["kind"] else { throw error(nil, "no 'kind' line; add one naming the job kind to enqueue") }
+        guard let cronLine = values["cron"] else { throw file.error(nil, "no 'cron' line; add one such as 'cron 30 2 * * *'") }
+        guard let kindLine = values["kind"] else { throw file.error(nil, "no 'kind' line; add one naming the job kind to enqueue") }
         guard let missedLine = values["missed"] else {
-            throw error(nil, "no 'missed' line; add 'missed run_once' or 'missed skip' to say what a tick missed while no scheduler ran does")
+            throw file.error(nil, "no 'missed' line; add 'missed run_once' or 'missed skip' to say what a tick missed while no scheduler ran does")
         }
 
         var timeZone = TimeZone(identifier: "UTC")!
         if let zone = values["timezone"] {
             guard let named = TimeZone(identifier: zone.value) else {
-                throw error(zone.line, "unknown time zone '\(zone.value)'; use an IANA name such as UTC, Europe/Paris or America/New_York")
+                throw file.error(zone.line, "unknown time zone '\(zone.value)'; use an IANA name such as UTC, Europe/Paris or America/New_York")
             }
             timeZone = named
         }
@@ -103,13 +87,13 @@ struct ScheduleFileParser {
         do {
             cron = try CronSchedule(cronLine.value, timeZone: timeZone)
         } catch {
-            throw self.error(cronLine.line, error.message)
+            throw file.error(cronLine.line, error.message)
         }
 
         let payload = values["payload"]
         let payloadText = payload?.value ?? "{}"
         guard (try? JSONSerialization.jsonObject(with: Data(payloadText.utf8))) is [String: Any] else {
-            throw error(payload?.line, "the payload must be a JSON object on one line, e.g. {\"ms\": 10}")
+            throw file.error(payload?.line, "the payload must be a JSON object on one line, e.g. {\"ms\": 10}")
         }
         let options: JobKindOptions
         do {
@@ -117,7 +101,7 @@ struct ScheduleFileParser {
         } catch {
             // An unknown kind is the kind line's fault; a payload the kind refuses, the payload line's.
             let line = registry.kind(named: kindLine.value) == nil ? kindLine.line : payload?.line ?? kindLine.line
-            throw self.error(line, "\(error)")
+            throw file.error(line, "\(error)")
         }
 
         var queue = options.queue
@@ -125,31 +109,27 @@ struct ScheduleFileParser {
             do {
                 queue = try QueueName(queueLine.value)
             } catch {
-                throw self.error(queueLine.line, "\(error)")
+                throw file.error(queueLine.line, "\(error)")
             }
         }
         guard let missedTicks = MissedTickPolicy(rawValue: missedLine.value) else {
-            throw error(missedLine.line, "'missed' must be run_once or skip, not '\(missedLine.value)'")
+            throw file.error(missedLine.line, "'missed' must be run_once or skip, not '\(missedLine.value)'")
         }
         var isEnabled = true
         if let enabled = values["enabled"] {
             switch enabled.value {
             case "yes": isEnabled = true
             case "no": isEnabled = false
-            default: throw error(enabled.line, "'enabled' must be yes or no, not '\(enabled.value)'")
+            default: throw file.error(enabled.line, "'enabled' must be yes or no, not '\(enabled.value)'")
             }
         }
         let tenant = values["tenant"]
         if let tenant, tenant.value.contains(where: \.isWhitespace) {
-            throw error(tenant.line, "a tenant is one word, without spaces")
+            throw file.error(tenant.line, "a tenant is one word, without spaces")
         }
         return Schedule(
             name: name, cron: cron, kind: kindLine.value, payload: payloadText, queue: queue, tenant: tenant?.value ?? "",
             maxAttempts: options.maxAttempts, timeout: options.timeout, missedTicks: missedTicks, isEnabled: isEnabled
         )
-    }
-
-    private func error(_ line: Int?, _ message: String) -> CatalogueFileError {
-        CatalogueFileError(file: path, line: line, message: message)
     }
 }
