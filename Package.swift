@@ -18,6 +18,7 @@ let nioHTTPTypes: Target.Dependency = .product(name: "NIOHTTPTypes", package: "s
 let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
 let prometheus: Target.Dependency = .product(name: "Prometheus", package: "swift-prometheus")
 let serviceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let unixSignals: Target.Dependency = .product(name: "UnixSignals", package: "swift-service-lifecycle")
 
 let package = Package(
     name: "conveyor",
@@ -70,7 +71,7 @@ let package = Package(
         // the circuit breaker of its host, whose state all processes share in Redis.
         .target(
             name: "ConveyorExternal",
-            dependencies: ["ConveyorCore", "ConveyorRedis", asyncHTTPClient, crypto, nioCore, nioHTTP1, nioPosix, logging],
+            dependencies: ["ConveyorCore", "ConveyorRedis", asyncHTTPClient, crypto, nioCore, nioHTTP1, nioPosix],
             resources: [.embedInCode("Breakers/Scripts")]
         ),
 
@@ -154,8 +155,8 @@ let package = Package(
         .target(
             name: "ConveyorJobs",
             dependencies: [
-                "ConveyorCaches", "ConveyorCore", "ConveyorExports", "ConveyorImports", "ConveyorOutbox", "ConveyorPostgres",
-                "ConveyorQueue", "ConveyorRedis", "ConveyorSchedules", "ConveyorWorker",
+                "ConveyorCaches", "ConveyorCore", "ConveyorExports", "ConveyorExternal", "ConveyorImports", "ConveyorOutbox",
+                "ConveyorPostgres", "ConveyorQueue", "ConveyorRedis", "ConveyorSchedules", "ConveyorWorker",
             ],
             path: "jobs",
             resources: [
@@ -168,14 +169,15 @@ let package = Package(
             dependencies: [
                 "ConveyorAPI", "ConveyorCore", "ConveyorExports", "ConveyorExternal", "ConveyorImports", "ConveyorJobs",
                 "ConveyorOutbox", "ConveyorPostgres", "ConveyorQueue", "ConveyorRedis", "ConveyorSchedules", "ConveyorWorker",
-                argumentParser, logging, serviceLifecycle,
+                argumentParser, logging, serviceLifecycle, unixSignals,
             ]
         ),
 
         .executableTarget(
             name: "conveyor-bench",
             dependencies: [
-                "ConveyorJobs", "ConveyorQueue", "ConveyorRedis", argumentParser, crypto, logging, nioCore, nioHTTP1, nioPosix,
+                "ConveyorCore", "ConveyorJobs", "ConveyorQueue", "ConveyorRedis", argumentParser, crypto, logging, nioCore, nioHTTP1,
+                nioPosix,
             ],
             path: "ops/bench/Driver"
         ),
@@ -194,7 +196,7 @@ let package = Package(
             name: "ConveyorPostgresTests",
             dependencies: ["ConveyorPostgres", "ConveyorTestSupport", logging]
         ),
-        .testTarget(name: "ConveyorQueueTests", dependencies: ["ConveyorCore", "ConveyorQueue", "ConveyorRedis", "ConveyorTestSupport"]),
+        .testTarget(name: "ConveyorQueueTests", dependencies: ["ConveyorCore", "ConveyorQueue", "ConveyorRedis", "ConveyorTestSupport", logging]),
         .testTarget(
             name: "ConveyorExternalTests",
             dependencies: [
@@ -247,3 +249,14 @@ let package = Package(
         ),
     ]
 )
+
+// Every Swift target is compiled with the upcoming features the language is moving to: an
+// import is internal unless a file says otherwise, a member is visible only through an
+// import of the module that declares it, and an existential is spelled `any`.
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .enableUpcomingFeature("InternalImportsByDefault"),
+        .enableUpcomingFeature("MemberImportVisibility"),
+        .enableUpcomingFeature("ExistentialAny"),
+    ]
+}

@@ -1,6 +1,6 @@
-import ConveyorExports
-import ConveyorImports
-import ConveyorWorker
+public import ConveyorExports
+public import ConveyorImports
+public import ConveyorWorker
 
 /// Every job kind this deployment runs. The worker runs jobs through this registry and
 /// the API checks requests against it; a new kind is added here.

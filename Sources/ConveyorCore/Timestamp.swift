@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A point in time to the microsecond, since the Unix epoch. The engine stamps what it stores
 /// with the Redis server's clock, so that every process agrees whichever machine asked;

@@ -1,6 +1,6 @@
 import ConveyorCore
-import ConveyorPostgres
-import ConveyorQueue
+public import ConveyorPostgres
+public import ConveyorQueue
 import Foundation
 
 /// Jobs that a PostgreSQL transaction decided to enqueue, recorded in that transaction

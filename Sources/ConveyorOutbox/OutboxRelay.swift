@@ -1,5 +1,5 @@
-import Logging
-import ServiceLifecycle
+public import Logging
+public import ServiceLifecycle
 
 /// Moves the job outbox's pending entries to the queue every second: those whose
 /// recorder died before it delivered them, and those whose enqueue failed. Every API and

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// `timestamptz`, to the microsecond; `timestamp` and `date` columns decode as UTC.
 extension Date: PostgresEncodable, PostgresDecodable {

@@ -1,5 +1,5 @@
 import ConveyorCore
-import Logging
+public import Logging
 
 /// Applies migrations (embedded ones and *.sql files from folders) in name order, each once, each in its own transaction, recorded in
 /// table `conveyor_schema_migrations(name text primary key, checksum text not null, applied_at timestamptz not null default now())`.

@@ -1,4 +1,4 @@
-import Logging
+public import Logging
 import NIOPosix
 
 /// A bounded pool of PostgreSQL connections, opened on demand and leased to one task at a time.

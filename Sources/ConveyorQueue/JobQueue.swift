@@ -1,5 +1,5 @@
-import ConveyorCore
-import ConveyorRedis
+public import ConveyorCore
+public import ConveyorRedis
 import Synchronization
 
 /// The reliable job queue in Redis. Producers enqueue; workers reserve, complete, fail

@@ -1,3 +1,4 @@
+import ConveyorQueue
 import ConveyorTestSupport
 import Foundation
 import HTTPTypes

@@ -1,3 +1,4 @@
+import ConveyorAPI
 import ConveyorQueue
 import ConveyorRedis
 import ConveyorTestSupport

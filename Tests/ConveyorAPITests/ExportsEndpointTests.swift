@@ -1,5 +1,7 @@
+import ConveyorAPI
 import ConveyorCore
 import ConveyorExports
+import ConveyorPostgres
 import ConveyorQueue
 import ConveyorTestSupport
 import Crypto

@@ -1,5 +1,6 @@
 import ConveyorExternal
 @testable import ConveyorAPI
+import ConveyorPostgres
 import ConveyorQueue
 import ConveyorRedis
 import ConveyorTestSupport

@@ -1,3 +1,4 @@
+import ConveyorAPI
 import ConveyorCore
 import ConveyorQueue
 import ConveyorTestSupport

@@ -1,4 +1,5 @@
 import ConveyorAPI
+import ConveyorQueue
 import ConveyorRedis
 import ConveyorTestSupport
 import Foundation

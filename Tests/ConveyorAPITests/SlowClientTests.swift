@@ -1,3 +1,4 @@
+import ConveyorRedis
 import ConveyorTestSupport
 import Foundation
 import Testing

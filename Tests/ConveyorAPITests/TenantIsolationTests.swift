@@ -1,3 +1,4 @@
+import ConveyorAPI
 import ConveyorQueue
 import ConveyorTestSupport
 import Foundation

@@ -1,4 +1,5 @@
 import ConveyorCore
+import ConveyorPostgres
 import ConveyorQueue
 import ConveyorRedis
 import ConveyorTestSupport

@@ -1,4 +1,5 @@
 import ConveyorExports
+import ConveyorPostgres
 import Foundation
 import Testing
 

@@ -1,5 +1,7 @@
 import ConveyorExports
+import ConveyorPostgres
 import ConveyorQueue
+import ConveyorRedis
 import ConveyorTestSupport
 import Foundation
 import Testing

@@ -1,4 +1,6 @@
 @testable import ConveyorImports
+import ConveyorCore
+import ConveyorPostgres
 import ConveyorTestSupport
 import Foundation
 import NIOCore

@@ -1,4 +1,5 @@
 import ConveyorImports
+import ConveyorPostgres
 import Testing
 
 /// The retention of import records against the real PostgreSQL.

@@ -1,5 +1,6 @@
 @testable import ConveyorImports
 import ConveyorOutbox
+import ConveyorPostgres
 import ConveyorQueue
 import ConveyorRedis
 import ConveyorTestSupport

@@ -1,4 +1,5 @@
 import ConveyorImports
+import ConveyorPostgres
 import ConveyorQueue
 import ConveyorRedis
 import ConveyorTestSupport

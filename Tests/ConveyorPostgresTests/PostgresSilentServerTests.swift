@@ -1,4 +1,5 @@
 import ConveyorPostgres
+import ConveyorTestSupport
 import Testing
 
 /// A server that stops answering without closing the connection, as behind a dead network or a

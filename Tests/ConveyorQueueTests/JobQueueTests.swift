@@ -2,6 +2,7 @@ import ConveyorCore
 import ConveyorQueue
 import ConveyorRedis
 import ConveyorTestSupport
+import Logging
 import Testing
 
 /// The queue's state changes, each against the real Redis.

@@ -3,6 +3,7 @@ import ConveyorJobs
 import ConveyorQueue
 import ConveyorSchedules
 import ConveyorWorker
+import Foundation
 import Testing
 
 @Suite("Schedule files")

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A process started with `posix_spawn` and reaped with non-blocking `waitpid`, so that
 /// tests starting many processes at once never block a thread of the cooperative pool.

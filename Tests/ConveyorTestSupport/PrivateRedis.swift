@@ -1,5 +1,6 @@
 import ConveyorRedis
 import Foundation
+import Logging
 
 /// A Redis server of the test's own, with AOF on, for tests that stop and restart it.
 public final class PrivateRedis: @unchecked Sendable {

@@ -1,5 +1,5 @@
-import ConveyorQueue
-import ConveyorRedis
+public import ConveyorQueue
+public import ConveyorRedis
 import Foundation
 import Logging
 

@@ -2,7 +2,9 @@ import ConveyorJobs
 import ConveyorQueue
 import ConveyorRedis
 import ConveyorTestSupport
+import ConveyorWorker
 import Foundation
+import Logging
 import Testing
 
 /// Starts worker processes and enqueues drill jobs for the fault tests. The harness

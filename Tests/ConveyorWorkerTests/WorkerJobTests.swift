@@ -1,4 +1,5 @@
 import ConveyorQueue
+import ConveyorRedis
 import ConveyorTestSupport
 import ConveyorWorker
 import Foundation

@@ -1,5 +1,5 @@
-import ConveyorCaches
-import ConveyorCore
+public import ConveyorCaches
+public import ConveyorCore
 import ConveyorWorker
 
 extension JobCatalogue {

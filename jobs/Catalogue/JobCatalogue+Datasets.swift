@@ -1,5 +1,5 @@
-import ConveyorCore
-import ConveyorImports
+public import ConveyorCore
+public import ConveyorImports
 import ConveyorWorker
 
 extension JobCatalogue {

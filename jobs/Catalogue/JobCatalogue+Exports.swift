@@ -1,5 +1,5 @@
-import ConveyorCore
-import ConveyorExports
+public import ConveyorCore
+public import ConveyorExports
 import ConveyorWorker
 
 extension JobCatalogue {

@@ -1,7 +1,7 @@
 import ConveyorExports
 import ConveyorImports
 import ConveyorOutbox
-import ConveyorPostgres
+public import ConveyorPostgres
 import ConveyorWorker
 
 extension JobCatalogue {

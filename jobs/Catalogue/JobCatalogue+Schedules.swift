@@ -1,6 +1,6 @@
-import ConveyorCore
-import ConveyorSchedules
-import ConveyorWorker
+public import ConveyorCore
+public import ConveyorSchedules
+public import ConveyorWorker
 
 extension JobCatalogue {
     /// The schedule files of `jobs/schedules/`, embedded in the build. A new schedule is a

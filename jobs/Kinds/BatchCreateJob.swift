@@ -1,7 +1,8 @@
 import ConveyorCore
-import ConveyorImports
+public import ConveyorImports
+import ConveyorQueue
 import ConveyorRedis
-import ConveyorWorker
+public import ConveyorWorker
 
 /// Loads one chunk of an import into its dataset's table, effect-once: see ``BatchCreateLoader``.
 /// A row PostgreSQL refuses fails the chunk for good (to the dead set, with the row's line);

@@ -1,6 +1,6 @@
-import ConveyorCaches
+public import ConveyorCaches
 import ConveyorCore
-import ConveyorWorker
+public import ConveyorWorker
 
 /// Recomputes one cached value for the job's tenant and stores it in Redis with its TTL;
 /// one refresh of a value runs at a time (see ``CacheRefresher``). Logs the query's rows,

@@ -1,8 +1,9 @@
 import ConveyorCore
+import ConveyorExternal
 import ConveyorImports
 import ConveyorPostgres
 import ConveyorQueue
-import ConveyorWorker
+public import ConveyorWorker
 import Foundation
 
 /// POSTs a finished import's final record (the JSON of `GET /v1/imports/{id}`) to the URL

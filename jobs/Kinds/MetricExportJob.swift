@@ -1,7 +1,8 @@
 import ConveyorCore
-import ConveyorExports
+public import ConveyorExports
 import ConveyorPostgres
-import ConveyorWorker
+import ConveyorQueue
+public import ConveyorWorker
 
 /// Runs one export: marks its record running, streams its query into a file of the export
 /// folder and records the file's name, rows, size and SHA-256 (see ``ExportRunner``); an

@@ -1,4 +1,4 @@
-import ConveyorWorker
+public import ConveyorWorker
 
 /// Does nothing: measures the engine's own cost per job (`ops/bench/noop`).
 public struct NoopJob: JobKind {

@@ -1,6 +1,6 @@
-import ConveyorExports
-import ConveyorImports
-import ConveyorWorker
+public import ConveyorExports
+public import ConveyorImports
+public import ConveyorWorker
 
 /// Deletes what has outlived its retention: expired export files and records, files of the
 /// export folder that attempts left behind, and old job-history rows (see ``RetentionSweep``),

@@ -1,4 +1,5 @@
 import Hummingbird
+import Logging
 
 /// Admits a request that carries a known key as `Authorization: Bearer <key>`, and puts the
 /// key in the context; any other request is answered 401. The key's name goes into the

@@ -1,3 +1,4 @@
+import ConveyorCore
 import ConveyorExternal
 import ConveyorQueue
 import Hummingbird

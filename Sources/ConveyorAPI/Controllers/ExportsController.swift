@@ -1,5 +1,5 @@
 import ConveyorExports
-import Hummingbird
+public import Hummingbird
 
 /// `/v1/exports`: request an export of the catalogue, follow it, and download its file. An
 /// export runs for the tenant of the key that requests it; a producer sees only its

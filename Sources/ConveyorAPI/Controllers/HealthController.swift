@@ -1,3 +1,4 @@
+import ConveyorPostgres
 import ConveyorRedis
 import Hummingbird
 import Logging

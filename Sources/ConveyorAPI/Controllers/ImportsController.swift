@@ -1,6 +1,7 @@
 import ConveyorExternal
 import ConveyorImports
-import Hummingbird
+public import Hummingbird
+import Logging
 
 /// `/v1/imports`: upload rows into a dataset, and follow an import's progress. An import
 /// belongs to the tenant of the key that uploaded it, and its rows take that tenant; a

@@ -1,6 +1,6 @@
 import ConveyorCore
-import ConveyorQueue
-import Hummingbird
+public import ConveyorQueue
+public import Hummingbird
 
 /// `/v1/jobs`: enqueue one job or many, read a job, cancel it, and (admin) retry a dead one.
 /// A producer sees only its tenant's jobs: another tenant's job is answered 404, exactly as

@@ -1,3 +1,4 @@
+import ConveyorCore
 import ConveyorRedis
 
 /// The idempotency records in Redis, one hash per tenant and key, kept for the retention from

@@ -1,4 +1,4 @@
-import ConveyorQueue
+public import ConveyorQueue
 import Foundation
 
 /// Queues the operator lets producers name besides those of the public kinds

@@ -1,7 +1,7 @@
-import ConveyorCore
+public import ConveyorCore
 import ConveyorQueue
 import Foundation
-import Hummingbird
+public import Hummingbird
 
 /// An error answer in the format of RFC 9457, `application/problem+json`: what kind of
 /// problem (`type`, `title`), the HTTP `status`, a `detail` that tells the caller what to

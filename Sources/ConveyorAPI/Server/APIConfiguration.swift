@@ -1,5 +1,5 @@
 import ConveyorExports
-import ConveyorQueue
+public import ConveyorQueue
 import Crypto
 
 /// How the API server listens, whom it admits, and what it accepts.

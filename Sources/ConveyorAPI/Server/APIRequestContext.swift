@@ -1,5 +1,5 @@
-import Foundation
-import Hummingbird
+public import Foundation
+public import Hummingbird
 
 /// What every request of the API carries besides itself: Hummingbird's core context, the
 /// request id that ``RequestIDMiddleware`` settles, and the caller's key once

@@ -1,11 +1,11 @@
-import ConveyorCaches
-import ConveyorExports
-import ConveyorExternal
-import ConveyorImports
-import ConveyorPostgres
-import ConveyorQueue
-import ConveyorRedis
-import ConveyorWorker
+public import ConveyorCaches
+public import ConveyorExports
+public import ConveyorExternal
+public import ConveyorImports
+public import ConveyorPostgres
+public import ConveyorQueue
+public import ConveyorRedis
+public import ConveyorWorker
 
 /// The services the API's endpoints call: the queues, the job kinds to check requests
 /// against, and the database.

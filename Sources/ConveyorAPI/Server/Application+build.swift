@@ -1,6 +1,6 @@
-import Hummingbird
+public import Hummingbird
 import HummingbirdCore
-import Logging
+public import Logging
 import NIOCore
 
 /// Builds the API server: the router with its middleware and controllers, listening

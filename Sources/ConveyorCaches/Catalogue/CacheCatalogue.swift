@@ -1,5 +1,5 @@
-import ConveyorCore
-import Foundation
+public import ConveyorCore
+public import Foundation
 
 /// The cached values of this deployment, by name.
 public struct CacheCatalogue: Sendable {

@@ -1,4 +1,4 @@
-import ConveyorQueue
+public import ConveyorQueue
 
 /// The job that recomputes a cached value: its kind and defaults, shared by the API that
 /// enqueues it and the `cache_refresh` kind in `jobs/` that runs it. The tenant is the job's.

@@ -1,4 +1,4 @@
-import ConveyorCore
+public import ConveyorCore
 import ConveyorQueue
 
 /// What one refresh did, stored as its job's result.

@@ -1,7 +1,7 @@
 import ConveyorCore
-import ConveyorExternal
-import ConveyorPostgres
-import ConveyorQueue
+public import ConveyorExternal
+public import ConveyorPostgres
+public import ConveyorQueue
 import ConveyorRedis
 import Foundation
 

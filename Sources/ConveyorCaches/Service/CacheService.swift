@@ -1,4 +1,4 @@
-import ConveyorQueue
+public import ConveyorQueue
 
 /// What the API does with cached values: serve one from Redis, never touching PostgreSQL,
 /// or enqueue the refresh that computes it, one job however many requests ask meanwhile.

@@ -1,4 +1,4 @@
-import ConveyorExternal
+public import ConveyorExternal
 
 /// Where a cached value's document comes from: a URL fetched with GET through the
 /// circuit-breaking client, its JSON body given to the value's query as `:source`.

@@ -1,3 +1,4 @@
+import Foundation
 /// `${VARIABLE}` and `${VARIABLE:-default}` references in a header line, resolved against
 /// the process environment so that deployments configure a value without editing its file.
 /// As in the shell, the default is used when the variable is unset or empty.

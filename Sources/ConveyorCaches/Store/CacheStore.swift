@@ -1,6 +1,6 @@
 import ConveyorCore
-import ConveyorQueue
-import ConveyorRedis
+public import ConveyorQueue
+public import ConveyorRedis
 
 /// The cached values in Redis, per tenant and name (``CacheKeys``), with the lock that
 /// makes one refresh of a value run at a time across all workers, and the marker that

@@ -1,4 +1,4 @@
-import ConveyorCore
+public import ConveyorCore
 import ConveyorQueue
 
 /// A computed value as the store holds it, read at one moment of the Redis clock.

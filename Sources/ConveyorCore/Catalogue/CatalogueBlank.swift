@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// What a catalogue format trims from the ends of a line. The formats do not agree on it, and
 /// each keeps its own: which characters count, and whether a character is compared whole (a

@@ -1,4 +1,4 @@
-import ConveyorCore
+public import ConveyorCore
 import ConveyorQueue
 
 /// The exports clients may request, read from the files of `jobs/exports/` (see

@@ -1,5 +1,5 @@
-import ConveyorCore
-import ConveyorPostgres
+public import ConveyorCore
+public import ConveyorPostgres
 import ConveyorQueue
 
 /// One export of the catalogue: a named, parameterised query from `jobs/exports/NAME.sql`,

@@ -1,7 +1,7 @@
-import ConveyorCore
+public import ConveyorCore
 import ConveyorOutbox
-import ConveyorPostgres
-import ConveyorQueue
+public import ConveyorPostgres
+public import ConveyorQueue
 import Foundation
 
 /// Accepts export requests for the API: checks the export, format and parameters, records

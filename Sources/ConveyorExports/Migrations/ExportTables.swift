@@ -1,4 +1,4 @@
-import ConveyorPostgres
+public import ConveyorPostgres
 
 /// The table of export records. Embedded, so that `conveyor migrate` creates it from any folder.
 public enum ExportTables {

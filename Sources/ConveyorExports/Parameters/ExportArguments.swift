@@ -1,5 +1,6 @@
-import ConveyorCore
+public import ConveyorCore
 import ConveyorQueue
+import Foundation
 
 /// The checked values of an export's parameters, as the text of their literals; made by
 /// ``ExportDefinition/arguments(_:)``.

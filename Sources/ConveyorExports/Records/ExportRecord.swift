@@ -1,7 +1,7 @@
-import ConveyorCore
+public import ConveyorCore
 import ConveyorPostgres
 import ConveyorQueue
-import Foundation
+public import Foundation
 
 /// One export, as `conveyor_exports` keeps it and `GET /v1/exports/{id}` shows it.
 public struct ExportRecord: Sendable, Encodable {

@@ -1,6 +1,6 @@
 import ConveyorCore
-import ConveyorPostgres
-import ConveyorQueue
+public import ConveyorPostgres
+public import ConveyorQueue
 import Foundation
 
 /// The statements on `conveyor_exports`: each takes the connection to run on, so that a job

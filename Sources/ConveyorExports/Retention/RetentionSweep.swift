@@ -1,6 +1,6 @@
-import ConveyorPostgres
+public import ConveyorPostgres
 import Foundation
-import NIOPosix
+public import NIOPosix
 
 /// Deletes what has outlived its retention: the files of expired exports (their records stay
 /// one more retention period, so that a download is answered 410 rather than 404), the

@@ -1,5 +1,5 @@
-import ConveyorPostgres
-import NIOPosix
+public import ConveyorPostgres
+public import NIOPosix
 
 /// Runs an export's query into a file of the export folder: CSV straight from
 /// `COPY … TO STDOUT WITH CSV HEADER`, JSON from `COPY` of `row_to_json` of each row, both

@@ -1,4 +1,4 @@
-import ConveyorCore
+public import ConveyorCore
 import ConveyorQueue
 
 /// The job that runs an export: its kind's name and defaults, and its payload, shared by the

@@ -1,4 +1,4 @@
-import ConveyorCore
+public import ConveyorCore
 
 /// A call refused because the dependency's breaker is open, or half-open with every probe
 /// slot taken. Nothing was sent; the call may be tried again at ``retryAt``.

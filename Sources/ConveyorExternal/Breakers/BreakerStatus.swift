@@ -1,5 +1,5 @@
-import ConveyorCore
-import ConveyorRedis
+public import ConveyorCore
+public import ConveyorRedis
 
 /// A breaker as it stands, read from Redis for `GET /v1/breakers` and `/metrics`.
 public struct BreakerStatus: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import ConveyorCore
+public import ConveyorCore
 
 /// One change of a breaker's state, as kept in Redis.
 public struct BreakerTransition: Sendable, Equatable {

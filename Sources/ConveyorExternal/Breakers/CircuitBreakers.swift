@@ -1,5 +1,5 @@
 import ConveyorCore
-import ConveyorRedis
+public import ConveyorRedis
 import Synchronization
 
 /// The circuit breakers of every dependency (a host, or host and port), one per

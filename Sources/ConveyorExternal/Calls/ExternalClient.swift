@@ -1,5 +1,6 @@
 import AsyncHTTPClient
-import ConveyorRedis
+import ConveyorCore
+public import ConveyorRedis
 import NIOCore
 import NIOHTTP1
 import NIOPosix

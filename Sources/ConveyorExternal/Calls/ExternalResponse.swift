@@ -1,3 +1,4 @@
+import Foundation
 /// The answer to an external call, body and all (within the client's size cap).
 public struct ExternalResponse: Sendable {
     public let status: Int

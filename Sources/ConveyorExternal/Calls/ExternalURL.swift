@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// An absolute `http` or `https` URL with a host: the only kind an external call goes to.
 public struct ExternalURL: Sendable, Hashable, CustomStringConvertible {

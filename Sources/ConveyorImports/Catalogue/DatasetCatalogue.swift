@@ -1,4 +1,4 @@
-import ConveyorCore
+public import ConveyorCore
 
 /// The datasets clients may import into, by name.
 public struct DatasetCatalogue: Sendable {

@@ -1,10 +1,11 @@
 import ConveyorCore
+import ConveyorExternal
 import ConveyorOutbox
-import ConveyorPostgres
-import ConveyorQueue
+public import ConveyorPostgres
+public import ConveyorQueue
 import Foundation
-import Logging
-import NIOCore
+public import Logging
+public import NIOCore
 
 /// Accepts imports: reads a body as it streams in, checks every row against its dataset and
 /// spools the rows in chunks to a temporary file, then stores the chunks together with the

@@ -6,7 +6,7 @@ public enum ConflictAction: String, Sendable, Codable {
     case update
 }
 
-import ConveyorExternal
+public import ConveyorExternal
 
 /// How an import is carried out, as the request chose.
 public struct ImportOptions: Sendable, Equatable {

@@ -1,5 +1,5 @@
 import ConveyorCore
-import ConveyorPostgres
+public import ConveyorPostgres
 
 /// Loads one chunk of an import into its dataset's table, once however often it is delivered.
 ///

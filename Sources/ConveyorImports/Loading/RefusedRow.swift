@@ -1,4 +1,5 @@
 import ConveyorPostgres
+import Foundation
 
 /// The row of a chunk that PostgreSQL refused, found for the import's report: a chunk fails
 /// for good with the body line of its first refused row and PostgreSQL's message.

@@ -1,4 +1,4 @@
-import ConveyorPostgres
+public import ConveyorPostgres
 
 /// The tables of imports: their records, spooled chunks, loaded-chunk ledger and callbacks.
 /// Embedded, so that `conveyor migrate` creates them from any folder.

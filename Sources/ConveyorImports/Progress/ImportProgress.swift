@@ -1,5 +1,5 @@
 import ConveyorCore
-import ConveyorPostgres
+public import ConveyorPostgres
 import ConveyorQueue
 import Foundation
 

@@ -1,4 +1,4 @@
-import ConveyorPostgres
+public import ConveyorPostgres
 
 /// How long an import's records stay once it is over: the import, its chunks (whose spooled
 /// rows are dropped as each loads), its ledger and its failures. An import counts as over

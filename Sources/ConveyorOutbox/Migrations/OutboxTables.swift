@@ -1,4 +1,4 @@
-import ConveyorPostgres
+public import ConveyorPostgres
 
 /// The table of the job outbox. Embedded, so that `conveyor migrate` creates it from any folder.
 public enum OutboxTables {

@@ -1,4 +1,4 @@
-import ConveyorCore
+public import ConveyorCore
 
 /// Everything the queue knows of a job, read by id.
 public struct JobRecord: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import ConveyorCore
+public import ConveyorCore
 
 /// A job to enqueue.
 public struct JobRequest: Sendable {

@@ -1,3 +1,4 @@
+import ConveyorCore
 /// What a producer asked of a job, packed into the single `spec` field of its hash:
 /// written once at enqueue and returned whole by reserve, so neither script handles
 /// these fields one by one.

@@ -1,4 +1,4 @@
-import ConveyorCore
+public import ConveyorCore
 
 /// A job leased to a worker: what its handler needs, and the token that fences its attempt.
 public struct ReservedJob: Sendable {

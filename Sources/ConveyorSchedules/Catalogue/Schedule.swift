@@ -1,5 +1,5 @@
 import ConveyorCore
-import ConveyorQueue
+public import ConveyorQueue
 
 /// A job enqueued on every tick of a cron schedule.
 public struct Schedule: Sendable {

@@ -1,5 +1,5 @@
-import ConveyorCore
-import ConveyorWorker
+public import ConveyorCore
+public import ConveyorWorker
 
 /// The cron schedules of this deployment, by name.
 public struct ScheduleCatalogue: Sendable {

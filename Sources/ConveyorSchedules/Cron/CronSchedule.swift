@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A cron expression read on the wall clock of a time zone: the instants ("ticks") at
 /// which it fires, as whole seconds since the Unix epoch.

@@ -1,4 +1,4 @@
-import ConveyorRedis
+public import ConveyorRedis
 
 /// Where schedulers record each schedule's ticks: one Redis hash per schedule,
 /// `conveyor:schedule:<name>`, written by one script call per tick.

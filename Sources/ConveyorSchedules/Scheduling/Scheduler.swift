@@ -1,6 +1,6 @@
 import Foundation
-import Logging
-import ServiceLifecycle
+public import Logging
+public import ServiceLifecycle
 
 /// `conveyor scheduler`'s service: wakes at each schedule's next tick and hands it to a
 /// ``TickDispatcher``; on start, catches up with ticks missed while no scheduler ran.

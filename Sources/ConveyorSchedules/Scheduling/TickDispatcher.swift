@@ -1,4 +1,4 @@
-import ConveyorQueue
+public import ConveyorQueue
 
 /// Deals with a schedule's latest due tick: enqueues its job, or records it missed.
 ///

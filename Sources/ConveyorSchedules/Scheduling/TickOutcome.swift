@@ -1,4 +1,4 @@
-import ConveyorQueue
+public import ConveyorQueue
 
 /// What a scheduler did about a schedule's ticks due since the last recorded one.
 public struct TickOutcome: Sendable, Equatable {

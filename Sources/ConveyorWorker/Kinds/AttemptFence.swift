@@ -1,5 +1,5 @@
-import ConveyorCore
-import ConveyorPostgres
+public import ConveyorCore
+public import ConveyorPostgres
 import ConveyorQueue
 
 /// Fences one attempt's PostgreSQL transaction against the job's other attempts, through the

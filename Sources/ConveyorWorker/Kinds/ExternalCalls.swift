@@ -1,8 +1,8 @@
 import ConveyorCore
-import ConveyorExternal
+public import ConveyorExternal
 import ConveyorQueue
 import Foundation
-import Logging
+public import Logging
 
 /// A job's measured access to external HTTP services: every call goes through the
 /// dependency's circuit breaker, its time counts as the attempt's `external_ms`, and the

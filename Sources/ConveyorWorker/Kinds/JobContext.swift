@@ -1,9 +1,9 @@
-import ConveyorCore
+public import ConveyorCore
 import ConveyorExternal
-import ConveyorPostgres
-import ConveyorQueue
-import ConveyorRedis
-import Logging
+public import ConveyorPostgres
+public import ConveyorQueue
+public import ConveyorRedis
+public import Logging
 
 /// What a running attempt knows and may use: its identity, a logger that tags every line
 /// with the job and request ids, and measured access to Postgres, Redis, the queues and

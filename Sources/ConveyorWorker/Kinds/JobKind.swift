@@ -1,4 +1,4 @@
-import ConveyorQueue
+public import ConveyorQueue
 
 /// A kind of job: the code that runs it and its defaults. Kinds live in `jobs/` and are
 /// registered in a ``JobRegistry``, which the worker and the API both use.

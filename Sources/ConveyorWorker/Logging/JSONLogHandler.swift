@@ -1,6 +1,6 @@
 import ConveyorCore
 import Foundation
-import Logging
+public import Logging
 
 /// A swift-log handler that writes one JSON object per line to standard output:
 /// `{"ts":…,"level":…,"label":…,"msg":…, metadata…}`. Integer, floating-point and

@@ -1,4 +1,5 @@
-import ConveyorRedis
+import ConveyorCore
+public import ConveyorRedis
 
 /// The totals that every worker's ``JobMetricsTally`` has written to Redis, per job kind and
 /// outcome: attempts and their run-time histogram, across all workers.

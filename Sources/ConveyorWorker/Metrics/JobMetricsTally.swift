@@ -1,4 +1,5 @@
-import ConveyorRedis
+import ConveyorCore
+public import ConveyorRedis
 import Synchronization
 
 /// Per job kind and outcome: attempts, and a histogram of their run times, added up in

@@ -1,4 +1,4 @@
-import ConveyorPostgres
+public import ConveyorPostgres
 
 /// The tables the worker runtime writes: the job history and the job fences. Embedded, so
 /// that `conveyor migrate` creates them from any folder.

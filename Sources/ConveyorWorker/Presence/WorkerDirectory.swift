@@ -1,5 +1,5 @@
-import ConveyorRedis
-import Foundation
+public import ConveyorRedis
+public import Foundation
 
 /// The live workers, as they announce themselves in Redis (``WorkerPresence``): for
 /// `GET /v1/workers` and `conveyor stats`.

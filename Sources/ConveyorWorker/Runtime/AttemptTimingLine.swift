@@ -1,3 +1,4 @@
+import ConveyorQueue
 /// The fields of an attempt's timing line (DESIGN.md, "Per-job timing log"), in a fixed
 /// order: job, its phases in milliseconds, then what only some attempts have.
 struct AttemptTimingLine: JSONLogMembers {

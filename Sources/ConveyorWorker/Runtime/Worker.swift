@@ -1,11 +1,11 @@
 import ConveyorCore
-import ConveyorExternal
-import ConveyorPostgres
-import ConveyorQueue
-import ConveyorRedis
-import Logging
+public import ConveyorExternal
+public import ConveyorPostgres
+public import ConveyorQueue
+public import ConveyorRedis
+public import Logging
 import Metrics
-import ServiceLifecycle
+public import ServiceLifecycle
 import Synchronization
 
 /// A worker process's engine, as a swift-service-lifecycle `Service`: it takes jobs from

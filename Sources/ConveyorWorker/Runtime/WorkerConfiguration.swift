@@ -1,4 +1,4 @@
-import ConveyorQueue
+public import ConveyorQueue
 import Foundation
 
 /// How a worker process runs.

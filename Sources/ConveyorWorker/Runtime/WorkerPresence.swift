@@ -1,3 +1,5 @@
+import ConveyorCore
+import ConveyorQueue
 import ConveyorRedis
 import Foundation
 

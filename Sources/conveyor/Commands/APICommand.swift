@@ -10,6 +10,7 @@ import ConveyorRedis
 import ConveyorWorker
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 /// `conveyor api`: the HTTP API. It checks requests, enqueues jobs and reports on them;
 /// it never runs job work. SIGTERM or SIGINT stop it after the requests in flight.

@@ -1,5 +1,7 @@
 import ArgumentParser
+import ConveyorCore
 import ConveyorQueue
+import ConveyorRedis
 import Foundation
 import Logging
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import ConveyorCore
 import ConveyorJobs
 import ConveyorQueue
+import ConveyorRedis
 import ConveyorWorker
 import Foundation
 import Logging

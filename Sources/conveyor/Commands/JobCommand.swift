@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConveyorQueue
+import ConveyorRedis
 import Foundation
 import Logging
 

@@ -1,9 +1,11 @@
 import ArgumentParser
 import ConveyorQueue
+import ConveyorRedis
 import ConveyorSchedules
 import ConveyorWorker
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 /// `conveyor scheduler`: enqueues the job of each schedule's ticks until SIGTERM or SIGINT.
 /// Any number may run: each tick is enqueued once.

@@ -1,4 +1,6 @@
 import ArgumentParser
+import ConveyorQueue
+import ConveyorRedis
 import ConveyorSchedules
 import Foundation
 import Logging

@@ -1,5 +1,7 @@
 import ArgumentParser
+import ConveyorCore
 import ConveyorQueue
+import ConveyorRedis
 import ConveyorWorker
 import Foundation
 import Logging

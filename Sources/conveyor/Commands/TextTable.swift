@@ -1,3 +1,4 @@
+import Foundation
 /// Rows under headers in columns padded to their widest cell, as the admin commands print them.
 struct TextTable: CustomStringConvertible {
     let headers: [String]

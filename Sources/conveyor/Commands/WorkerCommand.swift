@@ -5,9 +5,11 @@ import ConveyorJobs
 import ConveyorOutbox
 import ConveyorPostgres
 import ConveyorQueue
+import ConveyorRedis
 import ConveyorWorker
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 /// `conveyor worker`: runs jobs until SIGTERM or SIGINT, then drains and exits 0.
 struct WorkerCommand: AsyncParsableCommand {

@@ -1,5 +1,5 @@
 import ConveyorCore
-import ConveyorWorker
+public import ConveyorWorker
 
 /// Fails on purpose, for drills of retries and the dead set: with a retryable error until
 /// attempt `succeed_on_attempt` (never, when absent), or at once with a permanent one.

@@ -1,6 +1,8 @@
 import ConveyorCore
+import ConveyorPostgres
+import ConveyorQueue
 import ConveyorRedis
-import ConveyorWorker
+public import ConveyorWorker
 
 /// Writes one row per attempt to `drill_ledger` (jobs/migrations/1002_drill_ledger.sql) in a
 /// fenced transaction (``JobContext/withFencedTransaction(_:)``) that lasts `ms`: the job's id, the attempt's fencing token and

@@ -1,5 +1,5 @@
 import ConveyorCore
-import ConveyorWorker
+public import ConveyorWorker
 import Dispatch
 
 /// Sleeps for a while, as a long job would: for fault drills (kill -9, SIGSTOP,

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConveyorCore
 import ConveyorJobs
 import ConveyorQueue
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConveyorCore
 import Foundation
 import NIOHTTP1
 

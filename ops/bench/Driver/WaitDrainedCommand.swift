@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConveyorCore
 import ConveyorQueue
 import ConveyorRedis
 import Foundation
