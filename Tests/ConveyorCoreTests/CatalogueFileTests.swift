@@ -26,6 +26,15 @@ import Testing
         #expect(try file("", path: "jobs/datasets/.dataset").name == "")
     }
 
+    @Test func aValidNameIsOneToSixtyThreeOfLowerCaseLettersDigitsUnderscoresAndDashesStartingWithALetter() throws {
+        for name in ["p", "products", "imports-per-day", "a_1", String(repeating: "a", count: 63)] {
+            #expect(try file("", path: "\(name).dataset").hasValidName, "\(name)")
+        }
+        for name in ["", "1st", "-x", "_x", "Products", "a.b", "a b", "é", String(repeating: "a", count: 64)] {
+            #expect(try !file("", path: "\(name).dataset").hasValidName, "\(name)")
+        }
+    }
+
     @Test func refusesAnotherExtensionNamingTheFile() {
         #expect(throws: CatalogueFileError(file: "jobs/datasets/products.txt", line: nil, message: "a dataset file's name must end in .dataset")) {
             try file("table products", path: "jobs/datasets/products.txt")

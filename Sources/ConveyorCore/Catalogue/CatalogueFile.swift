@@ -31,6 +31,16 @@ public struct CatalogueFile: Sendable {
         self.contents = contents
     }
 
+    /// Whether ``name`` is one a catalogue accepts: 1 to 63 of `a-z`, `0-9`, `_` and `-`,
+    /// starting with a letter, so that it is safe in a URL path, a Redis key and a file name.
+    public var hasValidName: Bool {
+        func isLetter(_ byte: UInt8) -> Bool { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) }
+        return (1...63).contains(name.utf8.count) && name.utf8.first.map(isLetter) == true
+            && name.utf8.allSatisfy {
+                isLetter($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-")
+            }
+    }
+
     /// Every line of the file with its number, from 1: the text between two `\n` characters, as
     /// written. A `\r\n` pair is one character of its own, so it does not end a line.
     ///

@@ -31,15 +31,4 @@ public struct ExportCatalogue: Sendable {
         }
         return (export, try export.arguments(params))
     }
-
-    /// 1 to 63 of `a-z`, `0-9`, `_` and `-`, starting with a letter.
-    static func isExportName(_ name: String) -> Bool {
-        guard let first = name.utf8.first, first >= UInt8(ascii: "a"), first <= UInt8(ascii: "z"), name.utf8.count <= 63 else {
-            return false
-        }
-        return name.utf8.allSatisfy { byte in
-            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
-                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
-        }
-    }
 }

@@ -1,5 +1,6 @@
-/// The names a dataset file may use. Only plain lower-case SQL names are accepted, so that they
-/// can go into SQL text (double-quoted) without any risk and mean the same everywhere.
+/// The names a dataset file may use for its table and columns. Only plain lower-case SQL
+/// names are accepted, so that they can go into SQL text (double-quoted) without any risk and
+/// mean the same everywhere.
 enum Identifier {
     /// `[a-z_][a-z0-9_]*`, at most 63 bytes (PostgreSQL's limit).
     static func isColumnName(_ name: Substring) -> Bool {
@@ -12,12 +13,6 @@ enum Identifier {
     static func isQualifiedName(_ name: Substring) -> Bool {
         let parts = name.split(separator: ".", omittingEmptySubsequences: false)
         return (1...2).contains(parts.count) && parts.allSatisfy(isColumnName)
-    }
-
-    /// `[a-z][a-z0-9_-]*`, at most 63 bytes: safe in a URL path and in a file name.
-    static func isDatasetName(_ name: String) -> Bool {
-        guard let first = name.utf8.first, (1...63).contains(name.utf8.count), isLetter(first) else { return false }
-        return name.utf8.allSatisfy { isLetter($0) || isDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
     }
 
     /// `name` double-quoted for SQL; `schema.table` becomes `"schema"."table"`. Only for names

@@ -38,7 +38,7 @@ struct ScheduleFileParser {
     /// The schedule `contents` describe, named after the file at `path`, its job checked against `registry`.
     static func parse(path: String, contents: [UInt8], registry: JobRegistry) throws(CatalogueFileError) -> Schedule {
         let file = try CatalogueFile(path: path, contents: contents, fileExtension: fileExtension, fileName: "a schedule file's name")
-        guard isScheduleName(file.name) else {
+        guard file.hasValidName else {
             throw file.error(nil, "'\(file.name)' cannot name a schedule: use 1 to 63 of a-z, 0-9, '_' and '-', starting with a letter")
         }
         var parser = ScheduleFileParser(file: file, registry: registry)
@@ -47,15 +47,6 @@ struct ScheduleFileParser {
             try parser.read(directive: String(directive), value: String(value), line: line.number)
         }
         return try parser.schedule(named: file.name)
-    }
-
-    /// 1 to 63 of a-z, 0-9, `_` and `-`, starting with a letter.
-    private static func isScheduleName(_ name: String) -> Bool {
-        func isLetter(_ byte: UInt8) -> Bool { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) }
-        let isAllowed = name.utf8.allSatisfy {
-            isLetter($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-")
-        }
-        return (1...63).contains(name.utf8.count) && name.utf8.first.map(isLetter) == true && isAllowed
     }
 
     private mutating func read(directive: String, value: String, line: Int) throws(CatalogueFileError) {
