@@ -1,3 +1,4 @@
+import ConveyorQueue
 import Foundation
 public import Logging
 public import ServiceLifecycle
