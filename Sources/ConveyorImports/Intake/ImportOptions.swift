@@ -1,3 +1,5 @@
+public import ConveyorExternal
+
 /// What to do with a row whose natural key is already in the table.
 public enum ConflictAction: String, Sendable, Codable {
     /// Keep the row in the table; count the imported one as skipped.
@@ -5,8 +7,6 @@ public enum ConflictAction: String, Sendable, Codable {
     /// Overwrite the row's other columns; a row that would not change is counted as skipped.
     case update
 }
-
-public import ConveyorExternal
 
 /// How an import is carried out, as the request chose.
 public struct ImportOptions: Sendable, Equatable {
