@@ -43,9 +43,7 @@ struct CacheFileParser {
     /// The value `contents` describe, named after the file at `path`.
     static func parse(path: String, contents: [UInt8], environment: [String: String]) throws(CatalogueFileError) -> CachedValue {
         let file = try CatalogueFile(path: path, contents: contents, fileExtension: fileExtension, fileName: "a cached value's file name")
-        guard file.hasValidName else {
-            throw file.error(nil, "'\(file.name)' cannot name a cached value: use 1 to 63 of a-z, 0-9, '_' and '-', starting with a letter")
-        }
+        try file.requireValidName(for: "a cached value")
         return try CacheFileParser(file: file, environment: environment).value(try file.header(blank: .whitespace))
     }
 

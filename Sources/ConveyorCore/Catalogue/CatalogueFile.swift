@@ -41,6 +41,17 @@ public struct CatalogueFile: Sendable {
             }
     }
 
+    /// Checks ``hasValidName``.
+    ///
+    /// - Parameter item: what the file describes, with its article, for the error: "a dataset"
+    ///   gives "'Products' cannot name a dataset: use 1 to 63 of a-z, …".
+    /// - Throws: ``CatalogueFileError`` without a line when the name is not valid.
+    public func requireValidName(for item: String) throws(CatalogueFileError) {
+        guard hasValidName else {
+            throw error(nil, "'\(name)' cannot name \(item): use 1 to 63 of a-z, 0-9, '_' and '-', starting with a letter")
+        }
+    }
+
     /// Every line of the file with its number, from 1: the text between two `\n` characters, as
     /// written. A `\r\n` pair is one character of its own, so it does not end a line.
     ///

@@ -26,9 +26,7 @@ struct ExportFileParser {
     /// The export `contents` describe, named after the file at `path`.
     static func parse(path: String, contents: [UInt8]) throws(CatalogueFileError) -> ExportDefinition {
         let file = try CatalogueFile(path: path, contents: contents, fileExtension: fileExtension, fileName: "an export file's name")
-        guard file.hasValidName else {
-            throw file.error(nil, "'\(file.name)' cannot name an export: use 1 to 63 of a-z, 0-9, '_' and '-', starting with a letter")
-        }
+        try file.requireValidName(for: "an export")
         return try ExportFileParser(file: file).export(try file.header(blank: blank))
     }
 

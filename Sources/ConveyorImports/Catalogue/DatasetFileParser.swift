@@ -30,9 +30,7 @@ struct DatasetFileParser {
     /// The dataset `contents` describe, named after the file at `path`.
     static func parse(path: String, contents: [UInt8]) throws(CatalogueFileError) -> Dataset {
         let file = try CatalogueFile(path: path, contents: contents, fileExtension: fileExtension, fileName: "a dataset file's name")
-        guard file.hasValidName else {
-            throw file.error(nil, "'\(file.name)' cannot name a dataset: use 1 to 63 of a-z, 0-9, '_' and '-', starting with a letter")
-        }
+        try file.requireValidName(for: "a dataset")
         var parser = DatasetFileParser(file: file)
         for line in try file.directiveLines(comments: .hashToEndOfLine, blank: .characters(separators)) {
             let words = line.words(separatedBy: separators)  // at least one: the line was trimmed of them and is not empty

@@ -38,9 +38,7 @@ struct ScheduleFileParser {
     /// The schedule `contents` describe, named after the file at `path`, its job checked against `registry`.
     static func parse(path: String, contents: [UInt8], registry: JobRegistry) throws(CatalogueFileError) -> Schedule {
         let file = try CatalogueFile(path: path, contents: contents, fileExtension: fileExtension, fileName: "a schedule file's name")
-        guard file.hasValidName else {
-            throw file.error(nil, "'\(file.name)' cannot name a schedule: use 1 to 63 of a-z, 0-9, '_' and '-', starting with a letter")
-        }
+        try file.requireValidName(for: "a schedule")
         var parser = ScheduleFileParser(file: file, registry: registry)
         for line in try file.directiveLines(comments: .hashLines, blank: .scalars(.whitespacesAndNewlines)) {
             let (directive, value) = line.directive(argumentTrimmedOf: .scalars(.whitespaces))
