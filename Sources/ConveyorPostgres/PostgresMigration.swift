@@ -6,16 +6,16 @@ import Foundation
 /// `(name, bytes)` of their `Migrations/*.sql`; folders add the operator's own.
 public struct PostgresMigration: Sendable {
     public let name: String
-    /// The file, or the module that embeds it, named in errors.
+    /// The file, named in errors.
     public let path: String
     let sql: String
     /// FNV-1a 64 of the file's bytes, recorded when applied to notice later edits.
     let checksum: String
 
-    /// A migration named `name` (such as `0001_imports.sql`) whose SQL is `contents`, from `path`.
-    public init(name: String, path: String, contents: [UInt8]) {
+    /// The migration of file `name` (such as `0001_imports.sql`) in `folder`, whose SQL is `contents`.
+    public init(name: String, in folder: String, contents: [UInt8]) {
         self.name = name
-        self.path = path
+        self.path = (folder as NSString).appendingPathComponent(name)
         self.sql = String(decoding: contents, as: UTF8.self)
         self.checksum = FNV1a64.hash(contents).hexDigits
     }
@@ -51,7 +51,7 @@ public struct PostgresMigration: Sendable {
                 guard let bytes = FileManager.default.contents(atPath: path) else {
                     throw PostgresMigrationError(kind: .unreadable, file: path, message: "cannot read the file")
                 }
-                try add(PostgresMigration(name: name, path: path, contents: Array(bytes)))
+                try add(PostgresMigration(name: name, in: directory, contents: Array(bytes)))
             }
         }
         return migrations.values.sorted { $0.name < $1.name }

@@ -9,10 +9,8 @@ extension JobCatalogue {
     /// from 1001, so that their names never meet the engine's. A new dataset's table is a file
     /// there and its line here (SwiftPM names its bytes after the file, the leading digit made `_`).
     static let kindMigrations = [
-        PostgresMigration(name: "1001_products.sql", path: "jobs/migrations/1001_products.sql", contents: PackageResources._001_products_sql),
-        PostgresMigration(
-            name: "1002_drill_ledger.sql", path: "jobs/migrations/1002_drill_ledger.sql", contents: PackageResources._002_drill_ledger_sql
-        ),
+        PostgresMigration(name: "1001_products.sql", in: "jobs/migrations", contents: PackageResources._001_products_sql),
+        PostgresMigration(name: "1002_drill_ledger.sql", in: "jobs/migrations", contents: PackageResources._002_drill_ledger_sql),
     ]
 
     /// Every table this deployment needs, which `conveyor migrate` creates: the engine's,

@@ -2,9 +2,11 @@ public import ConveyorPostgres
 
 /// The table of export records. Embedded, so that `conveyor migrate` creates it from any folder.
 public enum ExportTables {
+    private static let folder = "Sources/ConveyorExports/Migrations"
+
     /// In name order. A new one is a file in `Migrations/`, its line in Package.swift and its
     /// line here; SwiftPM names its bytes after the file, the leading digit made `_`.
     public static let migrations = [
-        PostgresMigration(name: "0003_exports.sql", path: "Sources/ConveyorExports/Migrations/0003_exports.sql", contents: PackageResources._003_exports_sql),
+        PostgresMigration(name: "0003_exports.sql", in: folder, contents: PackageResources._003_exports_sql),
     ]
 }

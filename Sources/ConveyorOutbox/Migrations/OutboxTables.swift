@@ -2,9 +2,11 @@ public import ConveyorPostgres
 
 /// The table of the job outbox. Embedded, so that `conveyor migrate` creates it from any folder.
 public enum OutboxTables {
+    private static let folder = "Sources/ConveyorOutbox/Migrations"
+
     /// In name order. A new one is a file in `Migrations/`, its line in Package.swift and its
     /// line here; SwiftPM names its bytes after the file, the leading digit made `_`.
     public static let migrations = [
-        PostgresMigration(name: "0007_job_outbox.sql", path: "Sources/ConveyorOutbox/Migrations/0007_job_outbox.sql", contents: PackageResources._007_job_outbox_sql),
+        PostgresMigration(name: "0007_job_outbox.sql", in: folder, contents: PackageResources._007_job_outbox_sql),
     ]
 }

@@ -3,11 +3,13 @@ public import ConveyorPostgres
 /// The tables the worker runtime writes: the job history and the job fences. Embedded, so
 /// that `conveyor migrate` creates them from any folder.
 public enum WorkerTables {
+    private static let folder = "Sources/ConveyorWorker/Migrations"
+
     /// In name order. A new one is a file in `Migrations/`, its line in Package.swift and its
     /// line here; SwiftPM names its bytes after the file, the leading digit made `_`.
     public static let migrations = [
-        PostgresMigration(name: "0002_job_history.sql", path: "Sources/ConveyorWorker/Migrations/0002_job_history.sql", contents: PackageResources._002_job_history_sql),
-        PostgresMigration(name: "0005_job_history_finished_brin.sql", path: "Sources/ConveyorWorker/Migrations/0005_job_history_finished_brin.sql", contents: PackageResources._005_job_history_finished_brin_sql),
-        PostgresMigration(name: "0008_job_fences.sql", path: "Sources/ConveyorWorker/Migrations/0008_job_fences.sql", contents: PackageResources._008_job_fences_sql),
+        PostgresMigration(name: "0002_job_history.sql", in: folder, contents: PackageResources._002_job_history_sql),
+        PostgresMigration(name: "0005_job_history_finished_brin.sql", in: folder, contents: PackageResources._005_job_history_finished_brin_sql),
+        PostgresMigration(name: "0008_job_fences.sql", in: folder, contents: PackageResources._008_job_fences_sql),
     ]
 }
