@@ -1,6 +1,3 @@
-import ConveyorExports
-import Crypto
-
 /// One caller of the API: a named key with a role and a tenant. The secret itself is not
 /// kept, only its SHA-256 digest, so it can be neither logged nor leaked from memory dumps
 /// of the configuration.
@@ -10,15 +7,14 @@ public struct APIKey: Sendable, Equatable {
     public var role: APIRole
     /// The tenant whose jobs and imports the key creates and, as a producer, may see.
     public var tenant: String
-    /// SHA-256 of the secret.
-    let digest: [UInt8]
+    let digest: SecretDigest
 
     /// - Parameter secret: the bearer token callers send; only its digest is kept.
     public init(name: String, role: APIRole, tenant: String, secret: String) {
         self.name = name
         self.role = role
         self.tenant = tenant
-        self.digest = Array(SHA256.hash(data: Array(secret.utf8)))
+        self.digest = SecretDigest(of: secret)
     }
 
     /// Whether this key may see and change what belongs to `tenant`: an admin every tenant's,

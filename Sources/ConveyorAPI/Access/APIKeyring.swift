@@ -1,5 +1,3 @@
-import ConveyorExports
-import Crypto
 
 /// The API keys the server accepts, read from a file or an environment variable: one key
 /// per line, or per `;`-separated entry, as `name role tenant secret`; `#` starts a comment.
@@ -21,7 +19,7 @@ public struct APIKeyring: Sendable {
     /// - Throws: ``APIKeyringError`` when two keys share a name or a secret.
     public init(keys: [APIKey]) throws(APIKeyringError) {
         var names = Set<String>()
-        var digests = Set<[UInt8]>()
+        var digests = Set<SecretDigest>()
         for key in keys {
             guard names.insert(key.name).inserted else { throw APIKeyringError("two keys are named '\(key.name)': names must differ") }
             guard digests.insert(key.digest).inserted else { throw APIKeyringError("key '\(key.name)' has the secret of another key: each key needs its own") }
@@ -76,12 +74,10 @@ public struct APIKeyring: Sendable {
     /// The key whose secret is `secret`, if any. Every key is compared, each over its whole
     /// digest, so the time taken says nothing about how close a guess came.
     public func authenticate(_ secret: some StringProtocol) -> APIKey? {
-        let digest = Array(SHA256.hash(data: Array(secret.utf8)))
+        let digest = SecretDigest(of: secret)
         var found: APIKey?
-        for key in keys {
-            var difference: UInt8 = 0
-            for index in 0..<digest.count { difference |= digest[index] ^ key.digest[index] }
-            if difference == 0 { found = key }
+        for key in keys where key.digest.matches(digest) {
+            found = key
         }
         return found
     }

@@ -1,5 +1,3 @@
-import ConveyorExports
-import Crypto
 import Hummingbird
 
 /// Admits to `/metrics` a request whose bearer token is the metrics token (so that a
@@ -9,15 +7,14 @@ struct MetricsAccessMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
 
     let keyring: APIKeyring
-    /// SHA-256 of the metrics token; nil when none is set and only admin keys may scrape.
-    let tokenDigest: [UInt8]?
+    /// The metrics token's; nil when none is set and only admin keys may scrape.
+    let tokenDigest: SecretDigest?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let authorization = request.headers[.authorization], let token = AuthenticationMiddleware.bearerToken(in: authorization) else {
             throw Problem.unauthorized("send the metrics token or an admin key as 'Authorization: Bearer <token>'", invalidToken: false)
         }
-        let digest = Array(SHA256.hash(data: Array(token.utf8)))
-        if let tokenDigest, zip(digest, tokenDigest).reduce(UInt8(0), { $0 | ($1.0 ^ $1.1) }) == 0 {
+        if let tokenDigest, tokenDigest.matches(SecretDigest(of: token)) {
             return try await next(request, context)
         }
         guard let key = keyring.authenticate(token) else {

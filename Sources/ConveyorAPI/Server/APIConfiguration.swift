@@ -1,6 +1,4 @@
-import ConveyorExports
 public import ConveyorQueue
-import Crypto
 
 /// How the API server listens, whom it admits, and what it accepts.
 public struct APIConfiguration: Sendable {
@@ -15,9 +13,9 @@ public struct APIConfiguration: Sendable {
     /// How long the answer to a request with an `Idempotency-Key` is kept, and so how long
     /// the key cannot be used for another request.
     public var idempotencyRetention: Duration
-    /// SHA-256 of the token that may read `/metrics` besides admin keys; nil for none. Set
+    /// The digest of the token that may read `/metrics` besides admin keys; nil for none. Set
     /// it with ``setMetricsToken(_:)``: the token itself is not kept.
-    public private(set) var metricsTokenDigest: [UInt8]?
+    private(set) var metricsTokenDigest: SecretDigest?
     /// The largest request body accepted, in bytes; a larger one is refused with 413.
     /// Job requests have lower limits of their own, ``maxJobBodyBytes`` and ``maxBulkBodyBytes``.
     public var maxBodyBytes: Int
@@ -69,7 +67,7 @@ public struct APIConfiguration: Sendable {
 
     /// Lets `token` read `/metrics`, besides admin keys; nil lets admin keys only.
     public mutating func setMetricsToken(_ token: String?) {
-        metricsTokenDigest = token.map { Array(SHA256.hash(data: Array($0.utf8))) }
+        metricsTokenDigest = token.map { SecretDigest(of: $0) }
     }
 
     /// 6,000 requests a minute for a producer key, 1,200 for an admin key.
