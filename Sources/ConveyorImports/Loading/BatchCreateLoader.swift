@@ -124,8 +124,7 @@ public struct BatchCreateLoader: Sendable {
         let rowCount: Int = try chunkRow.decode("row_count")
         let tenant: String = try chunkRow.decode("tenant")
 
-        try await connection.execute(statements.createStaging)
-        _ = try await connection.copyIn(statements.copyIntoStaging, from: Self.once(Array(data.utf8)))
+        try await statements.stage(Array(data.utf8), on: connection)
         let counts = try await connection.query(statements.insert, [tenant])
         let inserted: Int = try counts.rows[0].decode("inserted")
         let updated: Int = try counts.rows[0].decode("updated")
@@ -205,14 +204,6 @@ public struct BatchCreateLoader: Sendable {
                 [payload.importID, payload.chunk, line, message]
             )
             _ = try await Self.finish(payload.importID, on: connection)
-        }
-    }
-
-    /// `bytes` as an async sequence of one element, as `copyIn` takes its data.
-    static func once(_ bytes: [UInt8]) -> AsyncStream<[UInt8]> {
-        AsyncStream { continuation in
-            continuation.yield(bytes)
-            continuation.finish()
         }
     }
 }

@@ -1,3 +1,5 @@
+import ConveyorPostgres
+
 /// The SQL that loads a chunk of one dataset: a staging table shaped like the rows, and the
 /// `INSERT … SELECT … ON CONFLICT` from it into the target, counting what it did.
 struct BatchCreateStatements {
@@ -5,8 +7,8 @@ struct BatchCreateStatements {
     /// The staging column holding each row's body line, which orders the rows.
     static let lineColumn = "conveyor_line"
 
-    let createStaging: String
-    let copyIntoStaging: String
+    private let createStaging: String
+    private let copyIntoStaging: String
     /// With `$1` the tenant; answers one row of `inserted` and `updated` counts.
     let insert: String
     /// The same for the rows up to body line `$2`, to find which row PostgreSQL refuses.
@@ -58,5 +60,16 @@ struct BatchCreateStatements {
         }
         insert = makeInsert(filter: "")
         insertUpToLine = makeInsert(filter: "WHERE \(Self.lineColumn) <= $2")
+    }
+
+    /// Creates the staging table in the connection's transaction and copies `rows`, COPY text
+    /// of the chunk, into it.
+    func stage(_ rows: [UInt8], on connection: PostgresConnection) async throws {
+        try await connection.execute(createStaging)
+        let data = AsyncStream<[UInt8]> { continuation in
+            continuation.yield(rows)
+            continuation.finish()
+        }
+        _ = try await connection.copyIn(copyIntoStaging, from: data)
     }
 }

@@ -31,8 +31,7 @@ struct RefusedRow: Error {
             let tenant: String = try await connection.query(
                 "SELECT tenant FROM conveyor_imports WHERE id = $1", [payload.importID]
             ).rows[0].decode("tenant")
-            try await connection.execute(statements.createStaging)
-            _ = try await connection.copyIn(statements.copyIntoStaging, from: BatchCreateLoader.once(bytes))
+            try await statements.stage(bytes, on: connection)
             return try await Self.firstRefusedLine(lines, tenant: tenant, with: statements, on: connection)
         }
         return RefusedRow(line: line, message: message)
