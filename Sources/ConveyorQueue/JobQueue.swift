@@ -114,19 +114,59 @@ public struct JobQueue: Sendable {
     /// The most jobs one reserve call takes.
     public static let reserveLimit = 1000
 
-    /// Leases up to `count` (at most ``reserveLimit``) jobs from the head of `queue` to
-    /// `worker` for `lease`.
-    public func reserve(from queue: QueueName, count: Int, lease: Duration, worker: String) async throws -> Reservation {
-        let keys = QueueKeys(queue)
-        let reply = try await redis.run(
-            QueueScripts.reserve,
-            keys: [keys.ready, keys.active, keys.paused, keys.fresh, keys.tenantJobs, keys.tenantBytes, keys.stats],
-            arguments: [
-                .string(keys.prefix), .integer(min(max(count, 1), Self.reserveLimit)), .integer(Int(lease.microseconds)),
-                .string(worker),
-            ]
+    /// Leases up to `count` jobs from the head of `queue` to `worker` for `lease`, and up to
+    /// `prefetch` more, of which at most half of what the queue holds beyond `count`: a
+    /// worker's buffer never empties a short queue that other workers wait on. `count` and
+    /// `prefetch` together are at most ``reserveLimit``.
+    public func reserve(from queue: QueueName, count: Int, prefetch: Int = 0, lease: Duration, worker: String) async throws -> Reservation {
+        guard let call = Self.reserveCall(queue, count: count, prefetch: prefetch, lease: lease, worker: worker) else {
+            return Reservation(jobs: [], paused: false)
+        }
+        return try Self.reservation(from: try await redis.run(QueueScripts.reserve, keys: call.keys, arguments: call.arguments))
+    }
+
+    /// A connection of its own for ``reserveWhenReady(from:count:prefetch:lease:worker:on:upTo:)``,
+    /// which blocks it.
+    public func makeWaitingConnection() -> RedisBlockingConnection {
+        redis.makeBlockingConnection()
+    }
+
+    /// Waits on `connection` until `queue` has a ready job, or `timeout` passes, then reserves
+    /// as ``reserve(from:count:prefetch:lease:worker:)`` does, in the same round trip:
+    /// `BLMOVE ready ready RIGHT RIGHT` returns as soon as the list has an element, leaving the
+    /// list as it was, and the reserve script sent behind it runs at once. A job enqueued
+    /// for an idle worker is thus leased one round trip after its enqueue.
+    public func reserveWhenReady(
+        from queue: QueueName, count: Int, prefetch: Int = 0, lease: Duration, worker: String,
+        on connection: RedisBlockingConnection, upTo timeout: Duration
+    ) async throws -> Reservation {
+        guard let call = Self.reserveCall(queue, count: count, prefetch: prefetch, lease: lease, worker: worker) else {
+            return Reservation(jobs: [], paused: false)
+        }
+        let ready = QueueKeys(queue).ready
+        let seconds = Double(timeout.microseconds) / 1_000_000
+        let replies = try await connection.send(
+            RedisCommand("BLMOVE", .string(ready), .string(ready), "RIGHT", "RIGHT", .double(seconds)),
+            blockingFor: timeout, thenRun: QueueScripts.reserve, keys: call.keys, arguments: call.arguments
         )
-        let values = try Self.array(reply, script: "reserve")
+        return try Self.reservation(from: replies.script)
+    }
+
+    private static func reserveCall(
+        _ queue: QueueName, count: Int, prefetch: Int, lease: Duration, worker: String
+    ) -> (keys: [String], arguments: [RedisArgument])? {
+        let count = min(max(count, 0), reserveLimit)
+        let prefetch = min(max(prefetch, 0), reserveLimit - count)
+        guard count + prefetch > 0 else { return nil }
+        let keys = QueueKeys(queue)
+        return (
+            [keys.ready, keys.active, keys.paused, keys.fresh, keys.tenantJobs, keys.tenantBytes, keys.stats],
+            [.string(keys.prefix), .integer(count), .integer(Int(lease.microseconds)), .string(worker), .integer(prefetch)]
+        )
+    }
+
+    private static func reservation(from reply: RESPValue) throws -> Reservation {
+        let values = try array(reply, script: "reserve")
         guard values.count == 3, let now = values[0].int, let fields = values[1].array, fields.count % 5 == 0 else {
             throw QueueError.unexpectedReply(script: "reserve", reply: "\(reply)")
         }
@@ -294,24 +334,6 @@ public struct JobQueue: Sendable {
         _ = try await redis.pipeline(
             grouped.map { queue, leases in RedisCommand("ZREM", [.string(QueueKeys(queue).cancelling)] + leases.map { .string($0.member) }) }
         )
-    }
-
-    /// A connection of its own for ``waitForReadyJob(in:on:upTo:)``, which blocks it.
-    public func makeWaitingConnection() -> RedisBlockingConnection {
-        redis.makeBlockingConnection()
-    }
-
-    /// Waits on `connection` until `queue` has a ready job, or `timeout` passes; returns
-    /// whether one is there. `BLMOVE ready ready RIGHT RIGHT` returns as soon as the list
-    /// has an element and leaves the list as it was, so nothing is taken.
-    public func waitForReadyJob(in queue: QueueName, on connection: RedisBlockingConnection, upTo timeout: Duration) async throws -> Bool {
-        let ready = QueueKeys(queue).ready
-        let seconds = Double(timeout.microseconds) / 1_000_000
-        let reply = try await connection.send(
-            RedisCommand("BLMOVE", .string(ready), .string(ready), "RIGHT", "RIGHT", .double(seconds)),
-            blockingFor: timeout
-        )
-        return !reply.isNull
     }
 
     // MARK: Maintenance

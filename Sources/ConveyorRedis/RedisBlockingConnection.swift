@@ -57,6 +57,30 @@ public final class RedisBlockingConnection: Sendable {
     /// - Throws: ``RedisError`` of kind `.server` for an error reply, or of the kind of the connection failure;
     ///   `CancellationError` when the task is cancelled.
     public func send(_ command: RedisCommand, blockingFor: Duration) async throws -> RESPValue {
+        try await self.call(blockingFor: blockingFor) { connection throws(RedisError) in
+            try connection.send(command)
+        }.throwingServerError()
+    }
+
+    /// Sends a blocking command and, in the same pipeline, a script (with `EVALSHA`, loaded if the server does
+    /// not know it), and returns both replies. The server runs the script as soon as the command returns, with
+    /// no round trip between what the wait found and what the script does with it.
+    ///
+    /// - Throws: as ``send(_:blockingFor:)``, for an error reply to either.
+    public func send(
+        _ command: RedisCommand, blockingFor: Duration, thenRun script: RedisScript, keys: [String], arguments: [RedisArgument]
+    ) async throws -> (command: RESPValue, script: RESPValue) {
+        let evaluation = RedisCommand(evaluating: script, keys: keys, arguments: arguments)
+        let replies = try await self.call(blockingFor: blockingFor) { connection throws(RedisError) in
+            try connection.evaluate([nil, script], [command, evaluation])
+        }
+        return (try replies[0].throwingServerError(), try replies[1].throwingServerError())
+    }
+
+    /// Runs `body` on the connection's thread with the socket's timeout set for a wait of `blockingFor`.
+    private func call<Value: Sendable>(
+        blockingFor: Duration, _ body: @escaping @Sendable (RedisConnection) throws(RedisError) -> Value
+    ) async throws -> Value {
         let commandTimeout = self.configuration.commandTimeout
         let socketTimeout = blockingFor == .zero || commandTimeout == .zero ? .zero : blockingFor + commandTimeout
         let callID = self.state.withLockedValue { state in
@@ -65,11 +89,11 @@ public final class RedisBlockingConnection: Sendable {
         }
         defer { self.state.withLockedValue { _ = $0.cancelledCallIDs.remove(callID) } }
 
-        let outcome: Result<RESPValue, RedisError>
+        let outcome: Result<Value, RedisError>
         do {
             outcome = try await withTaskCancellationHandler {
                 try await self.thread.runIfActive {
-                    self.perform(command, callID: callID, socketTimeout: socketTimeout)
+                    self.perform(callID: callID, socketTimeout: socketTimeout, body)
                 }
             } onCancel: {
                 self.interrupt(callID: callID)
@@ -79,8 +103,8 @@ public final class RedisBlockingConnection: Sendable {
             throw self.state.withLockedValue { $0.isOpen } ? error : RedisError.connectionClosed
         }
         switch outcome {
-        case .success(let reply):
-            return try reply.throwingServerError()
+        case .success(let value):
+            return value
         case .failure(let error):
             // An interruption shows up as a lost connection; report what caused it instead.
             if Task.isCancelled {
@@ -110,7 +134,9 @@ public final class RedisBlockingConnection: Sendable {
     }
 
     /// Runs on the connection's thread.
-    private func perform(_ command: RedisCommand, callID: UInt64, socketTimeout: Duration) -> Result<RESPValue, RedisError> {
+    private func perform<Value>(
+        callID: UInt64, socketTimeout: Duration, _ body: (RedisConnection) throws(RedisError) -> Value
+    ) -> Result<Value, RedisError> {
         let connection: RedisConnection
         if let idle = self.state.withLockedValue({ $0.idle.take() }) {
             connection = idle
@@ -129,12 +155,12 @@ public final class RedisBlockingConnection: Sendable {
             state.running = connection.socket.map { (callID, $0) }
             return true
         }
-        let outcome: Result<RESPValue, RedisError>
+        let outcome: Result<Value, RedisError>
         let isSound: Bool
         if mayStart {
             outcome = Result { () throws(RedisError) in
                 try connection.setTimeout(socketTimeout)
-                return try connection.send(command)
+                return try body(connection)
             }
             isSound = (try? outcome.get()) != nil
         } else {

@@ -5,17 +5,17 @@ extension RedisConnection {
     /// A script the server cannot load (a Lua syntax error) gets the error of its `SCRIPT LOAD` as its reply.
     ///
     /// - Parameters:
-    ///   - scripts: the script of each command.
-    ///   - commands: the `EVALSHA` commands, encoded by the caller before coming to this thread.
-    func evaluate(_ scripts: [RedisScript], _ commands: [RedisCommand]) throws(RedisError) -> [RESPValue] {
+    ///   - scripts: the script of each command; `nil` for a command that runs no script.
+    ///   - commands: the commands, encoded by the caller before coming to this thread.
+    func evaluate(_ scripts: [RedisScript?], _ commands: [RedisCommand]) throws(RedisError) -> [RESPValue] {
         var replies = try self.pipeline(commands)
-        let unknown = replies.indices.filter { replies[$0].isNoScriptError }
+        let unknown = replies.indices.filter { scripts[$0] != nil && replies[$0].isNoScriptError }
         guard !unknown.isEmpty else {
             return replies
         }
 
         var seen = Set<RedisScript>()
-        let missingScripts = unknown.map { scripts[$0] }.filter { seen.insert($0).inserted }
+        let missingScripts = unknown.compactMap { scripts[$0] }.filter { seen.insert($0).inserted }
         let loads = missingScripts.map { RedisCommand("SCRIPT", "LOAD", .string($0.source)) }
         let retried = try self.pipeline(loads + unknown.map { commands[$0] })
 
@@ -24,7 +24,7 @@ extension RedisConnection {
             loadErrors[script.sha1] = reply
         }
         for (index, reply) in zip(unknown, retried.dropFirst(loads.count)) {
-            replies[index] = loadErrors[scripts[index].sha1] ?? reply
+            replies[index] = scripts[index].flatMap { loadErrors[$0.sha1] } ?? reply
         }
         return replies
     }

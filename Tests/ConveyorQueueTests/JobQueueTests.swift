@@ -49,6 +49,41 @@ import Testing
         #expect(statistics.depth == 0 && statistics.running == 0 && statistics.succeeded == 3)
     }
 
+    @Test func aPrefetchTakesAtMostHalfOfWhatIsLeftBeyondTheFreeSlots() async throws {
+        let name = TestEnvironment.uniqueQueue("prefetch")
+        let ids = try await enqueue(name, count: 12)
+        // 2 for the slots, then of the 10 left at most 5 for the buffer.
+        let first = try await queue.reserve(from: name, count: 2, prefetch: 100, lease: .seconds(15), worker: "w1")
+        #expect(first.jobs.map(\.id) == Array(ids[0..<7]))
+        // Only for the buffer: of the 5 left, 2.
+        let second = try await queue.reserve(from: name, count: 0, prefetch: 100, lease: .seconds(15), worker: "w2")
+        #expect(second.jobs.map(\.id) == Array(ids[7..<9]))
+        let third = try await queue.reserve(from: name, count: 0, prefetch: 1, lease: .seconds(15), worker: "w2")
+        #expect(third.jobs.map(\.id) == [ids[9]])
+        // Of 2 left, 1; of the last, none: a buffer never takes a queue's last job, a free slot does.
+        #expect(try await queue.reserve(from: name, count: 0, prefetch: 100, lease: .seconds(15), worker: "w2").jobs.map(\.id) == [ids[10]])
+        #expect(try await queue.reserve(from: name, count: 0, prefetch: 100, lease: .seconds(15), worker: "w2").jobs.isEmpty)
+        let last = try await queue.reserve(from: name, count: 2, prefetch: 100, lease: .seconds(15), worker: "w3")
+        #expect(last.jobs.map(\.id) == [ids[11]])
+        #expect(try await queue.reserve(from: name, count: 0, prefetch: 0, lease: .seconds(15), worker: "w3").jobs.isEmpty)
+    }
+
+    @Test func anIdleWorkersWaitReservesTheJobThatArrives() async throws {
+        let name = TestEnvironment.uniqueQueue("wait-reserve")
+        let connection = queue.makeWaitingConnection()
+        let empty = try await queue.reserveWhenReady(from: name, count: 5, lease: .seconds(15), worker: "w1", on: connection, upTo: .milliseconds(200))
+        #expect(empty.jobs.isEmpty && !empty.paused)
+        let waiting = Task {
+            try await queue.reserveWhenReady(from: name, count: 5, lease: .seconds(15), worker: "w1", on: connection, upTo: .seconds(5))
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        let ids = try await enqueue(name, count: 2)
+        let reservation = try await waiting.value
+        #expect(reservation.jobs.map(\.id) == ids)
+        #expect(try await queue.statistics(of: name).running == 2)
+        await connection.close()
+    }
+
     @Test func aPayloadWithLineBreaksAndAResendOfTheSameIDsArriveOnce() async throws {
         let name = TestEnvironment.uniqueQueue("spec")
         let payload = "{\n  \"text\": \"two\\nlines\"\n}"

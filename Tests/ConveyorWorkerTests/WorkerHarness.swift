@@ -26,14 +26,17 @@ final class WorkerHarness: @unchecked Sendable {
     }
 
     /// A `conveyor worker` on this harness's queue, once it has logged that it started.
-    /// - Parameter redisURL: where it finds Redis, when not where the harness does (a relay).
+    /// - Parameters:
+    ///   - queues: its `--queues`, when not just this harness's queue.
+    ///   - redisURL: where it finds Redis, when not where the harness does (a relay).
     @discardableResult
     func startWorker(
-        concurrency: Int = 10, lease: Double = 3, drainTimeout: Double = 25, redisURL: String? = nil, options: [String] = []
+        concurrency: Int = 10, lease: Double = 3, drainTimeout: Double = 25, queues: String? = nil, redisURL: String? = nil,
+        options: [String] = []
     ) async throws -> ConveyorProcess {
         let worker = try ConveyorProcess(
             [
-                "worker", "--queues", queueName.rawValue, "--concurrency", "\(concurrency)",
+                "worker", "--queues", queues ?? queueName.rawValue, "--concurrency", "\(concurrency)",
                 "--lease", "\(lease)", "--drain-timeout", "\(drainTimeout)",
             ] + options,
             environment: ["CONVEYOR_REDIS_URL": redisURL ?? self.redisURL]
@@ -62,6 +65,15 @@ final class WorkerHarness: @unchecked Sendable {
         }
         try await queue.enqueue(jobs)
         return jobs.map(\.id)
+    }
+
+    func statistics() async throws -> QueueStatistics {
+        try await queue.statistics(of: queueName)
+    }
+
+    /// Waits until at least `count` jobs of the queue succeeded.
+    func waitUntilSucceeded(atLeast count: Int, timeout: Duration) async throws -> Bool {
+        try await eventually(timeout: timeout, interval: .milliseconds(10)) { try await statistics().succeeded >= count }
     }
 
     func records(_ ids: [JobID]) async throws -> [JobRecord] {

@@ -5,8 +5,12 @@
 -- whose job is no longer queued (cancelled, or expired since) is dropped, and leaves the
 -- count of such ids (see cancel.lua).
 --
+-- Beyond `count` jobs for its free slots, a worker may ask for `prefetch` more to keep at
+-- hand; of those it gets at most half of what the queue holds beyond `count`, so that a
+-- short queue is left to other workers too.
+--
 -- KEYS: ready, active, paused, fresh, tenant_jobs, tenant_bytes, stats
--- ARGV: prefix, count (1 to 1,000), lease_us, worker
+-- ARGV: prefix, count, lease_us, worker, prefetch (count + prefetch: 1 to 1,000)
 -- Returns {now, jobs, paused}; jobs holds five values per job:
 --   id, token, attempt, spec, enqueued_at
 local prefix = ARGV[1]
@@ -14,7 +18,13 @@ local now = now_us()
 if redis.call('EXISTS', KEYS[3]) == 1 then
   return {now, {}, 1}
 end
-local ids = redis.call('RPOP', KEYS[1], ARGV[2])
+local count = tonumber(ARGV[2])
+local prefetch = tonumber(ARGV[5])
+if prefetch > 0 then
+  local spare = redis.call('LLEN', KEYS[1]) - count
+  count = count + math.max(0, math.min(prefetch, math.floor(spare / 2)))
+end
+local ids = count > 0 and redis.call('RPOP', KEYS[1], count)
 if not ids then
   return {now, {}, 0}
 end

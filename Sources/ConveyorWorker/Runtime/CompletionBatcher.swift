@@ -24,6 +24,9 @@ final class CompletionBatcher: Sendable {
     private struct State {
         var pending: [Pending] = []
         var finishing = false
+        /// ``run()`` has returned: everything submitted is written, or given up.
+        var hasEnded = false
+        var awaitingEnd: [CheckedContinuation<Void, Never>] = []
         /// Since when the worker is stopping: from then on a batch that cannot be written
         /// is given up after `retryLimitWhenStopping`.
         var stoppingSince: ContinuousClock.Instant?
@@ -58,7 +61,15 @@ final class CompletionBatcher: Sendable {
                 return (state.pending, state.finishing)
             }
             if batch.isEmpty {
-                if finishing { return }
+                if finishing {
+                    let waiters = state.withLock { state in
+                        state.hasEnded = true
+                        defer { state.awaitingEnd = [] }
+                        return state.awaitingEnd
+                    }
+                    for waiter in waiters { waiter.resume() }
+                    return
+                }
                 await bell.wait()
                 continue
             }
@@ -74,7 +85,7 @@ final class CompletionBatcher: Sendable {
                     break
                 } catch {
                     let stoppingSince = state.withLock { $0.stoppingSince }
-                    let givingUp = stoppingSince.map { $0.duration(to: clock.now) > retryLimitWhenStopping } ?? false
+                    let givingUp = Task.isCancelled || stoppingSince.map { $0.duration(to: clock.now) > retryLimitWhenStopping } ?? false
                     logger.warning(
                         "cannot record completed jobs; \(givingUp ? "giving up" : "retrying")",
                         metadata: ["jobs": "\(batch.count)", "error": "\(error)"]
@@ -97,9 +108,16 @@ final class CompletionBatcher: Sendable {
         state.withLock { $0.stoppingSince = $0.stoppingSince ?? ContinuousClock.now }
     }
 
-    /// Lets ``run()`` return once everything pending is written.
-    func finish() {
-        state.withLock { $0.finishing = true }
-        bell.ring()
+    /// Lets ``run()`` return once everything pending is written, and waits until it has.
+    func finish() async {
+        await withCheckedContinuation { continuation in
+            let hasEnded = state.withLock { state in
+                state.finishing = true
+                if !state.hasEnded { state.awaitingEnd.append(continuation) }
+                return state.hasEnded
+            }
+            if hasEnded { continuation.resume() }
+            bell.ring()
+        }
     }
 }

@@ -11,25 +11,29 @@ import Synchronization
 /// Running attempts and recording their outcomes: success, failure, deferral, timeout.
 extension Worker {
     /// Starts an attempt as a task of its own, which the timeout sweeper, a lost lease or
-    /// shutdown may cancel; it frees its slot once its outcome is recorded.
-    func startAttempt(_ job: ReservedJob, requestedAt: ContinuousClock.Instant, repliedAt: ContinuousClock.Instant) {
+    /// shutdown may cancel; once its outcome is recorded, the next buffered job starts in
+    /// its slot.
+    func startAttempt(_ taken: TakenJob) {
+        let job = taken.job
         let startedAt = ContinuousClock.now
-        let wait = job.reservedAt.since(job.enqueuedAt) + repliedAt.duration(to: startedAt)
+        let wait = job.reservedAt.since(job.enqueuedAt) + taken.repliedAt.duration(to: startedAt)
         let timings = JobTimings()
-        timings.addRedis(requestedAt.duration(to: repliedAt))
+        timings.addRedis(taken.redisTime)
         let context = JobContext(
             id: job.id, kind: job.kind, attempt: job.attempt, token: job.token, enqueuedAt: job.enqueuedAt, maxAttempts: job.maxAttempts, requestID: job.requestID,
             tenant: job.tenant, timings: timings, workerLogger: logger, database: database, queue: queue, redis: redis,
             externalClient: external
         )
-        running.start(job: job, context: context, startedAt: startedAt, wait: wait, leaseSetAt: requestedAt) {
+        running.start(job: job, context: context, startedAt: startedAt, wait: wait, leaseSetAt: taken.requestedAt) {
             Task {
                 await self.runAttempt(job, context: context, startedAt: startedAt, wait: wait)
-                // Sequentially consistent with beginStopping's exchange and drain's load, so
-                // that either this sees the stop and rings, or drain sees the slot freed.
-                self.inFlight.subtract(1, ordering: .sequentiallyConsistent)
-                self.wake.ring()
-                if self.stopping.load(ordering: .sequentiallyConsistent) { self.drained.ring() }
+                let mayStart = !self.isOverZombieLimit
+                let (next, reserveMore) = self.slots.withLock { $0.attemptEnded(at: .now, mayStart: mayStart) }
+                if let next { self.startAttempt(next) }
+                if reserveMore { self.wake.ring() }
+                // The slot was freed under the lock that drain reads it under, after the stop
+                // began or before: either this sees the stop and rings, or drain sees the slot.
+                if self.isStopping { self.drained.ring() }
             }
         }
     }

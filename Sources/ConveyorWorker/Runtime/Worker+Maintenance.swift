@@ -12,11 +12,17 @@ import Synchronization
 /// promotion of due jobs, recovery of dead workers' jobs.
 extension Worker {
     /// Cancels attempts past their timeout and records them as failed (to be retried);
-    /// stops the attempts whose lease could not be renewed in time; counts zombies.
+    /// stops the attempts whose lease could not be renewed in time; counts zombies; hands
+    /// back the buffered jobs that waited too long for a slot, for other workers to take.
     func sweepOverdueAttempts() async {
         let clock = ContinuousClock()
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(50))
+            let stale = slots.withLock { $0.takeStale(at: clock.now) }
+            if !stale.isEmpty {
+                await handBack(unstarted: stale, because: "no slot freed for them in time")
+                wake.ring()
+            }
             for attempt in running.claimUnrenewed(lease: configuration.lease, margin: configuration.leaseMargin, at: clock.now) {
                 logger.warning("lease not renewed in time; stopping the attempt before another worker takes the job", metadata: ["job_id": "\(attempt.job.id)"])
                 let unrenewedFor = attempt.leaseSetAt.duration(to: clock.now).microseconds / 1000
@@ -67,7 +73,7 @@ extension Worker {
                     }
                     try await stopCancelled(renewal.cancelled)
                     if isHeartbeat {
-                        try await presence.refresh(busy: inFlight.load(ordering: .relaxed), zombies: zombies.load(ordering: .relaxed))
+                        try await presence.refresh(busy: slots.withLock { $0.running }, zombies: zombies.load(ordering: .relaxed))
                     }
                 } catch {
                     logger.warning("cannot renew leases", metadata: ["error": "\(error)"])

@@ -36,7 +36,7 @@ public final class Worker: Service, Sendable {
     let wake = Doorbell()
     let drained = Doorbell()
     let idleGate = IdleGate()
-    let inFlight = Atomic<Int>(0)
+    let slots: Mutex<JobSlots<TakenJob>>
     let stopping = Atomic<Bool>(false)
     let pausedQueues = Mutex<Set<QueueName>>([])
     let zombies = Atomic<Int>(0)
@@ -73,6 +73,9 @@ public final class Worker: Service, Sendable {
         self.presence = WorkerPresence(redis: redis, configuration: configuration)
         self.completions = CompletionBatcher(queue: queue, logger: logger, retryLimitWhenStopping: configuration.drainTimeout)
         self.zombieGauge = Gauge(label: "conveyor_worker_zombies")
+        self.slots = Mutex(
+            JobSlots(concurrency: configuration.concurrency, prefetch: configuration.prefetch, hold: configuration.prefetchHold, now: .now)
+        )
     }
 
     public func run() async throws {
@@ -103,9 +106,10 @@ public final class Worker: Service, Sendable {
                 self.beginStopping()
             }
 
-            // Every attempt has returned and awaited its acknowledgement.
+            // Every attempt has returned; their completions are written before the
+            // background tasks stop.
             self.beginStopping()
-            self.completions.finish()
+            await self.completions.finish()
             background.cancelAll()
         }
         do {
@@ -128,7 +132,11 @@ public final class Worker: Service, Sendable {
 
     func beginStopping() {
         guard !stopping.exchange(true, ordering: .sequentiallyConsistent) else { return }
-        logger.info("stopping: no new jobs; running jobs may finish", metadata: ["running": "\(inFlight.load(ordering: .relaxed))"])
+        let running = slots.withLock { slots in
+            slots.beginStopping()
+            return slots.running
+        }
+        logger.info("stopping: no new jobs; running jobs may finish", metadata: ["running": "\(running)"])
         idleGate.close()
         completions.beginStopping()
         wake.ring()
@@ -137,17 +145,14 @@ public final class Worker: Service, Sendable {
 
     var isStopping: Bool { stopping.load(ordering: .relaxed) }
 
-    /// Below this many free slots, the fetch loop waits ``reserveBatchWait`` before it
-    /// reserves.
-    var reserveBatchFloor: Int { max(1, configuration.concurrency / 4) }
-    static let reserveBatchWait = Duration.milliseconds(1)
-
-    /// Waits for running attempts up to the drain timeout, then hands the rest back to
-    /// their queues (before cancelling them, so their late calls are refused).
+    /// Hands the buffered jobs back at once; waits for running attempts up to the drain
+    /// timeout, then hands the rest back to their queues (before cancelling them, so their
+    /// late calls are refused).
     func drain() async {
+        await handBack(unstarted: slots.withLock { $0.takeBuffered { _ in true } }, because: "the worker is stopping")
         let clock = ContinuousClock()
         let deadline = clock.now + configuration.drainTimeout
-        while inFlight.load(ordering: .sequentiallyConsistent) > 0, clock.now < deadline {
+        while slots.withLock({ $0.running }) > 0, clock.now < deadline {
             await drained.wait(upTo: deadline - clock.now)
         }
         let unfinished = running.claimAllForHandBack()

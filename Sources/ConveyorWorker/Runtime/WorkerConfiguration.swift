@@ -8,6 +8,13 @@ public struct WorkerConfiguration: Sendable {
     public var queues: QueueWeights
     /// Jobs run at once.
     public var concurrency: Int
+    /// The most reserved jobs kept waiting for a slot beyond the running ones (see
+    /// `JobSlots`): more make fewer Redis calls per job when jobs are short; fewer leave
+    /// more of a short queue to other workers. 0 reserves only for free slots.
+    public var prefetch: Int
+    /// How long a buffered job may wait for a slot before it is handed back for another
+    /// worker: 50 ms, or a tenth of a short lease.
+    public var prefetchHold: Duration { min(.milliseconds(50), lease / 10) }
     /// How long a lease lasts without renewal; a dead worker's jobs return after this.
     public var lease: Duration
     /// How often leases are renewed and presence refreshed; a third of the lease.
@@ -28,6 +35,7 @@ public struct WorkerConfiguration: Sendable {
     public init(
         queues: QueueWeights,
         concurrency: Int = 10,
+        prefetch: Int = 100,
         lease: Duration = .seconds(15),
         drainTimeout: Duration = .seconds(25),
         promoteInterval: Duration = .milliseconds(200),
@@ -37,6 +45,7 @@ public struct WorkerConfiguration: Sendable {
         self.id = Self.makeID()
         self.queues = queues
         self.concurrency = concurrency
+        self.prefetch = prefetch
         self.lease = lease
         self.drainTimeout = drainTimeout
         self.promoteInterval = promoteInterval
