@@ -7,7 +7,7 @@
 -- Returns {lost, cancelled}, the attempts, as "id:token", that must stop: those whose lease
 -- is lost, and those cancelled while running (see cancel.lua).
 local prefix = ARGV[1]
-local deadline = now_us() + tonumber(ARGV[2])
+local deadline = text(now_us() + tonumber(ARGV[2]))
 local lost, cancelled = {}, {}
 for i = 3, #ARGV, 2 do
   local id, token = ARGV[i], ARGV[i + 1]

@@ -29,7 +29,7 @@ if not ids then
   return {now, {}, 0}
 end
 local now_text = text(now)
-local deadline = now + tonumber(ARGV[3])
+local deadline = text(now + tonumber(ARGV[3]))
 local entries = redis.call('HMGET', KEYS[4], unpack(ids))
 local jobs, members, taken = {}, {}, {}
 local waiting = waiting_tally()
@@ -39,7 +39,7 @@ for n, id in ipairs(ids) do
   local token, attempt, spec, enqueued_at
   if entries[n] then
     enqueued_at, spec = split_fresh_entry(entries[n])
-    token, attempt = '1', 1
+    token, attempt = '1', '1'
     redis.call('HSET', key, 'spec', spec, 'state', 'running', 'lease', token, 'attempt', attempt,
       'created_at', enqueued_at, 'enqueued_at', enqueued_at, 'started_at', now_text, 'worker', ARGV[4])
     taken[#taken + 1] = id
@@ -48,7 +48,7 @@ for n, id in ipairs(ids) do
     local f = redis.call('HMGET', key, 'state', 'lease', 'attempt', 'spec', 'enqueued_at')
     if f[1] == 'queued' then
       token = text((tonumber(f[2]) or 0) + 1)
-      attempt = (tonumber(f[3]) or 0) + 1
+      attempt = text((tonumber(f[3]) or 0) + 1)
       spec, enqueued_at = f[4], f[5] or now_text
       if not f[3] and spec then
         waiting.add(spec, -1)

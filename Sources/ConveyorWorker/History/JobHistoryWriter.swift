@@ -164,7 +164,7 @@ final class JobHistoryWriter: Sendable {
 
     /// The field and a tab, with COPY's escapes for a backslash and control characters.
     private static func appendField(_ value: String, to text: inout [UInt8]) {
-        for byte in value.utf8 { CopyText.append(byte, to: &text) }
+        CopyText.append(value, to: &text)
         text.append(UInt8(ascii: "\t"))
     }
 
