@@ -44,6 +44,16 @@ import Testing
         #expect(String(decoding: bytes, as: UTF8.self) == "a\\\\b\\tc\\nd\\re\u{01}")
     }
 
+    @Test func aWholeFieldIsEscapedAsItsBytesAre() {
+        for field in ["a\\b\tc\nd\re\u{01}", "", "plain é", "\n", "ends with\\"] {
+            var whole: [UInt8] = [1]
+            var byByte: [UInt8] = [1]
+            CopyText.append(field, to: &whole)
+            for byte in field.utf8 { CopyText.append(byte, to: &byByte) }
+            #expect(whole == byByte, "\(field.debugDescription)")
+        }
+    }
+
     @Test func unescapesWhatCOPYWrites() {
         let pairs: [(Character, UInt8)] = [("n", 0x0A), ("r", 0x0D), ("t", 0x09), ("b", 0x08), ("f", 0x0C), ("v", 0x0B), ("\\", 0x5C), ("x", 0x78)]
         for (letter, byte) in pairs {

@@ -124,6 +124,11 @@ final class RunningAttempts: Sendable {
         }
     }
 
+    /// No attempt is running, zombies included.
+    var isEmpty: Bool {
+        attempts.withLock { $0.isEmpty }
+    }
+
     /// The zombies still running.
     var zombieCount: Int {
         attempts.withLock { $0.values.count(where: \.isZombie) }

@@ -17,7 +17,10 @@ extension Worker {
     func sweepOverdueAttempts() async {
         let clock = ContinuousClock()
         while !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(50))
+            // An idle worker looks less often: a first attempt's timeout is seen up to a
+            // quarter second late, and its lease cannot run out sooner.
+            let idle = running.isEmpty && slots.withLock { $0.buffered == 0 }
+            try? await Task.sleep(for: .milliseconds(idle ? 250 : 50))
             let stale = slots.withLock { $0.takeStale(at: clock.now) }
             if !stale.isEmpty {
                 await handBack(unstarted: stale, because: "no slot freed for them in time")
