@@ -36,6 +36,7 @@ extension Worker {
                 if self.isStopping { self.drained.ring() }
             }
         }
+        attemptStarted.ring()
     }
 
     func runAttempt(_ job: ReservedJob, context: JobContext, startedAt: ContinuousClock.Instant, wait: Duration) async {

@@ -8,14 +8,22 @@ import Metrics
 import ServiceLifecycle
 import Synchronization
 
-/// A job as a reserve call returned it, with the times of the call.
-struct TakenJob: Sendable {
-    var job: ReservedJob
+/// A job as a reserve call returned it, with the times of the call. A class: it passes
+/// through the buffer and into its attempt by reference, not as copies of its strings.
+final class TakenJob: Sendable {
+    let job: ReservedJob
     /// When the reserve was sent: the job's lease lasts at least until then plus its length.
-    var requestedAt: ContinuousClock.Instant
-    var repliedAt: ContinuousClock.Instant
+    let requestedAt: ContinuousClock.Instant
+    let repliedAt: ContinuousClock.Instant
     /// The call's time that counts as the attempt's Redis time.
-    var redisTime: Duration
+    let redisTime: Duration
+
+    init(job: ReservedJob, requestedAt: ContinuousClock.Instant, repliedAt: ContinuousClock.Instant, redisTime: Duration) {
+        self.job = job
+        self.requestedAt = requestedAt
+        self.repliedAt = repliedAt
+        self.redisTime = redisTime
+    }
 }
 
 /// Fetching: the loop that keeps the slots and the prefetch buffer filled, and the watchers

@@ -82,6 +82,11 @@ extension Worker {
                     logger.warning("cannot renew leases", metadata: ["error": "\(error)"])
                 }
             }
+            // With nothing running, it sleeps until the next heartbeat or the next attempt's
+            // start, whichever comes first.
+            if running.isEmpty {
+                await attemptStarted.wait(upTo: nextHeartbeat - clock.now)
+            }
             try? await Task.sleep(for: Self.confirmationDelay)
         }
     }

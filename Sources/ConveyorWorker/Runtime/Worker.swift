@@ -35,6 +35,8 @@ public final class Worker: Service, Sendable {
     let running = RunningAttempts()
     let wake = Doorbell()
     let drained = Doorbell()
+    /// Rung as each attempt starts, for the lease renewer that sleeps while none runs.
+    let attemptStarted = Doorbell()
     let idleGate = IdleGate()
     let slots: Mutex<JobSlots<TakenJob>>
     let stopping = Atomic<Bool>(false)
