@@ -35,7 +35,7 @@ public struct WorkerConfiguration: Sendable {
     public init(
         queues: QueueWeights,
         concurrency: Int = 10,
-        prefetch: Int = 100,
+        prefetch: Int = 250,
         lease: Duration = .seconds(15),
         drainTimeout: Duration = .seconds(25),
         promoteInterval: Duration = .milliseconds(200),

@@ -26,7 +26,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Jobs run at once (env CONVEYOR_CONCURRENCY; default 10).")
     var concurrency: String?
 
-    @Option(help: "Reserved jobs kept at hand beyond the running ones: more cost Redis less per short job, fewer leave more of a short queue to other workers; 0 reserves only for free slots (env CONVEYOR_PREFETCH; default 100).")
+    @Option(help: "Reserved jobs kept at hand beyond the running ones: more cost Redis less per short job, fewer leave more of a short queue to other workers; 0 reserves only for free slots (env CONVEYOR_PREFETCH; default 250).")
     var prefetch: String?
 
     @Option(help: "Queues with weights, e.g. critical:5,default:1 (env CONVEYOR_QUEUES; default default,imports).")
@@ -96,7 +96,7 @@ struct WorkerCommand: AsyncParsableCommand {
         configuration.concurrency = try Setting<Int>(flag: "--concurrency", variable: "CONVEYOR_CONCURRENCY")
             .resolve(concurrency, default: "10") { try parseCount($0, in: 1...10_000) }
         configuration.prefetch = try Setting<Int>(flag: "--prefetch", variable: "CONVEYOR_PREFETCH")
-            .resolve(prefetch, default: "100") { try parseCount($0, in: 0...1000) }
+            .resolve(prefetch, default: "250") { try parseCount($0, in: 0...1000) }
         configuration.lease = try Setting<Duration>(flag: "--lease", variable: "CONVEYOR_LEASE")
             .resolve(lease, default: "15") { try parseSeconds($0, in: 1...3600) }
         configuration.drainTimeout = try Setting<Duration>(flag: "--drain-timeout", variable: "CONVEYOR_DRAIN_TIMEOUT")
