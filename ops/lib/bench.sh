@@ -59,16 +59,27 @@ stop_bench_servers() {
 }
 
 # build_release PRODUCT...: release builds in .build-bench, a scratch folder kept out of .build's way.
+# CONVEYOR_BENCH_BIN names a folder of release binaries to measure instead, built from
+# another revision, so that one sitting can alternate two builds.
 build_release() {
   local product output
+  if [ -n "${CONVEYOR_BENCH_BIN:-}" ]; then
+    for product in "$@"; do
+      [ -x "$CONVEYOR_BENCH_BIN/$product" ] || die "CONVEYOR_BENCH_BIN=$CONVEYOR_BENCH_BIN has no $product"
+    done
+    say "measuring the binaries in $CONVEYOR_BENCH_BIN"
+    return
+  fi
   if [ $# = 1 ]; then say "building the release binary in .build-bench"; else say "building release binaries in .build-bench"; fi
   for product in "$@"; do
     output=$(swift build -c release --scratch-path .build-bench --product "$product" 2>&1) || { echo "$output" >&2; die "building $product failed"; }
   done
 }
 
-# release_bin: the folder holding what build_release built.
-release_bin() { swift build -c release --scratch-path .build-bench --show-bin-path; }
+# release_bin: the folder holding what build_release built, or CONVEYOR_BENCH_BIN.
+release_bin() {
+  if [ -n "${CONVEYOR_BENCH_BIN:-}" ]; then echo "$CONVEYOR_BENCH_BIN"; else swift build -c release --scratch-path .build-bench --show-bin-path; fi
+}
 
 # migrate_schema CONVEYOR LOG: the tables up to date before anything is measured; LOG on failure.
 migrate_schema() {
