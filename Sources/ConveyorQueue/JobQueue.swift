@@ -109,6 +109,9 @@ public struct JobQueue: Sendable {
         public var jobs: [ReservedJob]
         /// The queue is paused: nothing was taken.
         public var paused: Bool
+        /// How long the server waited, after the call reached it, before it reserved: the
+        /// jobs' leases began at least this long after the call was sent.
+        public var waited: Duration = .zero
     }
 
     /// The most jobs one reserve call takes.
@@ -135,7 +138,9 @@ public struct JobQueue: Sendable {
     /// as ``reserve(from:count:prefetch:lease:worker:)`` does, in the same round trip:
     /// `BLMOVE ready ready RIGHT RIGHT` returns as soon as the list has an element, leaving the
     /// list as it was, and the reserve script sent behind it runs at once. A job enqueued
-    /// for an idle worker is thus leased one round trip after its enqueue.
+    /// for an idle worker is thus leased one round trip after its enqueue. A `TIME` sent
+    /// first tells how long the wait was (``Reservation/waited``), for the worker to know
+    /// when the leases began.
     public func reserveWhenReady(
         from queue: QueueName, count: Int, prefetch: Int = 0, lease: Duration, worker: String,
         on connection: RedisBlockingConnection, upTo timeout: Duration
@@ -146,10 +151,15 @@ public struct JobQueue: Sendable {
         let ready = QueueKeys(queue).ready
         let seconds = Double(timeout.microseconds) / 1_000_000
         let replies = try await connection.send(
-            RedisCommand("BLMOVE", .string(ready), .string(ready), "RIGHT", "RIGHT", .double(seconds)),
+            [RedisCommand("TIME"), RedisCommand("BLMOVE", .string(ready), .string(ready), "RIGHT", "RIGHT", .double(seconds))],
             blockingFor: timeout, thenRun: QueueScripts.reserve, keys: call.keys, arguments: call.arguments
         )
-        return try Self.reservation(from: replies.script)
+        var reservation = try Self.reservation(from: replies.script)
+        guard let time = replies.commands[0].array, time.count == 2, let seconds = time[0].int, let microseconds = time[1].int,
+            let reservedAt = reservation.jobs.first?.reservedAt
+        else { return reservation }
+        reservation.waited = .microseconds(max(0, reservedAt.microseconds - Int64(seconds * 1_000_000 + microseconds)))
+        return reservation
     }
 
     private static func reserveCall(

@@ -62,19 +62,21 @@ public final class RedisBlockingConnection: Sendable {
         }.throwingServerError()
     }
 
-    /// Sends a blocking command and, in the same pipeline, a script (with `EVALSHA`, loaded if the server does
-    /// not know it), and returns both replies. The server runs the script as soon as the command returns, with
-    /// no round trip between what the wait found and what the script does with it.
+    /// Sends commands, of which one may block, and, in the same pipeline, a script (with `EVALSHA`, loaded if
+    /// the server does not know it), and returns all the replies. The server runs the script as soon as the
+    /// commands return, with no round trip between what a wait found and what the script does with it.
     ///
-    /// - Throws: as ``send(_:blockingFor:)``, for an error reply to either.
+    /// - Throws: as ``send(_:blockingFor:)``, for an error reply to any.
     public func send(
-        _ command: RedisCommand, blockingFor: Duration, thenRun script: RedisScript, keys: [String], arguments: [RedisArgument]
-    ) async throws -> (command: RESPValue, script: RESPValue) {
-        let evaluation = RedisCommand(evaluating: script, keys: keys, arguments: arguments)
+        _ commands: [RedisCommand], blockingFor: Duration, thenRun script: RedisScript, keys: [String], arguments: [RedisArgument]
+    ) async throws -> (commands: [RESPValue], script: RESPValue) {
+        let all = commands + [RedisCommand(evaluating: script, keys: keys, arguments: arguments)]
+        let scripts = Array(repeating: RedisScript?.none, count: commands.count) + [script]
         let replies = try await self.call(blockingFor: blockingFor) { connection throws(RedisError) in
-            try connection.evaluate([nil, script], [command, evaluation])
+            try connection.evaluate(scripts, all)
         }
-        return (try replies[0].throwingServerError(), try replies[1].throwingServerError())
+        let checked = try replies.map { try $0.throwingServerError() }
+        return (Array(checked.dropLast()), checked[checked.count - 1])
     }
 
     /// Runs `body` on the connection's thread with the socket's timeout set for a wait of `blockingFor`.

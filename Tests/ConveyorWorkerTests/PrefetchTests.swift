@@ -10,11 +10,13 @@ import Testing
     @Test func twoWorkersShareAQueueOfShortJobs() async throws {
         let harness = try WorkerHarness("share")
         let workers = [try await harness.startWorker(), try await harness.startWorker()]
-        try await harness.enqueue("drill.sleep", payload: #"{"ms":1}"#, count: 3000)
-        try #require(try await harness.waitUntilSucceeded(atLeast: 3000, timeout: .seconds(60)))
-        let logged = try await eventually(timeout: .seconds(10)) { workers.reduce(0) { $0 + $1.succeededAttempts } >= 3000 }
+        // Short, but long enough that the slots, not the share of the machine's CPU each
+        // process gets, set each worker's pace.
+        try await harness.enqueue("drill.sleep", payload: #"{"ms":5}"#, count: 2000)
+        try #require(try await harness.waitUntilSucceeded(atLeast: 2000, timeout: .seconds(60)))
+        let logged = try await eventually(timeout: .seconds(10)) { workers.reduce(0) { $0 + $1.succeededAttempts } >= 2000 }
         let counts = workers.map(\.succeededAttempts)
-        #expect(logged && counts.reduce(0, +) == 3000, "each job ran once: \(counts)")
+        #expect(logged && counts.reduce(0, +) == 2000, "each job ran once: \(counts)")
         let share = Double(counts[0]) / Double(counts.reduce(0, +))
         #expect((0.4...0.6).contains(share), "jobs run by each worker: \(counts)")
     }
@@ -22,17 +24,17 @@ import Testing
     @Test func weightedQueuesKeepTheirWeights() async throws {
         let heavy = try WorkerHarness("weight-heavy")
         let light = try WorkerHarness("weight-light")
-        try await heavy.enqueue("noop", count: 8000)
-        try await light.enqueue("noop", count: 8000)
-        try await heavy.startWorker(queues: "\(heavy.queueName):3,\(light.queueName):1")
-        // Both queues stay full throughout: 3/4 of 6,000 is 4,500 of heavy's 8,000.
-        let done = try await eventually(timeout: .seconds(60), interval: .milliseconds(10)) {
-            try await heavy.statistics().succeeded + light.statistics().succeeded >= 6000
-        }
-        try #require(done)
-        let (fromHeavy, fromLight) = (try await heavy.statistics().succeeded, try await light.statistics().succeeded)
-        let share = Double(fromHeavy) / Double(fromHeavy + fromLight)
-        #expect((0.7...0.8).contains(share), "jobs run from the queue of weight 3 and of weight 1: \(fromHeavy), \(fromLight)")
+        try await heavy.enqueue("noop", count: 5000)
+        try await light.enqueue("noop", count: 5000)
+        let worker = try await heavy.startWorker(queues: "\(heavy.queueName):3,\(light.queueName):1")
+        // The first 4,000 jobs it finished, in the order of its timing lines: both queues
+        // were full throughout, since 3/4 of 4,000 is 3,000 of heavy's 5,000.
+        let logged = try await eventually(timeout: .seconds(60)) { worker.succeededAttempts >= 4000 }
+        try #require(logged, "the worker finished \(worker.succeededAttempts) jobs")
+        let first = worker.attemptLines.filter { ($0["outcome"] as? String) == "succeeded" }.prefix(4000)
+        let fromHeavy = first.count { ($0["job_id"] as? String)?.hasPrefix("\(heavy.queueName).") == true }
+        let share = Double(fromHeavy) / Double(first.count)
+        #expect((0.7...0.8).contains(share), "of the first 4,000 jobs, \(fromHeavy) from the queue of weight 3")
     }
 
     @Test func aLongJobDoesNotWaitBehindABufferWhileAnotherWorkerIsIdle() async throws {
@@ -52,8 +54,11 @@ import Testing
         let second = try await harness.records([long[1]])
         #expect(takenOver, "the second long job waited behind the first: \(second)")
         #expect(try await harness.states([long[0]]) == [.running], "the first long job is still running")
+        // Token 2: the busy worker held the second long job in its buffer, then handed it
+        // back. Token 1: it never took it (on a loaded machine its buffer may have stayed
+        // empty), and the job waited in the queue; the idle worker took it either way.
         let lease = try await harness.redis.send(RedisCommand("HGET", .string("conveyor:{\(harness.queueName)}:job:\(long[1])"), "lease"))
-        #expect(lease.string == "2", "the busy worker held the second long job once, then handed it back: token \(lease)")
+        #expect(["1", "2"].contains(lease.string), "taken more than once before it ran: token \(lease)")
         #expect(!busy.attemptLines.contains { ($0["job_id"] as? String) == long[1].description })
     }
 
@@ -61,12 +66,13 @@ import Testing
         let harness = try WorkerHarness("prefetch-kill9")
         let lease = 3.0
         let victim = try await harness.startWorker(concurrency: 4, lease: lease)
-        let ids = try await harness.enqueue("drill.sleep", payload: #"{"ms":2}"#, count: 2000)
-        try #require(try await harness.waitUntilSucceeded(atLeast: 200, timeout: .seconds(20)))
+        let ids = try await harness.enqueue("drill.sleep", payload: #"{"ms":2}"#, count: 1000)
+        try #require(try await Self.waitUntilBuffering(harness), "the worker never held more leases than its slots")
         victim.signal(SIGSTOP)
+        // Whatever it had sent before it stopped has reached Redis.
+        try await Task.sleep(for: .milliseconds(100))
         let held = try await harness.statistics().running
-        // Beyond its 4 running attempts and a few unsent completions: a buffer.
-        try #require(held > 20, "the worker held \(held) leases when stopped")
+        try #require(held > 4, "the worker held \(held) leases when stopped")
         victim.signal(SIGKILL)
         let killedAt = ContinuousClock.now
         try await harness.startWorker(concurrency: 10, lease: lease)
@@ -74,21 +80,23 @@ import Testing
         #expect(try await harness.waitUntil(ids, are: .succeeded, timeout: .seconds(lease + 20)))
         #expect(killedAt.duration(to: .now) < .seconds(lease + 10))
         let statistics = try await harness.statistics()
-        #expect(statistics.succeeded == 2000 && statistics.dead == 0 && statistics.running == 0)
+        #expect(statistics.succeeded == 1000 && statistics.dead == 0 && statistics.running == 0)
         #expect(statistics.recovered >= held - 4, "held \(held), recovered \(statistics.recovered)")
-        let attempts = Set(try await harness.records(ids).map(\.attempt))
-        #expect(attempts == [1], "no held job spent an attempt: attempts seen \(attempts)")
+        // Only an attempt that ran long enough to be confirmed (100 ms; a slow machine may
+        // take that long over a 2 ms job) counts: at most the 4 running, never a held one.
+        let attempts = try await harness.records(ids).map(\.attempt)
+        #expect(attempts.allSatisfy { (1...2).contains($0) } && attempts.count { $0 == 2 } <= 4, "attempts: \(Dictionary(grouping: attempts) { $0 }.mapValues(\.count))")
     }
 
     @Test func sigtermHandsTheBufferBackAtOnceWithoutSpendingAttempts() async throws {
         let harness = try WorkerHarness("prefetch-sigterm")
         let worker = try await harness.startWorker(concurrency: 4, drainTimeout: 20)
-        let ids = try await harness.enqueue("drill.sleep", payload: #"{"ms":2}"#, count: 2000)
-        try #require(try await harness.waitUntilSucceeded(atLeast: 200, timeout: .seconds(20)))
+        let ids = try await harness.enqueue("drill.sleep", payload: #"{"ms":2}"#, count: 1000)
+        try #require(try await Self.waitUntilBuffering(harness), "the worker never held more leases than its slots")
         worker.signal(SIGSTOP)
+        try await Task.sleep(for: .milliseconds(100))
         let before = try await harness.statistics()
-        // Beyond its 4 running attempts and a few unsent completions: a buffer.
-        try #require(before.running > 20, "the worker held \(before.running) leases when stopped")
+        try #require(before.running > 4, "the worker held \(before.running) leases when stopped")
         worker.signal(SIGTERM)
         worker.signal(SIGCONT)
         let status = try await worker.waitForExit(timeout: .seconds(10))
@@ -96,13 +104,22 @@ import Testing
 
         let after = try await harness.statistics()
         #expect(after.running == 0)
-        #expect(after.depth + after.succeeded == 2000, "nothing lost: \(after)")
-        // The running attempts finished and their completions were written; the buffered
-        // jobs went back unrun.
-        #expect(after.succeeded - before.succeeded <= 12, "succeeded while stopping: \(after.succeeded - before.succeeded) of \(before.running) held")
+        #expect(after.depth + after.succeeded == 1000, "nothing lost: \(after)")
+        // Each lease it held ended in one of two ways: its running attempt finished and its
+        // completion was written, or, never started, it went back to the queue.
+        let finished = after.succeeded - before.succeeded
+        let handedBack = after.depth - before.depth
+        #expect(finished + handedBack == before.running, "held \(before.running): \(finished) finished, \(handedBack) handed back")
+        #expect(handedBack > 0, "the buffered jobs went back unrun")
         let waiting = try await harness.records(ids).filter { $0.state == .queued }
         #expect(waiting.count == after.depth)
         #expect(waiting.allSatisfy { $0.attempt == 0 }, "handed back without spending an attempt")
+    }
+
+    /// Waits until the harness's one worker (concurrency 4) holds well beyond its slots:
+    /// leases for 4 running attempts, a few unsent completions, and a buffer.
+    private static func waitUntilBuffering(_ harness: WorkerHarness) async throws -> Bool {
+        try await eventually(timeout: .seconds(20), interval: .milliseconds(5)) { try await harness.statistics().running > 12 }
     }
 }
 

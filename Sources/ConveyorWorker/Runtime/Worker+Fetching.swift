@@ -150,13 +150,14 @@ extension Worker {
                 continue
             }
             do {
-                let requested = clock.now
+                let sent = clock.now
                 let reservation = try await queue.reserveWhenReady(
                     from: queueName, count: request.forSlots, prefetch: request.forBuffer, lease: configuration.lease,
                     worker: configuration.id, on: connection, upTo: .seconds(1)
                 )
-                // The call's time was mostly the wait; the reserve itself ran at once.
-                await take(reservation, from: queueName, requestedAt: requested, repliedAt: clock.now, redisTime: .zero)
+                // The leases began no sooner than the wait after the call was sent; the call's
+                // time was mostly that wait, and the reserve itself ran at once.
+                await take(reservation, from: queueName, requestedAt: sent + reservation.waited, repliedAt: clock.now, redisTime: .zero)
                 if !reservation.jobs.isEmpty || reservation.paused {
                     generation = idle + 1
                     wake.ring()
