@@ -60,7 +60,9 @@ struct JobSpec: Sendable, Equatable {
 
     /// The name of a field that cannot be packed because it holds a line break.
     static func unpackableField(of request: JobRequest) -> String? {
-        func hasLineBreak(_ text: String) -> Bool { text.utf8.contains(UInt8(ascii: "\n")) }
+        func hasLineBreak(_ text: String) -> Bool {
+            text.utf8.withContiguousStorageIfAvailable { $0.contains(UInt8(ascii: "\n")) } ?? text.utf8.contains(UInt8(ascii: "\n"))
+        }
         if hasLineBreak(request.kind) { return "kind" }
         if hasLineBreak(request.requestID) { return "request_id" }
         if hasLineBreak(request.tenant) { return "tenant" }
