@@ -119,7 +119,7 @@ struct JobsEndpointTests {
         }
     }
 
-    @Test("bounds and formats: max_attempts, timeout_ms, queue names and run_at")
+    @Test("bounds and formats: max_attempts, timeout_ms, queue names and run_at; a field given twice")
     func outOfBounds() async throws {
         try await APITestApp.run { client, _ in
             try await client.post("/v1/jobs", json: #"{"kind": "noop", "max_attempts": 0}"#)
@@ -130,6 +130,8 @@ struct JobsEndpointTests {
                 .expectProblem(.unprocessableContent, type: "invalid-job", naming: "queue: invalid queue name 'Bad Queue!'")
             try await client.post("/v1/jobs", json: #"{"kind": "noop", "run_at": "tomorrow"}"#)
                 .expectProblem(.unprocessableContent, type: "invalid-job", naming: "run_at: 'tomorrow' is not an RFC 3339 time")
+            try await client.post("/v1/jobs", json: #"{"kind": "noop", "max_attempts": 2, "max_attempts": 3}"#)
+                .expectProblem(.unprocessableContent, type: "invalid-job", naming: "max_attempts: appears twice; give it once")
         }
     }
 
