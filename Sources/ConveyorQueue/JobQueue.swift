@@ -149,12 +149,13 @@ public struct JobQueue: Sendable {
             return Reservation(jobs: [], paused: false)
         }
         let ready = QueueKeys(queue).ready
-        let seconds = Double(timeout.microseconds) / 1_000_000
+        let timeoutSeconds = Double(timeout.microseconds) / 1_000_000
         let replies = try await connection.send(
-            [RedisCommand("TIME"), RedisCommand("BLMOVE", .string(ready), .string(ready), "RIGHT", "RIGHT", .double(seconds))],
+            [RedisCommand("TIME"), RedisCommand("BLMOVE", .string(ready), .string(ready), "RIGHT", "RIGHT", .double(timeoutSeconds))],
             blockingFor: timeout, thenRun: QueueScripts.reserve, keys: call.keys, arguments: call.arguments
         )
         var reservation = try Self.reservation(from: replies.script)
+        // TIME answers the server's clock when the call arrived: seconds, then microseconds.
         guard let time = replies.commands[0].array, time.count == 2, let seconds = time[0].int, let microseconds = time[1].int,
             let reservedAt = reservation.jobs.first?.reservedAt
         else { return reservation }

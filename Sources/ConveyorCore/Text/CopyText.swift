@@ -29,18 +29,7 @@ public enum CopyText {
     /// Appends `value` as a field, escaped where it must be; the bytes between escapes go in
     /// one copy each.
     public static func append(_ value: String, to output: inout [UInt8]) {
-        var value = value
-        value.withUTF8 { utf8 in
-            var plainFrom = 0
-            for index in utf8.indices {
-                guard let (backslash, letter) = escape(utf8[index]) else { continue }
-                output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[plainFrom..<index]))
-                output.append(backslash)
-                output.append(letter)
-                plainFrom = index + 1
-            }
-            output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[plainFrom...]))
-        }
+        EscapedText.append(value, to: &output, escaping: { escape($0) != nil }, with: append)
     }
 
     /// The byte that the escape `\x` stands for, given `x`; any other byte stands for itself.
