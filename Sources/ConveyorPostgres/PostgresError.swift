@@ -91,6 +91,9 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         }
     }
 
+    /// The server refused a row because a unique index already has its key.
+    public var isUniqueViolation: Bool { self.kind == .server && self.sqlState == "23505" }
+
     public var description: String {
         var text: String
         switch self.kind {

@@ -117,6 +117,51 @@ import Testing
         }
     }
 
+    @Test func aChunkOfNewKeysKeepsTheFirstOrLastOfARepeatedKey() async throws {
+        try await ImportFixture.with("newkeys") { fixture async throws in
+            let rows = """
+                {"sku":"SKU-1","name":"first one","price_cents":1,"quantity":1}
+                {"sku":"SKU-2","name":"thing 2","price_cents":2,"quantity":2}
+                {"sku":"SKU-1","name":"second one","price_cents":1,"quantity":1}
+                """
+            #expect(try await fixture.loadAll(try await fixture.accept(rows)).map { [$0.inserted, $0.updated, $0.skipped] } == [[2, 0, 1]])
+            #expect(try await Self.names(fixture) == ["SKU-1": "first one", "SKU-2": "thing 2"])
+
+            try await fixture.pool.withConnection { try await $0.execute("DELETE FROM products") }
+            let update = try await fixture.accept(rows, options: ImportOptions(onConflict: .update))
+            #expect(try await fixture.loadAll(update).map { [$0.inserted, $0.updated, $0.skipped] } == [[2, 0, 1]])
+            #expect(try await Self.names(fixture) == ["SKU-1": "second one", "SKU-2": "thing 2"])
+        }
+    }
+
+    @Test func aKeyThatAnotherTransactionInsertsMeanwhileIsSkippedNotRefused() async throws {
+        for onConflict in [ConflictAction.skip, .update] {
+            try await ImportFixture.with("race\(onConflict.rawValue)", poolSize: 4) { fixture async throws in
+                let receipt = try await fixture.accept(ImportFixture.products(20), options: ImportOptions(onConflict: onConflict))
+                // Another transaction writes one of the chunk's keys and commits only once the
+                // load waits for it: the load cannot have seen the key before it inserts.
+                let holder = try await fixture.pool.acquire()
+                try await holder.connection.execute("BEGIN")
+                try await holder.connection.execute(
+                    "INSERT INTO products (tenant, sku, name, price_cents, quantity) VALUES ('acme', 'SKU-7', 'thing 7', 7, 0)"
+                )
+                async let outcome = fixture.load(receipt.id, chunk: 1)
+                let waiting = try await eventually(timeout: .seconds(10), interval: .milliseconds(20)) {
+                    try await fixture.integer(
+                        "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [fixture.schema]
+                    ) == 1
+                }
+                try await holder.connection.execute("COMMIT")
+                fixture.pool.release(holder)
+                let loaded = try await outcome
+                #expect(waiting)
+                #expect([loaded.inserted, loaded.updated, loaded.skipped] == [19, 0, 1] as [Int], "\(onConflict)")
+                #expect(try await fixture.integer("SELECT count(*) FROM products") == 20)
+                #expect(try await fixture.integer("SELECT count(*) FROM conveyor_import_chunk_failures") == 0)
+            }
+        }
+    }
+
     static func names(_ fixture: ImportFixture) async throws -> [String: String] {
         try await fixture.pool.withConnection { connection in
             let rows = try await connection.query("SELECT sku, name FROM products WHERE tenant = 'acme'").rows

@@ -58,7 +58,7 @@ import Testing
                     """
                     SELECT count(*) FROM pg_stat_activity
                     WHERE application_name = $1 AND xact_start IS NOT NULL
-                      AND (query LIKE 'COPY conveyor_staging%' OR query LIKE 'WITH written%')
+                      AND (query LIKE 'COPY conveyor_staging%' OR query LIKE 'INSERT INTO%' OR query LIKE 'WITH written%')
                     """,
                     [fixture.schema]
                 ) == 1

@@ -110,20 +110,21 @@ upload_import() {
     "$API_URL/v1/imports/products?$3" || echo " (curl failed)"
 }
 
-# import_progress ID: "STATE DONE FAILED TOTAL" of the import's chunks; "unknown 0 0 -1"
-# while the API does not answer.
+# import_progress ID: "STATE DONE FAILED TOTAL FINISHED_AT" of the import's chunks, with
+# FINISHED_AT its finished_at or null; "unknown 0 0 -1 null" while the API does not answer.
 import_progress() {
-  curl -sS --max-time 10 -H "Authorization: Bearer $API_KEY" "$API_URL/v1/imports/$1" | jq -r '"\(.state) \(.chunks.done) \(.chunks.failed) \(.chunks.total)"' \
-    || echo "unknown 0 0 -1"
+  curl -sS --max-time 10 -H "Authorization: Bearer $API_KEY" "$API_URL/v1/imports/$1" \
+    | jq -r '"\(.state) \(.chunks.done) \(.chunks.failed) \(.chunks.total) \(.finished_at)"' \
+    || echo "unknown 0 0 -1 null"
 }
 
 # await_import ID DEADLINE INTERVAL: polls every INTERVAL seconds until every chunk of the
 # import is done or failed, or until $SECONDS reaches DEADLINE; sets IMPORT_STATE,
-# CHUNKS_DONE, CHUNKS_FAILED and CHUNKS_TOTAL. Dies if the API exits.
+# CHUNKS_DONE, CHUNKS_FAILED, CHUNKS_TOTAL and IMPORT_FINISHED_AT. Dies if the API exits.
 await_import() {
   while :; do
     kill -0 "$API_PID" 2>/dev/null || die "the API exited; see $LOGS/api.log"
-    read -r IMPORT_STATE CHUNKS_DONE CHUNKS_FAILED CHUNKS_TOTAL < <(import_progress "$1")
+    read -r IMPORT_STATE CHUNKS_DONE CHUNKS_FAILED CHUNKS_TOTAL IMPORT_FINISHED_AT < <(import_progress "$1")
     [ $((CHUNKS_DONE + CHUNKS_FAILED)) -eq "$CHUNKS_TOTAL" ] && return 0
     [ "$SECONDS" -lt "$2" ] || return 0
     sleep "$3"

@@ -5,8 +5,9 @@ public import ConveyorPostgres
 ///
 /// In one transaction: lock the chunk's row (so that two deliveries at once take turns), and
 /// if the ledger already has the chunk, stop there; otherwise copy the chunk's rows into a
-/// temporary staging table, `INSERT … SELECT … ON CONFLICT` them into the target, write the
-/// ledger row with the counts, and drop the chunk's spooled rows, which are never needed again.
+/// temporary staging table, insert them into the target (``BatchCreateStatements``), write
+/// the ledger row with the counts, and drop the chunk's spooled rows, which are never needed
+/// again.
 /// A delivery after the commit finds the ledger row; one before it finds nothing done, since
 /// the transaction either committed whole or left no trace.
 ///
@@ -125,9 +126,7 @@ public struct BatchCreateLoader: Sendable {
         let tenant: String = try chunkRow.decode("tenant")
 
         try await statements.stage(Array(data.utf8), on: connection)
-        let counts = try await connection.query(statements.insert, [tenant])
-        let inserted: Int = try counts.rows[0].decode("inserted")
-        let updated: Int = try counts.rows[0].decode("updated")
+        let (inserted, updated) = try await statements.write(for: tenant, on: connection)
         let skipped = rowCount - inserted - updated
         try await connection.execute(
             "INSERT INTO conveyor_import_ledger (import_id, chunk_number, inserted, updated, skipped) VALUES ($1, $2, $3, $4, $5)",
