@@ -33,13 +33,18 @@ public struct JobQueue: Sendable {
 
     /// Enqueues jobs, in one round trip whatever their number: one script call per queue,
     /// each all or nothing. Every job counts towards its tenant's waiting jobs in its queue.
-    /// - Parameter quotas: the tenants' quotas to hold the jobs to; nil holds them to none
-    ///   (the system's own jobs), though they are counted all the same.
+    /// - Parameters:
+    ///   - quotas: the tenants' quotas to hold the jobs to; nil holds them to none (the
+    ///     system's own jobs), though they are counted all the same.
+    ///   - firstSending: true when this call is the only one that ever sends these requests,
+    ///     so that those whose ids were made with them (``JobRequest/init(id:kind:payload:queue:maxAttempts:timeout:runAt:requestID:tenant:)``
+    ///     without an id) cannot exist yet, and the script skips looking for them. Leave it
+    ///     false where a failed call may be sent again.
     /// - Throws: ``QueueError/queueFull(queue:depth:limit:)`` when a queue would pass its
     ///   limit, ``QueueError/tenantQuota(queue:tenant:measure:waiting:quota:)`` when a tenant
     ///   would pass its quota (jobs of the other queues in the call are taken), or a `RedisError`.
     @discardableResult
-    public func enqueue(_ jobs: [JobRequest], quotas: TenantQuotas? = nil) async throws -> EnqueueResult {
+    public func enqueue(_ jobs: [JobRequest], quotas: TenantQuotas? = nil, firstSending: Bool = false) async throws -> EnqueueResult {
         guard !jobs.isEmpty else { return EnqueueResult(created: 0, enqueuedAt: .localNow) }
         try Self.checkPackable(jobs)
         var byQueue: [QueueName: [JobRequest]] = [:]
@@ -52,8 +57,10 @@ public struct JobQueue: Sendable {
             let batch = byQueue[queue]!
             let specs = batch.map { JobSpec($0).packed }
             let tenants = Self.tally(batch, specs: specs)
-            var arguments: [RedisArgument] = [.string(keys.prefix), .integer(policy.maxLength(of: queue)), .integer(tenants.count)]
-            arguments.reserveCapacity(3 + tenants.count * 5 + batch.count * 3)
+            var arguments: [RedisArgument] = [
+                .string(keys.prefix), .integer(policy.maxLength(of: queue)), .integer(firstSending && batch.allSatisfy(\.idIsNew) ? 1 : 0), .integer(tenants.count),
+            ]
+            arguments.reserveCapacity(4 + tenants.count * 5 + batch.count * 3)
             for (tenant, tally) in tenants {
                 let quota = quotas?.quota(of: tenant) ?? .unlimited
                 arguments += [.string(tenant), .integer(tally.jobs), .integer(tally.bytes), .integer(quota.jobs), .integer(quota.bytes)]

@@ -479,6 +479,14 @@ import Testing
         #expect(try await queue.enqueue([job]).created == 1)
         #expect(try await queue.enqueue([job]).created == 0)
         #expect(try await queue.statistics(of: name).depth == 1)
+
+        // A first sending skips the lookup only for ids made with their requests: a given id
+        // is looked for all the same.
+        let given = JobRequest(id: job.id, kind: "noop", queue: name)
+        let made = JobRequest(kind: "noop", queue: name)
+        #expect(try await queue.enqueue([given, made], firstSending: true).created == 1)
+        #expect(try await queue.statistics(of: name).depth == 2)
+        #expect(try await queue.waiting(of: "", in: name).jobs == 2)
     }
 
     @Test func aPausedQueueGivesNoJobsUntilResumed() async throws {

@@ -53,7 +53,9 @@ struct JobsController {
         let jobs = submission.jobs.enumerated().map { position, job in
             job.jobRequest(tenant: caller.tenant, requestID: context.requestID, id: ids?[position])
         }
-        let result = try await services.queue.enqueue(jobs, quotas: configuration.tenantQuotas)
+        // The jobs are sent once: a client resending the request sends other ids, unless its
+        // idempotency key gives the same ones.
+        let result = try await services.queue.enqueue(jobs, quotas: configuration.tenantQuotas, firstSending: true)
         return EditedResponse(
             status: .accepted,
             response: AcceptedBatch(ids: jobs.map(\.id), enqueuedAt: result.enqueuedAt)

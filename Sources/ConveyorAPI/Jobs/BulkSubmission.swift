@@ -36,14 +36,18 @@ struct BulkSubmission {
                 ProblemIssue(field: "jobs", message: "must hold 1 to \(Self.maxJobs) jobs, not \(elements.count): split the jobs into several requests")
             ])
         }
+        let objects = elements.indices.filter { elements[$0].members != nil }
+        let checked = JobSubmission.check(objects.map { elements[$0].members ?? [] }, rules: rules, caller: caller)
+        var checkedByElement = checked.makeIterator()
         var jobs: [JobSubmission] = []
         jobs.reserveCapacity(elements.count)
         var issues: [ProblemIssue] = []
         var badFields = 0
         for (index, element) in elements.enumerated() {
             var jobIssues: [ProblemIssue] = []
-            if let fields = element.members {
-                if let job = JobSubmission(members: fields, rules: rules, caller: caller, issues: &jobIssues) { jobs.append(job) }
+            if element.members != nil, let (job, objectIssues) = checkedByElement.next() {
+                if let job { jobs.append(job) }
+                jobIssues = objectIssues
             } else {
                 jobIssues.append(ProblemIssue(message: "must be a JSON object, e.g. \(JobSubmission.example), not \(element.description)"))
             }

@@ -33,34 +33,80 @@ struct JobSubmission {
         guard let members = value.members else {
             throw Problem.invalidJob([ProblemIssue(message: "the body must be a JSON object, e.g. \(Self.example), not \(value.description)")])
         }
-        var issues: [ProblemIssue] = []
-        guard let submission = JobSubmission(members: members, rules: rules, caller: caller, issues: &issues) else {
-            throw Problem.invalidJob(issues, knownKinds: rules.kindNames)
-        }
+        let (submission, issues) = Self.check([members], rules: rules, caller: caller)[0]
+        guard let submission else { throw Problem.invalidJob(issues, knownKinds: rules.kindNames) }
         self = submission
     }
 
-    /// Checks the members of one job request; nil, with an issue per bad field added to
-    /// `issues`, when any is wrong.
-    init?(members: [(name: String, value: JSONField)], rules: EnqueueRules, caller: APIKey, issues: inout [ProblemIssue]) {
-        let issuesBefore = issues.count
-        var fields = Fields()
-        for (name, value) in members {
-            if !fields.place(value, named: name, issues: &issues) {
-                issues.append(ProblemIssue(field: String(name.prefix(64)), message: "unknown field; a job request has \(Self.fieldNames.joined(separator: ", "))"))
+    /// Checks job requests, given by their members: every field of each, and the payloads of
+    /// one kind together, which costs a fraction of checking each on its own
+    /// (`JobRegistry.validate(kind:payloads:)`).
+    /// - Returns: for each request, the job, or nil and an issue per bad field.
+    static func check(
+        _ requests: [[(name: String, value: JSONField)]], rules: EnqueueRules, caller: APIKey
+    ) -> [(job: JobSubmission?, issues: [ProblemIssue])] {
+        var issues = [[ProblemIssue]](repeating: [], count: requests.count)
+        let read = requests.indices.map { Reading(requests[$0], rules: rules, issues: &issues[$0]) }
+        var payloadsByKind: [String: [Int]] = [:]
+        for (index, request) in read.enumerated() {
+            if let kind = request.kind { payloadsByKind[kind, default: []].append(index) }
+        }
+        var verdicts = [Result<JobKindOptions, PermanentJobError>?](repeating: nil, count: requests.count)
+        for (kind, indices) in payloadsByKind {
+            do {
+                let (options, errors) = try rules.registry.validate(kind: kind, payloads: indices.map { read[$0].payload })
+                for (index, error) in zip(indices, errors) { verdicts[index] = error.map { .failure($0) } ?? .success(options) }
+            } catch {
+                for index in indices { verdicts[index] = .failure(error) }
             }
         }
-        // A null payload is kept as null for the kind to refuse: only an absent one is {}.
-        let payload = fields.payload?.jsonText ?? "{}"
-        let kind = Self.kind(fields.kind, payload: payload, rules: rules, issues: &issues)
+        return requests.indices.map { index in
+            (JobSubmission(read[index], verdict: verdicts[index], rules: rules, caller: caller, issues: &issues[index]), issues[index])
+        }
+    }
+
+    /// A job request's members in their places, and its kind when the caller may enqueue it:
+    /// what is checked before the payloads of many requests are checked together.
+    private struct Reading {
+        var fields = Fields()
+        /// The kind named, when it is one the caller may enqueue.
+        var kind: String?
+        /// A null payload is kept as null for the kind to refuse: only an absent one is {}.
+        var payload: String
+
+        init(_ members: [(name: String, value: JSONField)], rules: EnqueueRules, issues: inout [ProblemIssue]) {
+            for (name, value) in members {
+                if !fields.place(value, named: name, issues: &issues) {
+                    issues.append(ProblemIssue(field: String(name.prefix(64)), message: "unknown field; a job request has \(JobSubmission.fieldNames.joined(separator: ", "))"))
+                }
+            }
+            payload = fields.payload?.jsonText ?? "{}"
+            kind = JobSubmission.kindName(fields.kind, rules: rules, issues: &issues)
+        }
+    }
+
+    /// Checks the rest of a job request once its payload's `verdict` is known (nil when it
+    /// names no kind the caller may enqueue); nil, with an issue per bad field added to
+    /// `issues` (the request's own, from its reading on), when any is wrong.
+    private init?(
+        _ request: Reading, verdict: Result<JobKindOptions, PermanentJobError>?, rules: EnqueueRules, caller: APIKey,
+        issues: inout [ProblemIssue]
+    ) {
+        var options: JobKindOptions?
+        switch verdict {
+        case .success(let kindOptions)?: options = kindOptions
+        case .failure(let error)?: issues.append(ProblemIssue(field: "payload", message: "\(error)"))
+        case nil: break
+        }
+        let fields = request.fields
         let queue = Self.queueName(fields.queue, rules: rules, caller: caller, issues: &issues)
         let runAt = Self.time(fields.runAt, issues: &issues)
         let maxAttempts = Self.integer(fields.maxAttempts, "max_attempts", in: Self.maxAttemptsRange, issues: &issues)
         let timeout = Self.integer(fields.timeout, "timeout_ms", in: Self.timeoutMillisecondsRange, issues: &issues)
 
-        guard issues.count == issuesBefore, case let (kind, options)? = kind else { return nil }
+        guard issues.isEmpty, let kind = request.kind, let options else { return nil }
         self.kind = kind
-        self.payload = payload
+        self.payload = request.payload
         self.queue = queue ?? options.queue
         self.runAt = runAt
         self.maxAttempts = maxAttempts ?? options.maxAttempts
@@ -120,12 +166,8 @@ struct JobSubmission {
         }
     }
 
-    /// The kind's name and defaults, when `value` names a kind the caller may enqueue and
-    /// `payload` passes its checks.
-    private static func kind(
-        _ value: JSONField?, payload: String, rules: EnqueueRules, issues: inout [ProblemIssue]
-    ) -> (String, JobKindOptions)? {
-        var knownKinds: String { rules.kindNames.joined(separator: ", ") }
+    /// The kind `value` names, when it is one the caller may enqueue.
+    private static func kindName(_ value: JSONField?, rules: EnqueueRules, issues: inout [ProblemIssue]) -> String? {
         switch value?.present {
         case let field? where field.kind == .string:
             let name = field.string ?? ""
@@ -133,16 +175,11 @@ struct JobSubmission {
                 issues.append(ProblemIssue(field: "kind", message: refusal))
                 return nil
             }
-            do {
-                return (name, try rules.registry.validate(kind: name, payload: payload))
-            } catch {
-                issues.append(ProblemIssue(field: "payload", message: "\(error)"))
-                return nil
-            }
+            return name
         case let other?:
             issues.append(ProblemIssue(field: "kind", message: "must be a string naming the job kind, not \(other.description)"))
         case nil:
-            issues.append(ProblemIssue(field: "kind", message: "is required: the job kind, one of \(knownKinds)"))
+            issues.append(ProblemIssue(field: "kind", message: "is required: the job kind, one of \(rules.kindNames.joined(separator: ", "))"))
         }
         return nil
     }

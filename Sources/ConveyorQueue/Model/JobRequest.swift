@@ -3,7 +3,10 @@ public import ConveyorCore
 /// A job to enqueue.
 public struct JobRequest: Sendable {
     /// The job's id; a producer that resends a request keeps the id so the job is created once.
-    public var id: JobID
+    public let id: JobID
+    /// Whether the id was made with this request rather than given: then only a resend of
+    /// this request can find a job with it.
+    let idIsNew: Bool
     /// The job kind, e.g. `batch_create`; a worker looks up its handler by this name.
     public var kind: String
     /// The payload, as JSON text; decoded by the kind's handler.
@@ -31,6 +34,7 @@ public struct JobRequest: Sendable {
         tenant: String = ""
     ) {
         self.id = id ?? JobID(in: queue)
+        self.idIsNew = id == nil
         self.kind = kind
         self.payload = payload
         self.maxAttempts = maxAttempts

@@ -1,18 +1,20 @@
 -- Enqueues a batch of jobs, all or none: a batch that would take the queue past its
 -- length limit, or a tenant past its quota, is refused whole. A job whose id exists
 -- already is left as it is, so a producer may resend a batch whose reply it never saw.
--- (JobQueue refuses a batch with one id twice.)
+-- (JobQueue refuses a batch with one id twice.) A batch whose ids were all made for it,
+-- which no job can have yet, skips that lookup: two of the three hash lookups per job.
 -- Jobs to run now go into the fresh hash; delayed ones get a hash of their own.
 -- Every job created counts towards its tenant's waiting jobs and bytes (see prelude.lua).
 --
 -- KEYS: ready, scheduled, fresh, tenant_jobs, tenant_bytes, stats
--- ARGV: prefix, max_length (0: no limit), tenant_count, then per tenant of the batch:
+-- ARGV: prefix, max_length (0: no limit), ids_new ('1' when every id was made for this
+--   batch), tenant_count, then per tenant of the batch:
 --   tenant, its jobs in the batch, their bytes (the specs' lengths), its job quota and
 --   its byte quota (0: none); then per job: id, spec, run_at_us (0: now)
 -- Returns {1, created, now}, {0, depth} when the queue is full, or
 -- {2, tenant, 'jobs' or 'bytes', waiting, quota} when a tenant would pass its quota.
-local prefix, max_length, tenant_count = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local first_job = 4 + 5 * tenant_count
+local prefix, max_length, ids_new, tenant_count = ARGV[1], tonumber(ARGV[2]), ARGV[3] == '1', tonumber(ARGV[4])
+local first_job = 5 + 5 * tenant_count
 local count = (#ARGV - first_job + 1) / 3
 -- cancelled jobs whose ids are still in the ready list do not count (see cancel.lua)
 local depth = redis.call('LLEN', KEYS[1]) + redis.call('ZCARD', KEYS[2])
@@ -28,10 +30,12 @@ end
 -- One EXISTS and one HMGET for the batch; only a batch with a known id checks job by job,
 -- and takes the jobs that exist out of what it adds to the tallies.
 local known = 0
-for first = 1, count, 1000 do
-  known = known + redis.call('EXISTS', unpack(keys, first, math.min(first + 999, count)))
+if not ids_new then
+  for first = 1, count, 1000 do
+    known = known + redis.call('EXISTS', unpack(keys, first, math.min(first + 999, count)))
+  end
 end
-if known == 0 then
+if known == 0 and not ids_new then
   for _, entry in ipairs(call_in_slices('HMGET', KEYS[3], ids)) do
     if entry then
       known = known + 1
@@ -56,7 +60,7 @@ end
 local measures = {'jobs', 'bytes'}
 local added = {}
 for t = 0, tenant_count - 1 do
-  local at = 4 + 5 * t
+  local at = 5 + 5 * t
   for m = 1, 2 do
     local batch = tonumber(ARGV[at + m]) - (resent.counts[m][ARGV[at]] or 0)
     if batch > 0 then

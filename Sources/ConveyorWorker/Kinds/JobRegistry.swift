@@ -1,4 +1,4 @@
-import ConveyorCore
+public import ConveyorCore
 import ConveyorQueue
 import Foundation
 
@@ -36,6 +36,19 @@ public struct JobRegistry: Sendable {
         try kind.validate(payload)
         return kind.options
     }
+
+    /// Checks many payloads for kind `name` at once, as a bulk request brings them: one
+    /// decoding of them all as the elements of one array, which costs a fraction of decoding
+    /// each on its own. Each must be one whole JSON value, as the API's reader gives them.
+    /// - Returns: for each payload in order, nil when it passes, or the error naming what is
+    ///   wrong with it.
+    /// - Throws: ``PermanentJobError`` when no kind has the name.
+    public func validate(kind name: String, payloads: [String]) throws(PermanentJobError) -> (options: JobKindOptions, errors: [PermanentJobError?]) {
+        guard let kind = kinds[name] else {
+            throw PermanentJobError("unknown job kind '\(name)': known kinds are \(names.joined(separator: ", "))")
+        }
+        return (kind.options, kind.validateAll(payloads))
+    }
 }
 
 /// A job kind with its types erased, as the registry holds it.
@@ -44,6 +57,8 @@ public struct RegisteredKind: Sendable {
     public let options: JobKindOptions
     /// Decodes and validates a payload.
     public let validate: @Sendable (String) throws -> Void
+    /// Decodes and validates payloads, each a whole JSON value; answers each one's error.
+    let validateAll: @Sendable ([String]) -> [PermanentJobError?]
     /// Decodes a payload, runs the kind, and encodes its output (empty for none).
     public let run: @Sendable (String, JobContext) async throws -> String
 
@@ -55,11 +70,39 @@ public struct RegisteredKind: Sendable {
         let decoder = JSONDecoder()
         let encoder = JSONEncoder()
         let shape = Kind.options.payloadShape
-        self.validate = { payload in
+        let validate: @Sendable (String) throws -> Void = { payload in
             if shape == .object, let problem = Self.notAnObject(payload) {
                 throw PermanentJobError("the payload of job kind '\(Kind.name)' must be a JSON object such as {}, not \(problem)")
             }
             try Kind.validate(try Self.decode(Kind.self, payload, with: decoder))
+        }
+        self.validate = validate
+        self.validateAll = { payloads in
+            var errors = [PermanentJobError?](repeating: nil, count: payloads.count)
+            var array: [UInt8] = [UInt8(ascii: "[")]
+            array.reserveCapacity(payloads.reduce(2) { $0 + $1.utf8.count + 1 })
+            var inArray: [Int] = []
+            inArray.reserveCapacity(payloads.count)
+            for (index, payload) in payloads.enumerated() {
+                if shape == .object, Self.notAnObject(payload) != nil {
+                    errors[index] = Self.error(of: validate, payload)
+                    continue
+                }
+                if !inArray.isEmpty { array.append(UInt8(ascii: ",")) }
+                array.append(contentsOf: payload.utf8)
+                inArray.append(index)
+            }
+            array.append(UInt8(ascii: "]"))
+            // Should any payload not decode, or not be one value, each is decoded on its own
+            // for its own message.
+            if let decoded = try? decoder.decode([Kind.Payload].self, from: Data(array)), decoded.count == inArray.count {
+                for (index, payload) in zip(inArray, decoded) {
+                    do { try Kind.validate(payload) } catch { errors[index] = error as? PermanentJobError ?? PermanentJobError("\(error)") }
+                }
+            } else {
+                for index in inArray { errors[index] = Self.error(of: validate, payloads[index]) }
+            }
+            return errors
         }
         self.run = { payload, context in
             let output = try await kind.run(try Self.decode(Kind.self, payload, with: decoder), context: context)
@@ -80,6 +123,16 @@ public struct RegisteredKind: Sendable {
         case UInt8(ascii: "t"), UInt8(ascii: "f"): return "true or false"
         case nil: return "nothing"
         default: return "a number"
+        }
+    }
+
+    /// The error `validate` throws for `payload`, as a ``PermanentJobError``; nil for none.
+    private static func error(of validate: (String) throws -> Void, _ payload: String) -> PermanentJobError? {
+        do {
+            try validate(payload)
+            return nil
+        } catch {
+            return error as? PermanentJobError ?? PermanentJobError("\(error)")
         }
     }
 
