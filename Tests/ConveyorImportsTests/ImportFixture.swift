@@ -102,6 +102,15 @@ struct ImportFixture {
         }
     }
 
+    /// Whether, within 10 s, `count` of the fixture's connections wait for a lock.
+    func waitUntilLockWaits(_ count: Int) async throws -> Bool {
+        try await eventually(timeout: .seconds(10), interval: .milliseconds(20)) {
+            try await integer(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [schema]
+            ) == count
+        }
+    }
+
     /// The jobs waiting in the fixture's queue, oldest first.
     func readyJobs() async throws -> [JobRecord] {
         let reply = try await redis.send(RedisCommand("LRANGE", .string("conveyor:{\(queueName.rawValue)}:ready"), 0, -1))

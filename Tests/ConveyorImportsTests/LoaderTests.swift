@@ -61,11 +61,7 @@ import Testing
             )
             async let first = fixture.load(receipt.id, chunk: 1)
             async let second = fixture.load(receipt.id, chunk: 1)
-            let bothWaiting = try await eventually(timeout: .seconds(10), interval: .milliseconds(20)) {
-                try await fixture.integer(
-                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [fixture.schema]
-                ) == 2
-            }
+            let bothWaiting = try await fixture.waitUntilLockWaits(2)
             try await holder.connection.execute("COMMIT")
             fixture.pool.release(holder)
             let outcomes = try await [first, second]
@@ -146,11 +142,7 @@ import Testing
                     "INSERT INTO products (tenant, sku, name, price_cents, quantity) VALUES ('acme', 'SKU-7', 'thing 7', 7, 0)"
                 )
                 async let outcome = fixture.load(receipt.id, chunk: 1)
-                let waiting = try await eventually(timeout: .seconds(10), interval: .milliseconds(20)) {
-                    try await fixture.integer(
-                        "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [fixture.schema]
-                    ) == 1
-                }
+                let waiting = try await fixture.waitUntilLockWaits(1)
                 try await holder.connection.execute("COMMIT")
                 fixture.pool.release(holder)
                 let loaded = try await outcome
