@@ -39,8 +39,7 @@ struct JobSubmission {
     }
 
     /// Checks job requests, given by their members: every field of each, and the payloads of
-    /// one kind together, which costs a fraction of checking each on its own
-    /// (`JobRegistry.validate(kind:payloads:)`).
+    /// one kind together, in one decoding (`JobRegistry.validate(kind:payloads:)`).
     /// - Returns: for each request, the job, or nil and an issue per bad field.
     static func check(
         _ requests: [[(name: String, value: JSONField)]], rules: EnqueueRules, caller: APIKey

@@ -17,8 +17,8 @@ struct BatchCreateStatements {
     /// without `ON CONFLICT`, and fails with a unique violation if the table has any of the
     /// keys or another transaction is writing one.
     ///
-    /// Most chunks bring keys the table does not have, and for them this costs about half of
-    /// ``insert``: `ON CONFLICT` looks each key up in the index before inserting it, and marks
+    /// Most chunks bring keys the table does not have, and for them this costs about two thirds
+    /// of ``insert``: `ON CONFLICT` looks each key up in the index before inserting it, and marks
     /// each row's insertion speculative and then confirmed, one more write-ahead record. A
     /// chunk with a key the table has pays for the rows inserted before it, at most one
     /// chunk's worth, before ``insert`` does the work.
