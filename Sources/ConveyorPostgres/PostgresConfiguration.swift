@@ -54,10 +54,11 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     /// The same bound for COMMIT and ROLLBACK, which a live server answers in moments. Default 30 s.
     public var commitTimeout: Duration = .seconds(30)
 
-    /// Validates a libpq URI (`postgres://user[:password]@host:port/database?…`) or `key=value` string.
+    /// Validates a libpq URI (`postgres://user[:password]@host:port/database?…`) or `key=value` string,
+    /// its TLS settings included (`sslmode`, and the files of `sslrootcert`, `sslcert`, `sslkey`, `sslcrl`).
     ///
-    /// - Throws: ``PostgresError`` of kind `invalidConfiguration` quoting libpq's complaint and naming
-    ///   the `CONVEYOR_DATABASE_URL` setting to fix.
+    /// - Throws: ``PostgresError`` of kind `invalidConfiguration` quoting libpq's complaint, or saying
+    ///   what is wrong with a TLS setting, and naming the `CONVEYOR_DATABASE_URL` setting to fix.
     public init(url: String) throws {
         guard !url.allSatisfy(\.isWhitespace) else {
             throw PostgresError(
@@ -76,6 +77,7 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
                     + "Use postgres://user[:password]@host:port/database or key=value pairs."
             )
         }
+        try PostgresTLSSettings.check(settings, settingName: Self.settingName)
         self.connectionString = url
         self.address = settings.address
         self.userOptions = settings["options"]

@@ -1,4 +1,5 @@
 @testable import ConveyorPostgres
+import Foundation
 import Testing
 
 @Suite struct PostgresConfigurationTests {
@@ -79,5 +80,53 @@ import Testing
         let again = try await #require(throws: PostgresError.self) { _ = try await pool.acquire() }
         #expect(again.kind == .connectionFailed)
         await pool.shutdown()
+    }
+}
+
+/// TLS settings that libpq would find wrong only when it connects are refused when the
+/// configuration is made, naming the setting.
+@Suite struct PostgresTLSSettingsTests {
+    @Test func everySSLModeIsTakenWithAReadableRootCertificate() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("conveyor-tls-\(UInt32.random(in: 0 ... .max))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let ca = folder.appendingPathComponent("ca.pem").path
+        try "not checked before connecting".write(toFile: ca, atomically: true, encoding: .utf8)
+        for mode in PostgresTLSSettings.modes {
+            let configuration = try PostgresConfiguration(url: "postgres://conveyor@db.example/app?sslmode=\(mode)&sslrootcert=\(ca)")
+            #expect(configuration.connectionString.contains("sslmode=\(mode)"))
+        }
+        #expect(throws: Never.self) { try PostgresConfiguration(url: "host=db.example sslmode=require sslcert=\(ca) sslkey=\(ca)") }
+    }
+
+    @Test func anUnknownSSLModeIsNamedWithTheKnownOnes() throws {
+        let error = try #require(throws: PostgresError.self) { try PostgresConfiguration(url: "postgres://conveyor@db.example/app?sslmode=verify") }
+        #expect(error.kind == .invalidConfiguration)
+        #expect(
+            error.message
+                == "CONVEYOR_DATABASE_URL's sslmode is 'verify': use one of disable, allow, prefer, require, verify-ca, verify-full"
+        )
+    }
+
+    @Test(arguments: ["sslrootcert", "sslcert", "sslkey", "sslcrl"])
+    func aTLSFileThatCannotBeReadIsNamed(keyword: String) throws {
+        let path = "/nonexistent/conveyor/\(keyword).pem"
+        let error = try #require(throws: PostgresError.self) {
+            try PostgresConfiguration(url: "postgres://conveyor@db.example/app?sslmode=require&\(keyword)=\(path)")
+        }
+        #expect(error.message == "CONVEYOR_DATABASE_URL's \(keyword) names \(path), which this process cannot read (No such file or directory)")
+    }
+
+    @Test(arguments: ["verify-ca", "verify-full"])
+    func verifyingWithoutARootCertificateIsRefusedUnlessLibpqHasOne(mode: String) throws {
+        let url = "postgres://conveyor@db.example/app?sslmode=\(mode)"
+        let fallback = try #require(PostgresTLSSettings.defaultRootCertificate)
+        if FileManager.default.isReadableFile(atPath: fallback) {
+            #expect(throws: Never.self) { try PostgresConfiguration(url: url) }
+        } else {
+            let error = try #require(throws: PostgresError.self) { try PostgresConfiguration(url: url) }
+            #expect(error.message.hasPrefix("CONVEYOR_DATABASE_URL's sslmode is \(mode), which verifies the server's certificate"))
+            #expect(error.message.contains("add sslrootcert=/path/to/ca.pem"))
+        }
     }
 }
