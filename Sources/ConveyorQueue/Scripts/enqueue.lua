@@ -34,11 +34,11 @@ if not ids_new then
   for first = 1, count, 1000 do
     known = known + redis.call('EXISTS', unpack(keys, first, math.min(first + 999, count)))
   end
-end
-if known == 0 and not ids_new then
-  for _, entry in ipairs(call_in_slices('HMGET', KEYS[3], ids)) do
-    if entry then
-      known = known + 1
+  if known == 0 then
+    for _, entry in ipairs(call_in_slices('HMGET', KEYS[3], ids)) do
+      if entry then
+        known = known + 1
+      end
     end
   end
 end

@@ -97,7 +97,7 @@ public struct RegisteredKind: Sendable {
             // for its own message.
             if let decoded = try? decoder.decode([Kind.Payload].self, from: Data(array)), decoded.count == inArray.count {
                 for (index, payload) in zip(inArray, decoded) {
-                    do { try Kind.validate(payload) } catch { errors[index] = error as? PermanentJobError ?? PermanentJobError("\(error)") }
+                    do { try Kind.validate(payload) } catch { errors[index] = Self.permanent(error) }
                 }
             } else {
                 for index in inArray { errors[index] = Self.error(of: validate, payloads[index]) }
@@ -132,8 +132,14 @@ public struct RegisteredKind: Sendable {
             try validate(payload)
             return nil
         } catch {
-            return error as? PermanentJobError ?? PermanentJobError("\(error)")
+            return permanent(error)
         }
+    }
+
+    /// `error` as a ``PermanentJobError``, its message kept: a payload that fails its checks
+    /// fails on every attempt.
+    private static func permanent(_ error: any Error) -> PermanentJobError {
+        error as? PermanentJobError ?? PermanentJobError("\(error)")
     }
 
     private static func decode<Kind: JobKind>(_: Kind.Type, _ payload: String, with decoder: JSONDecoder) throws -> Kind.Payload {
