@@ -26,10 +26,12 @@ struct PostgresTLSSettings {
                 throw refuse("\(keyword) names \(path), which this process cannot read (\(problem))")
             }
         }
-        if let mode, mode.hasPrefix("verify-"), settings["sslrootcert"] == nil, let path = defaultRootCertificate, unreadable(path) != nil {
+        if let mode, mode.hasPrefix("verify-"), settings["sslrootcert"] == nil, let path = defaultRootCertificate,
+            let problem = unreadable(path)
+        {
             throw refuse(
                 "sslmode is \(mode), which verifies the server's certificate, but no root certificate is given and \(path) "
-                    + "does not exist: add sslrootcert=/path/to/ca.pem, the certificate of the authority that signed the server's"
+                    + "cannot be read (\(problem)): add sslrootcert=/path/to/ca.pem, the certificate of the authority that signed the server's"
             )
         }
     }
