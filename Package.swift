@@ -114,12 +114,14 @@ let package = Package(
         ),
 
         // Metric exports: the export catalogue's model, parameter checking and rendering, the
-        // runner that streams a query's CSV or JSON into a file, the records and their retention.
+        // runner that streams a query's CSV or JSON into a file, the stores of the files (a
+        // folder, or PostgreSQL), the records and their retention.
         .target(
             name: "ConveyorExports",
-            dependencies: ["ConveyorCore", "ConveyorOutbox", "ConveyorPostgres", "ConveyorQueue", crypto, nioPosix],
+            dependencies: ["ConveyorCore", "ConveyorOutbox", "ConveyorPostgres", "ConveyorQueue", crypto, logging, nioPosix],
             resources: [
                 .embedInCode("Migrations/0003_exports.sql"),
+                .embedInCode("Migrations/0009_export_files.sql"),
             ]
         ),
 

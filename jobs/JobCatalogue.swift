@@ -6,11 +6,15 @@ public import ConveyorWorker
 /// the API checks requests against it; a new kind is added here.
 public enum JobCatalogue {
     /// - Parameters:
-    ///   - exports: where export files go and how long they and the job history are kept.
+    ///   - exports: how long exports and the job history are kept.
+    ///   - exportFiles: where export files are kept (``ExportSettings/makeFileStore(database:logger:)``).
     ///   - imports: how long the records of finished imports are kept.
     /// - Throws: ``CatalogueFileError`` when a dataset, export or cache file of `jobs/` is
     ///   wrong, so that a process refuses to start rather than fail jobs later.
-    public static func registry(exports: ExportSettings = ExportSettings(), imports: ImportRetention = ImportRetention()) throws -> JobRegistry {
+    public static func registry(
+        exports: ExportSettings = ExportSettings(), exportFiles: any ExportFileStore = FolderExportFileStore(path: ExportSettings.defaultFolder),
+        imports: ImportRetention = ImportRetention()
+    ) throws -> JobRegistry {
         var registry = JobRegistry()
         registry.register(NoopJob())
         registry.register(DrillSleepJob())
@@ -18,8 +22,8 @@ public enum JobCatalogue {
         registry.register(DrillLedgerJob())
         registry.register(BatchCreateJob(catalogue: try datasets()))
         registry.register(ImportCallbackJob())
-        registry.register(MetricExportJob(catalogue: try self.exports(), settings: exports))
-        registry.register(RetentionSweepJob(settings: exports, imports: imports))
+        registry.register(MetricExportJob(catalogue: try self.exports(), settings: exports, files: exportFiles))
+        registry.register(RetentionSweepJob(settings: exports, files: exportFiles, imports: imports))
         registry.register(CacheRefreshJob(catalogue: try caches()))
         return registry
     }

@@ -103,6 +103,11 @@ final class LibPQConnection {
         return poll(&descriptor, 1, 0) != 0
     }
 
+    /// The server settings the client relies on, as the server reported them when the connection opened.
+    var sessionSettings: PostgresSessionSettings {
+        PostgresSessionSettings { name in PQparameterStatus(self.handle, name).map { String(cString: $0) } }
+    }
+
     /// The server process serving this connection, as `pg_stat_activity.pid` shows it.
     var backendPID: Int32 {
         PQbackendPID(self.handle)

@@ -11,9 +11,6 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     /// The setting that raises ``commitTimeout``.
     static let commitTimeoutSettingName = "CONVEYOR_DB_COMMIT_TIMEOUT"
 
-    /// Server settings that the client's text decoding relies on, whatever the server's defaults are.
-    private static let requiredServerOptions = "-c DateStyle=ISO -c bytea_output=hex"
-
     /// libpq's TCP settings unless the connection string sets them: without them a connection whose
     /// network died waits for the kernel's defaults, hours. With them, an idle connection probes the
     /// server after 10 s of silence and every 5 s after, and gives up after 3 unanswered probes; data
@@ -94,18 +91,18 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     }
 
     /// The keywords and values for `PQconnectdbParams`, in order: libpq lets later ones override the
-    /// expanded connection string, which is how the pool's own settings win.
-    var libpqParameters: [(keyword: String, value: String)] {
+    /// expanded connection string, which is how the pool's own settings win. `serverOptions` go
+    /// after the connection string's own `options`, so that they win (see ``PostgresSessionSettings``).
+    func libpqParameters(serverOptions: String? = nil) -> [(keyword: String, value: String)] {
         let timeout = self.connectTimeout.components
         let wholeSeconds = timeout.seconds + (timeout.attoseconds > 0 ? 1 : 0)
-        let options = [self.userOptions, Self.requiredServerOptions].compactMap { $0 }.joined(separator: " ")
+        let options = [self.userOptions, serverOptions].compactMap { $0 }.joined(separator: " ")
         return [
             ("dbname", self.connectionString),
             ("connect_timeout", String(max(2, wholeSeconds))),
             ("application_name", self.applicationName),
             ("client_encoding", "UTF8"),
-            ("options", options),
-        ] + self.networkSettings
+        ] + (options.isEmpty ? [] : [("options", options)]) + self.networkSettings
     }
 }
 

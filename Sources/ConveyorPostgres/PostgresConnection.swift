@@ -31,31 +31,42 @@ public final class PostgresConnection: @unchecked Sendable {
         self.backendPID = libpq.backendPID
     }
 
-    /// Opens a connection on a thread of `threadPool`.
+    /// Opens a connection on a thread of `threadPool`; opens it again with startup `options`
+    /// when the server's settings do not fit (see ``PostgresSessionSettings``).
     static func connect(
         configuration: PostgresConfiguration,
         threadPool: NIOThreadPool,
         logger: Logger
     ) async throws -> PostgresConnection {
-        let parameters = configuration.libpqParameters
         let libpq = try await Self.onThread(of: threadPool) {
+            let connection = try Self.open(configuration, logger: logger)
+            let settings = connection.sessionSettings
+            guard !settings.isFit else { return UncheckedTransfer(connection) }
+            connection.close()
             do {
-                return try UncheckedTransfer(
-                    LibPQConnection.connect(
-                        parameters: parameters,
-                        replyTimeout: configuration.replyTimeout,
-                        commitTimeout: configuration.commitTimeout,
-                        logger: logger
-                    )
-                )
+                return UncheckedTransfer(try Self.open(configuration, serverOptions: settings.options, logger: logger))
             } catch var error as PostgresError {
-                error.message =
-                    "could not connect to PostgreSQL at \(configuration.address) (\(error.message)); "
-                    + "check that PostgreSQL is running there and that \(PostgresConfiguration.settingName) is right"
+                error.message += "; \(settings.advice)"
                 throw error
             }
         }
         return PostgresConnection(libpq: libpq.value, threadPool: threadPool)
+    }
+
+    private static func open(_ configuration: PostgresConfiguration, serverOptions: String? = nil, logger: Logger) throws -> LibPQConnection {
+        do {
+            return try LibPQConnection.connect(
+                parameters: configuration.libpqParameters(serverOptions: serverOptions),
+                replyTimeout: configuration.replyTimeout,
+                commitTimeout: configuration.commitTimeout,
+                logger: logger
+            )
+        } catch var error as PostgresError {
+            error.message =
+                "could not connect to PostgreSQL at \(configuration.address) (\(error.message)); "
+                + "check that PostgreSQL is running there and that \(PostgresConfiguration.settingName) is right"
+            throw error
+        }
     }
 
     // MARK: Statements
@@ -153,6 +164,12 @@ public final class PostgresConnection: @unchecked Sendable {
         }
     }
 
+    /// Runs `COPY … FROM STDIN` with `bytes`, a whole stream in the COPY's format (see
+    /// ``PostgresBinaryCopy``), and returns the number of rows copied.
+    public func copyIn(_ sql: String, bytes: [UInt8]) async throws -> Int {
+        try await self.copyIn(sql, from: OnePiece(bytes: bytes))
+    }
+
     private func sendCopyData(_ bytes: [UInt8]) async throws {
         try await self.run { libpq, cancellation in
             if cancellation.isCancelled { throw CancellationError() }
@@ -246,6 +263,22 @@ public final class PostgresConnection: @unchecked Sendable {
                 continuation.resume(with: Result(catching: body))
             }
         }
+    }
+}
+
+/// An asynchronous sequence of one piece of bytes.
+private struct OnePiece: AsyncSequence, AsyncIteratorProtocol {
+    var bytes: [UInt8]?
+
+    init(bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    func makeAsyncIterator() -> OnePiece { self }
+
+    mutating func next() async -> [UInt8]? {
+        defer { bytes = nil }
+        return bytes
     }
 }
 

@@ -5,7 +5,10 @@ public import Logging
 /// table `conveyor_schema_migrations(name text primary key, checksum text not null, applied_at timestamptz not null default now())`.
 ///
 /// The table lives in the connection's current schema (the first of `search_path`). Concurrent
-/// migrators of the same schema serialize on `pg_advisory_lock`. An applied migration whose file
+/// migrators of the same schema serialize on `pg_advisory_xact_lock`, taken by each migration's
+/// transaction before it reads what is applied: a lock that ends with its transaction works
+/// through a transaction pooler such as PgBouncer, where a session's lock would stay on a server
+/// connection that other clients share. An applied migration whose file
 /// changed since is an error naming the file; a failing migration is rolled back and reported with
 /// its file, PostgreSQL's message and the line. Files must not contain `BEGIN`/`COMMIT`, nor
 /// statements that cannot run inside a transaction (`CREATE INDEX CONCURRENTLY`).
@@ -32,23 +35,35 @@ public struct PostgresMigrator: Sendable {
     ///   migration (those before it stay applied), or ``PostgresError`` when PostgreSQL is unreachable.
     public func migrate() async throws -> [String] {
         let migrations = try PostgresMigration.load(self.embedded, from: self.directories)
-        return try await self.pool.withConnection { connection in
-            try await self.holdingMigrationLock(on: connection) {
-                try await connection.execute(
-                    """
-                    CREATE TABLE IF NOT EXISTS \(Self.table) (
-                        name text PRIMARY KEY,
-                        checksum text NOT NULL,
-                        applied_at timestamptz NOT NULL DEFAULT now()
-                    )
-                    """
+        var applied: [String] = []
+        while let name = try await self.pool.withConnection({ connection in try await self.applyNext(of: migrations, on: connection) }) {
+            applied.append(name)
+        }
+        return applied
+    }
+
+    /// Applies the first pending migration in a transaction that holds the migration lock, and
+    /// answers its name; nil when none is pending.
+    private func applyNext(of migrations: [PostgresMigration], on connection: PostgresConnection) async throws -> String? {
+        try await connection.transaction { connection in
+            try await self.takeMigrationLock(on: connection)
+            try await connection.execute(
+                """
+                CREATE TABLE IF NOT EXISTS \(Self.table) (
+                    name text PRIMARY KEY,
+                    checksum text NOT NULL,
+                    applied_at timestamptz NOT NULL DEFAULT now()
                 )
-                let pending = try await self.pending(migrations, on: connection)
-                for migration in pending {
-                    try await self.apply(migration, on: connection)
-                }
-                return pending.map(\.name)
+                """
+            )
+            guard let migration = try await self.pending(migrations, on: connection).first else { return nil }
+            do {
+                try await self.apply(migration, on: connection)
+            } catch let error as PostgresError where error.kind == .server {
+                let line = error.position.map { " at line \(migration.line(ofPosition: $0))" } ?? ""
+                throw PostgresMigrationError(kind: .failed, file: migration.path, message: "failed\(line): \(error)", underlying: error)
             }
+            return migration.name
         }
     }
 
@@ -87,38 +102,21 @@ public struct PostgresMigrator: Sendable {
         return try Dictionary(uniqueKeysWithValues: rows.map { (try $0.decode("name"), try $0.decode("checksum")) })
     }
 
+    /// Runs `migration` and records it, inside the caller's transaction.
     private func apply(_ migration: PostgresMigration, on connection: PostgresConnection) async throws {
         self.logger.info("applying migration", metadata: ["migration": "\(migration.name)"])
         let start = ContinuousClock.now
-        do {
-            try await connection.transaction { connection in
-                try await connection.executeScript(migration.sql)
-                try await connection.execute(
-                    "INSERT INTO \(Self.table) (name, checksum) VALUES ($1, $2)",
-                    [migration.name, migration.checksum]
-                )
-            }
-        } catch let error as PostgresError where error.kind == .server {
-            let line = error.position.map { " at line \(migration.line(ofPosition: $0))" } ?? ""
-            throw PostgresMigrationError(
-                kind: .failed,
-                file: migration.path,
-                message: "failed\(line): \(error)",
-                underlying: error
-            )
-        }
+        try await connection.executeScript(migration.sql)
+        try await connection.execute("INSERT INTO \(Self.table) (name, checksum) VALUES ($1, $2)", [migration.name, migration.checksum])
         self.logger.info(
             "applied migration",
             metadata: ["migration": "\(migration.name)", "duration_ms": "\(start.duration(to: .now).milliseconds)"]
         )
     }
 
-    /// Runs `body` holding the session advisory lock of the current schema's migrations, so that
+    /// Takes the transaction's advisory lock of the current schema's migrations, so that
     /// migrators started together apply each migration once.
-    private func holdingMigrationLock<T: Sendable>(
-        on connection: PostgresConnection,
-        _ body: () async throws -> T
-    ) async throws -> T {
+    private func takeMigrationLock(on connection: PostgresConnection) async throws {
         let schema = try await connection.query("SELECT current_schema() AS schema").rows.first?.decode(
             "schema",
             as: String?.self
@@ -128,16 +126,7 @@ public struct PostgresMigrator: Sendable {
         }
         // Advisory lock keys are bigints shared by the whole database: derive one from the table's qualified name.
         let key = Int64(bitPattern: FNV1a64.hash("\(schema).\(Self.table)".utf8).value)
-        try await connection.execute("SELECT pg_advisory_lock($1)", [key])
-        do {
-            let value = try await body()
-            try await connection.execute("SELECT pg_advisory_unlock($1)", [key])
-            return value
-        } catch {
-            // A broken connection releases the lock when its session ends; the pool closes it.
-            _ = try? await connection.execute("SELECT pg_advisory_unlock($1)", [key])
-            throw error
-        }
+        try await connection.execute("SELECT pg_advisory_xact_lock($1)", [key])
     }
 }
 

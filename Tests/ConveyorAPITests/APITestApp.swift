@@ -46,22 +46,28 @@ enum APITestApp {
     ) async throws {
         let logger = Logger(label: "api-test")
         let redis = RedisClient(configuration: try RedisConfiguration(url: redisURL ?? TestEnvironment.redisURL()), logger: logger)
-        let database = PostgresPool(configuration: try PostgresConfiguration(url: databaseURL ?? TestEnvironment.databaseURL()), logger: logger)
+        let databaseConfiguration = try PostgresConfiguration(url: databaseURL ?? TestEnvironment.databaseURL())
+        let database = PostgresPool(configuration: databaseConfiguration, logger: logger)
+        let exportFiles = exportSettings.makeFileStore(database: databaseConfiguration, logger: logger)
         let queue = JobQueue(redis: redis, policy: policy)
         let imports = ImportIntake(catalogue: try JobCatalogue.datasets(), pool: database, queue: queue, queueName: importQueue, logger: logger)
         let exports = ExportIntake(
-            catalogue: try JobCatalogue.exports(), settings: exportSettings, pool: database, queue: queue, queueName: exportQueue
+            catalogue: try JobCatalogue.exports(), settings: exportSettings, files: exportFiles, pool: database, queue: queue,
+            queueName: exportQueue
         )
         let services = APIServices(
-            redis: redis, queue: queue, registry: try JobCatalogue.registry(exports: exportSettings), database: database, imports: imports, exports: exports,
+            redis: redis, queue: queue, registry: try JobCatalogue.registry(exports: exportSettings, exportFiles: exportFiles),
+            database: database, imports: imports, exports: exports,
             caches: try JobCatalogue.caches(), cacheQueue: cacheQueue, outbound: outbound
         )
         let application = buildApplication(configuration: configuration, services: services, logger: logger)
         do {
             try await application.test(.router) { client in try await body(client, services) }
+            await exportFiles.shutdown()
             await database.shutdown()
             await redis.shutdown()
         } catch {
+            await exportFiles.shutdown()
             await database.shutdown()
             await redis.shutdown()
             throw error

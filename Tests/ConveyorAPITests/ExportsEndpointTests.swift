@@ -12,13 +12,16 @@ import Testing
 
 @Suite("Exports endpoint")
 struct ExportsEndpointTests {
-    @Test("an export requested through the API is run by a worker and downloaded; another tenant sees neither record nor file")
-    func requestRunDownload() async throws {
+    @Test(
+        "an export requested through the API is run by a worker and downloaded; another tenant sees neither record nor file",
+        arguments: ExportSettings.Store.allCases
+    )
+    func requestRunDownload(store: ExportSettings.Store) async throws {
         let queue = TestEnvironment.uniqueQueue("api-exports")
-        let settings = ExportSettings(folder: APITestApp.temporaryExportFolder())
+        let settings = ExportSettings(store: store, folder: APITestApp.temporaryExportFolder())
         defer { try? FileManager.default.removeItem(atPath: settings.folder) }
         let category = "export-test-\(UInt32.random(in: 0 ... .max))"
-        let worker = try ConveyorProcess(["worker", "--queues", queue.rawValue, "--export-dir", settings.folder])
+        let worker = try ConveyorProcess(["worker", "--queues", queue.rawValue, "--export-store", store.rawValue, "--export-dir", settings.folder])
         try await APITestApp.run(exportSettings: settings, exportQueue: queue) { client, services in
             try await services.database.withConnection { connection in
                 try await connection.execute(

@@ -26,7 +26,10 @@ struct OpenAPITests {
         let database = PostgresPool(configuration: try PostgresConfiguration(url: "postgres://nobody@127.0.0.1:1/none"), logger: logger)
         let queue = JobQueue(redis: redis)
         let imports = ImportIntake(catalogue: try JobCatalogue.datasets(), pool: database, queue: queue, queueName: .default, logger: logger)
-        let exports = ExportIntake(catalogue: try JobCatalogue.exports(), settings: ExportSettings(), pool: database, queue: queue)
+        let exports = ExportIntake(
+            catalogue: try JobCatalogue.exports(), settings: ExportSettings(), files: FolderExportFileStore(path: ExportSettings.defaultFolder),
+            pool: database, queue: queue
+        )
         let services = APIServices(redis: redis, queue: queue, registry: try JobCatalogue.registry(), database: database, imports: imports, exports: exports)
         let table = buildRoutes(configuration: APITestApp.configuration(), services: services, logger: Logger(label: "openapi-test"))
         var operations = Set<String>()

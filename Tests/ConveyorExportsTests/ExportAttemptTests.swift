@@ -8,9 +8,12 @@ import Testing
 
 @Suite("Export attempts")
 struct ExportAttemptTests {
-    @Test("two attempts of one export that overlap leave one file, whose bytes the record's size and SHA-256 describe")
-    func overlappingAttempts() async throws {
-        try await ExportFixture.with { fixture in
+    @Test(
+        "two attempts of one export that overlap leave one file, whose bytes the record's size and SHA-256 describe",
+        arguments: ExportSettings.Store.allCases
+    )
+    func overlappingAttempts(store: ExportSettings.Store) async throws {
+        try await ExportFixture.with(store: store) { fixture in
             // The first attempt's snapshot holds the product at price 1, so its query waits for
             // the advisory lock `gate`, which the test holds until the second attempt is recorded.
             let gate = Int.random(in: 1_000_000 ... Int(Int32.max))
@@ -25,7 +28,7 @@ struct ExportAttemptTests {
             let export = try #require(catalogue.export(named: "gated"))
             let arguments = try export.arguments([:])
             let settings = fixture.settings()
-            let runner = ExportRunner(folder: fixture.folder)
+            let runner = ExportRunner(files: fixture.files)
             let id = ExportStore.makeID()
             let record = try await fixture.pool.withConnection { connection in
                 try await connection.execute(
@@ -88,7 +91,7 @@ struct ExportAttemptTests {
             }
             try await first.value
             let named = try await expectRecordDescribesItsFile(id, fixture)
-            #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.folder) == [named])
+            #expect(try await fixture.storedFiles(prefix: id) == [named])
         }
     }
 
@@ -99,7 +102,7 @@ struct ExportAttemptTests {
         let record = try #require(try await fixture.pool.withConnection { try await ExportStore.record(id: id, on: $0) })
         #expect(record.state == .succeeded)
         let fileName = try #require(record.fileName)
-        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: fixture.settings().path(of: fileName))))
+        let bytes = try #require(try await fixture.contents(of: fileName))
         #expect(record.bytes == bytes.count)
         #expect(record.sha256 == (try await ExportFixture.sha256sum(bytes)))
         return fileName

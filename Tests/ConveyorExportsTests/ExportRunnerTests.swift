@@ -8,28 +8,34 @@ import Testing
 
 @Suite("Export runner")
 struct ExportRunnerTests {
-    @Test("the CSV of inventory-by-category and of products matches psql's \\copy byte for byte; the JSON has the same rows")
-    func csvMatchesPsql() async throws {
-        try await ExportFixture.with { fixture in
+    @Test(
+        "the CSV of inventory-by-category and of products matches psql's \\copy byte for byte; the JSON has the same rows",
+        arguments: ExportSettings.Store.allCases
+    )
+    func csvMatchesPsql(store: ExportSettings.Store) async throws {
+        try await ExportFixture.with(store: store) { fixture in
             try await fixture.insertProducts()
             let catalogue = try JobCatalogue.exports()
-            let runner = ExportRunner(folder: fixture.folder)
+            let runner = ExportRunner(files: fixture.files)
+            var written: [String] = []
             for (name, params) in [("inventory-by-category", [:]), ("products", [:]), ("products", ["category": JSONValue.string("O'Brien's")])] {
                 let export = try #require(catalogue.export(named: name))
                 let arguments = try export.arguments(params)
+                let (csvName, jsonName) = (fixture.fileName("\(written.count).csv"), fixture.fileName("\(written.count + 1).json"))
+                written += [csvName, jsonName]
                 let csv = try await fixture.pool.withConnection { connection in
-                    try await runner.run(export, arguments: arguments, tenant: fixture.tenant, format: .csv, fileName: "a.csv", on: connection)
+                    try await runner.run(export, arguments: arguments, tenant: fixture.tenant, format: .csv, fileName: csvName, on: connection)
                 }
-                let written = Array(try Data(contentsOf: URL(fileURLWithPath: fixture.settings().path(of: "a.csv"))))
+                let csvBytes = try #require(try await fixture.contents(of: csvName))
                 let expected = try await ExportFixture.psqlCopy(export.sql(tenant: fixture.tenant, arguments: arguments))
-                #expect(written == expected, "\(name) \(params)")
-                #expect(csv.bytes == written.count)
-                #expect(csv.sha256 == (try await ExportFixture.sha256sum(written)))
+                #expect(csvBytes == expected, "\(name) \(params)")
+                #expect(csv.bytes == csvBytes.count)
+                #expect(csv.sha256 == (try await ExportFixture.sha256sum(csvBytes)))
 
                 let json = try await fixture.pool.withConnection { connection in
-                    try await runner.run(export, arguments: arguments, tenant: fixture.tenant, format: .json, fileName: "a.json", on: connection)
+                    try await runner.run(export, arguments: arguments, tenant: fixture.tenant, format: .json, fileName: jsonName, on: connection)
                 }
-                let data = try Data(contentsOf: URL(fileURLWithPath: fixture.settings().path(of: "a.json")))
+                let data = Data(try #require(try await fixture.contents(of: jsonName)))
                 let objects = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
                 #expect(objects.count == csv.rows)
                 #expect(json.rows == csv.rows)
@@ -42,7 +48,7 @@ struct ExportRunnerTests {
                     }
                 }
             }
-            #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.folder).sorted() == ["a.csv", "a.json"])
+            #expect(try await fixture.storedFiles(prefix: fixture.fileName("")) == written.sorted())
         }
     }
 
@@ -60,37 +66,60 @@ struct ExportRunnerTests {
         }
     }
 
-    @Test("an export of nothing is a CSV header alone and an empty JSON array")
-    func empty() async throws {
-        try await ExportFixture.with { fixture in
+    @Test("an export of nothing is a CSV header alone and an empty JSON array", arguments: ExportSettings.Store.allCases)
+    func empty(store: ExportSettings.Store) async throws {
+        try await ExportFixture.with(store: store) { fixture in
             let export = try #require(try JobCatalogue.exports().export(named: "products"))
-            let runner = ExportRunner(folder: fixture.folder)
+            let runner = ExportRunner(files: fixture.files)
+            let (csvName, jsonName) = (fixture.fileName("e.csv"), fixture.fileName("e.json"))
             let (csv, json) = try await fixture.pool.withConnection { connection in
                 (
-                    try await runner.run(export, arguments: try export.arguments([:]), tenant: fixture.tenant, format: .csv, fileName: "e.csv", on: connection),
-                    try await runner.run(export, arguments: try export.arguments([:]), tenant: fixture.tenant, format: .json, fileName: "e.json", on: connection)
+                    try await runner.run(export, arguments: try export.arguments([:]), tenant: fixture.tenant, format: .csv, fileName: csvName, on: connection),
+                    try await runner.run(export, arguments: try export.arguments([:]), tenant: fixture.tenant, format: .json, fileName: jsonName, on: connection)
                 )
             }
             #expect(csv.rows == 0 && json.rows == 0)
-            #expect(try String(contentsOfFile: fixture.settings().path(of: "e.csv"), encoding: .utf8) == "sku,name,category,price_cents,quantity,updated_at\n")
-            #expect(try String(contentsOfFile: fixture.settings().path(of: "e.json"), encoding: .utf8) == "[]\n")
+            #expect(try await fixture.contents(of: csvName) == Array("sku,name,category,price_cents,quantity,updated_at\n".utf8))
+            #expect(try await fixture.contents(of: jsonName) == Array("[]\n".utf8))
         }
     }
 
-    @Test("a query that fails leaves no file behind, temporary or final")
-    func failureLeavesNothing() async throws {
-        try await ExportFixture.with { fixture in
+    @Test("a file of many chunks is read back whole and in order", arguments: ExportSettings.Store.allCases)
+    func manyChunks(store: ExportSettings.Store) async throws {
+        try await ExportFixture.with(store: store) { fixture in
+            // 3.5 MiB in the 64 KiB pieces of COPY TO, with every byte value and no period that
+            // lines up with a chunk.
+            let bytes = (0..<(7 << 19)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 16) }
+            let name = fixture.fileName("big.csv")
+            let writer = try await fixture.files.create(name)
+            #expect(try await fixture.contents(of: name) == nil, "a file is not served before it is whole")
+            for start in stride(from: 0, to: bytes.count, by: 65_536) {
+                try await writer.write(Array(bytes[start..<min(start + 65_536, bytes.count)]))
+            }
+            let digest = try await writer.finish()
+            #expect(digest.bytes == bytes.count)
+            #expect(digest.sha256 == (try await ExportFixture.sha256sum(bytes)))
+            #expect(try await fixture.contents(of: name) == bytes)
+            #expect(try await fixture.files.remove(name))
+            #expect(try await fixture.contents(of: name) == nil)
+        }
+    }
+
+    @Test("a query that fails leaves no file behind, temporary or final", arguments: ExportSettings.Store.allCases)
+    func failureLeavesNothing(store: ExportSettings.Store) async throws {
+        try await ExportFixture.with(store: store) { fixture in
             let catalogue = try ExportCatalogue(files: [("jobs/exports/broken.sql", Array("-- Broken.\nSELECT 1 / 0 FROM products WHERE tenant = :tenant OR true".utf8))])
             let export = try #require(catalogue.export(named: "broken"))
             try await fixture.insertProducts()
             await #expect(throws: PostgresError.self) {
                 try await fixture.pool.withConnection { connection in
-                    try await ExportRunner(folder: fixture.folder).run(
-                        export, arguments: try export.arguments([:]), tenant: fixture.tenant, format: .csv, fileName: "b.csv", on: connection
+                    try await ExportRunner(files: fixture.files).run(
+                        export, arguments: try export.arguments([:]), tenant: fixture.tenant, format: .csv, fileName: fixture.fileName("b.csv"),
+                        on: connection
                     )
                 }
             }
-            #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.folder).isEmpty)
+            #expect(try await fixture.storedFiles(prefix: fixture.fileName("")).isEmpty)
         }
     }
 }

@@ -38,7 +38,7 @@ import Testing
     /// The parameters added after the connection string, which override it, by keyword.
     private static func addedParameters(_ configuration: PostgresConfiguration) -> [String: String] {
         Dictionary(
-            configuration.libpqParameters.filter { $0.keyword != "dbname" }.map { ($0.keyword, $0.value) },
+            configuration.libpqParameters().filter { $0.keyword != "dbname" }.map { ($0.keyword, $0.value) },
             uniquingKeysWith: { _, last in last }
         )
     }

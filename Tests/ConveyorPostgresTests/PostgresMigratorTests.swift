@@ -114,8 +114,9 @@ import Testing
                 return try await group.reduce(into: [[String]]()) { $0.append($1) }
             }
             await otherPool.shutdown()
+            // Each migration's transaction takes the lock, so the two may share the work; each
+            // migration runs once, and in name order.
             #expect(applied.flatMap { $0 }.sorted() == ["001_log.sql", "002_slow.sql", "003_after.sql"])
-            #expect(applied.contains([]))
             #expect(try await Self.entries(pool) == ["001", "002", "003"])
         }
     }

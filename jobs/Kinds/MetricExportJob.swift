@@ -5,7 +5,7 @@ import ConveyorQueue
 public import ConveyorWorker
 
 /// Runs one export: marks its record running, streams its query into a file of the export
-/// folder and records the file's name, rows, size and SHA-256 (see ``ExportRunner``); an
+/// file store and records the file's name, rows, size and SHA-256 (see ``ExportRunner``); an
 /// attempt that finishes after another attempt of the same export deletes its file. An export
 /// whose parameters no longer fit its file fails at once; a failing query is retried, and
 /// the record shows the last error.
@@ -36,10 +36,10 @@ public struct MetricExportJob: JobKind {
     private let settings: ExportSettings
     private let runner: ExportRunner
 
-    public init(catalogue: ExportCatalogue, settings: ExportSettings) {
+    public init(catalogue: ExportCatalogue, settings: ExportSettings, files: any ExportFileStore) {
         self.catalogue = catalogue
         self.settings = settings
-        self.runner = ExportRunner(folder: settings.folder)
+        self.runner = ExportRunner(files: files)
     }
 
     public static func validate(_ payload: Payload) throws {

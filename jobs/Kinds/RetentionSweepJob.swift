@@ -2,8 +2,8 @@ public import ConveyorExports
 public import ConveyorImports
 public import ConveyorWorker
 
-/// Deletes what has outlived its retention: expired export files and records, files of the
-/// export folder that attempts left behind, and old job-history rows (see ``RetentionSweep``),
+/// Deletes what has outlived its retention: expired export files and records, export files
+/// that attempts left behind, and old job-history rows (see ``RetentionSweep``),
 /// the records of imports over for longer than the import retention (see
 /// ``ImportRetention``), and job fences past theirs (see ``AttemptFence``).
 ///
@@ -39,8 +39,8 @@ public struct RetentionSweepJob: JobKind {
     private let sweep: RetentionSweep
     private let imports: ImportRetention
 
-    public init(settings: ExportSettings, imports: ImportRetention) {
-        sweep = RetentionSweep(settings: settings)
+    public init(settings: ExportSettings, files: any ExportFileStore, imports: ImportRetention) {
+        sweep = RetentionSweep(settings: settings, files: files)
         self.imports = imports
     }
 

@@ -16,9 +16,11 @@ bench_no_arguments() {
   esac
 }
 
-# bench_rows_and_rounds USAGE ARGUMENT...: --rows N and --rounds R into ROWS and ROUNDS, bounded.
+# bench_rows_and_rounds USAGE ARGUMENT...: --rows N and --rounds R into ROWS and ROUNDS, bounded
+# (N by ROWS_MAX, default 3,000,000); other options go to bench_option NAME VALUE, which the
+# caller may define, and which answers whether it took the option.
 bench_rows_and_rounds() {
-  local usage=$1
+  local usage=$1 rows_max=${ROWS_MAX:-3000000}
   shift
   ROWS=1000000
   ROUNDS=3
@@ -27,11 +29,14 @@ bench_rows_and_rounds() {
       --rows) ROWS=${2:-}; shift 2 || die "--rows needs a number" ;;
       --rounds) ROUNDS=${2:-}; shift 2 || die "--rounds needs a number" ;;
       -h | --help) bench_help; exit 0 ;;
-      *) die "unknown argument '$1' (usage: $usage)" ;;
+      *)
+        declare -F bench_option >/dev/null && bench_option "$1" "${2:-}" || die "unknown argument '$1' (usage: $usage)"
+        shift 2
+        ;;
     esac
   done
-  [[ $ROWS =~ ^[0-9]+$ ]] && [ "$ROWS" -ge 1000 ] && [ "$ROWS" -le 3000000 ] \
-    || die "--rows must be a whole number from 1000 to 3000000, not '$ROWS'"
+  [[ $ROWS =~ ^[0-9]+$ ]] && [ "$ROWS" -ge 1000 ] && [ "$ROWS" -le "$rows_max" ] \
+    || die "--rows must be a whole number from 1000 to $rows_max, not '$ROWS'"
   [[ $ROUNDS =~ ^[0-9]+$ ]] && [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 20 ] || die "--rounds must be a whole number from 1 to 20, not '$ROUNDS'"
 }
 

@@ -8,7 +8,6 @@ struct ExportsController {
     let services: APIServices
     /// Keeps the answers of requests sent with an `Idempotency-Key`.
     let idempotency: IdempotencyMiddleware
-    let fileIO = FileIO()
 
     var endpoints: RouteCollection<APIRequestContext> {
         let routes = RouteCollection(context: APIRequestContext.self)
@@ -40,16 +39,16 @@ struct ExportsController {
         try await record(context)
     }
 
-    /// `GET /v1/exports/{id}/file`: the file, streamed from disk with its type, length,
+    /// `GET /v1/exports/{id}/file`: the file, streamed from its store with its type, length,
     /// a download name and its SHA-256 as `ETag`; 409 until it is ready, 410 once expired.
     @Sendable func download(_ request: Request, context: APIRequestContext) async throws -> Response {
         let record = try await record(context)
         guard record.state == .succeeded else { throw Problem.exportNotReady(record) }
-        guard !record.isExpired, let path = services.exports.path(of: record), let sha256 = record.sha256 else {
+        guard !record.isExpired, let sha256 = record.sha256, let file = try await services.exports.file(of: record) else {
             throw Problem.exportExpired(record)
         }
         let etag = "\"\(sha256)\""
-        var headers: HTTPFields = [
+        let headers: HTTPFields = [
             .contentType: record.format.contentType,
             .contentDisposition: "attachment; filename=\"\(record.downloadName)\"",
             .eTag: etag,
@@ -57,13 +56,12 @@ struct ExportsController {
         if request.headers[.ifNoneMatch] == etag {
             return Response(status: .notModified, headers: headers)
         }
-        let body: ResponseBody
-        do {
-            body = try await fileIO.loadFile(path: path, context: context)
-        } catch {
-            throw Problem.exportExpired(record)
+        // Once the headers are out, a file that cannot be read to its end cuts the response
+        // short of its Content-Length, which every client reports.
+        let body = ResponseBody(contentLength: record.bytes ?? 0) { writer in
+            try await file.read { piece in try await writer.write(ByteBuffer(bytes: piece)) }
+            try await writer.finish(nil)
         }
-        headers[.contentLength] = String(record.bytes ?? 0)
         return Response(status: .ok, headers: headers, body: body)
     }
 

@@ -7,19 +7,24 @@ import Foundation
 /// Accepts export requests for the API: checks the export, format and parameters, records
 /// the export as queued together with its `metric_export` job in the job outbox, in one
 /// transaction, and delivers the job (see ``JobOutbox``: once the record is committed, its
-/// job reaches the queue whatever fails meanwhile). Also reads records and finds their files
+/// job reaches the queue whatever fails meanwhile). Also reads records and opens their files
 /// for the API to serve.
 public struct ExportIntake: Sendable {
     public let catalogue: ExportCatalogue
     public let settings: ExportSettings
+    private let files: any ExportFileStore
     private let pool: PostgresPool
     private let outbox: JobOutbox
     private let queueName: QueueName
 
     /// - Parameter queueName: where export jobs go; workers must take jobs from it.
-    public init(catalogue: ExportCatalogue, settings: ExportSettings, pool: PostgresPool, queue: JobQueue, queueName: QueueName = .default) {
+    public init(
+        catalogue: ExportCatalogue, settings: ExportSettings, files: any ExportFileStore, pool: PostgresPool, queue: JobQueue,
+        queueName: QueueName = .default
+    ) {
         self.catalogue = catalogue
         self.settings = settings
+        self.files = files
         self.pool = pool
         self.outbox = JobOutbox(pool: pool, queue: queue)
         self.queueName = queueName
@@ -73,9 +78,10 @@ public struct ExportIntake: Sendable {
         try await pool.withConnection { connection in try await ExportStore.record(id: id, on: connection) }
     }
 
-    /// The path of a record's file, when it has one.
-    public func path(of record: ExportRecord) -> String? {
-        record.fileName.map(settings.path(of:))
+    /// A record's file, for reading; nil when it has none (any longer).
+    public func file(of record: ExportRecord) async throws -> (any ExportFileReader)? {
+        guard let fileName = record.fileName else { return nil }
+        return try await files.open(fileName)
     }
 }
 

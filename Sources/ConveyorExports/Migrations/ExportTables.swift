@@ -8,5 +8,6 @@ public enum ExportTables {
     /// line here; SwiftPM names its bytes after the file, the leading digit made `_`.
     public static let migrations = [
         PostgresMigration(name: "0003_exports.sql", in: folder, contents: PackageResources._003_exports_sql),
+        PostgresMigration(name: "0009_export_files.sql", in: folder, contents: PackageResources._009_export_files_sql),
     ]
 }

@@ -1,6 +1,6 @@
 /// A finished export file, as its record describes it.
 public struct ExportFile: Sendable, Equatable {
-    /// In the export folder.
+    /// In the export file store.
     public let fileName: String
     /// Data rows (the CSV header is not one).
     public let rows: Int

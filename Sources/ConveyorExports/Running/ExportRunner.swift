@@ -1,15 +1,13 @@
 public import ConveyorPostgres
-public import NIOPosix
 
-/// Runs an export's query into a file of the export folder: CSV straight from
+/// Runs an export's query into a file of an ``ExportFileStore``: CSV straight from
 /// `COPY … TO STDOUT WITH CSV HEADER`, JSON from `COPY` of `row_to_json` of each row, both
 /// streamed in pieces of about 64 KiB, so memory does not grow with the export's size.
 public struct ExportRunner: Sendable {
-    private let folder: ExportFolder
+    private let files: any ExportFileStore
 
-    /// - Parameter threadPool: where file writes, hashing and deletes run.
-    public init(folder: String, threadPool: NIOThreadPool = .singleton) {
-        self.folder = ExportFolder(path: folder, threadPool: threadPool)
+    public init(files: any ExportFileStore) {
+        self.files = files
     }
 
     /// Writes the export `record` describes, whose definition and arguments are `export` and
@@ -29,22 +27,22 @@ public struct ExportRunner: Sendable {
         // A file whose recording failed is left to the retention sweep: the update may have
         // been committed all the same.
         guard try await ExportStore.succeed(id: record.id, file: file, retention: retention, on: connection) else {
-            _ = try await folder.remove(fileName)
+            _ = try await files.remove(fileName)
             return nil
         }
         return file
     }
 
-    /// Writes `export` with `arguments` for `tenant` as `fileName`, which appears (replacing a
-    /// file of that name) only once it is whole.
+    /// Writes `export` with `arguments` for `tenant` as `fileName`, which the store serves only
+    /// once it is whole.
     public func run(
         _ export: ExportDefinition, arguments: ExportArguments, tenant: String, format: ExportFormat, fileName: String,
         on connection: PostgresConnection
     ) async throws -> ExportFile {
-        // The literals double their quotes and nothing else, as standard strings need.
-        try await connection.execute("SET standard_conforming_strings = on")
+        // The literals double their quotes and nothing else, as standard strings need: every
+        // connection has standard_conforming_strings on (see PostgresSessionSettings).
         let query = export.sql(tenant: tenant, arguments: arguments)
-        let writer = try await ExportFileWriter.open(folder: folder.path, fileName: fileName, threadPool: folder.threadPool)
+        let writer = try await files.create(fileName)
         do {
             let rows: Int
             switch format {
@@ -59,8 +57,8 @@ public struct ExportRunner: Sendable {
                 }
                 try await writer.write(assembler.finish())
             }
-            let (bytes, sha256) = try await writer.finish()
-            return ExportFile(fileName: fileName, rows: rows, bytes: bytes, sha256: sha256)
+            let digest = try await writer.finish()
+            return ExportFile(fileName: fileName, rows: rows, bytes: digest.bytes, sha256: digest.sha256)
         } catch {
             await writer.discard()
             throw error

@@ -52,9 +52,13 @@ struct APICommand: AsyncParsableCommand {
             catalogue: try JobCatalogue.datasets(), pool: database, queue: queue, queueName: try server.importQueue(), logger: logger
         )
         let exportSettings = try exports.settings()
-        let exportIntake = ExportIntake(catalogue: try JobCatalogue.exports(), settings: exportSettings, pool: database, queue: queue)
+        let exportFiles = try await exports.prepareFileStore(exportSettings, database: postgresConfiguration, logger: logger)
+        let exportIntake = ExportIntake(
+            catalogue: try JobCatalogue.exports(), settings: exportSettings, files: exportFiles, pool: database, queue: queue
+        )
         let services = APIServices(
-            redis: redis, queue: queue, registry: try JobCatalogue.registry(exports: exportSettings), database: database, imports: imports,
+            redis: redis, queue: queue, registry: try JobCatalogue.registry(exports: exportSettings, exportFiles: exportFiles),
+            database: database, imports: imports,
             exports: exportIntake, caches: try JobCatalogue.caches(), cacheQueue: try server.cacheQueue(),
             readiness: (readinessRedis, readinessDatabase), outbound: try outbound.policy()
         )
@@ -70,6 +74,7 @@ struct APICommand: AsyncParsableCommand {
             metadata: ["keys": .array(configuration.keyring.keys.map { .string("\($0.name) (\($0.role.rawValue), tenant \($0.tenant))") })]
         )
         func shutdownClients() async {
+            await exportFiles.shutdown()
             await database.shutdown()
             await redis.shutdown()
             await readinessDatabase.shutdown()

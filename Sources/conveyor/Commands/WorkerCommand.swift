@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConveyorExports
 import ConveyorExternal
 import ConveyorImports
 import ConveyorJobs
@@ -59,11 +60,13 @@ struct WorkerCommand: AsyncParsableCommand {
         let database = PostgresPool(configuration: postgresConfiguration, logger: logger)
         let externalClient = ExternalClient(redis: redis, settings: externalSettings)
         let queue = JobQueue(redis: redis, policy: try QueueOptions.policy())
+        let exportSettings = try exports.settings()
+        let exportFiles = try await exports.prepareFileStore(exportSettings, database: postgresConfiguration, logger: logger)
         let worker = Worker(
             configuration: configuration,
             queue: queue,
             redis: redis,
-            registry: try JobCatalogue.registry(exports: try exports.settings(), imports: try importRetentionSetting()),
+            registry: try JobCatalogue.registry(exports: exportSettings, exportFiles: exportFiles, imports: try importRetentionSetting()),
             database: database,
             external: externalClient,
             logger: logger,
@@ -77,6 +80,7 @@ struct WorkerCommand: AsyncParsableCommand {
         )
         try await group.run()
         try await externalClient.shutdown()
+        await exportFiles.shutdown()
         await database.shutdown()
         await redis.shutdown()
         StandardOutput.flush()
