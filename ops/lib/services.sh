@@ -57,18 +57,22 @@ redis_running() { [ -f "$1/redis.pid" ] && kill -0 "$(cat "$1/redis.pid")" 2>/de
 # postgres_running DIR: whether the PostgreSQL cluster in DIR/pgdata runs.
 postgres_running() { runuser -u postgres -- "$(postgres_bindir)/pg_ctl" -D "$1/pgdata" status >/dev/null 2>&1; }
 
-# start_redis PORT DIR: a Redis with AOF on, bound to 127.0.0.1 only.
+# start_redis PORT DIR [ADDRESS]: a Redis with AOF on, bound to 127.0.0.1 only, or also to
+# ADDRESS, an address of a private test network (ops/drill/hosts), whose clients come from
+# other hosts: protected mode, which refuses them without a password, is off then.
 start_redis() {
-  local port=$1 dir=$2
+  local port=$1 dir=$2 address=${3:-}
   mkdir -p "$dir"
   if redis_running "$dir"; then
     return 0
   fi
   port_is_free "$port" || die "port $port is taken by another program: stop it, or point CONVEYOR_REDIS_URL at an existing Redis"
-  redis-server --bind 127.0.0.1 --port "$port" --dir "$dir" --daemonize yes \
+  local protected=yes
+  [ -z "$address" ] || protected=no
+  redis-server --bind 127.0.0.1 ${address:+"$address"} --port "$port" --dir "$dir" --daemonize yes \
     --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" \
     --appendonly yes --appendfsync everysec --save '' \
-    --maxmemory-policy noeviction --protected-mode yes >/dev/null \
+    --maxmemory-policy noeviction --protected-mode "$protected" >/dev/null \
     || die "redis-server did not start; see $dir/redis.log"
   # A Redis reading back a large AOF answers LOADING for as long as that takes (about
   # 10 s a million jobs here): waited for, as long as the server runs.

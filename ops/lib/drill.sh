@@ -1,0 +1,36 @@
+# What the drills' wrappers (ops/drill/import, chaos, hosts) share. Sourced after services.sh.
+
+# find_conveyor INVOKED_FROM BIN_DIR: sets CONVEYOR to the conveyor binary the drill runs:
+# BIN_DIR/conveyor when BIN_DIR is given (--bin), else CONVEYOR_BIN, else a release build in
+# .build-bench, built now; relative paths are taken from INVOKED_FROM, where the drill was started.
+find_conveyor() {
+  local invoked_from=$1 bin_dir=$2 output
+  if [ -n "$bin_dir" ]; then
+    CONVEYOR=$bin_dir/conveyor
+    [[ $CONVEYOR = /* ]] || CONVEYOR=$invoked_from/$CONVEYOR
+  elif [ -n "${CONVEYOR_BIN:-}" ]; then
+    CONVEYOR=$CONVEYOR_BIN
+    [[ $CONVEYOR = /* ]] || CONVEYOR=$invoked_from/$CONVEYOR
+  else
+    ensure_swift
+    say "building the release binary in .build-bench"
+    output=$(swift build -c release --scratch-path .build-bench --product conveyor 2>&1) || { echo "$output" >&2; die "building conveyor failed"; }
+    CONVEYOR=$(swift build -c release --scratch-path .build-bench --show-bin-path)/conveyor
+  fi
+  [ -x "$CONVEYOR" ] || die "no conveyor binary at $CONVEYOR (--bin FOLDER or CONVEYOR_BIN)"
+}
+
+# kill_recorded PIDS_FILE: kill -9 of every pid in the file that still runs $CONVEYOR. A
+# driver stops its processes itself; this is for one that could not (killed, or broken).
+# A pid that runs something else now was reused, and is left alone.
+kill_recorded() {
+  local pid
+  [ -f "$1" ] || return 0
+  while read -r pid; do
+    [ -n "$pid" ] || continue
+    if [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$(readlink -f "$CONVEYOR")" ]; then
+      kill -CONT "$pid" 2>/dev/null || true
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done <"$1"
+}
