@@ -186,7 +186,7 @@ let package = Package(
 
         .target(
             name: "ConveyorTestSupport",
-            dependencies: ["ConveyorQueue", "ConveyorRedis", logging, nioPosix],
+            dependencies: ["ConveyorPostgres", "ConveyorQueue", "ConveyorRedis", logging, nioPosix],
             path: "Tests/ConveyorTestSupport"
         ),
         .testTarget(name: "ConveyorCoreTests", dependencies: ["ConveyorCore"]),

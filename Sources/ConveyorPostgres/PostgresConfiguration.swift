@@ -50,6 +50,13 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     public var replyTimeout: Duration = .seconds(600)
     /// The same bound for COMMIT and ROLLBACK, which a live server answers in moments. Default 30 s.
     public var commitTimeout: Duration = .seconds(30)
+    /// How long a transaction of ``PostgresConnection/transaction(_:)`` may sit idle between its
+    /// statements before the server ends its session (`idle_in_transaction_session_timeout`,
+    /// set for the transaction alone). A client cut off the network mid-transaction otherwise
+    /// keeps the transaction's locks until TCP gives up, for hours, and everything that needs
+    /// them waits. `nil` leaves the server's setting. Default nil; a worker sets its lease, by
+    /// which time another worker may take the job and need those locks.
+    public var transactionIdleLimit: Duration?
 
     /// Validates a libpq URI (`postgres://user[:password]@host:port/database?…`) or `key=value` string,
     /// its TLS settings included (`sslmode`, and the files of `sslrootcert`, `sslcert`, `sslkey`, `sslcrl`).

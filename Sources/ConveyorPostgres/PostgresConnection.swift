@@ -19,14 +19,20 @@ public final class PostgresConnection: @unchecked Sendable {
     private let libpq: LibPQConnection
     private let threadPool: NIOThreadPool
     private let inUse = LockedValue(false)
+    /// What `transaction` sends to begin: `BEGIN`, and the idle limit when one is configured.
+    private let beginStatement: String
     /// When the connection was opened, for the pool's `maxConnectionLifetime`.
     let openedAt: ContinuousClock.Instant
     /// The server process serving this connection (`pg_backend_pid()`).
     public let backendPID: Int32
 
-    private init(libpq: LibPQConnection, threadPool: NIOThreadPool) {
+    private init(libpq: LibPQConnection, threadPool: NIOThreadPool, transactionIdleLimit: Duration?) {
         self.libpq = libpq
         self.threadPool = threadPool
+        self.beginStatement = transactionIdleLimit.map { limit in
+            let milliseconds = max(1, limit.components.seconds * 1000 + limit.components.attoseconds / 1_000_000_000_000_000)
+            return "BEGIN; SET LOCAL idle_in_transaction_session_timeout = \(milliseconds)"
+        } ?? "BEGIN"
         self.openedAt = .now
         self.backendPID = libpq.backendPID
     }
@@ -50,7 +56,7 @@ public final class PostgresConnection: @unchecked Sendable {
                 throw error
             }
         }
-        return PostgresConnection(libpq: libpq.value, threadPool: threadPool)
+        return PostgresConnection(libpq: libpq.value, threadPool: threadPool, transactionIdleLimit: configuration.transactionIdleLimit)
     }
 
     private static func open(_ configuration: PostgresConfiguration, serverOptions: String? = nil, logger: Logger) throws -> LibPQConnection {
@@ -96,13 +102,14 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Runs `body` between `BEGIN` and `COMMIT`. If `body` throws, rolls back and rethrows.
     /// COMMIT and ROLLBACK wait for the server through no longer a silence than
-    /// ``PostgresConfiguration/commitTimeout``.
+    /// ``PostgresConfiguration/commitTimeout``; the transaction's idle time between statements is
+    /// bounded by ``PostgresConfiguration/transactionIdleLimit``, set in the same round trip as `BEGIN`.
     ///
     /// A statement that failed inside `body` aborts the transaction even if `body` caught its error;
     /// then the server turns `COMMIT` into a rollback, and this throws instead of returning.
     /// Transactions do not nest; use `SAVEPOINT` inside `body` for that.
     public func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await self.execute("BEGIN")
+        try await self.executeScript(self.beginStatement)
         let value: T
         do {
             value = try await body(self)

@@ -111,7 +111,9 @@ struct CacheRefreshTests {
         let (lockKey, catalogue) = try Self.waitingOnAnAdvisoryLock()
         try await CacheFixture.with("single-flight", catalogue: catalogue) { fixture in
             let blocker = try await fixture.pool.acquire()
-            try await blocker.connection.execute("SELECT pg_advisory_lock($1)", [lockKey])
+            // In a transaction, which keeps its server connection through a transaction pooler too.
+            try await blocker.connection.execute("BEGIN")
+            try await blocker.connection.execute("SELECT pg_advisory_xact_lock($1)", [lockKey])
             let first = Task { try await fixture.refresh("figures") }
             let waiting = try await eventually(timeout: .seconds(20)) {
                 try await fixture.pool.withConnection { connection in
@@ -133,7 +135,7 @@ struct CacheRefreshTests {
             // The skipped job will not store the value: requests now enqueue another.
             #expect(try await fixture.redis.send(RedisCommand("EXISTS", .string(fixture.keys("figures").pending))).int == 0)
 
-            try await blocker.connection.execute("SELECT pg_advisory_unlock($1)", [lockKey])
+            try await blocker.connection.execute("COMMIT")
             fixture.pool.release(blocker)
             let firstOutcome = try await first.value
             #expect(firstOutcome.computed)
@@ -150,14 +152,16 @@ struct CacheRefreshTests {
         let (lockKey, catalogue) = try Self.waitingOnAnAdvisoryLock()
         try await CacheFixture.with("cancelled", catalogue: catalogue) { fixture in
             let blocker = try await fixture.pool.acquire()
-            try await blocker.connection.execute("SELECT pg_advisory_lock($1)", [lockKey])
+            // In a transaction, which keeps its server connection through a transaction pooler too.
+            try await blocker.connection.execute("BEGIN")
+            try await blocker.connection.execute("SELECT pg_advisory_xact_lock($1)", [lockKey])
             let refresh = Task { try await fixture.refresh("figures") }
             let locked = try await eventually(timeout: .seconds(20)) {
                 try await fixture.redis.send(RedisCommand("EXISTS", .string(fixture.keys("figures").lock))).int == 1
             }
             #expect(locked)
             refresh.cancel()
-            try await blocker.connection.execute("SELECT pg_advisory_unlock($1)", [lockKey])
+            try await blocker.connection.execute("COMMIT")
             fixture.pool.release(blocker)
             _ = await refresh.result
             #expect(try await fixture.redis.send(RedisCommand("EXISTS", .string(fixture.keys("figures").lock))).int == 0)

@@ -42,13 +42,15 @@ struct ExportAttemptTests {
                 return try #require(try await ExportStore.start(id: id, on: connection))
             }
 
-            // One connection holds the advisory lock, another (later) the record's row.
+            // One connection holds the advisory lock, another (later) the record's row, each in a
+            // transaction, which keeps its server connection through a transaction pooler too.
             let holders = (gate: try await fixture.pool.acquire(), row: try await fixture.pool.acquire())
             defer {
                 fixture.pool.release(holders.gate)
                 fixture.pool.release(holders.row)
             }
-            _ = try await holders.gate.connection.query("SELECT pg_advisory_lock($1)", [gate])
+            try await holders.gate.connection.execute("BEGIN")
+            _ = try await holders.gate.connection.query("SELECT pg_advisory_xact_lock($1)", [gate])
             let firstFinished = Atomic(false)
             let first = Task {
                 defer { firstFinished.store(true, ordering: .sequentiallyConsistent) }
@@ -74,7 +76,7 @@ struct ExportAttemptTests {
                 try await holders.row.connection.execute("BEGIN")
                 _ = try await holders.row.connection.query("SELECT id FROM conveyor_exports WHERE id = $1 FOR UPDATE", [id])
                 let rowHolderPID = try await holders.row.connection.query("SELECT pg_backend_pid() AS pid").rows[0].decode("pid", as: Int.self)
-                _ = try await holders.gate.connection.query("SELECT pg_advisory_unlock($1)", [gate])
+                try await holders.gate.connection.execute("COMMIT")
                 let firstSettled = try await eventually(timeout: .seconds(30)) {
                     try await fixture.count("SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))", [rowHolderPID]) > 0
                         || firstFinished.load(ordering: .sequentiallyConsistent)
@@ -85,7 +87,7 @@ struct ExportAttemptTests {
             } catch {
                 // Lets the first attempt and the fixture's clean-up through.
                 _ = try? await holders.row.connection.execute("ROLLBACK")
-                _ = try? await holders.gate.connection.query("SELECT pg_advisory_unlock_all()")
+                _ = try? await holders.gate.connection.execute("ROLLBACK")
                 _ = try? await first.value
                 throw error
             }

@@ -8,7 +8,7 @@ import Foundation
 import Logging
 import NIOCore
 
-/// What an import test works with: a PostgreSQL schema of its own with every built-in
+/// What an import test works with: a PostgreSQL schema (or database) of its own with every built-in
 /// migration (``JobCatalogue/migrations``) applied, a queue of its own, and an intake over both.
 struct ImportFixture {
     static let logger: Logger = {
@@ -17,9 +17,11 @@ struct ImportFixture {
         return logger
     }()
 
+    /// The name of its schema or database, which no other test's has.
     let schema: String
-    /// The test database's URL with the schema first in `search_path`, for worker processes;
-    /// its `application_name` is the schema's name, to find their sessions.
+    let database: IsolatedDatabase
+    /// The URL of its schema or database, for worker processes; its `application_name` is the
+    /// schema's name, to find their sessions.
     let databaseURL: String
     let pool: PostgresPool
     let redis: RedisClient
@@ -33,8 +35,8 @@ struct ImportFixture {
         _ purpose: String, poolSize: Int = 4, policy: QueuePolicy = QueuePolicy(), _ body: (ImportFixture) async throws -> T
     ) async throws -> T {
         let schema = "imports_\(purpose)_\(UInt32.random(in: 0 ... .max))"
-        let base = try TestEnvironment.databaseURL()
-        let url = base + (base.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)&application_name=\(schema)"
+        let database = try await IsolatedDatabase.make(schema)
+        let url = database.url + (database.url.contains("?") ? "&" : "?") + "application_name=\(schema)"
         var configuration = try PostgresConfiguration(url: url)
         configuration.poolSize = poolSize
         let pool = PostgresPool(configuration: configuration, logger: logger)
@@ -43,12 +45,11 @@ struct ImportFixture {
         let queueName = TestEnvironment.uniqueQueue(purpose)
         let catalogue = try JobCatalogue.datasets()
         let fixture = ImportFixture(
-            schema: schema, databaseURL: url, pool: pool, redis: redis, queue: queue, queueName: queueName,
+            schema: schema, database: database, databaseURL: url, pool: pool, redis: redis, queue: queue, queueName: queueName,
             catalogue: catalogue,
             intake: ImportIntake(catalogue: catalogue, pool: pool, queue: queue, queueName: queueName, logger: logger)
         )
         do {
-            try await pool.withConnection { try await $0.execute("CREATE SCHEMA \(schema)") }
             _ = try await PostgresMigrator(pool: pool, migrations: JobCatalogue.migrations, logger: logger).migrate()
             let value = try await body(fixture)
             await fixture.tearDown()
@@ -60,8 +61,8 @@ struct ImportFixture {
     }
 
     private func tearDown() async {
-        _ = try? await pool.withConnection { try await $0.execute("DROP SCHEMA IF EXISTS \(schema) CASCADE") }
         await pool.shutdown()
+        try? await database.drop()
         await redis.shutdown()
     }
 

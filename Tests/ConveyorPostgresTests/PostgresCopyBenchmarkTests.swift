@@ -1,4 +1,5 @@
 import ConveyorPostgres
+import ConveyorTestSupport
 import Foundation
 import Testing
 
@@ -82,8 +83,8 @@ import Testing
         try Self.writeRows(rows, to: path)
         let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
 
-        try await TestDatabase.withPool(poolSize: 1) { pool, schema in
-            let table = "\(schema).bench"
+        try await TestDatabase.withPool(poolSize: 1) { pool, database in
+            let table = "\(database.schema).bench"
             let columns =
                 "id bigint, name text, email text, quantity int, price numeric, created_at timestamptz, note text"
             try await pool.withConnection { try await $0.execute("CREATE TABLE \(table) (\(columns))") }

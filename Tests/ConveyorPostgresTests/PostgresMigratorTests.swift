@@ -1,4 +1,5 @@
 import ConveyorPostgres
+import ConveyorTestSupport
 import Foundation
 import Testing
 
@@ -83,7 +84,7 @@ import Testing
             first.remove()
             second.remove()
         }
-        try await TestDatabase.withPool { (pool: PostgresPool, _: String) async throws in
+        try await TestDatabase.withPool { (pool: PostgresPool, _: IsolatedDatabase) async throws in
             let migrator = PostgresMigrator(
                 pool: pool,
                 directories: [first.path, second.path],
@@ -101,9 +102,9 @@ import Testing
             "003_after.sql": "INSERT INTO log (entry) VALUES ('003');",
         ])
         defer { folder.remove() }
-        try await TestDatabase.withPool { pool, schema in
+        try await TestDatabase.withPool { pool, database in
             // Two pools stand for two processes migrating at once.
-            var configuration = try PostgresConfiguration(url: TestDatabase.url(schema: schema))
+            var configuration = try PostgresConfiguration(url: database.url)
             configuration.poolSize = 1
             let otherPool = PostgresPool(configuration: configuration, logger: TestDatabase.logger)
             let migrators = [pool, otherPool].map {

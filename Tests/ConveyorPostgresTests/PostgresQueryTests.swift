@@ -103,7 +103,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(300))
             sleeper.cancel()
             let error = await #expect(throws: (any Error).self) { try await sleeper.value }
-            #expect((error as? PostgresError)?.sqlState == "57014")
+            #expect((error as? PostgresError)?.sqlState == "57014", "\(String(describing: error))")
             #expect(start.duration(to: .now) < .seconds(5))
             // The connection went back to the pool in good order.
             let lease = try await pool.acquire()

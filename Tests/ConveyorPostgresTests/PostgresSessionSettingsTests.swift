@@ -1,4 +1,5 @@
 @testable import ConveyorPostgres
+import ConveyorTestSupport
 import Foundation
 import Testing
 
@@ -23,7 +24,10 @@ struct PostgresSessionSettingsTests {
         #expect(both.advice.contains("standard_conforming_strings is not reported"))
     }
 
-    @Test("a connection string that sets other values gets a connection with the settings the client needs")
+    @Test(
+        "a connection string that sets other values gets a connection with the settings the client needs",
+        .disabled(if: TestEnvironment.reachesPostgresThroughPooler, "a transaction pooler refuses startup options")
+    )
     func connectionIsOpenedAgainWithOptions() async throws {
         let base = try TestDatabase.url()
         let options = "-cDateStyle=SQL,DMY -cstandard_conforming_strings=off"

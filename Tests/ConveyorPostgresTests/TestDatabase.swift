@@ -3,8 +3,8 @@ import ConveyorTestSupport
 import Foundation
 import Logging
 
-/// Access to the test PostgreSQL named by `CONVEYOR_DATABASE_URL`, with a private schema per test
-/// so that tests can run in parallel.
+/// Access to the test PostgreSQL named by `CONVEYOR_DATABASE_URL`, with a private schema (or
+/// database) per test so that tests can run in parallel.
 enum TestDatabase {
     struct Unavailable: Error, CustomStringConvertible {
         var description: String {
@@ -31,41 +31,28 @@ enum TestDatabase {
         "\(prefix)_\(UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: ""))"
     }
 
-    /// The test database's URL with `schema` first in `search_path`.
-    static func url(schema: String) throws -> String {
-        let url = try self.url()
-        if url.contains("://") {
-            return url + (url.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)"
-        }
-        return url + " options='-csearch_path=\(schema)'"
-    }
-
-    /// Runs `body` with a pool whose connections work in a new schema, dropped afterwards.
+    /// Runs `body` with a pool whose connections work in a schema (or database) of their own,
+    /// dropped afterwards (see ``IsolatedDatabase``).
     static func withPool<T>(
         poolSize: Int = 2,
         configure: (inout PostgresConfiguration) -> Void = { _ in },
-        _ body: (PostgresPool, _ schema: String) async throws -> T
+        _ body: (PostgresPool, IsolatedDatabase) async throws -> T
     ) async throws -> T {
-        let schema = self.uniqueName("test")
-        var configuration = try PostgresConfiguration(url: self.url(schema: schema))
+        let database = try await IsolatedDatabase.make(self.uniqueName("test"))
+        var configuration = try PostgresConfiguration(url: database.url)
         configuration.poolSize = poolSize
         configure(&configuration)
         let pool = PostgresPool(configuration: configuration, logger: self.logger)
         do {
-            try await pool.withConnection { try await $0.execute("CREATE SCHEMA \(schema)") }
-            let value = try await body(pool, schema)
-            try await self.dropSchema(schema, pool: pool)
+            let value = try await body(pool, database)
             await pool.shutdown()
+            try await database.drop()
             return value
         } catch {
-            try? await self.dropSchema(schema, pool: pool)
             await pool.shutdown()
+            try? await database.drop()
             throw error
         }
-    }
-
-    private static func dropSchema(_ schema: String, pool: PostgresPool) async throws {
-        try await pool.withConnection { try await $0.execute("DROP SCHEMA IF EXISTS \(schema) CASCADE") }
     }
 
     /// Runs `body` with a pool that reaches the test database through a ``TCPRelay``, which `body`

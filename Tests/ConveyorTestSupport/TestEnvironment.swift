@@ -7,6 +7,13 @@ import Logging
 /// A test that needs a server it was not given fails with this message rather than
 /// passing without having run.
 public enum TestEnvironment {
+    /// Whether the tests reach PostgreSQL through a transaction pooler (`CONVEYOR_TEST_THROUGH_POOLER=1`,
+    /// as ops/test's PgBouncer pass sets). A test of what only a direct connection has (startup
+    /// options, the server process that serves a client connection) runs only without one.
+    public static var reachesPostgresThroughPooler: Bool {
+        ProcessInfo.processInfo.environment["CONVEYOR_TEST_THROUGH_POOLER"] == "1"
+    }
+
     public static func redisURL() throws -> String {
         try variable("CONVEYOR_REDIS_URL")
     }

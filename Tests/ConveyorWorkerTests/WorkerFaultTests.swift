@@ -12,7 +12,8 @@ import Testing
         let harness = try WorkerHarness("kill9")
         let lease = 3.0
         let victim = try await harness.startWorker(concurrency: 8, lease: lease)
-        let ids = try await harness.enqueue("drill.sleep", payload: #"{"ms":5000}"#, count: 8)
+        // Long enough that the victim cannot finish them while the survivor starts on a loaded machine.
+        let ids = try await harness.enqueue("drill.sleep", payload: #"{"ms":12000}"#, count: 8)
         let allTaken = try await eventually(timeout: .seconds(10)) {
             try await harness.queue.statistics(of: harness.queueName).running == 8
         }
@@ -22,10 +23,10 @@ import Testing
         victim.signal(SIGKILL)
         let killedAt = ContinuousClock.now
 
-        #expect(try await harness.waitUntil(ids, are: .succeeded, timeout: .seconds(30)))
+        #expect(try await harness.waitUntil(ids, are: .succeeded, timeout: .seconds(40)))
         let recoveredIn = killedAt.duration(to: .now)
-        // the lease, the 5 s job again, and a few seconds of slack
-        #expect(recoveredIn < .seconds(lease + 5 + 4), "recovery took \(recoveredIn)")
+        // the lease, the 12 s job again, and a few seconds of slack
+        #expect(recoveredIn < .seconds(lease + 12 + 4), "recovery took \(recoveredIn)")
         let records = try await harness.records(ids)
         #expect(records.allSatisfy { $0.attempt == 2 })
         let finished = try await survivor.attemptLines(atLeast: 8).filter { ($0["outcome"] as? String) == "succeeded" }
@@ -52,11 +53,13 @@ import Testing
 
     @Test func aStoppedWorkerThatResumesInsideItsFencedTransactionCannotCommitIt() async throws {
         let harness = try WorkerHarness("fence")
-        let paused = try await harness.startWorker(concurrency: 1, lease: 2)
+        // Its transactions wait 8 s on purpose, past the lease that would otherwise bound their idle time.
+        let longTransactions = ["--transaction-idle-limit", "30"]
+        let paused = try await harness.startWorker(concurrency: 1, lease: 2, options: longTransactions)
         // Stubborn: once resumed, the attempt sleeps on to its commit although its worker
         // stops it for the lost lease; only the fence keeps it from committing.
         let id = try #require(try await harness.enqueue("drill.ledger", payload: #"{"ms":8000,"stubborn":true}"#).first)
-        let other = try await Self.stop(paused, once: id, runsUntilAnotherWorkerTakesIt: harness)
+        let other = try await Self.stop(paused, once: id, runsUntilAnotherWorkerTakesIt: harness, options: longTransactions)
         // The newer attempt has begun its transaction: the stopped one's would overlap it.
         try await Task.sleep(for: .milliseconds(500))
         paused.signal(SIGCONT)
@@ -131,13 +134,13 @@ import Testing
 
     /// Stops `worker` (SIGSTOP) once it runs `id`, and starts another worker (lease 2 s),
     /// which takes the job over when the stopped one's lease ends; returns the other.
-    private static func stop(_ worker: ConveyorProcess, once id: JobID, runsUntilAnotherWorkerTakesIt harness: WorkerHarness) async throws
-        -> ConveyorProcess
-    {
+    private static func stop(
+        _ worker: ConveyorProcess, once id: JobID, runsUntilAnotherWorkerTakesIt harness: WorkerHarness, options: [String] = []
+    ) async throws -> ConveyorProcess {
         try #require(try await harness.waitUntil([id], are: .running, timeout: .seconds(10)))
         try #require(try await harness.waitUntilConfirmed([id]))
         worker.signal(SIGSTOP)
-        let other = try await harness.startWorker(concurrency: 1, lease: 2)
+        let other = try await harness.startWorker(concurrency: 1, lease: 2, options: options)
         let retaken = try await eventually(timeout: .seconds(10)) {
             try await harness.queue.job(id)?.attempt == 2
         }

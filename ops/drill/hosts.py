@@ -63,9 +63,8 @@ class HostsDrill(Drill):
 
     def title(self):
         length = f"{self.options.load_seconds} s" if self.options.short else f"{self.options.load_seconds // 60} min"
-        store = "one folder shared by every host" if self.options.shared_export_dir else "PostgreSQL"
         return (f"Conveyor multi-host drill — {length} of workload, 8 hosts: api-1 and api-2, work-1 to work-3 (lease {LEASE} s), "
-                f"2 schedulers on sched, Redis, PostgreSQL and PgBouncer (transaction pooling) on data; export files in {store}")
+                f"2 schedulers on sched, Redis, PostgreSQL and PgBouncer (transaction pooling) on data; export files in PostgreSQL")
 
     def launcher(self, host):
         return ("ip", "netns", "exec", self.options.prefix + host)
@@ -83,8 +82,7 @@ class HostsDrill(Drill):
         })
 
         def environment(host):
-            folder = "exports" if self.options.shared_export_dir else os.path.join(host, "exports")
-            return {**base, "CONVEYOR_EXPORT_DIR": os.path.join(self.data, folder)}
+            return {**base, "CONVEYOR_EXPORT_DIR": os.path.join(self.data, host, "exports")}
         self.apis = [API(self, host, environment(host), self.addresses[host], API_PORTS[host], self.launcher(host))
                      for host in ("api-1", "api-2")]
         self.workers = [Service(self, host, ["worker", "--lease", str(LEASE), "--concurrency", "10", "--queues", WORKER_QUEUES,
@@ -289,8 +287,6 @@ def main():
     parser.add_argument("--prefix", required=True, help="of the namespaces' and the veths' names")
     parser.add_argument("--host", action="append", required=True, help="NAME=ADDRESS, one per host")
     parser.add_argument("--root-netns", required=True, help="a path to the root network namespace, where the veths' other ends are")
-    parser.add_argument("--shared-export-dir", action="store_true",
-                        help="one export folder for every host, standing in for CONVEYOR_EXPORT_STORE=postgres")
     return drive("hosts", HostsDrill, parser)
 
 

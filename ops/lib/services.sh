@@ -154,6 +154,56 @@ stop_postgres() {
   runuser -u postgres -- "$bin/pg_ctl" -D "$dir/pgdata" -m fast -w stop >/dev/null 2>&1 || true
 }
 
+# start_pgbouncer PORT DIR PG_PORT [ADDRESS]: PgBouncer in transaction mode on 127.0.0.1:PORT
+# (and ADDRESS:PORT, an address of a private test network), passing every database name
+# through to the PostgreSQL on 127.0.0.1:PG_PORT, user conveyor without a password, as the
+# private PostgreSQL lets it in. Runs as postgres: PgBouncer refuses to run as root.
+start_pgbouncer() {
+  local port=$1 dir=$2 pg_port=$3 address=${4:-}
+  command -v pgbouncer >/dev/null || apt_install pgbouncer
+  pgbouncer_running "$dir" && return 0
+  port_is_free "$port" || die "port $port is taken by another program: stop it"
+  mkdir -p "$dir"
+  echo '"conveyor" ""' >"$dir/userlist.txt"
+  cat >"$dir/pgbouncer.ini" <<EOF
+[databases]
+* = host=127.0.0.1 port=$pg_port
+
+[pgbouncer]
+listen_addr = 127.0.0.1${address:+,$address}
+listen_port = $port
+unix_socket_dir =
+auth_type = trust
+auth_file = $dir/userlist.txt
+pool_mode = transaction
+max_client_conn = 1000
+default_pool_size = 40
+max_user_connections = 150
+logfile = $dir/pgbouncer.log
+pidfile = $dir/pgbouncer.pid
+EOF
+  chown -R postgres:postgres "$dir"
+  runuser -u postgres -- pgbouncer -d -q "$dir/pgbouncer.ini" || die "PgBouncer did not start; see $dir/pgbouncer.log"
+  for _ in $(seq 1 100); do
+    psql "postgres://conveyor@127.0.0.1:$port/conveyor" -XAtqc 'SELECT 1' >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  die "PgBouncer does not answer on 127.0.0.1:$port; see $dir/pgbouncer.log"
+}
+
+# pgbouncer_running DIR: whether the PgBouncer of DIR runs.
+pgbouncer_running() { [ -f "$1/pgbouncer.pid" ] && kill -0 "$(cat "$1/pgbouncer.pid")" 2>/dev/null; }
+
+# stop_pgbouncer DIR: stops the PgBouncer of DIR, if it runs.
+stop_pgbouncer() {
+  pgbouncer_running "$1" || return 0
+  local pid
+  pid=$(cat "$1/pgbouncer.pid")
+  kill -INT "$pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
 # The profiles keep apart ports and data: dev (ops/up), test (ops/test), bench
 # (ops/bench/*), drill (ops/drill/import) and chaos (ops/drill/chaos).
 profile_ports() {

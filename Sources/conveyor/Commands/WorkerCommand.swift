@@ -36,6 +36,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .customLong("lease"), help: "Seconds a job's lease lasts without renewal; a dead worker's jobs return after it (env CONVEYOR_LEASE; default 15).")
     var lease: String?
 
+    @Option(name: .customLong("transaction-idle-limit"), help: "Seconds a job's PostgreSQL transaction may sit idle between statements before the server ends it, so that a worker cut off the network mid-transaction holds its locks no longer (env CONVEYOR_TRANSACTION_IDLE_LIMIT; default: the lease).")
+    var transactionIdleLimit: String?
+
     @Option(name: .customLong("drain-timeout"), help: "Seconds running jobs may take to finish after SIGTERM before they are handed back (env CONVEYOR_DRAIN_TIMEOUT; default 25).")
     var drainTimeout: String?
 
@@ -49,7 +52,9 @@ struct WorkerCommand: AsyncParsableCommand {
         let logger = try logging.bootstrap(label: "conveyor.worker")
         let configuration = try workerConfiguration()
         let externalSettings = try external.settings()
-        let postgresConfiguration = try connections.postgresConfiguration()
+        var postgresConfiguration = try connections.postgresConfiguration()
+        postgresConfiguration.transactionIdleLimit = try Setting<Duration>(flag: "--transaction-idle-limit", variable: "CONVEYOR_TRANSACTION_IDLE_LIMIT")
+            .resolve(transactionIdleLimit, default: "\(configuration.lease.components.seconds)") { try parseSeconds($0, in: 1...86_400) }
         let flusher = Task { await StandardOutput.flushPeriodically() }
         defer { flusher.cancel() }
 
