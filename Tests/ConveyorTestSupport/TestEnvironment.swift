@@ -22,6 +22,12 @@ public enum TestEnvironment {
         try variable("CONVEYOR_DATABASE_URL")
     }
 
+    /// The path of `name` (`ca.crt`, `server.crt`, `server.key`, `client.crt`, `client.key`) in
+    /// the tests' own CA's folder, which the test PostgreSQL's certificate comes from.
+    public static func tlsFile(_ name: String) throws -> String {
+        try variable("CONVEYOR_TEST_TLS_DIR") + "/" + name
+    }
+
     private static func variable(_ name: String) throws -> String {
         guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
             throw MissingServer(variable: name)

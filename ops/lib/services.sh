@@ -154,6 +154,41 @@ stop_postgres() {
   runuser -u postgres -- "$bin/pg_ctl" -D "$dir/pgdata" -m fast -w stop >/dev/null 2>&1 || true
 }
 
+# make_test_certificates DIR: in DIR (unless there already), a test CA (ca.crt) and what it
+# signed: server.crt and server.key for 127.0.0.1 and localhost, client.crt and client.key
+# for the user conveyor. Only for the private servers of the tests: the keys are not secret.
+make_test_certificates() {
+  local dir=$1
+  [ -f "$dir/client.key" ] && return 0
+  mkdir -p "$dir"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=Conveyor test CA" \
+    -keyout "$dir/ca.key" -out "$dir/ca.crt" 2>/dev/null || die "openssl could not make the test CA in $dir"
+  local name
+  for name in server client; do
+    local subject=/CN=conveyor extensions="extendedKeyUsage=clientAuth"
+    if [ "$name" = server ]; then
+      subject=/CN=127.0.0.1
+      extensions="subjectAltName=IP:127.0.0.1,DNS:localhost"$'\n'"extendedKeyUsage=serverAuth"
+    fi
+    openssl req -newkey rsa:2048 -nodes -subj "$subject" -keyout "$dir/$name.key" -out "$dir/$name.csr" 2>/dev/null \
+      && openssl x509 -req -in "$dir/$name.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial -days 30 \
+        -extfile <(printf '%s\n' "$extensions") -out "$dir/$name.crt" 2>/dev/null \
+      || die "openssl could not make the test $name certificate in $dir"
+    rm -f "$dir/$name.csr"
+  done
+  chmod 0644 "$dir"/*.crt
+  chmod 0600 "$dir"/*.key
+}
+
+# enable_postgres_tls PORT DIR CERTIFICATES: TLS on the PostgreSQL of DIR, with the server
+# certificate of the folder CERTIFICATES (make_test_certificates); clients choose by sslmode.
+enable_postgres_tls() {
+  local port=$1 dir=$2 certificates=$3
+  install -o postgres -m 0600 "$certificates/server.key" "$dir/pgdata/server.key"
+  install -o postgres -m 0644 "$certificates/server.crt" "$dir/pgdata/server.crt"
+  psql_admin "$port" -c "ALTER SYSTEM SET ssl = on" -c "SELECT pg_reload_conf()" >/dev/null
+}
+
 # start_pgbouncer PORT DIR PG_PORT [ADDRESS]: PgBouncer in transaction mode on 127.0.0.1:PORT
 # (and ADDRESS:PORT, an address of a private test network), passing every database name
 # through to the PostgreSQL on 127.0.0.1:PG_PORT, user conveyor without a password, as the
@@ -232,6 +267,14 @@ start_services() {
     export CONVEYOR_DATABASE_URL="postgres://conveyor@127.0.0.1:$PG_PORT/conveyor"
     STARTED_POSTGRES=1
   fi
+  # The tests' own CA and certificates, made with the profile's data, which the TLS tests trust: the
+  # test PostgreSQL takes TLS with them, and the tests start Redis servers of their own with them.
+  if [ "$1" = test ]; then
+    export CONVEYOR_TEST_TLS_DIR=$DATA_DIR/tls
+    make_test_certificates "$CONVEYOR_TEST_TLS_DIR"
+    [ "${STARTED_POSTGRES:-0}" = 1 ] && enable_postgres_tls "$PG_PORT" "$DATA_DIR/postgres" "$CONVEYOR_TEST_TLS_DIR"
+  fi
+  return 0
 }
 
 stop_services() {
