@@ -43,16 +43,17 @@ let package = Package(
         // C libraries, found through pkg-config.
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
 
         // What every layer shares: timestamps, JSON values, ids, the civil calendar, stable
         // hashes, and the errors of catalogue files and of jobs that no attempt can fix now.
         .target(name: "ConveyorCore"),
 
         // The clients of Redis and PostgreSQL: async APIs whose blocking calls run on threads
-        // of their own.
+        // of their own; TLS to Redis over OpenSSL, with hiredis's reader parsing the replies.
         .target(
             name: "ConveyorRedis",
-            dependencies: ["CHiredis", "ConveyorCore", crypto, nioConcurrencyHelpers, nioCore, nioPosix, logging]
+            dependencies: ["CHiredis", "COpenSSL", "ConveyorCore", crypto, nioConcurrencyHelpers, nioCore, nioPosix, logging]
         ),
         .target(
             name: "ConveyorPostgres",

@@ -17,6 +17,8 @@ public struct RedisConfiguration: Sendable {
     public var commandTimeout: Duration
     /// The most connections the client's pool opens; each has a thread of its own.
     public var poolSize: Int
+    /// TLS, for a `rediss://` URL; nil for plain TCP.
+    public var tls: RedisTLSSettings?
 
     /// Creates a configuration; every parameter has the default of a local server.
     public init(
@@ -27,7 +29,8 @@ public struct RedisConfiguration: Sendable {
         database: Int = 0,
         connectTimeout: Duration = .seconds(2),
         commandTimeout: Duration = .seconds(5),
-        poolSize: Int = 8
+        poolSize: Int = 8,
+        tls: RedisTLSSettings? = nil
     ) {
         self.host = host
         self.port = port
@@ -37,10 +40,13 @@ public struct RedisConfiguration: Sendable {
         self.connectTimeout = connectTimeout
         self.commandTimeout = commandTimeout
         self.poolSize = poolSize
+        self.tls = tls
     }
 
     /// Reads a URL of the form `redis://[[username]:password@]host[:port][/db]`, such as
     /// `redis://127.0.0.1:6379/0` or `redis://:secret@cache.internal/2`; the other settings keep their defaults.
+    /// `rediss://` is the same over TLS, with options `?ca=FILE&cert=FILE&key=FILE&servername=NAME`
+    /// (see ``RedisTLSSettings``).
     ///
     /// User name and password may be percent-encoded; an IPv6 host is written in brackets (`redis://[::1]:6379`).
     ///
@@ -53,12 +59,25 @@ public struct RedisConfiguration: Sendable {
             throw fail("it has no scheme")
         }
         let scheme = url[..<schemeEnd.lowerBound]
-        guard scheme == "redis" else {
-            throw fail(scheme == "rediss" ? "TLS (rediss://) is not supported" : "scheme '\(scheme)' is not redis")
+        guard scheme == "redis" || scheme == "rediss" else {
+            throw fail("scheme '\(scheme)' is neither redis nor rediss")
         }
         var rest = url[schemeEnd.upperBound...]
-        if let query = rest.firstIndex(where: { $0 == "?" || $0 == "#" }) {
-            throw fail("options '\(rest[query...])' are not supported")
+        if let fragment = rest.firstIndex(of: "#") {
+            throw fail("a fragment '\(rest[fragment...])' has no meaning here")
+        }
+        var query: Substring?
+        if let mark = rest.firstIndex(of: "?") {
+            query = rest[rest.index(after: mark)...]
+            rest = rest[..<mark]
+        }
+        if scheme == "rediss" {
+            switch RedisTLSSettings.parse(query: query ?? "", decode: Self.percentDecoded) {
+            case .success(let settings): self.tls = settings
+            case .failure(let error): throw fail(error.reason)
+            }
+        } else if let query {
+            throw fail("options '?\(query)' are only for TLS (rediss://)")
         }
 
         if let at = rest.lastIndex(of: "@") {

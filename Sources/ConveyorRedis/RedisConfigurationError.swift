@@ -5,10 +5,10 @@ public struct RedisConfigurationError: Error, CustomStringConvertible, Sendable 
     /// What is wrong with it, such as "port 'abc' is not a number from 1 to 65535".
     public let reason: String
 
-    /// "invalid Redis URL '<url>': <reason>; expected redis://[[user]:password@]host[:port][/db]".
+    /// "invalid Redis URL '<url>': <reason>; expected redis://[[user]:password@]host[:port][/db] or rediss://…".
     public var description: String {
         "invalid Redis URL '\(self.url)': \(self.reason); expected \(Self.expectedForm)"
     }
 
-    static let expectedForm = "redis://[[user]:password@]host[:port][/db]"
+    static let expectedForm = "redis://[[user]:password@]host[:port][/db], or rediss://…[?ca=FILE&cert=FILE&key=FILE&servername=NAME] for TLS"
 }

@@ -6,14 +6,18 @@ import Glibc
 import Darwin
 #endif
 
-/// One hiredis connection in blocking mode, logged in and with its database selected.
+/// One connection to Redis, logged in and with its database selected: a hiredis context in
+/// blocking mode, or, for `rediss://`, a ``RedisTLSStream``, where hiredis formats and parses
+/// and OpenSSL carries the bytes.
 ///
 /// Every method blocks its thread, so only threads owned by the client call them, never Swift's
 /// cooperative pool. A connection is not thread-safe: its owner (the pool's lease, or a blocking
 /// connection) hands it to one thread at a time.
 final class RedisConnection: @unchecked Sendable {
-    /// `nil` once closed; closed connections are never handed out again.
+    /// `nil` once closed, and for TLS; closed connections are never handed out again.
     private var context: UnsafeMutablePointer<redisContext>?
+    /// The TLS connection, for `rediss://`.
+    private var tlsStream: RedisTLSStream?
     private let endpoint: String
     /// The socket read and write timeout now in force, for error messages.
     private var timeout: Duration
@@ -23,6 +27,12 @@ final class RedisConnection: @unchecked Sendable {
         self.endpoint = configuration.endpoint
         // hiredis leaves the connect timeout in force on the socket.
         self.timeout = configuration.connectTimeout
+        if let tls = configuration.tls {
+            self.tlsStream = try RedisTLSStream(configuration: configuration, tls: tls)
+            try self.setTimeout(configuration.commandTimeout)
+            try self.logIn(configuration)
+            return
+        }
         let port = Int32(clamping: configuration.port)
         guard let context = redisConnectWithTimeout(configuration.host, port, timeval(configuration.connectTimeout)) else {
             throw Self.connectionFailed(to: self.endpoint, reason: "out of memory")
@@ -43,12 +53,17 @@ final class RedisConnection: @unchecked Sendable {
 
     /// The socket, for interrupting a blocked call from another thread with `shutdown(2)`.
     var socket: Int32? {
-        self.context?.pointee.fd
+        self.tlsStream?.socket ?? self.context?.pointee.fd
     }
 
     /// Sets how long a read or write on the socket may block; `.zero` means for ever.
     func setTimeout(_ timeout: Duration) throws(RedisError) {
         guard timeout != self.timeout else {
+            return
+        }
+        if let tlsStream {
+            try tlsStream.setTimeout(timeout)
+            self.timeout = timeout
             return
         }
         let context = self.openContext
@@ -60,6 +75,10 @@ final class RedisConnection: @unchecked Sendable {
 
     /// Sends one command and reads its reply; an error reply comes back as `.error`.
     func send(_ command: RedisCommand) throws(RedisError) -> RESPValue {
+        if let tlsStream {
+            try tlsStream.write(command.encoded, timeout: timeout)
+            return try tlsStream.readReply(timeout: timeout)
+        }
         let context = self.openContext
         try self.append(command, to: context)
         return try self.readReply(from: context)
@@ -67,6 +86,15 @@ final class RedisConnection: @unchecked Sendable {
 
     /// Sends all commands in one write, then reads their replies in order; error replies come back as `.error`.
     func pipeline(_ commands: some Collection<RedisCommand>) throws(RedisError) -> [RESPValue] {
+        if let tlsStream {
+            try tlsStream.write(commands.flatMap(\.encoded), timeout: timeout)
+            var replies: [RESPValue] = []
+            replies.reserveCapacity(commands.count)
+            for _ in 0..<commands.count {
+                replies.append(try tlsStream.readReply(timeout: timeout))
+            }
+            return replies
+        }
         let context = self.openContext
         for command in commands {
             try self.append(command, to: context)
@@ -81,6 +109,8 @@ final class RedisConnection: @unchecked Sendable {
 
     /// Closes the socket and frees the context; the connection must not be used afterwards.
     func close() {
+        tlsStream?.close()
+        tlsStream = nil
         if let context = self.context {
             redisFree(context)
             self.context = nil

@@ -1,4 +1,5 @@
 import ConveyorPostgres
+import ConveyorTestSupport
 import Foundation
 import Testing
 
@@ -98,9 +99,21 @@ import Testing
 
     @Test func cancellingTheTaskCancelsTheStatement() async throws {
         try await TestDatabase.withPool(poolSize: 1) { pool, _ in
+            let marker = TestDatabase.uniqueName("sleep")
+            let sleeper = Task { try await pool.withConnection { try await $0.query("SELECT pg_sleep(30) AS \(marker)") } }
+            // Cancelled once the server runs it: a task cancelled before its statement is sent
+            // ends with CancellationError instead, as a busy machine can make happen.
+            let running = try await TestDatabase.withPool(poolSize: 1) { observer, _ in
+                try await eventually(timeout: .seconds(10), interval: .milliseconds(20)) {
+                    try await observer.withConnection { connection in
+                        try await connection.query(
+                            "SELECT count(*) AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE $1", ["%AS \(marker)"]
+                        ).rows[0].decode("n", as: Int.self) == 1
+                    }
+                }
+            }
+            try #require(running)
             let start = ContinuousClock.now
-            let sleeper = Task { try await pool.withConnection { try await $0.query("SELECT pg_sleep(30)") } }
-            try await Task.sleep(for: .milliseconds(300))
             sleeper.cancel()
             let error = await #expect(throws: (any Error).self) { try await sleeper.value }
             #expect((error as? PostgresError)?.sqlState == "57014", "\(String(describing: error))")

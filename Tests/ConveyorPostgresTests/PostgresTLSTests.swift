@@ -40,7 +40,8 @@ struct PostgresTLSTests {
     private static func url(host: String = "127.0.0.1", query: String) throws -> String {
         var components = try #require(URLComponents(string: try TestEnvironment.databaseURL()))
         components.host = host
-        return try #require(components.string) + "?" + query
+        components.query = query
+        return try #require(components.string)
     }
 
     private static func usesTLS(_ url: String) async throws -> Bool {

@@ -40,7 +40,12 @@ import Testing
     @Test(arguments: [
         ("http://x", "scheme 'http'"),
         ("127.0.0.1:6379", "no scheme"),
-        ("rediss://cache", "TLS"),
+        ("rediss://cache?ca", "option 'ca' needs a value"),
+        ("rediss://cache?verify=no", "option 'verify' is unknown: use ca, cert, key, servername"),
+        ("rediss://cache?cert=/etc/passwd", "needs both cert= and key="),
+        ("rediss://cache?ca=/nonexistent/ca.pem", "ca file '/nonexistent/ca.pem' cannot be read: No such file"),
+        ("redis://cache?ca=/etc/passwd", "only for TLS"),
+        ("redis://cache#x", "fragment"),
         ("redis://", "host is missing"),
         ("redis://:6379/0", "host is missing"),
         ("redis://cache:abc", "port 'abc'"),
@@ -62,8 +67,19 @@ import Testing
             let description = String(describing: error)
             return error is RedisConfigurationError
                 && description.contains(badPart)
-                && description.contains("expected redis://[[user]:password@]host[:port][/db]")
+                && description.contains("expected redis://[[user]:password@]host[:port][/db], or rediss://")
         }
+    }
+
+    @Test func readsTLSOptions() throws {
+        let configuration = try RedisConfiguration(
+            url: "rediss://worker:secret@cache.internal:6380/2?ca=/etc/passwd&cert=/etc/passwd&key=/etc/passwd&servername=redis%2Einternal"
+        )
+        #expect(configuration.host == "cache.internal" && configuration.port == 6380 && configuration.database == 2)
+        #expect(configuration.username == "worker" && configuration.password == "secret")
+        #expect(configuration.tls == RedisTLSSettings(caFile: "/etc/passwd", certificateFile: "/etc/passwd", keyFile: "/etc/passwd", serverName: "redis.internal"))
+        #expect(try RedisConfiguration(url: "rediss://cache").tls == RedisTLSSettings())
+        #expect(try RedisConfiguration(url: "redis://cache").tls == nil)
     }
 
     @Test func errorNamesURLWithoutItsPassword() {

@@ -6,9 +6,12 @@ import Logging
 public final class PrivateRedis: @unchecked Sendable {
     public let port: Int
     public let directory: String
+    /// What the server is started with beside its port, folder and AOF, such as TLS settings.
+    private let arguments: [String]
     private var server: ChildProcess?
 
-    public init() async throws {
+    public init(arguments: [String] = []) async throws {
+        self.arguments = arguments
         port = Int.random(in: 20_000...29_999)
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("conveyor-redis-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -29,7 +32,7 @@ public final class PrivateRedis: @unchecked Sendable {
             [
                 "--bind", "127.0.0.1", "--port", "\(port)", "--dir", directory,
                 "--appendonly", "yes", "--appendfsync", "always", "--save", "",
-            ],
+            ] + arguments,
             environment: [:], outputPath: "\(directory)/redis.log"
         )
         let client = RedisClient(configuration: try RedisConfiguration(url: url), logger: .init(label: "private-redis"))

@@ -13,7 +13,7 @@ grouped() { printf '%.0f' "$1" | sed ':a; s/\B[0-9]\{3\}\>/,&/; ta'; }
 
 # Installs the Debian packages that are missing, and only those: a second run is quick.
 ensure_packages() {
-  local wanted=(redis-server redis-tools postgresql postgresql-contrib libhiredis-dev libpq-dev pkg-config curl procps iproute2 jq)
+  local wanted=(redis-server redis-tools postgresql postgresql-contrib libhiredis-dev libpq-dev libssl-dev openssl pkg-config curl procps iproute2 jq)
   local missing=()
   for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -269,10 +269,14 @@ start_services() {
   fi
   # The tests' own CA and certificates, made with the profile's data, which the TLS tests trust: the
   # test PostgreSQL takes TLS with them, and the tests start Redis servers of their own with them.
+  # The other tests connect in plain text, as they did before the server took TLS.
   if [ "$1" = test ]; then
     export CONVEYOR_TEST_TLS_DIR=$DATA_DIR/tls
     make_test_certificates "$CONVEYOR_TEST_TLS_DIR"
-    [ "${STARTED_POSTGRES:-0}" = 1 ] && enable_postgres_tls "$PG_PORT" "$DATA_DIR/postgres" "$CONVEYOR_TEST_TLS_DIR"
+    if [ "${STARTED_POSTGRES:-0}" = 1 ]; then
+      enable_postgres_tls "$PG_PORT" "$DATA_DIR/postgres" "$CONVEYOR_TEST_TLS_DIR"
+      export CONVEYOR_DATABASE_URL="$CONVEYOR_DATABASE_URL?sslmode=disable"
+    fi
   fi
   return 0
 }
