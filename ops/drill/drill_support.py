@@ -249,6 +249,9 @@ class Drill:
     through run_workload), checks (`check`, with the check_ methods here) and names itself
     (`title`)."""
 
+    # The report's column of figure names.
+    figure_name_width = 52
+
     def __init__(self, options, tenant, redis_address, database_url, seed=None):
         self.options = options
         self.tenant = tenant
@@ -653,7 +656,7 @@ class Drill:
         print()
         print(self.title())
         for name, text in self.figures:
-            print(f"{name:<52} {text}")
+            print(f"{name:<{self.figure_name_width}} {text}")
         for passed, name, detail in self.results:
             print(f"{'PASS' if passed else 'FAIL'}  {name:<46} {detail}")
         failed = sum(1 for passed, *_ in self.results if not passed)

@@ -276,16 +276,21 @@ class HostsDrill(Drill):
                                      f"{seconds:.1f} s, {record['rows'] / seconds:,.0f} rows/s, the cut included ({record['id']})"))
 
 
-def main():
-    parser = argparse.ArgumentParser(description="The multi-host drill's driver; run ops/drill/hosts.")
-    parser.add_argument("--load-seconds", type=int, required=True)
-    parser.add_argument("--short", action="store_true", help="the short version, for the title")
-    parser.add_argument("--import-rows", type=int, required=True)
+def add_host_arguments(parser):
+    """The options of every driver that ops/drill/hosts runs: its hosts and its servers."""
     parser.add_argument("--redis-url", required=True)
     parser.add_argument("--database-url", required=True, help="PostgreSQL itself, for the checks")
     parser.add_argument("--pooled-database-url", required=True, help="PgBouncer, for the system's processes")
     parser.add_argument("--prefix", required=True, help="of the namespaces' and the veths' names")
     parser.add_argument("--host", action="append", required=True, help="NAME=ADDRESS, one per host")
+
+
+def main():
+    parser = argparse.ArgumentParser(description="The multi-host drill's driver; run ops/drill/hosts.")
+    parser.add_argument("--load-seconds", type=int, required=True)
+    parser.add_argument("--short", action="store_true", help="the short version, for the title")
+    parser.add_argument("--import-rows", type=int, required=True)
+    add_host_arguments(parser)
     parser.add_argument("--root-netns", required=True, help="a path to the root network namespace, where the veths' other ends are")
     return drive("hosts", HostsDrill, parser)
 
