@@ -10,13 +10,15 @@ up front with `conveyor enqueue`; then a `conveyor worker` started on each of th
 worker hosts, and the drain timed from the first job done to the last, by the queue's counters
 polled every 20 ms. Meanwhile it reads the CPU spent by Redis (INFO cpu), by PostgreSQL (all
 its processes, from /proc; and its statements' execution time, from pg_stat_statements), by
-PgBouncer, the workers and the relays, and divides each by the jobs. Redis's and the workers'
-CPU run to the end of the drain; PostgreSQL's and PgBouncer's to the workers' exit, which
-writes the last rows of the job history.
+PgBouncer, the workers and the relays, and divides each by the jobs; and the cores busy
+with anything else meanwhile (the driver, the kernel, other programs), which tells a drain
+that shared the machine. Redis's and the workers' CPU run to the end of the drain;
+PostgreSQL's and PgBouncer's to the workers' exit, which writes the last rows of the job
+history.
 
   1. scale-out, direct links, --concurrency 10: noop jobs with 1, 2 and 3 worker hosts; then
-     a tenth as many drill.ledger {"ms": 0} jobs, each a fenced transaction of two
-     statements, with 1 and 3.
+     a tenth as many drill.ledger {"ms": 0} jobs, each a fenced transaction that inserts and
+     updates a row, with 1 and 3.
   2. latency: a worker host reaches Redis and PgBouncer through ops/drill/delay_relay.py,
      started in its own namespace, which holds every chunk --delay-ms in each direction.
      One worker host drains noop jobs directly, through the relay at 0 ms (the relay's own
@@ -27,11 +29,12 @@ writes the last rows of the job history.
 
 pg_stat_statements' time of a COPY FROM STDIN counts the wait for its rows to arrive: it is
 the time PostgreSQL spent on a job's statements, not its CPU, which /proc gives. The relays
-report how long they held each chunk, which the figures show beside the drains: on a machine
-whose cores are all busy a relay's timers wake late, and the latency added is what they held.
+report how long they held each chunk, which the figures show beside the drains: the latency
+added is what they held.
 
-It checks that every drain's jobs succeeded, each with its one row of the job history (and of
-drill_ledger); prints the figures and the checks; exits as the drills do. Standard library only.
+It checks that every drain's jobs succeeded, each with its succeeded attempt's row in the job
+history (and its row in drill_ledger); prints the figures and the checks; exits as the drills
+do. Standard library only.
 """
 
 import argparse
@@ -149,7 +152,7 @@ class HostFigures(Drill):
         self.postgres_pid_file = os.path.join(self.data, "pg", "pgdata", "postmaster.pid")
         self.pgbouncer_pid_file = os.path.join(self.data, "pgbouncer", "pgbouncer.pid")
         self.drains = {}  # label: figures of the drain
-        self.pickups = []  # dicts: label, delay_ms, waits, to_worker (the relay's holds toward the worker), relays
+        self.pickups = []  # dicts: delay_ms, waits (wait_ms of each job), to_worker (the relay's holds toward the worker)
 
     def title(self):
         return (f"Conveyor on separate hosts: figures — {self.jobs:,} noop jobs a drain, worker hosts at --concurrency "
@@ -246,14 +249,15 @@ class HostFigures(Drill):
         if delay_ms is not None:
             targets = [(self.redis.port, self.redis.hostname), (self.pooled.port, self.pooled.hostname)]
             relays = [Relay(self, f"{label}-{host}-relay", host, delay_ms, targets) for host in hosts]
-            self.start_services(relays, "relay ready")
+            self.start_ready(relays, "relay ready")
         workers = [Service(self, f"{label}-{host}", ["worker", "--concurrency", str(concurrency), "--queues", QUEUE,
                                                      "--drain-timeout", "5"], self.environment(delay_ms), self.launcher(host))
                    for host in hosts]
-        self.start_services(workers, "worker started")
+        self.start_ready(workers, "worker started")
         return workers, relays
 
-    def start_services(self, services, ready):
+    def start_ready(self, services, ready):
+        """Starts `services` and waits until each has logged `ready`; they are stopped on the way out."""
         self.services.extend(services)
         for service in services:
             service.start()
@@ -356,8 +360,7 @@ class HostFigures(Drill):
         if relays:
             redis_forward = next(f for f in relays[0].stats()["forwards"] if f["port"] == self.redis.port)
             to_worker = redis_forward["to_client"]
-        self.pickups.append({"label": label, "delay_ms": delay_ms, "waits": waits, "to_worker": to_worker,
-                             "relays": [relay.stats() for relay in relays]})
+        self.pickups.append({"delay_ms": delay_ms, "waits": waits, "to_worker": to_worker})
 
     def waits(self, worker, ids, timeout=5):
         """wait_ms of each job of `ids`, from the worker's timing lines: the worker flushes its
