@@ -232,7 +232,10 @@ class HostsDrill(Drill):
         return attempts
 
     def check_resumed(self):
-        name = f"cut worker's jobs running elsewhere ≤ {RESUME_BOUND} s"
+        # Whether a job runs again soon after it is back in its queue depends on what waits
+        # ahead of it there (an import's later chunks); that the others can take it at once
+        # shows in the first of them running elsewhere.
+        name = f"cut worker's jobs back in queues ≤ {RESUME_BOUND} s, each run again, the first elsewhere ≤ {RESUME_BOUND} s"
         if not self.cuts:
             self.result(False, name, "not measured: no worker was cut while holding an import's chunk jobs")
             return
@@ -244,7 +247,8 @@ class HostsDrill(Drill):
             again = sum(1 for _, _, where, _ in attempts if where == "same worker")
             alone = [f"{job} {where}" for _, job, where, seconds in attempts if seconds is None]
             released = sorted(released - cut["down"] for released in cut["released"].values())
-            passed = passed and chunk_jobs > 0 and len(elsewhere) == len(attempts) and max(elsewhere) <= RESUME_BOUND
+            passed = (passed and chunk_jobs > 0 and not alone and len(released) == len(attempts)
+                      and max(released, default=0) <= RESUME_BOUND and min(elsewhere, default=RESUME_BOUND + 1) <= RESUME_BOUND)
             details.append(
                 f"{cut['worker']} cut at {cut['chunks']} chunks holding {len(attempts)} jobs ({chunk_jobs} of the import's chunks): "
                 f"{len(released)} back in their queues by {CUT_SECONDS} s"
