@@ -212,8 +212,11 @@ auth_type = trust
 auth_file = $dir/userlist.txt
 pool_mode = transaction
 max_client_conn = 1000
-default_pool_size = 40
-max_user_connections = 150
+; Tests make a database each, so a pool each: small pools whose idle server connections close
+; soon leave room under PostgreSQL's max_connections for the pools in use.
+default_pool_size = 10
+server_idle_timeout = 5
+max_user_connections = 160
 logfile = $dir/pgbouncer.log
 pidfile = $dir/pgbouncer.pid
 EOF
