@@ -202,6 +202,8 @@ start_pgbouncer() {
   echo '"conveyor" ""' >"$dir/userlist.txt"
   cat >"$dir/pgbouncer.ini" <<EOF
 [databases]
+; The database the processes and most tests share gets a pool of its own size.
+conveyor = host=127.0.0.1 port=$pg_port pool_size=60
 * = host=127.0.0.1 port=$pg_port
 
 [pgbouncer]
