@@ -30,8 +30,7 @@ public final class PostgresConnection: @unchecked Sendable {
         self.libpq = libpq
         self.threadPool = threadPool
         self.beginStatement = transactionIdleLimit.map { limit in
-            let milliseconds = max(1, limit.components.seconds * 1000 + limit.components.attoseconds / 1_000_000_000_000_000)
-            return "BEGIN; SET LOCAL idle_in_transaction_session_timeout = \(milliseconds)"
+            "BEGIN; SET LOCAL idle_in_transaction_session_timeout = \(max(1, limit.milliseconds))"
         } ?? "BEGIN"
         self.openedAt = .now
         self.backendPID = libpq.backendPID

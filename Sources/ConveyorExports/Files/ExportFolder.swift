@@ -38,7 +38,7 @@ struct ExportFolder: Sendable {
             while let entry = readdir(directory) {
                 let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
                 var status = stat()
-                guard lstat("\(path)/\(name)", &status) == 0, status.st_mode & S_IFMT == S_IFREG else { continue }
+                guard lstat(self.path(of: name), &status) == 0, status.st_mode & S_IFMT == S_IFREG else { continue }
                 entries.append(Entry(name: name, modified: Date(timeIntervalSince1970: TimeInterval(status.st_mtim.tv_sec))))
             }
             return entries
