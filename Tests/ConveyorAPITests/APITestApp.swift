@@ -26,9 +26,13 @@ enum APITestApp {
     }
 
     /// The configuration the tests start from: the test keys, no rate limits, the drill
-    /// kinds enabled, and producers allowed the queues that ``TestEnvironment/uniqueQueue(_:)`` names.
+    /// kinds enabled, producers allowed the queues that ``TestEnvironment/uniqueQueue(_:)`` names,
+    /// and the readiness timeout a `conveyor api` of the test run gets (`CONVEYOR_READINESS_TIMEOUT`).
     static func configuration() -> APIConfiguration {
-        APIConfiguration(keyring: TestKey.keyring, rateLimits: [:], drillsEnabled: true, allowedQueues: try! QueueAllowlist(parsing: "t-*"))
+        APIConfiguration(
+            keyring: TestKey.keyring, rateLimits: [:], readinessTimeout: TestEnvironment.readinessTimeout, drillsEnabled: true,
+            allowedQueues: try! QueueAllowlist(parsing: "t-*")
+        )
     }
 
     /// Runs `body` with a client for an API over the given servers, then closes them.

@@ -14,6 +14,14 @@ public enum TestEnvironment {
         ProcessInfo.processInfo.environment["CONVEYOR_TEST_THROUGH_POOLER"] == "1"
     }
 
+    /// How long `/ready` waits for each server: `CONVEYOR_READINESS_TIMEOUT` seconds, which the
+    /// tests' API processes read too, or the API's default of 1 s. Through a pooler, which opens its
+    /// server connections one at a time, ops/test gives more, as an operator would.
+    public static var readinessTimeout: Duration {
+        let seconds = ProcessInfo.processInfo.environment["CONVEYOR_READINESS_TIMEOUT"].flatMap(Double.init) ?? 1
+        return .milliseconds(Int64(seconds * 1000))
+    }
+
     public static func redisURL() throws -> String {
         try variable("CONVEYOR_REDIS_URL")
     }

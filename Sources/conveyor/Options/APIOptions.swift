@@ -68,6 +68,9 @@ struct APIOptions: ParsableArguments {
     @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may stay open without a request, or with a request's head unfinished; more than --read-timeout (env CONVEYOR_IDLE_TIMEOUT; default 60).")
     var idleTimeout: String?
 
+    @Option(name: .customLong("readiness-timeout"), help: "Seconds GET /ready waits for Redis's PING and PostgreSQL's SELECT 1 before it calls one down; behind PgBouncer, include its queue wait (env CONVEYOR_READINESS_TIMEOUT; default 1).")
+    var readinessTimeout: String?
+
     func configuration() throws -> APIConfiguration {
         let environment = ProcessInfo.processInfo.environment
         var configuration = APIConfiguration(keyring: try keyring(environment))
@@ -101,6 +104,8 @@ struct APIOptions: ParsableArguments {
             .resolve(readTimeout, default: "30") { try parseSeconds($0, in: 0.1...3600) }
         configuration.idleTimeout = try Setting<Duration>(flag: "--idle-timeout", variable: "CONVEYOR_IDLE_TIMEOUT")
             .resolve(idleTimeout, default: "60") { try parseSeconds($0, in: 0.2...86_400) }
+        configuration.readinessTimeout = try Setting<Duration>(flag: "--readiness-timeout", variable: "CONVEYOR_READINESS_TIMEOUT")
+            .resolve(readinessTimeout, default: "1") { try parseSeconds($0, in: 0.1...60) }
         guard configuration.idleTimeout > configuration.bodyReadTimeout else {
             throw ValidationError(
                 "--idle-timeout / CONVEYOR_IDLE_TIMEOUT must be longer than --read-timeout / CONVEYOR_READ_TIMEOUT, "
