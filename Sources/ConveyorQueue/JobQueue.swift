@@ -5,7 +5,10 @@ import Synchronization
 /// The reliable job queue in Redis. Producers enqueue; workers reserve, complete, fail
 /// and hand back; maintenance promotes due jobs and recovers expired leases. Each call
 /// that changes a job runs one Lua script from `Scripts/`, so a crash never leaves a job
-/// half-moved; the calls about a running attempt are fenced by its lease token.
+/// half-moved; the calls about a running attempt are fenced by its lease token. Those that
+/// must survive a failover wait for the replicas when the client's durability is `replicated`:
+/// enqueue, complete, fail, defer, hand back, cancel, retry and discard of the dead, and
+/// reserve, whose lease token must never be issued twice.
 public struct JobQueue: Sendable {
     /// The Redis client every call goes through; a service that needs Redis for more than
     /// the queues is handed the client itself.
@@ -72,7 +75,7 @@ public struct JobQueue: Sendable {
             }
             calls.append((QueueScripts.enqueue, [keys.ready, keys.scheduled, keys.fresh, keys.tenantJobs, keys.tenantBytes, keys.stats], arguments))
         }
-        let replies = try await redis.runPipelined(calls)
+        let replies = try await redis.runPipelinedDurably(calls)
         try await registeredQueues.register(queues, through: redis)
         var result = EnqueueResult(created: 0, enqueuedAt: .localNow)
         var refusal: QueueError?
@@ -132,7 +135,7 @@ public struct JobQueue: Sendable {
         guard let call = Self.reserveCall(queue, count: count, prefetch: prefetch, lease: lease, worker: worker) else {
             return Reservation(jobs: [], paused: false)
         }
-        return try Self.reservation(from: try await redis.run(QueueScripts.reserve, keys: call.keys, arguments: call.arguments))
+        return try Self.reservation(from: try await redis.runDurably(QueueScripts.reserve, keys: call.keys, arguments: call.arguments))
     }
 
     /// A connection of its own for ``reserveWhenReady(from:count:prefetch:lease:worker:on:upTo:)``,
@@ -159,7 +162,7 @@ public struct JobQueue: Sendable {
         let timeoutSeconds = Double(timeout.microseconds) / 1_000_000
         let replies = try await connection.send(
             [RedisCommand("TIME"), RedisCommand("BLMOVE", .string(ready), .string(ready), "RIGHT", "RIGHT", .double(timeoutSeconds))],
-            blockingFor: timeout, thenRun: QueueScripts.reserve, keys: call.keys, arguments: call.arguments
+            blockingFor: timeout, thenRun: QueueScripts.reserve, keys: call.keys, arguments: call.arguments, durably: true
         )
         var reservation = try Self.reservation(from: replies.script)
         // TIME answers the server's clock when the call arrived: seconds, then microseconds.
@@ -228,7 +231,7 @@ public struct JobQueue: Sendable {
             }
             return (script: QueueScripts.complete, keys: [keys.active, keys.stats, keys.finished], arguments: arguments)
         }
-        let replies = try await redis.runPipelined(calls)
+        let replies = try await redis.runPipelinedDurably(calls)
         var taken = [Bool](repeating: false, count: completions.count)
         for (queue, reply) in zip(queues, replies) {
             let values = try Self.array(reply, script: "complete")
@@ -251,7 +254,7 @@ public struct JobQueue: Sendable {
     /// is permanent or the attempts are spent.
     public func fail(_ lease: JobLease, error: String, retryIn: Duration, permanent: Bool) async throws -> FailureOutcome {
         let keys = QueueKeys(lease.id.queue)
-        let reply = try await redis.run(
+        let reply = try await redis.runDurably(
             QueueScripts.fail,
             keys: [keys.active, keys.scheduled, keys.dead, keys.stats],
             arguments: [
@@ -273,7 +276,7 @@ public struct JobQueue: Sendable {
     /// - Returns: `false` when the attempt no longer holds its lease and nothing changed.
     public func `defer`(_ lease: JobLease, until runAt: Timestamp) async throws -> Bool {
         let keys = QueueKeys(lease.id.queue)
-        let reply = try await redis.run(
+        let reply = try await redis.runDurably(
             QueueScripts.defer,
             keys: [keys.active, keys.scheduled, keys.stats],
             arguments: [.string(keys.prefix), .string(lease.id.description), .string(lease.token), .integer(Int(runAt.microseconds))]
@@ -294,7 +297,7 @@ public struct JobQueue: Sendable {
             return (script: QueueScripts.handBack, keys: [keys.active, keys.ready], arguments: [.string(keys.prefix)] + Self.leaseArguments(leases))
         }
         guard !calls.isEmpty else { return 0 }
-        return try await redis.runPipelined(calls).reduce(0) { $0 + (try Self.integer($1, script: "hand_back")) }
+        return try await redis.runPipelinedDurably(calls).reduce(0) { $0 + (try Self.integer($1, script: "hand_back")) }
     }
 
     /// What a renewal found: the attempts that must stop.
@@ -402,7 +405,7 @@ public struct JobQueue: Sendable {
     /// Cancels a job that has not finished, in a time that does not grow with its queue.
     public func cancel(_ id: JobID) async throws -> CancelOutcome {
         let keys = QueueKeys(id.queue)
-        let reply = try await redis.run(
+        let reply = try await redis.runDurably(
             QueueScripts.cancel,
             keys: [keys.scheduled, keys.finished, keys.fresh, keys.tenantJobs, keys.tenantBytes, keys.active, keys.cancelling, keys.stats],
             arguments: [.string(keys.prefix), .string(id.description)]
@@ -424,7 +427,7 @@ public struct JobQueue: Sendable {
     /// Queues a dead job again with fresh attempts. Returns `false` when it is not dead.
     public func retryDead(_ id: JobID) async throws -> Bool {
         let keys = QueueKeys(id.queue)
-        let reply = try await redis.run(
+        let reply = try await redis.runDurably(
             QueueScripts.retryDead, keys: [keys.dead, keys.ready], arguments: [.string(keys.prefix), .string(id.description)]
         )
         return try Self.integer(reply, script: "retry_dead") == 1
@@ -433,7 +436,7 @@ public struct JobQueue: Sendable {
     /// Deletes a dead job. Returns `false` when it is not dead.
     public func discardDead(_ id: JobID) async throws -> Bool {
         let keys = QueueKeys(id.queue)
-        let reply = try await redis.run(
+        let reply = try await redis.runDurably(
             QueueScripts.discardDead, keys: [keys.dead], arguments: [.string(keys.prefix), .string(id.description)]
         )
         return try Self.integer(reply, script: "discard_dead") == 1

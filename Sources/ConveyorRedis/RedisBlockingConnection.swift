@@ -26,7 +26,7 @@ public final class RedisBlockingConnection: Sendable {
         var nextCallID: UInt64 = 0
     }
 
-    private let configuration: RedisConfiguration
+    private let locator: RedisServerLocator
     private let logger: Logger
     /// The single thread on which every hiredis call of this connection runs.
     private let thread: NIOThreadPool
@@ -34,12 +34,12 @@ public final class RedisBlockingConnection: Sendable {
     private let onClose: @Sendable (RedisBlockingConnection) -> Void
 
     init(
-        configuration: RedisConfiguration,
+        locator: RedisServerLocator,
         logger: Logger,
         isOpen: Bool,
         onClose: @escaping @Sendable (RedisBlockingConnection) -> Void
     ) {
-        self.configuration = configuration
+        self.locator = locator
         self.logger = logger
         self.thread = NIOThreadPool(numberOfThreads: 1)
         self.state = NIOLockedValueBox(State(isOpen: isOpen))
@@ -65,15 +65,27 @@ public final class RedisBlockingConnection: Sendable {
     /// Sends commands, of which one may block, and, in the same pipeline, a script (with `EVALSHA`, loaded if
     /// the server does not know it), and returns all the replies. The server runs the script as soon as the
     /// commands return, with no round trip between what a wait found and what the script does with it.
+    /// With `durably`, the script's writes then wait for the replicas as ``RedisClient/runDurably(_:keys:arguments:)``'s do.
     ///
-    /// - Throws: as ``send(_:blockingFor:)``, for an error reply to any.
+    /// - Throws: as ``send(_:blockingFor:)``, for an error reply to any; ``RedisError/Kind/notReplicated`` as
+    ///   ``RedisClient/runDurably(_:keys:arguments:)`` does.
     public func send(
-        _ commands: [RedisCommand], blockingFor: Duration, thenRun script: RedisScript, keys: [String], arguments: [RedisArgument]
+        _ commands: [RedisCommand], blockingFor: Duration, thenRun script: RedisScript, keys: [String], arguments: [RedisArgument],
+        durably: Bool = false
     ) async throws -> (commands: [RESPValue], script: RESPValue) {
         let all = commands + [RedisCommand(evaluating: script, keys: keys, arguments: arguments)]
         let scripts = Array(repeating: RedisScript?.none, count: commands.count) + [script]
-        let replies = try await self.call(blockingFor: blockingFor) { connection throws(RedisError) in
-            try connection.evaluate(scripts, all)
+        let durability = self.locator.configuration.durability
+        let wait = durably ? durability.waitCommand : nil
+        var replies = try await self.call(blockingFor: blockingFor) { connection throws(RedisError) in
+            var replies = try connection.evaluate(scripts, all)
+            if let wait {
+                replies.append(try connection.send(wait))
+            }
+            return replies
+        }
+        if wait != nil {
+            try durability.check(replies.removeLast())
         }
         let checked = try replies.map { try $0.throwingServerError() }
         return (Array(checked.dropLast()), checked[checked.count - 1])
@@ -83,7 +95,7 @@ public final class RedisBlockingConnection: Sendable {
     private func call<Value: Sendable>(
         blockingFor: Duration, _ body: @escaping @Sendable (RedisConnection) throws(RedisError) -> Value
     ) async throws -> Value {
-        let commandTimeout = self.configuration.commandTimeout
+        let commandTimeout = self.locator.configuration.commandTimeout
         let socketTimeout = blockingFor == .zero || commandTimeout == .zero ? .zero : blockingFor + commandTimeout
         let callID = self.state.withLockedValue { state in
             defer { state.nextCallID += 1 }
@@ -139,12 +151,17 @@ public final class RedisBlockingConnection: Sendable {
     private func perform<Value>(
         callID: UInt64, socketTimeout: Duration, _ body: (RedisConnection) throws(RedisError) -> Value
     ) -> Result<Value, RedisError> {
+        var idle = self.state.withLockedValue { $0.idle.take() }
+        if let stale = idle, !self.locator.isCurrent(stale) {
+            stale.close()
+            idle = nil
+        }
         let connection: RedisConnection
-        if let idle = self.state.withLockedValue({ $0.idle.take() }) {
+        if let idle {
             connection = idle
         } else {
             do throws(RedisError) {
-                connection = try RedisConnection(configuration: self.configuration)
+                connection = try self.locator.connect()
             } catch {
                 return .failure(error)
             }
@@ -164,7 +181,7 @@ public final class RedisBlockingConnection: Sendable {
                 try connection.setTimeout(socketTimeout)
                 return try body(connection)
             }
-            isSound = (try? outcome.get()) != nil
+            isSound = (try? outcome.get()) != nil && !connection.answeredAsReplica
         } else {
             // Closed, or cancelled before it started (the caller tells which); the connection was not used.
             outcome = .failure(RedisError.connectionClosed)
@@ -179,8 +196,12 @@ public final class RedisBlockingConnection: Sendable {
             state.idle = connection
             return true
         }
+        if connection.answeredAsReplica {
+            self.locator.forgetMaster(ofGeneration: connection.generation)
+        }
         if !isSound, case .failure(let error) = outcome {
             self.logger.debug("closing a failed blocking Redis connection", metadata: ["error": "\(error)"])
+            self.locator.noteFailure(error, generation: connection.generation)
         }
         if !isKept {
             connection.close()

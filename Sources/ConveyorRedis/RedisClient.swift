@@ -9,6 +9,10 @@ import NIOPosix
 /// first served. A connection that fails (I/O error, end of stream, timeout) is closed and replaced on a later
 /// call; the failing call throws a retryable ``RedisError``.
 ///
+/// With Sentinel (``RedisConfiguration/sentinel``), connections go to the master the sentinels name. When
+/// they announce another, or the one in use fails or answers as a replica, every pooled and blocking
+/// connection to the old one is closed at its next use and opened again to the new one.
+///
 /// Call ``shutdown()`` when done: it closes the connections and stops the threads.
 public final class RedisClient: Sendable {
     /// One `EVALSHA` call of ``runPipelined(_:)``.
@@ -21,6 +25,8 @@ public final class RedisClient: Sendable {
 
     private let configuration: RedisConfiguration
     private let logger: Logger
+    private let locator: RedisServerLocator
+    private let watcher: RedisSentinelWatcher?
     private let pool: RedisConnectionPool
     /// One thread per pool slot, so a leased connection never waits for a thread.
     private let threadPool: NIOThreadPool
@@ -32,6 +38,9 @@ public final class RedisClient: Sendable {
     public init(configuration: RedisConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
+        let locator = RedisServerLocator(configuration: configuration)
+        self.locator = locator
+        self.watcher = configuration.sentinel.map { RedisSentinelWatcher(locator: locator, sentinel: $0, logger: logger) }
         self.pool = RedisConnectionPool(capacity: configuration.poolSize)
         self.threadPool = NIOThreadPool(numberOfThreads: configuration.poolSize)
         self.threadPool.start()
@@ -91,6 +100,39 @@ public final class RedisClient: Sendable {
         }
     }
 
+    /// Runs a script that changes state which must survive a failover: as ``run(_:keys:arguments:)``, and
+    /// then, with ``RedisDurability/replicated(replicas:timeout:)``, `WAIT`s on the same connection for
+    /// the replicas' copies.
+    ///
+    /// - Throws: ``RedisError`` of kind `.notReplicated` when too few replicas confirmed in time; the
+    ///   master did run the script.
+    @discardableResult
+    public func runDurably(_ script: RedisScript, keys: [String], arguments: [RedisArgument]) async throws -> RESPValue {
+        try await self.runPipelinedDurably([(script, keys, arguments)])[0].throwingServerError()
+    }
+
+    /// Runs many scripts as ``runPipelined(_:)`` does, then waits for the replicas as
+    /// ``runDurably(_:keys:arguments:)`` does.
+    public func runPipelinedDurably(_ calls: [ScriptCall]) async throws -> [RESPValue] {
+        let durability = self.configuration.durability
+        guard let wait = durability.waitCommand else {
+            return try await self.runPipelined(calls)
+        }
+        guard !calls.isEmpty else {
+            return []
+        }
+        let scripts = calls.map(\.script)
+        let commands = calls.map { RedisCommand(evaluating: $0.script, keys: $0.keys, arguments: $0.arguments) }
+        // WAIT goes in a round trip of its own: a script reloaded after NOSCRIPT runs after
+        // anything sent with the first pipeline.
+        let (replies, confirmed) = try await self.withConnection { connection throws(RedisError) in
+            let replies = try connection.evaluate(scripts, commands)
+            return (replies, try connection.send(wait))
+        }
+        try durability.check(confirmed)
+        return replies
+    }
+
     /// Makes a connection for blocking commands (`BLMOVE`, `BZPOPMIN`, …), outside the pool, with a thread
     /// of its own so that its long waits hold up nobody else.
     ///
@@ -99,7 +141,7 @@ public final class RedisClient: Sendable {
     public func makeBlockingConnection() -> RedisBlockingConnection {
         self.state.withLockedValue { state in
             let connection = RedisBlockingConnection(
-                configuration: self.configuration,
+                locator: self.locator,
                 logger: self.logger,
                 isOpen: !state.isShutDown
             ) { [state = self.state] closed in
@@ -122,6 +164,7 @@ public final class RedisClient: Sendable {
         for connection in blockingConnections {
             await connection.close()
         }
+        await self.watcher?.stop()
         let idle = self.pool.shutDown()
         try? await self.threadPool.runIfActive {
             for connection in idle {
@@ -141,13 +184,18 @@ public final class RedisClient: Sendable {
         let lease = try await self.pool.lease()
         let outcome: Result<Value, RedisError>
         do {
-            outcome = try await self.threadPool.runIfActive { [pool, configuration, logger] in
+            outcome = try await self.threadPool.runIfActive { [pool, locator, logger] in
+                var leased = lease.connection
+                if let stale = leased, !locator.isCurrent(stale) {
+                    stale.close()
+                    leased = nil
+                }
                 let connection: RedisConnection
-                if let leased = lease.connection {
+                if let leased {
                     connection = leased
                 } else {
                     do throws(RedisError) {
-                        connection = try RedisConnection(configuration: configuration)
+                        connection = try locator.connect()
                     } catch {
                         _ = pool.release(nil)
                         return .failure(error)
@@ -155,10 +203,19 @@ public final class RedisClient: Sendable {
                 }
                 do throws(RedisError) {
                     let value = try body(connection)
-                    pool.release(connection)?.close()
+                    if connection.answeredAsReplica {
+                        locator.forgetMaster(ofGeneration: connection.generation)
+                    }
+                    if connection.answeredAsReplica || !locator.isCurrent(connection) {
+                        connection.close()
+                        _ = pool.release(nil)
+                    } else {
+                        pool.release(connection)?.close()
+                    }
                     return .success(value)
                 } catch {
                     logger.debug("closing a failed Redis connection", metadata: ["error": "\(error)"])
+                    locator.noteFailure(error, generation: connection.generation)
                     connection.close()
                     _ = pool.release(nil)
                     return .failure(error)

@@ -19,6 +19,10 @@ public struct RedisConfiguration: Sendable {
     public var poolSize: Int
     /// TLS, for a `rediss://` URL; nil for plain TCP.
     public var tls: RedisTLSSettings?
+    /// Where to ask for the master, for a `redis+sentinel://` URL; then `host` and `port` are unused.
+    public var sentinel: RedisSentinelSettings?
+    /// Whether a state change waits for a replica's copy before it is answered (see ``RedisClient/runDurably(_:keys:arguments:)``).
+    public var durability: RedisDurability
 
     /// Creates a configuration; every parameter has the default of a local server.
     public init(
@@ -30,7 +34,9 @@ public struct RedisConfiguration: Sendable {
         connectTimeout: Duration = .seconds(2),
         commandTimeout: Duration = .seconds(5),
         poolSize: Int = 8,
-        tls: RedisTLSSettings? = nil
+        tls: RedisTLSSettings? = nil,
+        sentinel: RedisSentinelSettings? = nil,
+        durability: RedisDurability = .local
     ) {
         self.host = host
         self.port = port
@@ -41,12 +47,17 @@ public struct RedisConfiguration: Sendable {
         self.commandTimeout = commandTimeout
         self.poolSize = poolSize
         self.tls = tls
+        self.sentinel = sentinel
+        self.durability = durability
     }
 
     /// Reads a URL of the form `redis://[[username]:password@]host[:port][/db]`, such as
     /// `redis://127.0.0.1:6379/0` or `redis://:secret@cache.internal/2`; the other settings keep their defaults.
     /// `rediss://` is the same over TLS, with options `?ca=FILE&cert=FILE&key=FILE&servername=NAME`
-    /// (see ``RedisTLSSettings``).
+    /// (see ``RedisTLSSettings``). `redis+sentinel://[[username]:password@]host1[:port],host2[:port]/master[/db]`
+    /// finds the master that the sentinels at those addresses (port 26379 unless given) name `master`, with
+    /// options `?sentinel_username=NAME&sentinel_password=SECRET` for sentinels that require `AUTH` (see
+    /// ``RedisSentinelSettings``); the credentials before `@` are the master's.
     ///
     /// User name and password may be percent-encoded; an IPv6 host is written in brackets (`redis://[::1]:6379`).
     ///
@@ -59,8 +70,8 @@ public struct RedisConfiguration: Sendable {
             throw fail("it has no scheme")
         }
         let scheme = url[..<schemeEnd.lowerBound]
-        guard scheme == "redis" || scheme == "rediss" else {
-            throw fail("scheme '\(scheme)' is neither redis nor rediss")
+        guard ["redis", "rediss", "redis+sentinel"].contains(scheme) else {
+            throw fail("scheme '\(scheme)' is none of redis, rediss and redis+sentinel")
         }
         var rest = url[schemeEnd.upperBound...]
         if let fragment = rest.firstIndex(of: "#") {
@@ -70,14 +81,6 @@ public struct RedisConfiguration: Sendable {
         if let mark = rest.firstIndex(of: "?") {
             query = rest[rest.index(after: mark)...]
             rest = rest[..<mark]
-        }
-        if scheme == "rediss" {
-            switch RedisTLSSettings.parse(query: query ?? "", decode: Self.percentDecoded) {
-            case .success(let settings): self.tls = settings
-            case .failure(let error): throw fail(error.reason)
-            }
-        } else if let query {
-            throw fail("options '?\(query)' are only for TLS (rediss://)")
         }
 
         if let at = rest.lastIndex(of: "@") {
@@ -95,51 +98,102 @@ public struct RedisConfiguration: Sendable {
             rest = rest[rest.index(after: at)...]
         }
 
-        var authority = rest
-        if let slash = rest.firstIndex(of: "/") {
-            authority = rest[..<slash]
-            let path = rest[rest.index(after: slash)...]
-            if !path.isEmpty {
-                guard let database = Int(path), database >= 0 else {
-                    throw fail("database '\(path)' is not a number from 0 up")
-                }
-                self.database = database
+        let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+        let authority = rest[..<slash]
+        var path = rest[slash...].dropFirst()
+
+        switch scheme {
+        case "redis+sentinel":
+            var sentinels: [RedisServerAddress] = []
+            for entry in authority.split(separator: ",", omittingEmptySubsequences: false) {
+                sentinels.append(try Self.address(entry, defaultPort: 26379).get(or: fail))
             }
+            let masterName = path.prefix { $0 != "/" }
+            guard !masterName.isEmpty, let decodedName = Self.percentDecoded(masterName) else {
+                throw fail("the master's name is missing: write redis+sentinel://host:26379/mymaster")
+            }
+            path = path.dropFirst(masterName.count + 1)
+            switch RedisSentinelSettings.parse(query: query ?? "", decode: Self.percentDecoded) {
+            case .success(let options):
+                self.sentinel = RedisSentinelSettings(
+                    sentinels: sentinels, masterName: decodedName, username: options.username, password: options.password)
+            case .failure(let error):
+                throw fail(error.reason)
+            }
+        case "rediss":
+            switch RedisTLSSettings.parse(query: query ?? "", decode: Self.percentDecoded) {
+            case .success(let settings): self.tls = settings
+            case .failure(let error): throw fail(error.reason)
+            }
+            fallthrough
+        default:
+            if scheme == "redis", let query {
+                throw fail("options '?\(query)' are only for TLS (rediss://) and Sentinel (redis+sentinel://)")
+            }
+            let address = try Self.address(authority, defaultPort: self.port).get(or: fail)
+            self.host = address.host
+            self.port = address.port
         }
 
+        if !path.isEmpty {
+            guard let database = Int(path), database >= 0 else {
+                throw fail("database '\(path)' is not a number from 0 up")
+            }
+            self.database = database
+        }
+    }
+
+    /// Parses `host[:port]`, with an IPv6 host in brackets.
+    static func address(_ authority: Substring, defaultPort: Int) -> Result<RedisServerAddress, URLPartError> {
+        var host: Substring
         var portText: Substring?
         if authority.hasPrefix("[") {
             guard let closing = authority.firstIndex(of: "]") else {
-                throw fail("IPv6 host '\(authority)' lacks its closing ']'")
+                return .failure(URLPartError("IPv6 host '\(authority)' lacks its closing ']'"))
             }
-            self.host = String(authority[authority.index(after: authority.startIndex)..<closing])
+            host = authority[authority.index(after: authority.startIndex)..<closing]
             let afterHost = authority[authority.index(after: closing)...]
             if !afterHost.isEmpty {
                 guard afterHost.hasPrefix(":") else {
-                    throw fail("'\(afterHost)' after the IPv6 host is not ':port'")
+                    return .failure(URLPartError("'\(afterHost)' after the IPv6 host is not ':port'"))
                 }
                 portText = afterHost.dropFirst()
             }
         } else if let colon = authority.firstIndex(of: ":") {
-            self.host = String(authority[..<colon])
+            host = authority[..<colon]
             portText = authority[authority.index(after: colon)...]
         } else {
-            self.host = String(authority)
+            host = authority
         }
-        guard !self.host.isEmpty else {
-            throw fail("the host is missing")
+        guard !host.isEmpty else {
+            return .failure(URLPartError("the host is missing"))
         }
-        if let portText {
-            guard let port = Int(portText), (1...65535).contains(port) else {
-                throw fail("port '\(portText)' is not a number from 1 to 65535")
-            }
-            self.port = port
+        guard let portText else {
+            return .success(RedisServerAddress(host: String(host), port: defaultPort))
         }
+        guard let port = Int(portText), (1...65535).contains(port) else {
+            return .failure(URLPartError("port '\(portText)' is not a number from 1 to 65535"))
+        }
+        return .success(RedisServerAddress(host: String(host), port: port))
+    }
+
+    /// Why one part of a URL is wrong.
+    struct URLPartError: Error {
+        let reason: String
+        init(_ reason: String) { self.reason = reason }
+    }
+
+    /// What the client reaches, for messages: `host:port`, or the master's name and its sentinels.
+    public var serverDescription: String {
+        guard let sentinel else {
+            return self.endpoint
+        }
+        return "the master '\(sentinel.masterName)' of the sentinels \(sentinel.sentinels.map(\.description).joined(separator: ", "))"
     }
 
     /// `host:port`, with brackets around an IPv6 address, for messages.
     var endpoint: String {
-        self.host.contains(":") ? "[\(self.host)]:\(self.port)" : "\(self.host):\(self.port)"
+        RedisServerAddress(host: self.host, port: self.port).description
     }
 
     /// The URL with the password, if any, replaced by `***`, so that errors quoting it are safe to log.
@@ -153,7 +207,7 @@ public struct RedisConfiguration: Sendable {
     }
 
     /// Decodes `%XX` escapes; `nil` when an escape is malformed or the result is not UTF-8.
-    private static func percentDecoded(_ text: Substring) -> String? {
+    static func percentDecoded(_ text: Substring) -> String? {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
         var iterator = text.utf8.makeIterator()
@@ -178,6 +232,16 @@ public struct RedisConfiguration: Sendable {
         case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
         case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
         default: return nil
+        }
+    }
+}
+
+extension Result where Failure == RedisConfiguration.URLPartError {
+    /// The parsed value, or the URL's error built by `fail` from the part's reason.
+    fileprivate func get(or fail: (String) -> RedisConfigurationError) throws -> Success {
+        switch self {
+        case .success(let value): return value
+        case .failure(let error): throw fail(error.reason)
         }
     }
 }

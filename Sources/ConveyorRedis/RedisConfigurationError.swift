@@ -10,5 +10,6 @@ public struct RedisConfigurationError: Error, CustomStringConvertible, Sendable 
         "invalid Redis URL '\(self.url)': \(self.reason); expected \(Self.expectedForm)"
     }
 
-    static let expectedForm = "redis://[[user]:password@]host[:port][/db], or rediss://…[?ca=FILE&cert=FILE&key=FILE&servername=NAME] for TLS"
+    static let expectedForm = "redis://[[user]:password@]host[:port][/db], or rediss://…[?ca=FILE&cert=FILE&key=FILE&servername=NAME] for TLS, "
+        + "or redis+sentinel://[[user]:password@]host:26379,host:26379/MASTER[/db][?sentinel_username=NAME&sentinel_password=SECRET] for Sentinel"
 }

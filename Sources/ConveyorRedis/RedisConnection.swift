@@ -21,10 +21,17 @@ final class RedisConnection: @unchecked Sendable {
     private let endpoint: String
     /// The socket read and write timeout now in force, for error messages.
     private var timeout: Duration
+    /// The generation of the master it was opened to (see ``RedisServerLocator``).
+    let generation: UInt64
+    /// Whether the server answered as a replica does (`READONLY`, `UNBLOCKED`, `MASTERDOWN`): it is no
+    /// longer the master, and the connection is not used again.
+    private(set) var answeredAsReplica = false
 
-    /// Connects within `configuration.connectTimeout`, then sends `AUTH` and `SELECT` as configured.
-    init(configuration: RedisConfiguration) throws(RedisError) {
+    /// Connects to `configuration.host` and `port` within `configuration.connectTimeout`, then sends
+    /// `AUTH` and `SELECT` as configured.
+    init(configuration: RedisConfiguration, generation: UInt64) throws(RedisError) {
         self.endpoint = configuration.endpoint
+        self.generation = generation
         // hiredis leaves the connect timeout in force on the socket.
         self.timeout = configuration.connectTimeout
         if let tls = configuration.tls {
@@ -77,11 +84,19 @@ final class RedisConnection: @unchecked Sendable {
     func send(_ command: RedisCommand) throws(RedisError) -> RESPValue {
         if let tlsStream {
             try tlsStream.write(command.encoded, timeout: timeout)
-            return try tlsStream.readReply(timeout: timeout)
+            return self.noting(try tlsStream.readReply(timeout: timeout))
         }
         let context = self.openContext
         try self.append(command, to: context)
-        return try self.readReply(from: context)
+        return self.noting(try self.readReply(from: context))
+    }
+
+    /// Reads the next reply without sending anything, such as a message on a subscribed channel.
+    func receive() throws(RedisError) -> RESPValue {
+        if let tlsStream {
+            return self.noting(try tlsStream.readReply(timeout: timeout))
+        }
+        return self.noting(try self.readReply(from: self.openContext))
     }
 
     /// Sends all commands in one write, then reads their replies in order; error replies come back as `.error`.
@@ -91,7 +106,7 @@ final class RedisConnection: @unchecked Sendable {
             var replies: [RESPValue] = []
             replies.reserveCapacity(commands.count)
             for _ in 0..<commands.count {
-                replies.append(try tlsStream.readReply(timeout: timeout))
+                replies.append(self.noting(try tlsStream.readReply(timeout: timeout)))
             }
             return replies
         }
@@ -102,7 +117,7 @@ final class RedisConnection: @unchecked Sendable {
         var replies: [RESPValue] = []
         replies.reserveCapacity(commands.count)
         for _ in 0..<commands.count {
-            replies.append(try self.readReply(from: context))
+            replies.append(self.noting(try self.readReply(from: context)))
         }
         return replies
     }
@@ -115,6 +130,13 @@ final class RedisConnection: @unchecked Sendable {
             redisFree(context)
             self.context = nil
         }
+    }
+
+    private func noting(_ reply: RESPValue) -> RESPValue {
+        if case .error(let message) = reply, RedisError.isReplicaAnswer(message) {
+            self.answeredAsReplica = true
+        }
+        return reply
     }
 
     private var openContext: UnsafeMutablePointer<redisContext> {

@@ -38,6 +38,7 @@ enum APITestApp {
     /// Runs `body` with a client for an API over the given servers, then closes them.
     static func run(
         redisURL: String? = nil,
+        redisDurability: RedisDurability = .local,
         databaseURL: String? = nil,
         policy: QueuePolicy = QueuePolicy(),
         configuration: APIConfiguration = APITestApp.configuration(),
@@ -49,7 +50,9 @@ enum APITestApp {
         _ body: @Sendable (any TestClientProtocol, APIServices) async throws -> Void
     ) async throws {
         let logger = Logger(label: "api-test")
-        let redis = RedisClient(configuration: try RedisConfiguration(url: redisURL ?? TestEnvironment.redisURL()), logger: logger)
+        var redisConfiguration = try RedisConfiguration(url: redisURL ?? TestEnvironment.redisURL())
+        redisConfiguration.durability = redisDurability
+        let redis = RedisClient(configuration: redisConfiguration, logger: logger)
         let databaseConfiguration = try PostgresConfiguration(url: databaseURL ?? TestEnvironment.databaseURL())
         let database = PostgresPool(configuration: databaseConfiguration, logger: logger)
         let exportFiles = exportSettings.makeFileStore(database: databaseConfiguration, logger: logger)

@@ -59,6 +59,13 @@ import Testing
         ("redis://user:%zz@cache", "percent-encoded"),
         ("redis://[::1:6379", "closing ']'"),
         ("redis://[::1]6379", "'6379' after the IPv6 host"),
+        ("redis+sentinel://s1:26379", "master's name is missing"),
+        ("redis+sentinel://s1:26379/", "master's name is missing"),
+        ("redis+sentinel://s1,,s2/mymaster", "host is missing"),
+        ("redis+sentinel://s1:x/mymaster", "port 'x'"),
+        ("redis+sentinel://s1/mymaster/abc", "database 'abc'"),
+        ("redis+sentinel://s1/mymaster?ca=/etc/passwd", "option 'ca' is unknown: use sentinel_password, sentinel_username"),
+        ("redis+sentinel://s1/mymaster?sentinel_password=", "option 'sentinel_password' needs a value"),
     ])
     func refusesBadURL(_ url: String, naming badPart: String) {
         #expect {
@@ -68,6 +75,7 @@ import Testing
             return error is RedisConfigurationError
                 && description.contains(badPart)
                 && description.contains("expected redis://[[user]:password@]host[:port][/db], or rediss://")
+                && description.contains("or redis+sentinel://")
         }
     }
 
@@ -80,6 +88,24 @@ import Testing
         #expect(configuration.tls == RedisTLSSettings(caFile: "/etc/passwd", certificateFile: "/etc/passwd", keyFile: "/etc/passwd", serverName: "redis.internal"))
         #expect(try RedisConfiguration(url: "rediss://cache").tls == RedisTLSSettings())
         #expect(try RedisConfiguration(url: "redis://cache").tls == nil)
+    }
+
+    @Test func readsSentinelURL() throws {
+        let configuration = try RedisConfiguration(
+            url: "redis+sentinel://worker:secret@10.0.0.1,10.0.0.2:26380,[::1]:26381/my%2Dmaster/3?sentinel_password=s%40fe&sentinel_username=watch"
+        )
+        let sentinel = try #require(configuration.sentinel)
+        #expect(sentinel.sentinels == [
+            RedisServerAddress(host: "10.0.0.1", port: 26379), RedisServerAddress(host: "10.0.0.2", port: 26380),
+            RedisServerAddress(host: "::1", port: 26381),
+        ])
+        #expect(sentinel.masterName == "my-master")
+        #expect(sentinel.username == "watch" && sentinel.password == "s@fe")
+        #expect(configuration.username == "worker" && configuration.password == "secret" && configuration.database == 3)
+        #expect(configuration.tls == nil)
+        #expect(configuration.serverDescription == "the master 'my-master' of the sentinels 10.0.0.1:26379, 10.0.0.2:26380, [::1]:26381")
+        #expect(try RedisConfiguration(url: "redis+sentinel://s1/m").sentinel == RedisSentinelSettings(sentinels: [.init(host: "s1", port: 26379)], masterName: "m"))
+        #expect(try RedisConfiguration(url: "redis://cache").sentinel == nil)
     }
 
     @Test func errorNamesURLWithoutItsPassword() {

@@ -43,6 +43,11 @@ public final class PrivateRedis: @unchecked Sendable {
         guard answered else { throw StartFailure(port: port) }
     }
 
+    /// Sends `signal` to the server, such as SIGSTOP to make it stop answering, or SIGKILL.
+    public func signal(_ signal: Int32) {
+        server?.signal(signal)
+    }
+
     /// Stops the server as an operator would: SIGTERM, on which Redis writes out its AOF.
     public func stop() async throws {
         guard let server else { return }

@@ -34,3 +34,33 @@ kill_recorded() {
     fi
   done <"$1"
 }
+
+# run_driver COMMAND…: runs the drill's driver in the background, so that the wrapper's traps
+# fire while it runs, and exits with its status.
+run_driver() {
+  "$@" &
+  DRIVER_PID=$!
+  local status=0
+  wait "$DRIVER_PID" || status=$?
+  DRIVER_PID=
+  exit "$status"
+}
+
+# stop_driver: for a wrapper's exit trap: SIGTERM to the driver should it still run, on which
+# it stops what it started, and SIGKILL if it has not ended 30 s later.
+stop_driver() {
+  if [ -n "${DRIVER_PID:-}" ] && kill -0 "$DRIVER_PID" 2>/dev/null; then
+    kill -TERM "$DRIVER_PID" 2>/dev/null || true
+    for _ in $(seq 1 300); do kill -0 "$DRIVER_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$DRIVER_PID" 2>/dev/null || true
+  fi
+}
+
+# track_commit_timestamps PORT DIR: turns on the commit timestamps of the PostgreSQL on PORT
+# (data in DIR) and restarts it for them to take effect. They tell a drill when each ledger
+# attempt really committed, were its worker stopped between the ledger's last write and COMMIT.
+track_commit_timestamps() {
+  psql_admin "$1" -c "ALTER SYSTEM SET track_commit_timestamp = on" >/dev/null
+  stop_postgres "$1" "$2"
+  start_postgres "$1" "$2"
+}

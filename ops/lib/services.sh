@@ -253,7 +253,8 @@ profile_ports() {
     bench) REDIS_PORT=${CONVEYOR_BENCH_REDIS_PORT:-26379}; PG_PORT=${CONVEYOR_BENCH_POSTGRES_PORT:-25432} ;;
     drill) REDIS_PORT=${CONVEYOR_DRILL_REDIS_PORT:-36379}; PG_PORT=${CONVEYOR_DRILL_POSTGRES_PORT:-35432} ;;
     chaos) REDIS_PORT=${CONVEYOR_CHAOS_REDIS_PORT:-46379}; PG_PORT=${CONVEYOR_CHAOS_POSTGRES_PORT:-45432} ;;
-    *) die "unknown profile '$1' (dev, test, bench, drill or chaos)" ;;
+    sentinel) REDIS_PORT=${CONVEYOR_SENTINEL_REDIS_PORT:-57379}; PG_PORT=${CONVEYOR_SENTINEL_POSTGRES_PORT:-57432} ;;
+    *) die "unknown profile '$1' (dev, test, bench, drill, chaos or sentinel)" ;;
   esac
   DATA_DIR="$CONVEYOR_ROOT/.data/$1"
 }

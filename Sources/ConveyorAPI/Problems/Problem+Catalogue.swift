@@ -122,6 +122,15 @@ extension Problem {
         )
     }
 
+    /// Redis ran a write, but with `--redis-durability replicated` no replica confirmed its copy
+    /// in time, so a failover could lose it.
+    static let notReplicated = Problem(
+        status: .serviceUnavailable, type: "not-replicated", title: "No Redis replica confirmed the write",
+        detail: "Redis took the request, but no replica confirmed its copy in time, so a failover could lose it; "
+            + "send it again with the same Idempotency-Key, which creates nothing twice",
+        headers: [.retryAfter: String(dependencyRetrySeconds)]
+    )
+
     /// A fault of the API itself; its log has the error under the request id.
     static func internalError(requestID: String) -> Problem {
         Problem(

@@ -23,6 +23,8 @@ extension Problem {
             case .tenantQuota: self = .tenantQuota(error)
             default: self = .internalError(requestID: requestID)
             }
+        case let error as RedisError where error.kind == .notReplicated:
+            self = .notReplicated
         case let error as RedisError where error.isRetryable || error.kind == .shutdown:
             self = .dependencyUnavailable("Redis")
         case let error as PostgresError where error.isRetryable || error.kind == .shutdown:

@@ -6,8 +6,14 @@ import Logging
 
 /// Where Redis and PostgreSQL are.
 struct ConnectionOptions: ParsableArguments {
-    @Option(name: .customLong("redis-url"), help: "Redis URL, redis://[[user]:password@]host[:port][/db] (env CONVEYOR_REDIS_URL; default redis://127.0.0.1:6379/0).")
+    @Option(name: .customLong("redis-url"), help: "Redis URL, redis://[[user]:password@]host[:port][/db], rediss://… for TLS, or redis+sentinel://host:26379,host:26379/MASTER[/db] for the master Sentinel names (env CONVEYOR_REDIS_URL, or CONVEYOR_REDIS_SENTINELS with CONVEYOR_REDIS_MASTER; default redis://127.0.0.1:6379/0).")
     var redisURL: String?
+
+    @Option(name: .customLong("redis-durability"), help: "local: Redis's answer to a write suffices; replicated: enqueues and job state changes also wait until a replica has them (WAIT), and fail (the API answers 503) when none confirmed within --redis-wait-timeout (env CONVEYOR_REDIS_DURABILITY; default local).")
+    var redisDurability: String?
+
+    @Option(name: .customLong("redis-wait-timeout"), help: "Seconds a replicated write waits for a replica's confirmation (env CONVEYOR_REDIS_WAIT_TIMEOUT; default 1).")
+    var redisWaitTimeout: String?
 
     @Option(name: .customLong("database-url"), help: "PostgreSQL URL, a libpq URI or conninfo (env CONVEYOR_DATABASE_URL; default postgres://conveyor@127.0.0.1:5432/conveyor).")
     var databaseURL: String?
@@ -22,8 +28,44 @@ struct ConnectionOptions: ParsableArguments {
     var databaseCommitTimeout: String?
 
     func redisConfiguration() throws -> RedisConfiguration {
-        try Setting<RedisConfiguration>(flag: "--redis-url", variable: "CONVEYOR_REDIS_URL")
-            .resolve(redisURL, default: "redis://127.0.0.1:6379/0") { try RedisConfiguration(url: $0) }
+        var configuration = try Setting<RedisConfiguration>(flag: "--redis-url", variable: "CONVEYOR_REDIS_URL")
+            .resolve(try redisURL ?? sentinelURL(), default: "redis://127.0.0.1:6379/0") { try RedisConfiguration(url: $0) }
+        let waitTimeout = try Setting<Duration>(flag: "--redis-wait-timeout", variable: "CONVEYOR_REDIS_WAIT_TIMEOUT")
+            .resolve(redisWaitTimeout, default: "1") { try parseSeconds($0, in: 0.01...60) }
+        guard waitTimeout < configuration.commandTimeout else {
+            throw ValidationError("--redis-wait-timeout / CONVEYOR_REDIS_WAIT_TIMEOUT must be under the \(configuration.commandTimeout) a Redis reply may take")
+        }
+        configuration.durability = try Setting<RedisDurability>(flag: "--redis-durability", variable: "CONVEYOR_REDIS_DURABILITY")
+            .resolve(redisDurability, default: "local") { text in
+                switch text.trimmingCharacters(in: .whitespaces) {
+                case "local": return .local
+                case "replicated": return .replicated(replicas: 1, timeout: waitTimeout)
+                default: throw SettingError(description: "'\(text)' is neither local nor replicated")
+                }
+            }
+        return configuration
+    }
+
+    /// The `redis+sentinel://` URL that `CONVEYOR_REDIS_SENTINELS` and `CONVEYOR_REDIS_MASTER` make,
+    /// or nil when neither is set.
+    private func sentinelURL() throws -> String? {
+        let environment = ProcessInfo.processInfo.environment
+        let sentinels = environment["CONVEYOR_REDIS_SENTINELS"].flatMap { $0.isEmpty ? nil : $0 }
+        let master = environment["CONVEYOR_REDIS_MASTER"].flatMap { $0.isEmpty ? nil : $0 }
+        guard sentinels != nil || master != nil else {
+            return nil
+        }
+        guard let sentinels, let master else {
+            throw ValidationError(
+                "CONVEYOR_REDIS_SENTINELS and CONVEYOR_REDIS_MASTER go together: set both "
+                    + "(e.g. CONVEYOR_REDIS_SENTINELS=10.0.0.1:26379,10.0.0.2:26379 CONVEYOR_REDIS_MASTER=mymaster), or neither"
+            )
+        }
+        guard environment["CONVEYOR_REDIS_URL"] == nil else {
+            throw ValidationError("set CONVEYOR_REDIS_URL, or CONVEYOR_REDIS_SENTINELS with CONVEYOR_REDIS_MASTER, not both")
+        }
+        let name = master.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? master
+        return "redis+sentinel://\(sentinels)/\(name)"
     }
 
     func postgresConfiguration() throws -> PostgresConfiguration {
@@ -47,7 +89,7 @@ struct ConnectionOptions: ParsableArguments {
             _ = try await client.send(RedisCommand("PING"))
         } catch {
             await client.shutdown()
-            throw ValidationError("cannot reach Redis at \(configuration.host):\(configuration.port) (--redis-url / CONVEYOR_REDIS_URL): \(error)")
+            throw ValidationError("cannot reach Redis at \(configuration.serverDescription) (--redis-url / CONVEYOR_REDIS_URL): \(error)")
         }
         return client
     }
