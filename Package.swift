@@ -123,6 +123,7 @@ let package = Package(
             resources: [
                 .embedInCode("Migrations/0003_exports.sql"),
                 .embedInCode("Migrations/0009_export_files.sql"),
+                .embedInCode("Migrations/0010_export_chunks_lz4.sql"),
             ]
         ),
 
