@@ -16,7 +16,7 @@ struct ReplicatedDurabilityTests {
         let queue = TestEnvironment.uniqueQueue("replicated")
         let key = "test-\(UUID().uuidString)"
         let body = #"{"kind": "noop", "queue": "\#(queue)"}"#
-        try await APITestApp.run(redisURL: master.url, redisDurability: .replicated(replicas: 1, timeout: .milliseconds(200))) { client, services in
+        try await APITestApp.run(redisURL: master.url, redisDurability: .replicated(replicas: 1, timeout: .seconds(1))) { client, services in
             let refused = try await client.post("/v1/jobs", json: body, headers: [.idempotencyKey: key])
             try refused.expectProblem(.serviceUnavailable, type: "not-replicated", naming: "send it again with the same Idempotency-Key")
             #expect(refused.headers[.retryAfter] == "5")
@@ -29,8 +29,13 @@ struct ReplicatedDurabilityTests {
                 return info.contains("state=online")
             }
             #expect(online)
-            let accepted = try await client.post("/v1/jobs", json: body, headers: [.idempotencyKey: key])
-            #expect(accepted.status == .accepted)
+            // Retried as a client would, while the new replica may still be catching up.
+            var accepted: HTTPResponse.Status?
+            _ = try await eventually(timeout: .seconds(20), interval: .milliseconds(200)) {
+                accepted = try await client.post("/v1/jobs", json: body, headers: [.idempotencyKey: key]).status
+                return accepted == .accepted
+            }
+            #expect(accepted == .accepted)
             #expect(try await services.queue.statistics(of: queue).depth == 1)
             let replicaClient = RedisClient(configuration: try RedisConfiguration(url: replica.url), logger: .init(label: "replica"))
             #expect(try await replicaClient.send(RedisCommand("LLEN", .string("conveyor:{\(queue)}:ready"))).int == 1)

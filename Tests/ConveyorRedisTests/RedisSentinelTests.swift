@@ -123,7 +123,7 @@ struct RedisSentinelTests {
         let group = try await SentinelGroup.start()
         let script = RedisScript("redis.call('INCR', KEYS[1]) return redis.call('GET', KEYS[1])")
         let key = TestRedis.keyPrefix() + "counter"
-        let configuration = try group.configuration { $0.durability = .replicated(replicas: 1, timeout: .milliseconds(300)) }
+        let configuration = try group.configuration { $0.durability = .replicated(replicas: 1, timeout: .seconds(1)) }
         try await TestRedis.withClient(of: configuration) { client in
             #expect(try await client.runDurably(script, keys: [key], arguments: []).string == "1")
             let replica = RedisClient(configuration: try RedisConfiguration(url: group.replica.url), logger: TestRedis.logger)
@@ -135,7 +135,7 @@ struct RedisSentinelTests {
             await #expect {
                 try await client.runDurably(script, keys: [key], arguments: [])
             } throws: { error in
-                (error as? RedisError)?.kind == .notReplicated && "\(error)".contains("0 of the 1 replicas asked for confirmed it")
+                (error as? RedisError)?.kind == .notReplicated && "\(error)".contains("0 of the 1 replicas asked for confirmed it within 1.0 seconds")
             }
             // The master ran it nonetheless.
             #expect(try await client.send(RedisCommand("GET", .string(key))).string == "2")
