@@ -125,3 +125,17 @@ field() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p"; }
 
 # ratio A B: A / B with two decimals.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+# start_bench_replica PORT DIR MASTER_PORT: a Redis on PORT (data in DIR) replicating the one on
+# MASTER_PORT, once the master sees it online (at most 20 s).
+start_bench_replica() {
+  local port=$1 dir=$2 master=$3
+  start_redis "$port" "$dir"
+  redis-cli -h 127.0.0.1 -p "$port" config set auto-aof-rewrite-percentage 0 >/dev/null
+  redis-cli -h 127.0.0.1 -p "$port" replicaof 127.0.0.1 "$master" >/dev/null
+  for _ in $(seq 1 200); do
+    redis-cli -h 127.0.0.1 -p "$master" info replication | grep -q '^slave0:.*state=online' && return 0
+    sleep 0.1
+  done
+  die "the replica on port $port did not come online"
+}
