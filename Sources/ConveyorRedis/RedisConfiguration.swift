@@ -113,7 +113,7 @@ public struct RedisConfiguration: Sendable {
                 throw fail("the master's name is missing: write redis+sentinel://host:26379/mymaster")
             }
             path = path.dropFirst(masterName.count + 1)
-            switch RedisSentinelSettings.parse(query: query ?? "", decode: Self.percentDecoded) {
+            switch RedisSentinelSettings.parse(query: query ?? "") {
             case .success(let options):
                 self.sentinel = RedisSentinelSettings(
                     sentinels: sentinels, masterName: decodedName, username: options.username, password: options.password)
@@ -121,7 +121,7 @@ public struct RedisConfiguration: Sendable {
                 throw fail(error.reason)
             }
         case "rediss":
-            switch RedisTLSSettings.parse(query: query ?? "", decode: Self.percentDecoded) {
+            switch RedisTLSSettings.parse(query: query ?? "") {
             case .success(let settings): self.tls = settings
             case .failure(let error): throw fail(error.reason)
             }
@@ -177,6 +177,27 @@ public struct RedisConfiguration: Sendable {
         return .success(RedisServerAddress(host: String(host), port: port))
     }
 
+    /// Reads a URL's options, `name=value&…` with percent-encoded values, into `settings`, at the
+    /// key path `names` gives each name; `example(name)` is a value, shown when one is missing.
+    ///
+    /// - Returns: what is wrong with the first option that is, or nil.
+    static func readOptions<Settings>(
+        _ query: Substring, into settings: inout Settings, names: [String: WritableKeyPath<Settings, String?>],
+        example: (Substring) -> String
+    ) -> URLPartError? {
+        for pair in query.split(separator: "&") where !pair.isEmpty {
+            let name = pair.prefix { $0 != "=" }
+            guard let keyPath = names[String(name)] else {
+                return URLPartError("option '\(name)' is unknown: use \(names.keys.sorted().joined(separator: ", "))")
+            }
+            guard pair.contains("="), let value = Self.percentDecoded(pair.dropFirst(name.count + 1)), !value.isEmpty else {
+                return URLPartError("option '\(name)' needs a value, e.g. \(name)=\(example(name))")
+            }
+            settings[keyPath: keyPath] = value
+        }
+        return nil
+    }
+
     /// Why one part of a URL is wrong.
     struct URLPartError: Error {
         let reason: String
@@ -207,7 +228,7 @@ public struct RedisConfiguration: Sendable {
     }
 
     /// Decodes `%XX` escapes; `nil` when an escape is malformed or the result is not UTF-8.
-    static func percentDecoded(_ text: Substring) -> String? {
+    private static func percentDecoded(_ text: Substring) -> String? {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
         var iterator = text.utf8.makeIterator()

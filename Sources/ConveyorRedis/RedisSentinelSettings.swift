@@ -25,17 +25,10 @@ public struct RedisSentinelSettings: Sendable, Hashable {
     private static let queryNames = ["sentinel_username": \Self.username, "sentinel_password": \Self.password]
 
     /// Reads the options of a `redis+sentinel://` URL into settings of no sentinel and no name.
-    static func parse(query: Substring, decode: (Substring) -> String?) -> Result<RedisSentinelSettings, RedisConfiguration.URLPartError> {
+    static func parse(query: Substring) -> Result<RedisSentinelSettings, RedisConfiguration.URLPartError> {
         var settings = RedisSentinelSettings(sentinels: [], masterName: "")
-        for pair in query.split(separator: "&") where !pair.isEmpty {
-            let name = pair.prefix { $0 != "=" }
-            guard let keyPath = queryNames[String(name)] else {
-                return .failure(.init("option '\(name)' is unknown: use \(queryNames.keys.sorted().joined(separator: ", "))"))
-            }
-            guard pair.contains("="), let value = decode(pair.dropFirst(name.count + 1)), !value.isEmpty else {
-                return .failure(.init("option '\(name)' needs a value"))
-            }
-            settings[keyPath: keyPath] = value
+        if let error = RedisConfiguration.readOptions(query, into: &settings, names: queryNames, example: { _ in "SECRET" }) {
+            return .failure(error)
         }
         return .success(settings)
     }

@@ -29,22 +29,17 @@ public struct RedisTLSSettings: Sendable, Equatable {
     /// The URL query's names for each setting.
     static let queryNames = ["ca": \Self.caFile, "cert": \Self.certificateFile, "key": \Self.keyFile, "servername": \Self.serverName]
 
-    /// Reads `ca=FILE&cert=FILE&key=FILE&servername=NAME`, percent-decoded by `decode`, and
-    /// checks that the files can be read, so that a process stops at start rather than at
-    /// its first connection.
+    /// Reads `ca=FILE&cert=FILE&key=FILE&servername=NAME`, percent-decoded, and checks that the
+    /// files can be read, so that a process stops at start rather than at its first connection.
     ///
     /// - Returns: the settings, or the reason they are wrong.
-    static func parse(query: Substring, decode: (Substring) -> String?) -> Result<RedisTLSSettings, RedisTLSSettingsError> {
+    static func parse(query: Substring) -> Result<RedisTLSSettings, RedisConfiguration.URLPartError> {
         var settings = RedisTLSSettings()
-        for pair in query.split(separator: "&") where !pair.isEmpty {
-            let name = pair.prefix { $0 != "=" }
-            guard let keyPath = queryNames[String(name)] else {
-                return .failure(.init("option '\(name)' is unknown: use \(queryNames.keys.sorted().joined(separator: ", "))"))
-            }
-            guard let value = decode(pair.dropFirst(name.count + 1)), !value.isEmpty, pair.contains("=") else {
-                return .failure(.init("option '\(name)' needs a value, e.g. \(name)=\(name == "servername" ? "redis.internal" : "/etc/conveyor/\(name).pem")"))
-            }
-            settings[keyPath: keyPath] = value
+        if let error = RedisConfiguration.readOptions(
+            query, into: &settings, names: queryNames,
+            example: { $0 == "servername" ? "redis.internal" : "/etc/conveyor/\($0).pem" }
+        ) {
+            return .failure(error)
         }
         guard (settings.certificateFile == nil) == (settings.keyFile == nil) else {
             return .failure(.init("a client certificate needs both cert= and key="))
@@ -58,14 +53,5 @@ public struct RedisTLSSettings: Sendable, Equatable {
             close(descriptor)
         }
         return .success(settings)
-    }
-}
-
-/// Why the TLS options of a `rediss://` URL are wrong.
-struct RedisTLSSettingsError: Error {
-    let reason: String
-
-    init(_ reason: String) {
-        self.reason = reason
     }
 }
