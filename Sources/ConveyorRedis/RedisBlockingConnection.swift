@@ -77,15 +77,11 @@ public final class RedisBlockingConnection: Sendable {
         let scripts = Array(repeating: RedisScript?.none, count: commands.count) + [script]
         let durability = self.locator.configuration.durability
         let wait = durably ? durability.waitCommand : nil
-        var replies = try await self.call(blockingFor: blockingFor) { connection throws(RedisError) in
-            var replies = try connection.evaluate(scripts, all)
-            if let wait {
-                replies.append(try connection.send(wait))
-            }
-            return replies
+        let (replies, waited) = try await self.call(blockingFor: blockingFor) { connection throws(RedisError) in
+            try connection.evaluate(scripts, all, thenSending: wait)
         }
-        if wait != nil {
-            try durability.check(replies.removeLast())
+        if let waited {
+            try durability.check(waited)
         }
         let checked = try replies.map { try $0.throwingServerError() }
         return (Array(checked.dropLast()), checked[checked.count - 1])
@@ -151,13 +147,8 @@ public final class RedisBlockingConnection: Sendable {
     private func perform<Value>(
         callID: UInt64, socketTimeout: Duration, _ body: (RedisConnection) throws(RedisError) -> Value
     ) -> Result<Value, RedisError> {
-        var idle = self.state.withLockedValue { $0.idle.take() }
-        if let stale = idle, !self.locator.isCurrent(stale) {
-            stale.close()
-            idle = nil
-        }
         let connection: RedisConnection
-        if let idle {
+        if let idle = self.locator.reusable(self.state.withLockedValue({ $0.idle.take() })) {
             connection = idle
         } else {
             do throws(RedisError) {
@@ -181,7 +172,7 @@ public final class RedisBlockingConnection: Sendable {
                 try connection.setTimeout(socketTimeout)
                 return try body(connection)
             }
-            isSound = (try? outcome.get()) != nil && !connection.answeredAsReplica
+            isSound = self.locator.mayKeep(connection) && (try? outcome.get()) != nil
         } else {
             // Closed, or cancelled before it started (the caller tells which); the connection was not used.
             outcome = .failure(RedisError.connectionClosed)
@@ -195,9 +186,6 @@ public final class RedisBlockingConnection: Sendable {
             }
             state.idle = connection
             return true
-        }
-        if connection.answeredAsReplica {
-            self.locator.forgetMaster(ofGeneration: connection.generation)
         }
         if !isSound, case .failure(let error) = outcome {
             self.logger.debug("closing a failed blocking Redis connection", metadata: ["error": "\(error)"])

@@ -90,14 +90,7 @@ public final class RedisClient: Sendable {
     /// - Returns: the replies in the order of the calls, error replies included as `.error` values.
     /// - Throws: ``RedisError`` when the connection fails; then some of the calls may have run.
     public func runPipelined(_ calls: [ScriptCall]) async throws -> [RESPValue] {
-        guard !calls.isEmpty else {
-            return []
-        }
-        let scripts = calls.map(\.script)
-        let commands = calls.map { RedisCommand(evaluating: $0.script, keys: $0.keys, arguments: $0.arguments) }
-        return try await self.withConnection { connection throws(RedisError) in
-            try connection.evaluate(scripts, commands)
-        }
+        try await self.evaluate(calls, durability: .local)
     }
 
     /// Runs a script that changes state which must survive a failover: as ``run(_:keys:arguments:)``, and
@@ -114,22 +107,24 @@ public final class RedisClient: Sendable {
     /// Runs many scripts as ``runPipelined(_:)`` does, then waits for the replicas as
     /// ``runDurably(_:keys:arguments:)`` does.
     public func runPipelinedDurably(_ calls: [ScriptCall]) async throws -> [RESPValue] {
-        let durability = self.configuration.durability
-        guard let wait = durability.waitCommand else {
-            return try await self.runPipelined(calls)
-        }
+        try await self.evaluate(calls, durability: self.configuration.durability)
+    }
+
+    /// The scripts of `calls` in one pipeline on one connection, then the `WAIT` that
+    /// `durability` asks for, if any.
+    private func evaluate(_ calls: [ScriptCall], durability: RedisDurability) async throws -> [RESPValue] {
         guard !calls.isEmpty else {
             return []
         }
         let scripts = calls.map(\.script)
         let commands = calls.map { RedisCommand(evaluating: $0.script, keys: $0.keys, arguments: $0.arguments) }
-        // WAIT goes in a round trip of its own: a script reloaded after NOSCRIPT runs after
-        // anything sent with the first pipeline.
-        let (replies, confirmed) = try await self.withConnection { connection throws(RedisError) in
-            let replies = try connection.evaluate(scripts, commands)
-            return (replies, try connection.send(wait))
+        let wait = durability.waitCommand
+        let (replies, waited) = try await self.withConnection { connection throws(RedisError) in
+            try connection.evaluate(scripts, commands, thenSending: wait)
         }
-        try durability.check(confirmed)
+        if let waited {
+            try durability.check(waited)
+        }
         return replies
     }
 
@@ -185,13 +180,8 @@ public final class RedisClient: Sendable {
         let outcome: Result<Value, RedisError>
         do {
             outcome = try await self.threadPool.runIfActive { [pool, locator, logger] in
-                var leased = lease.connection
-                if let stale = leased, !locator.isCurrent(stale) {
-                    stale.close()
-                    leased = nil
-                }
                 let connection: RedisConnection
-                if let leased {
+                if let leased = locator.reusable(lease.connection) {
                     connection = leased
                 } else {
                     do throws(RedisError) {
@@ -203,14 +193,11 @@ public final class RedisClient: Sendable {
                 }
                 do throws(RedisError) {
                     let value = try body(connection)
-                    if connection.answeredAsReplica {
-                        locator.forgetMaster(ofGeneration: connection.generation)
-                    }
-                    if connection.answeredAsReplica || !locator.isCurrent(connection) {
+                    if locator.mayKeep(connection) {
+                        pool.release(connection)?.close()
+                    } else {
                         connection.close()
                         _ = pool.release(nil)
-                    } else {
-                        pool.release(connection)?.close()
                     }
                     return .success(value)
                 } catch {

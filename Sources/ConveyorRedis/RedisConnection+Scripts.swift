@@ -28,6 +28,20 @@ extension RedisConnection {
         }
         return replies
     }
+
+    /// As ``evaluate(_:_:)``, then sends `wait`, a `WAIT`, in a round trip of its own, so that it
+    /// follows the scripts reloaded after `NOSCRIPT` too.
+    ///
+    /// - Returns: the replies, and `WAIT`'s, nil without one.
+    func evaluate(
+        _ scripts: [RedisScript?], _ commands: [RedisCommand], thenSending wait: RedisCommand?
+    ) throws(RedisError) -> (replies: [RESPValue], waited: RESPValue?) {
+        let replies = try self.evaluate(scripts, commands)
+        guard let wait else {
+            return (replies, nil)
+        }
+        return (replies, try self.send(wait))
+    }
 }
 
 extension RESPValue {

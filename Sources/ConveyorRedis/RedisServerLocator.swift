@@ -29,9 +29,24 @@ final class RedisServerLocator: Sendable {
         self.state.withLockedValue { $0.generation }
     }
 
-    /// Whether `connection` is open to the current master.
-    func isCurrent(_ connection: RedisConnection) -> Bool {
-        connection.generation == self.generation
+    /// `connection`, an idle one about to serve again, unless it was opened to an earlier master:
+    /// then it is closed, and the answer is nil, for a new one to be opened.
+    func reusable(_ connection: RedisConnection?) -> RedisConnection? {
+        guard let connection, connection.generation != self.generation else {
+            return connection
+        }
+        connection.close()
+        return nil
+    }
+
+    /// Whether `connection`, just used, may serve again: not when it answered as a replica, which
+    /// also forgets its master, nor when it was opened to an earlier master.
+    func mayKeep(_ connection: RedisConnection) -> Bool {
+        if connection.answeredAsReplica {
+            self.forgetMaster(ofGeneration: connection.generation)
+            return false
+        }
+        return connection.generation == self.generation
     }
 
     /// Opens a connection to the configured server; with Sentinel, to the master, asking the
@@ -74,8 +89,8 @@ final class RedisServerLocator: Sendable {
         self.forgetMaster(ofGeneration: generation)
     }
 
-    /// Forgets the master of `generation`, which answered as a replica does.
-    func forgetMaster(ofGeneration generation: UInt64) {
+    /// Forgets the master of `generation`, so that the next connection asks the sentinels.
+    private func forgetMaster(ofGeneration generation: UInt64) {
         self.state.withLockedValue { state in
             if state.generation == generation {
                 state.master = nil
@@ -86,15 +101,18 @@ final class RedisServerLocator: Sendable {
     /// Takes `address` as the master, as a sentinel announced it; returns whether it is a new one.
     @discardableResult
     func adopt(_ address: RedisServerAddress) -> Bool {
-        self.state.withLockedValue { state in
-            state.master = address
-            guard state.current != address else {
-                return false
-            }
-            state.current = address
-            state.generation += 1
-            return true
+        self.state.withLockedValue { Self.take(address, into: &$0) }
+    }
+
+    /// Makes `address` the master, starting a generation when it is another; returns whether it is.
+    private static func take(_ address: RedisServerAddress, into state: inout State) -> Bool {
+        state.master = address
+        guard state.current != address else {
+            return false
         }
+        state.current = address
+        state.generation += 1
+        return true
     }
 
     /// Asks the sentinels for the master and takes their answer; returns whether it is a new one.
@@ -125,11 +143,7 @@ final class RedisServerLocator: Sendable {
         }
         let address = try self.askSentinels(sentinel)
         return self.state.withLockedValue { state in
-            state.master = address
-            if state.current != address {
-                state.current = address
-                state.generation += 1
-            }
+            Self.take(address, into: &state)
             return (address, state.generation)
         }
     }
