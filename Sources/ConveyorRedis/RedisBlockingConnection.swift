@@ -12,13 +12,15 @@ import Darwin
 /// (`BLMOVE`, `BZPOPMIN`, …) and would otherwise hold a pooled connection and its thread for their whole wait.
 ///
 /// Made by ``RedisClient/makeBlockingConnection()``. It connects on first use, and again on the call after a
-/// failure. Calls are served one at a time, in order. Cancelling the task of a call in progress, or closing the
+/// failure; with a Redis Cluster, to the master of the call's first key, and again when a call's key is
+/// served by another master. Calls are served one at a time, in order. Cancelling the task of a call in progress, or closing the
 /// connection, interrupts the call at once by shutting the socket down.
 public final class RedisBlockingConnection: Sendable {
     private struct State {
         var isOpen: Bool
-        /// The connection between calls; `nil` before the first call and after a failure.
-        var idle: RedisConnection?
+        /// The connection between calls, and the locator of its server; `nil` before the first call and
+        /// after a failure.
+        var idle: (connection: RedisConnection, locator: RedisServerLocator)?
         /// The call in progress on the thread and its socket, which an interruption shuts down.
         var running: (callID: UInt64, socket: Int32)?
         /// Calls cancelled before the thread reached them.
@@ -26,7 +28,7 @@ public final class RedisBlockingConnection: Sendable {
         var nextCallID: UInt64 = 0
     }
 
-    private let locator: RedisServerLocator
+    private let servers: any RedisServers
     private let logger: Logger
     /// The single thread on which every hiredis call of this connection runs.
     private let thread: NIOThreadPool
@@ -34,12 +36,12 @@ public final class RedisBlockingConnection: Sendable {
     private let onClose: @Sendable (RedisBlockingConnection) -> Void
 
     init(
-        locator: RedisServerLocator,
+        servers: any RedisServers,
         logger: Logger,
         isOpen: Bool,
         onClose: @escaping @Sendable (RedisBlockingConnection) -> Void
     ) {
-        self.locator = locator
+        self.servers = servers
         self.logger = logger
         self.thread = NIOThreadPool(numberOfThreads: 1)
         self.state = NIOLockedValueBox(State(isOpen: isOpen))
@@ -57,7 +59,7 @@ public final class RedisBlockingConnection: Sendable {
     /// - Throws: ``RedisError`` of kind `.server` for an error reply, or of the kind of the connection failure;
     ///   `CancellationError` when the task is cancelled.
     public func send(_ command: RedisCommand, blockingFor: Duration) async throws -> RESPValue {
-        try await self.call(blockingFor: blockingFor) { connection throws(RedisError) in
+        try await self.call(blockingFor: blockingFor, key: command.routingKey, redirections: { [$0] }) { connection throws(RedisError) in
             try connection.send(command)
         }.throwingServerError()
     }
@@ -75,9 +77,10 @@ public final class RedisBlockingConnection: Sendable {
     ) async throws -> (commands: [RESPValue], script: RESPValue) {
         let all = commands + [RedisCommand(evaluating: script, keys: keys, arguments: arguments)]
         let scripts = Array(repeating: RedisScript?.none, count: commands.count) + [script]
-        let durability = self.locator.configuration.durability
+        let durability = self.servers.configuration.durability
         let wait = durably ? durability.waitCommand : nil
-        let (replies, waited) = try await self.call(blockingFor: blockingFor) { connection throws(RedisError) in
+        let key = commands.lazy.compactMap(\.routingKey).first ?? keys.first
+        let (replies, waited) = try await self.call(blockingFor: blockingFor, key: key, redirections: { $0.replies }) { connection throws(RedisError) in
             try connection.evaluate(scripts, all, thenSending: wait)
         }
         if let waited {
@@ -87,11 +90,34 @@ public final class RedisBlockingConnection: Sendable {
         return (Array(checked.dropLast()), checked[checked.count - 1])
     }
 
-    /// Runs `body` on the connection's thread with the socket's timeout set for a wait of `blockingFor`.
+    /// Runs `body` on the connection's thread, connected to the server of `key`, with the socket's timeout
+    /// set for a wait of `blockingFor`. When a reply of those `redirections` picks out says the key's slot
+    /// moved to another master of a cluster, `body` runs again there, up to ``RedisCluster/redirectLimit`` times.
     private func call<Value: Sendable>(
-        blockingFor: Duration, _ body: @escaping @Sendable (RedisConnection) throws(RedisError) -> Value
+        blockingFor: Duration, key: String?, redirections: (Value) -> [RESPValue],
+        _ body: @escaping @Sendable (RedisConnection) throws(RedisError) -> Value
     ) async throws -> Value {
-        let commandTimeout = self.locator.configuration.commandTimeout
+        var redirects = 0
+        while true {
+            let (value, server) = try await self.call(blockingFor: blockingFor, key: key, body)
+            let moved = redirections(value).lazy.compactMap { RedisRedirection($0, answeredBy: server) }.first {
+                if case .moved = $0 { return true }
+                return false
+            }
+            guard let moved, redirects < RedisCluster.redirectLimit else {
+                return value
+            }
+            self.servers.follow(moved)
+            redirects += 1
+        }
+    }
+
+    /// Runs `body` once, as ``call(blockingFor:key:redirections:_:)`` does, and returns its value and the
+    /// address of the server it ran on.
+    private func call<Value: Sendable>(
+        blockingFor: Duration, key: String?, _ body: @escaping @Sendable (RedisConnection) throws(RedisError) -> Value
+    ) async throws -> (Value, RedisServerAddress) {
+        let commandTimeout = self.servers.configuration.commandTimeout
         let socketTimeout = blockingFor == .zero || commandTimeout == .zero ? .zero : blockingFor + commandTimeout
         let callID = self.state.withLockedValue { state in
             defer { state.nextCallID += 1 }
@@ -99,11 +125,11 @@ public final class RedisBlockingConnection: Sendable {
         }
         defer { self.state.withLockedValue { _ = $0.cancelledCallIDs.remove(callID) } }
 
-        let outcome: Result<Value, RedisError>
+        let outcome: Result<(Value, RedisServerAddress), RedisError>
         do {
             outcome = try await withTaskCancellationHandler {
                 try await self.thread.runIfActive {
-                    self.perform(callID: callID, socketTimeout: socketTimeout, body)
+                    self.perform(callID: callID, key: key, socketTimeout: socketTimeout, body)
                 }
             } onCancel: {
                 self.interrupt(callID: callID)
@@ -138,22 +164,39 @@ public final class RedisBlockingConnection: Sendable {
         self.onClose(self)
         // Queued behind any call in progress, which the interruption above ends promptly.
         try? await self.thread.runIfActive {
-            self.state.withLockedValue { $0.idle.take() }?.close()
+            self.state.withLockedValue { $0.idle.take() }?.connection.close()
         }
         try? await self.thread.shutdownGracefully()
     }
 
     /// Runs on the connection's thread.
     private func perform<Value>(
-        callID: UInt64, socketTimeout: Duration, _ body: (RedisConnection) throws(RedisError) -> Value
-    ) -> Result<Value, RedisError> {
+        callID: UInt64, key: String?, socketTimeout: Duration, _ body: (RedisConnection) throws(RedisError) -> Value
+    ) -> Result<(Value, RedisServerAddress), RedisError> {
+        let idle = self.state.withLockedValue { $0.idle.take() }
+        let locator: RedisServerLocator
+        do throws(RedisError) {
+            locator = try self.servers.locator(forKey: key)
+        } catch {
+            idle?.connection.close()
+            return .failure(error)
+        }
+        var reusable: RedisConnection?
+        if let idle {
+            if idle.locator === locator {
+                reusable = idle.connection
+            } else {
+                idle.connection.close()
+            }
+        }
         let connection: RedisConnection
-        if let idle = self.locator.reusable(self.state.withLockedValue({ $0.idle.take() })) {
-            connection = idle
+        if let kept = locator.reusable(reusable) {
+            connection = kept
         } else {
             do throws(RedisError) {
-                connection = try self.locator.connect()
+                connection = try locator.connect()
             } catch {
+                self.servers.noteFailure(error)
                 return .failure(error)
             }
         }
@@ -165,14 +208,15 @@ public final class RedisBlockingConnection: Sendable {
             state.running = connection.socket.map { (callID, $0) }
             return true
         }
-        let outcome: Result<Value, RedisError>
+        let outcome: Result<(Value, RedisServerAddress), RedisError>
         let isSound: Bool
         if mayStart {
+            let server = RedisServerAddress(host: locator.configuration.host, port: locator.configuration.port)
             outcome = Result { () throws(RedisError) in
                 try connection.setTimeout(socketTimeout)
-                return try body(connection)
+                return (try body(connection), server)
             }
-            isSound = self.locator.mayKeep(connection) && (try? outcome.get()) != nil
+            isSound = locator.mayKeep(connection) && (try? outcome.get()) != nil
         } else {
             // Closed, or cancelled before it started (the caller tells which); the connection was not used.
             outcome = .failure(RedisError.connectionClosed)
@@ -184,12 +228,13 @@ public final class RedisBlockingConnection: Sendable {
             guard state.isOpen, isSound else {
                 return false
             }
-            state.idle = connection
+            state.idle = (connection, locator)
             return true
         }
         if !isSound, case .failure(let error) = outcome {
             self.logger.debug("closing a failed blocking Redis connection", metadata: ["error": "\(error)"])
-            self.locator.noteFailure(error, generation: connection.generation)
+            locator.noteFailure(error, generation: connection.generation)
+            self.servers.noteFailure(error)
         }
         if !isKept {
             connection.close()

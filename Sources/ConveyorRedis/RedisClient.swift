@@ -1,6 +1,5 @@
 public import Logging
 import NIOConcurrencyHelpers
-import NIOPosix
 
 /// A Redis client over hiredis: a bounded pool of connections, each driven by a thread of the client's own,
 /// so that hiredis's blocking calls never hold up Swift's cooperative thread pool.
@@ -12,6 +11,10 @@ import NIOPosix
 /// With Sentinel (``RedisConfiguration/sentinel``), connections go to the master the sentinels name. When
 /// they announce another, or the one in use fails or answers as a replica, every pooled and blocking
 /// connection to the old one is closed at its next use and opened again to the new one.
+///
+/// With a Redis Cluster (``RedisConfiguration/cluster``), there is a pool per master, and each command,
+/// script and blocking wait goes to the master of its first key's slot; a pipeline is split by master and
+/// its replies put back in order. Every key of one script or multi-key command must share a slot (a hash tag).
 ///
 /// Call ``shutdown()`` when done: it closes the connections and stops the threads.
 public final class RedisClient: Sendable {
@@ -25,11 +28,8 @@ public final class RedisClient: Sendable {
 
     private let configuration: RedisConfiguration
     private let logger: Logger
-    private let locator: RedisServerLocator
+    private let servers: any RedisServers
     private let watcher: RedisSentinelWatcher?
-    private let pool: RedisConnectionPool
-    /// One thread per pool slot, so a leased connection never waits for a thread.
-    private let threadPool: NIOThreadPool
     private let state = NIOLockedValueBox(State())
 
     /// Creates a client and starts its threads; no connection opens until the first call.
@@ -38,12 +38,14 @@ public final class RedisClient: Sendable {
     public init(configuration: RedisConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
-        let locator = RedisServerLocator(configuration: configuration)
-        self.locator = locator
-        self.watcher = configuration.sentinel.map { RedisSentinelWatcher(locator: locator, sentinel: $0, logger: logger) }
-        self.pool = RedisConnectionPool(capacity: configuration.poolSize)
-        self.threadPool = NIOThreadPool(numberOfThreads: configuration.poolSize)
-        self.threadPool.start()
+        if let cluster = configuration.cluster {
+            self.servers = RedisCluster(configuration: configuration, settings: cluster, logger: logger)
+            self.watcher = nil
+        } else {
+            let locator = RedisServerLocator(configuration: configuration)
+            self.servers = RedisNode(locator: locator, logger: logger)
+            self.watcher = configuration.sentinel.map { RedisSentinelWatcher(locator: locator, sentinel: $0, logger: logger) }
+        }
     }
 
     /// Sends one command and returns its reply.
@@ -51,9 +53,7 @@ public final class RedisClient: Sendable {
     /// - Throws: ``RedisError`` of kind `.server` for an error reply, or of the kind of the connection failure.
     @discardableResult
     public func send(_ command: RedisCommand) async throws -> RESPValue {
-        try await self.withConnection { connection throws(RedisError) in
-            try connection.send(command)
-        }.throwingServerError()
+        try await self.servers.execute([nil], [command], durability: .local)[0].throwingServerError()
     }
 
     /// Sends all commands in one write and reads all replies: one round trip.
@@ -68,9 +68,7 @@ public final class RedisClient: Sendable {
         guard !commands.isEmpty else {
             return []
         }
-        return try await self.withConnection { connection throws(RedisError) in
-            try connection.pipeline(commands)
-        }
+        return try await self.servers.execute(Array(repeating: nil, count: commands.count), commands, durability: .local)
     }
 
     /// Runs a script with `EVALSHA`; if the server does not know it (`NOSCRIPT`), loads it and runs it again.
@@ -78,10 +76,7 @@ public final class RedisClient: Sendable {
     /// - Throws: ``RedisError`` of kind `.server` for an error reply (a Lua error included).
     @discardableResult
     public func run(_ script: RedisScript, keys: [String], arguments: [RedisArgument]) async throws -> RESPValue {
-        let command = RedisCommand(evaluating: script, keys: keys, arguments: arguments)
-        return try await self.withConnection { connection throws(RedisError) in
-            try connection.evaluate([script], [command])[0]
-        }.throwingServerError()
+        try await self.evaluate([(script, keys, arguments)], durability: .local)[0].throwingServerError()
     }
 
     /// Runs many scripts with `EVALSHA` in one round trip; those the server does not know are loaded and run
@@ -116,16 +111,8 @@ public final class RedisClient: Sendable {
         guard !calls.isEmpty else {
             return []
         }
-        let scripts = calls.map(\.script)
         let commands = calls.map { RedisCommand(evaluating: $0.script, keys: $0.keys, arguments: $0.arguments) }
-        let wait = durability.waitCommand
-        let (replies, waited) = try await self.withConnection { connection throws(RedisError) in
-            try connection.evaluate(scripts, commands, thenSending: wait)
-        }
-        if let waited {
-            try durability.check(waited)
-        }
-        return replies
+        return try await self.servers.execute(calls.map(\.script), commands, durability: durability)
     }
 
     /// Makes a connection for blocking commands (`BLMOVE`, `BZPOPMIN`, …), outside the pool, with a thread
@@ -136,7 +123,7 @@ public final class RedisClient: Sendable {
     public func makeBlockingConnection() -> RedisBlockingConnection {
         self.state.withLockedValue { state in
             let connection = RedisBlockingConnection(
-                locator: self.locator,
+                servers: self.servers,
                 logger: self.logger,
                 isOpen: !state.isShutDown
             ) { [state = self.state] closed in
@@ -160,63 +147,6 @@ public final class RedisClient: Sendable {
             await connection.close()
         }
         await self.watcher?.stop()
-        let idle = self.pool.shutDown()
-        try? await self.threadPool.runIfActive {
-            for connection in idle {
-                connection.close()
-            }
-        }
-        try? await self.threadPool.shutdownGracefully()
-    }
-
-    /// Leases a connection (opening it if the slot is vacant), runs `body` with it on a thread of the client's,
-    /// and gives it back, or closes it if `body` failed, since a failure can leave replies unread.
-    ///
-    /// `body` throws only for connection failures; error replies are values.
-    private func withConnection<Value: Sendable>(
-        _ body: @escaping @Sendable (RedisConnection) throws(RedisError) -> Value
-    ) async throws -> Value {
-        let lease = try await self.pool.lease()
-        let outcome: Result<Value, RedisError>
-        do {
-            outcome = try await self.threadPool.runIfActive { [pool, locator, logger] in
-                let connection: RedisConnection
-                if let leased = locator.reusable(lease.connection) {
-                    connection = leased
-                } else {
-                    do throws(RedisError) {
-                        connection = try locator.connect()
-                    } catch {
-                        _ = pool.release(nil)
-                        return .failure(error)
-                    }
-                }
-                do throws(RedisError) {
-                    let value = try body(connection)
-                    if locator.mayKeep(connection) {
-                        pool.release(connection)?.close()
-                    } else {
-                        connection.close()
-                        _ = pool.release(nil)
-                    }
-                    return .success(value)
-                } catch {
-                    logger.debug("closing a failed Redis connection", metadata: ["error": "\(error)"])
-                    locator.noteFailure(error, generation: connection.generation)
-                    connection.close()
-                    _ = pool.release(nil)
-                    return .failure(error)
-                }
-            }
-        } catch {
-            // The thread pool dropped the work unrun: the task was cancelled, or the client shut down and its
-            // threads stopped, which leaves this thread to close an unused connection.
-            self.pool.release(lease.connection)?.close()
-            if self.state.withLockedValue({ $0.isShutDown }) {
-                throw RedisError.clientShutDown
-            }
-            throw error
-        }
-        return try outcome.get()
+        await self.servers.shutdown()
     }
 }

@@ -21,6 +21,9 @@ public struct RedisConfiguration: Sendable {
     public var tls: RedisTLSSettings?
     /// Where to ask for the master, for a `redis+sentinel://` URL; then `host` and `port` are unused.
     public var sentinel: RedisSentinelSettings?
+    /// The nodes of a Redis Cluster, for a `redis+cluster://` URL; then `host` and `port` are unused,
+    /// and every key is served by the master of its slot.
+    public var cluster: RedisClusterSettings?
     /// Whether a state change waits for a replica's copy before it is answered (see ``RedisClient/runDurably(_:keys:arguments:)``).
     public var durability: RedisDurability
 
@@ -36,6 +39,7 @@ public struct RedisConfiguration: Sendable {
         poolSize: Int = 8,
         tls: RedisTLSSettings? = nil,
         sentinel: RedisSentinelSettings? = nil,
+        cluster: RedisClusterSettings? = nil,
         durability: RedisDurability = .local
     ) {
         self.host = host
@@ -48,6 +52,7 @@ public struct RedisConfiguration: Sendable {
         self.poolSize = poolSize
         self.tls = tls
         self.sentinel = sentinel
+        self.cluster = cluster
         self.durability = durability
     }
 
@@ -58,6 +63,8 @@ public struct RedisConfiguration: Sendable {
     /// finds the master that the sentinels at those addresses (port 26379 unless given) name `master`, with
     /// options `?sentinel_username=NAME&sentinel_password=SECRET` for sentinels that require `AUTH` (see
     /// ``RedisSentinelSettings``); the credentials before `@` are the master's.
+    /// `redis+cluster://[[username]:password@]host1[:port],host2[:port]` reaches the Redis Cluster those
+    /// nodes (port 6379 unless given) belong to; a cluster has database 0 only.
     ///
     /// User name and password may be percent-encoded; an IPv6 host is written in brackets (`redis://[::1]:6379`).
     ///
@@ -70,8 +77,8 @@ public struct RedisConfiguration: Sendable {
             throw fail("it has no scheme")
         }
         let scheme = url[..<schemeEnd.lowerBound]
-        guard ["redis", "rediss", "redis+sentinel"].contains(scheme) else {
-            throw fail("scheme '\(scheme)' is none of redis, rediss and redis+sentinel")
+        guard ["redis", "rediss", "redis+sentinel", "redis+cluster"].contains(scheme) else {
+            throw fail("scheme '\(scheme)' is none of redis, rediss, redis+sentinel and redis+cluster")
         }
         var rest = url[schemeEnd.upperBound...]
         if let fragment = rest.firstIndex(of: "#") {
@@ -120,6 +127,18 @@ public struct RedisConfiguration: Sendable {
             case .failure(let error):
                 throw fail(error.reason)
             }
+        case "redis+cluster":
+            if let query {
+                throw fail("options '?\(query)' have no meaning for redis+cluster://")
+            }
+            var seeds: [RedisServerAddress] = []
+            for entry in authority.split(separator: ",", omittingEmptySubsequences: false) {
+                seeds.append(try Self.address(entry, defaultPort: 6379).get(or: fail))
+            }
+            guard path.isEmpty || path == "0" else {
+                throw fail("a Redis Cluster has database 0 only, not '\(path)': leave the path out")
+            }
+            self.cluster = RedisClusterSettings(seeds: seeds)
         case "rediss":
             switch RedisTLSSettings.parse(query: query ?? "") {
             case .success(let settings): self.tls = settings
@@ -206,6 +225,9 @@ public struct RedisConfiguration: Sendable {
 
     /// What the client reaches, for messages: `host:port`, or the master's name and its sentinels.
     public var serverDescription: String {
+        if let cluster {
+            return "the Redis Cluster of \(cluster.seeds.map(\.description).joined(separator: ", "))"
+        }
         guard let sentinel else {
             return self.endpoint
         }

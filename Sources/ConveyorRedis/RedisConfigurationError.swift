@@ -11,5 +11,6 @@ public struct RedisConfigurationError: Error, CustomStringConvertible, Sendable 
     }
 
     static let expectedForm = "redis://[[user]:password@]host[:port][/db], or rediss://…[?ca=FILE&cert=FILE&key=FILE&servername=NAME] for TLS, "
-        + "or redis+sentinel://[[user]:password@]host:26379,host:26379/MASTER[/db][?sentinel_username=NAME&sentinel_password=SECRET] for Sentinel"
+        + "or redis+sentinel://[[user]:password@]host:26379,host:26379/MASTER[/db][?sentinel_username=NAME&sentinel_password=SECRET] for Sentinel, "
+        + "or redis+cluster://[[user]:password@]host:6379,host:6379 for a Redis Cluster"
 }

@@ -66,6 +66,10 @@ import Testing
         ("redis+sentinel://s1/mymaster/abc", "database 'abc'"),
         ("redis+sentinel://s1/mymaster?ca=/etc/passwd", "option 'ca' is unknown: use sentinel_password, sentinel_username"),
         ("redis+sentinel://s1/mymaster?sentinel_password=", "option 'sentinel_password' needs a value"),
+        ("redis+cluster://n1,,n2", "host is missing"),
+        ("redis+cluster://n1:70000", "port '70000'"),
+        ("redis+cluster://n1/2", "database 0 only, not '2'"),
+        ("redis+cluster://n1?ca=/etc/passwd", "options '?ca=/etc/passwd' have no meaning for redis+cluster://"),
     ])
     func refusesBadURL(_ url: String, naming badPart: String) {
         #expect {
@@ -76,6 +80,7 @@ import Testing
                 && description.contains(badPart)
                 && description.contains("expected redis://[[user]:password@]host[:port][/db], or rediss://")
                 && description.contains("or redis+sentinel://")
+                && description.contains("or redis+cluster://")
         }
     }
 
@@ -106,6 +111,18 @@ import Testing
         #expect(configuration.serverDescription == "the master 'my-master' of the sentinels 10.0.0.1:26379, 10.0.0.2:26380, [::1]:26381")
         #expect(try RedisConfiguration(url: "redis+sentinel://s1/m").sentinel == RedisSentinelSettings(sentinels: [.init(host: "s1", port: 26379)], masterName: "m"))
         #expect(try RedisConfiguration(url: "redis://cache").sentinel == nil)
+    }
+
+    @Test func readsClusterURL() throws {
+        let configuration = try RedisConfiguration(url: "redis+cluster://worker:s%40fe@10.0.0.1:7000,10.0.0.2,[::1]:7002/0")
+        #expect(configuration.cluster?.seeds == [
+            RedisServerAddress(host: "10.0.0.1", port: 7000), RedisServerAddress(host: "10.0.0.2", port: 6379),
+            RedisServerAddress(host: "::1", port: 7002),
+        ])
+        #expect(configuration.username == "worker" && configuration.password == "s@fe" && configuration.database == 0)
+        #expect(configuration.sentinel == nil && configuration.tls == nil)
+        #expect(configuration.serverDescription == "the Redis Cluster of 10.0.0.1:7000, 10.0.0.2:6379, [::1]:7002")
+        #expect(try RedisConfiguration(url: "redis://cache").cluster == nil)
     }
 
     @Test func errorNamesURLWithoutItsPassword() {

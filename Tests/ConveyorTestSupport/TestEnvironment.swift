@@ -26,6 +26,12 @@ public enum TestEnvironment {
         try variable("CONVEYOR_REDIS_URL")
     }
 
+    /// Whether the test Redis is a Redis Cluster (`redis+cluster://`), as ops/test's second pass of
+    /// the queue and worker suites makes it.
+    public static var redisIsCluster: Bool {
+        ProcessInfo.processInfo.environment["CONVEYOR_REDIS_URL"]?.hasPrefix("redis+cluster://") ?? false
+    }
+
     public static func databaseURL() throws -> String {
         try variable("CONVEYOR_DATABASE_URL")
     }

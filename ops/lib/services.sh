@@ -57,11 +57,13 @@ redis_running() { [ -f "$1/redis.pid" ] && kill -0 "$(cat "$1/redis.pid")" 2>/de
 # postgres_running DIR: whether the PostgreSQL cluster in DIR/pgdata runs.
 postgres_running() { runuser -u postgres -- "$(postgres_bindir)/pg_ctl" -D "$1/pgdata" status >/dev/null 2>&1; }
 
-# start_redis PORT DIR [ADDRESS]: a Redis with AOF on, bound to 127.0.0.1 only, or also to
-# ADDRESS, an address of a private test network (ops/drill/hosts), whose clients come from
-# other hosts: protected mode, which refuses them without a password, is off then.
+# start_redis PORT DIR [ADDRESS [OPTION...]]: a Redis with AOF on, bound to 127.0.0.1 only, or
+# also to ADDRESS (when not empty), an address of a private test network (ops/drill/hosts), whose
+# clients come from other hosts: protected mode, which refuses them without a password, is off
+# then. The OPTIONs go to redis-server as they are.
 start_redis() {
   local port=$1 dir=$2 address=${3:-}
+  shift $(($# < 3 ? $# : 3))
   mkdir -p "$dir"
   if redis_running "$dir"; then
     return 0
@@ -72,7 +74,7 @@ start_redis() {
   redis-server --bind 127.0.0.1 ${address:+"$address"} --port "$port" --dir "$dir" --daemonize yes \
     --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" \
     --appendonly yes --appendfsync everysec --save '' \
-    --maxmemory-policy noeviction --protected-mode "$protected" >/dev/null \
+    --maxmemory-policy noeviction --protected-mode "$protected" "$@" >/dev/null \
     || die "redis-server did not start; see $dir/redis.log"
   # A Redis reading back a large AOF answers LOADING for as long as that takes (about
   # 10 s a million jobs here): waited for, as long as the server runs.
@@ -99,6 +101,39 @@ stop_redis() {
   [ -f "$dir/redis.pid" ] || return 0
   redis-cli -h 127.0.0.1 -p "$port" shutdown >/dev/null 2>&1 || kill "$(cat "$dir/redis.pid")" 2>/dev/null || true
   rm -f "$dir/redis.pid"
+}
+
+# start_redis_cluster FIRST_PORT DIR MASTERS REPLICAS: a Redis Cluster of MASTERS masters, each with
+# REPLICAS replicas, on FIRST_PORT and the ports after it, with each node's data in DIR/PORT; a node
+# is taken for failed after 2 s. Waits until every node says the cluster is ok.
+start_redis_cluster() {
+  local first=$1 dir masters=$3 replicas=$4
+  dir=$(mkdir -p "$2" && cd "$2" && pwd)
+  local count=$((masters * (1 + replicas))) port nodes=()
+  for port in $(seq "$first" $((first + count - 1))); do
+    start_redis "$port" "$dir/$port" "" --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 2000
+    nodes+=("127.0.0.1:$port")
+  done
+  if [ "$(redis-cli -p "$first" cluster info | tr -d '\r' | sed -n 's/^cluster_known_nodes://p')" != "$count" ]; then
+    redis-cli --cluster create "${nodes[@]}" --cluster-replicas "$replicas" --cluster-yes >"$dir/create.log" 2>&1 \
+      || die "redis-cli --cluster create failed; see $dir/create.log"
+  fi
+  local waited=0
+  for port in $(seq "$first" $((first + count - 1))); do
+    until redis-cli -p "$port" cluster info | grep -q '^cluster_state:ok'; do
+      waited=$((waited + 1))
+      [ "$waited" -lt 300 ] || die "the Redis Cluster on ports $first and up did not come up; see $dir/*/redis.log"
+      sleep 0.1
+    done
+  done
+}
+
+# stop_redis_cluster FIRST_PORT DIR NODES: stops the NODES nodes start_redis_cluster started.
+stop_redis_cluster() {
+  local first=$1 dir=$2 count=$3 port
+  for port in $(seq "$first" $((first + count - 1))); do
+    stop_redis "$port" "$dir/$port"
+  done
 }
 
 # start_postgres PORT DIR: a PostgreSQL cluster owned by the postgres user, listening on
