@@ -73,7 +73,7 @@ public struct JobQueue: Sendable {
                 arguments.append(.string(spec))
                 arguments.append(.integer(Int(job.runAt?.microseconds ?? 0)))
             }
-            calls.append((QueueScripts.enqueue, [keys.ready, keys.scheduled, keys.fresh, keys.tenantJobs, keys.tenantBytes, keys.stats], arguments))
+            calls.append((QueueScripts.enqueue, keys.declaring(keys.ready, keys.scheduled, keys.fresh, keys.tenantJobs, keys.tenantBytes, keys.stats), arguments))
         }
         let replies = try await redis.runPipelinedDurably(calls)
         try await registeredQueues.register(queues, through: redis)
@@ -181,7 +181,7 @@ public struct JobQueue: Sendable {
         guard count + prefetch > 0 else { return nil }
         let keys = QueueKeys(queue)
         return (
-            [keys.ready, keys.active, keys.paused, keys.fresh, keys.tenantJobs, keys.tenantBytes, keys.stats],
+            keys.declaring(keys.ready, keys.active, keys.paused, keys.fresh, keys.tenantJobs, keys.tenantBytes, keys.stats),
             [.string(keys.prefix), .integer(count), .integer(Int(lease.microseconds)), .string(worker), .integer(prefetch)]
         )
     }
@@ -229,7 +229,7 @@ public struct JobQueue: Sendable {
                 arguments.append(.string(completion.lease.token))
                 arguments.append(.string(completion.result))
             }
-            return (script: QueueScripts.complete, keys: [keys.active, keys.stats, keys.finished], arguments: arguments)
+            return (script: QueueScripts.complete, keys: keys.declaring(keys.active, keys.stats, keys.finished), arguments: arguments)
         }
         let replies = try await redis.runPipelinedDurably(calls)
         var taken = [Bool](repeating: false, count: completions.count)
@@ -256,7 +256,7 @@ public struct JobQueue: Sendable {
         let keys = QueueKeys(lease.id.queue)
         let reply = try await redis.runDurably(
             QueueScripts.fail,
-            keys: [keys.active, keys.scheduled, keys.dead, keys.stats],
+            keys: keys.declaring(keys.active, keys.scheduled, keys.dead, keys.stats),
             arguments: [
                 .string(keys.prefix), .string(lease.id.description), .string(lease.token), .string(error),
                 .integer(Int(retryIn.microseconds)), .integer(permanent ? 1 : 0),
@@ -278,7 +278,7 @@ public struct JobQueue: Sendable {
         let keys = QueueKeys(lease.id.queue)
         let reply = try await redis.runDurably(
             QueueScripts.defer,
-            keys: [keys.active, keys.scheduled, keys.stats],
+            keys: keys.declaring(keys.active, keys.scheduled, keys.stats),
             arguments: [.string(keys.prefix), .string(lease.id.description), .string(lease.token), .integer(Int(runAt.microseconds))]
         )
         switch reply.string {
@@ -294,7 +294,7 @@ public struct JobQueue: Sendable {
     public func handBack(_ leases: [JobLease]) async throws -> Int {
         let calls = Self.groupedByQueue(leases).map { queue, leases in
             let keys = QueueKeys(queue)
-            return (script: QueueScripts.handBack, keys: [keys.active, keys.ready], arguments: [.string(keys.prefix)] + Self.leaseArguments(leases))
+            return (script: QueueScripts.handBack, keys: keys.declaring(keys.active, keys.ready), arguments: [.string(keys.prefix)] + Self.leaseArguments(leases))
         }
         guard !calls.isEmpty else { return 0 }
         return try await redis.runPipelinedDurably(calls).reduce(0) { $0 + (try Self.integer($1, script: "hand_back")) }
@@ -317,7 +317,7 @@ public struct JobQueue: Sendable {
         let calls = queues.map { queue in
             let keys = QueueKeys(queue)
             return (
-                script: QueueScripts.heartbeat, keys: [keys.active, keys.cancelling],
+                script: QueueScripts.heartbeat, keys: keys.declaring(keys.active, keys.cancelling),
                 arguments: [.string(keys.prefix), .integer(Int(lease.microseconds))] + Self.leaseArguments(grouped[queue]!)
             )
         }
@@ -363,7 +363,7 @@ public struct JobQueue: Sendable {
     public func promoteDue(in queue: QueueName, limit: Int = 1000) async throws -> Int {
         let keys = QueueKeys(queue)
         let reply = try await redis.run(
-            QueueScripts.promote, keys: [keys.scheduled, keys.ready], arguments: [.string(keys.prefix), .integer(limit)]
+            QueueScripts.promote, keys: keys.declaring(keys.scheduled, keys.ready), arguments: [.string(keys.prefix), .integer(limit)]
         )
         return try Self.integer(reply, script: "promote")
     }
@@ -377,7 +377,7 @@ public struct JobQueue: Sendable {
         let keys = QueueKeys(queue)
         let reply = try await redis.run(
             QueueScripts.recover,
-            keys: [keys.active, keys.ready, keys.dead, keys.stats, keys.finished, keys.cancelling],
+            keys: keys.declaring(keys.active, keys.ready, keys.dead, keys.stats, keys.finished, keys.cancelling),
             arguments: [
                 .string(keys.prefix), .integer(limit), .integer(policy.deadLimit),
                 .integer(Int(policy.deadRetention.microseconds)), .integer(Int(policy.retention.microseconds)),
@@ -407,7 +407,7 @@ public struct JobQueue: Sendable {
         let keys = QueueKeys(id.queue)
         let reply = try await redis.runDurably(
             QueueScripts.cancel,
-            keys: [keys.scheduled, keys.finished, keys.fresh, keys.tenantJobs, keys.tenantBytes, keys.active, keys.cancelling, keys.stats],
+            keys: keys.declaring(keys.scheduled, keys.finished, keys.fresh, keys.tenantJobs, keys.tenantBytes, keys.active, keys.cancelling, keys.stats),
             arguments: [.string(keys.prefix), .string(id.description)]
         )
         switch reply {
@@ -428,7 +428,7 @@ public struct JobQueue: Sendable {
     public func retryDead(_ id: JobID) async throws -> Bool {
         let keys = QueueKeys(id.queue)
         let reply = try await redis.runDurably(
-            QueueScripts.retryDead, keys: [keys.dead, keys.ready], arguments: [.string(keys.prefix), .string(id.description)]
+            QueueScripts.retryDead, keys: keys.declaring(keys.dead, keys.ready), arguments: [.string(keys.prefix), .string(id.description)]
         )
         return try Self.integer(reply, script: "retry_dead") == 1
     }
@@ -437,7 +437,7 @@ public struct JobQueue: Sendable {
     public func discardDead(_ id: JobID) async throws -> Bool {
         let keys = QueueKeys(id.queue)
         let reply = try await redis.runDurably(
-            QueueScripts.discardDead, keys: [keys.dead], arguments: [.string(keys.prefix), .string(id.description)]
+            QueueScripts.discardDead, keys: keys.declaring(keys.dead), arguments: [.string(keys.prefix), .string(id.description)]
         )
         return try Self.integer(reply, script: "discard_dead") == 1
     }

@@ -29,6 +29,8 @@ struct QueueKeys: Sendable {
     let tenantJobs: String
     /// Hash of the bytes of each tenant's waiting jobs (their packed specs), by tenant.
     let tenantBytes: String
+    /// A key never written, which every script declares last (see ``declaring(_:)``).
+    let unwritten: String
 
     init(_ queue: QueueName) {
         let prefix = "conveyor:{\(queue.rawValue)}:"
@@ -44,6 +46,17 @@ struct QueueKeys: Sendable {
         self.stats = prefix + "stats"
         self.tenantJobs = prefix + "tenant_jobs"
         self.tenantBytes = prefix + "tenant_bytes"
+        self.unwritten = prefix + "unwritten"
+    }
+
+    /// The KEYS of a script call: `keys`, then ``unwritten``. A script reaches job hashes by a name
+    /// made from the prefix, which stays in the queue's slot; but while Redis Cluster moves that
+    /// slot to another master, a job hash may already be there while the script runs here. A key
+    /// that never exists among the declared ones makes the cluster refuse to start a script on a
+    /// moving slot (`TRYAGAIN`, on either master), so that a script runs only where all of its
+    /// queue is: the client sends it again once the move is over.
+    func declaring(_ keys: String...) -> [String] {
+        keys + [self.unwritten]
     }
 
     func job(_ id: JobID) -> String { prefix + "job:" + id.description }

@@ -1,6 +1,9 @@
 -- Prepended to every Conveyor script. A queue's keys all start with its prefix
 -- "conveyor:{queue}:", so every key a script touches, job hashes included, carries
--- the queue's hash tag and lives in one Redis Cluster slot.
+-- the queue's hash tag and lives in one Redis Cluster slot. Every call declares, after
+-- the keys its script names, one more that is never written (QueueKeys.declaring): a
+-- cluster refuses to start the script while that slot moves between masters, when the
+-- job hashes it reaches by name may be on either.
 --
 -- Times are Redis server time in microseconds: one clock for every worker, API and
 -- scheduler process, whatever their machines' clocks say. They are written as text
