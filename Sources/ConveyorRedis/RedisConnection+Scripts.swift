@@ -30,14 +30,15 @@ extension RedisConnection {
     }
 
     /// As ``evaluate(_:_:)``, then sends `wait`, a `WAIT`, in a round trip of its own, so that it
-    /// follows the scripts reloaded after `NOSCRIPT` too.
+    /// follows the scripts reloaded after `NOSCRIPT` too; not when a cluster node sent every
+    /// command elsewhere (`MOVED`, `ASK`, `TRYAGAIN`, `CLUSTERDOWN`), as none ran here.
     ///
     /// - Returns: the replies, and `WAIT`'s, nil without one.
     func evaluate(
         _ scripts: [RedisScript?], _ commands: [RedisCommand], thenSending wait: RedisCommand?
     ) throws(RedisError) -> (replies: [RESPValue], waited: RESPValue?) {
         let replies = try self.evaluate(scripts, commands)
-        guard let wait else {
+        guard let wait, !replies.allSatisfy(\.isRefusalToRun) else {
             return (replies, nil)
         }
         return (replies, try self.send(wait))
@@ -48,6 +49,15 @@ extension RESPValue {
     fileprivate var isError: Bool {
         if case .error = self {
             return true
+        }
+        return false
+    }
+
+    /// Whether the reply is a cluster node's refusal to run the command here (see ``RedisRedirection``).
+    fileprivate var isRefusalToRun: Bool {
+        if case .error(let message) = self {
+            let code = message.prefix { $0 != " " }
+            return code == "MOVED" || code == "ASK" || code == "TRYAGAIN" || code == "CLUSTERDOWN"
         }
         return false
     }

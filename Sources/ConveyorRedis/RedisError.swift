@@ -49,7 +49,8 @@ public struct RedisError: Error, CustomStringConvertible, Sendable {
 
     /// Whether the same call may succeed if made again: the server could not be reached, the connection
     /// broke, the reply was late, or the server said it is temporarily unable to serve
-    /// (`LOADING`, `BUSY`, `TRYAGAIN`, `MASTERDOWN`, `READONLY`, `UNBLOCKED`), or no replica confirmed a write.
+    /// (`LOADING`, `BUSY`, `TRYAGAIN`, `MASTERDOWN`, `READONLY`, `UNBLOCKED`, `CLUSTERDOWN`), or no replica
+    /// confirmed a write.
     ///
     /// A retry after `connectionLost` or `timeout` may run the command twice, so retry only what is idempotent.
     public var isRetryable: Bool {
@@ -89,7 +90,7 @@ public struct RedisError: Error, CustomStringConvertible, Sendable {
         self.kind == .server ? "Redis replied with an error: \(self.message)" : self.message
     }
 
-    private static let transientServerErrorCodes: Set<Substring> = ["LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "READONLY", "UNBLOCKED"]
+    private static let transientServerErrorCodes: Set<Substring> = ["LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "READONLY", "UNBLOCKED", "CLUSTERDOWN"]
 
     static let clientShutDown = RedisError(kind: .shutdown, message: "the Redis client has been shut down")
     static let connectionClosed = RedisError(kind: .shutdown, message: "the blocking Redis connection has been closed")

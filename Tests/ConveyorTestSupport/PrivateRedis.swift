@@ -12,7 +12,7 @@ public final class PrivateRedis: @unchecked Sendable {
 
     public init(arguments: [String] = []) async throws {
         self.arguments = arguments
-        port = Int.random(in: 20_000...29_999)
+        port = Int.random(in: 20_000...26_999)
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("conveyor-redis-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try await start()

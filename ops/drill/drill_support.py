@@ -1,5 +1,6 @@
-"""What the drills' drivers share (ops/drill/chaos.py, ops/drill/hosts.py): the conveyor
-processes they start and stop, Redis and PostgreSQL read directly, the workload they send
+"""What the drills' drivers share (ops/drill/chaos.py, hosts.py, sentinel.py, cluster.py): the
+conveyor processes they start and stop, the Redis servers of their own, Redis and PostgreSQL
+read directly, the workload they send
 through the APIs with every answer recorded, the wait for it to settle, the checks of what
 the system promises, and the report.
 
@@ -11,6 +12,7 @@ Standard library only. A driver subclasses Drill with its own start and run, and
 drive() with its command line, which stops every process it started however the run ends.
 """
 
+import datetime
 import hashlib
 import http.client
 import json
@@ -38,6 +40,42 @@ FINAL_JOB_STATES = {"succeeded", "dead", "cancelled"}
 FINAL_IMPORT_STATES = {"succeeded", "failed", "partially_failed"}
 FINAL_EXPORT_STATES = {"succeeded", "failed"}
 SETTLE_TIMEOUT = 150
+
+
+class RedisNode:
+    """One redis-server of a drill, in the foreground, so that kill -9 reaches it; restarted
+    on the same port and data folder, it comes back as what its peers (the sentinels, the
+    cluster) make of it."""
+
+    def __init__(self, drill, name, port, arguments):
+        self.name = name
+        self.port = port
+        self.folder = os.path.join(drill.data, name)
+        os.makedirs(self.folder, exist_ok=True)
+        self.command = ["redis-server", *arguments, "--bind", "127.0.0.1", "--port", str(port), "--dir", self.folder,
+                        "--pidfile", os.path.join(self.folder, "redis.pid"), "--logfile", os.path.join(self.folder, "redis.log")]
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.time() + 20
+        while not socket_open(self.port):
+            if self.process.poll() is not None or time.time() > deadline:
+                raise DrillError(f"{self.name} did not start on port {self.port}; see {self.folder}/redis.log")
+            time.sleep(0.05)
+
+    def kill(self):
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
 
 
 class DrillError(Exception):
@@ -311,6 +349,7 @@ class Drill:
         self.services = [*self.apis, *self.workers, *self.schedulers]
         for service in self.services:
             service.start()
+        self.pids = {service.name: service.pid for service in self.services}
         for api in self.apis:
             api.await_ready()
         for service in [*self.workers, *self.schedulers]:
@@ -381,15 +420,20 @@ class Drill:
         self.settle()
         self.check()
 
-    def enqueue_single(self, rng):
-        body = json.dumps({"kind": "drill.ledger", "payload": {"ms": rng.randint(50, 1500)}})
+    def enqueue_single(self, rng, queue=None):
+        """One drill.ledger job, to its kind's queue or to `queue`."""
+        job = {"kind": "drill.ledger", "payload": {"ms": rng.randint(50, 1500)}}
+        body = json.dumps({**job, "queue": queue} if queue else job)
         status, data = self.call("POST", "/v1/jobs", "/v1/jobs", body)
         if status == 202:
             with self.lock:
                 self.ledger_jobs.add(json.loads(data)["id"])
 
-    def enqueue_bulk(self, rng):
+    def enqueue_bulk(self, rng, queue=None):
+        """10 to 40 drill.ledger jobs in one request, to their kind's queue or to `queue`."""
         jobs = [{"kind": "drill.ledger", "payload": {"ms": rng.randint(50, 1500)}} for _ in range(rng.randint(10, 40))]
+        if queue:
+            jobs = [{**job, "queue": queue} for job in jobs]
         status, data = self.call("POST", "/v1/jobs/bulk", "/v1/jobs/bulk", json.dumps({"jobs": jobs}))
         if status == 202:
             with self.lock:
@@ -650,6 +694,29 @@ class Drill:
                     + f"; 5xx other than a 503 during an outage {len(bad)}" + (f" ({shown})" if shown else "")
                     + f"; no answer {len(self.no_answers)}, {len(silent)} of them from an API not killed"
                     + (f" ({', '.join(f'{r} {n}' for r, n in sorted(reasons.items()))})" if reasons else ""))
+
+    def confirmed_successes(self, queue=None):
+        """When the workers logged an attempt succeeded (of `queue`, or any): its timing line,
+        which follows Redis's confirmed record of the completion (with replicated durability, a
+        replica's too)."""
+        times = []
+        wanted = f'"queue":"{queue}"' if queue else ""
+        for worker in self.workers:
+            with open(worker.log_path, encoding="utf-8", errors="replace") as output:
+                for line in output:
+                    if '"msg":"job attempt"' in line and '"state":"succeeded"' in line and wanted in line:
+                        stamp = json.loads(line)["ts"]
+                        times.append(datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ")
+                                     .replace(tzinfo=datetime.timezone.utc).timestamp())
+        return times
+
+    def check_processes(self):
+        """No conveyor process exited or was started again: the ones start_services started
+        ran to the end."""
+        restarted = [f"{s.name} (pid {self.pids[s.name]} → {s.pid if s.running() else 'exited'})"
+                     for s in self.services if not s.running() or s.pid != self.pids[s.name]]
+        self.result(not restarted, "no conveyor process restarted",
+                    f"{len(self.services)} processes ran from start to end" if not restarted else f"restarted or exited: {', '.join(restarted)}")
 
     def report(self):
         """Prints the figures and one line per check; answers how many checks failed."""

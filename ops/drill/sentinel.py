@@ -19,15 +19,12 @@ Standard library only. Every process it starts it stops on the way out; conveyor
 """
 
 import argparse
-import datetime
 import json
 import os
-import signal
-import subprocess
 import sys
 import time
 
-from drill_support import API, Drill, DrillError, Service, drive, log, redis_call, socket_open
+from drill_support import API, Drill, DrillError, RedisNode, Service, drive, log, redis_call
 
 TENANT = "sentinel"
 LEASE = 3
@@ -42,41 +39,6 @@ MASTER_NAME = "conveyor"
 # resynchronisation of the restarted one, on two loaded cores, was taken for down, and the
 # sentinels promoted the restarted server before it had caught up.
 DOWN_AFTER_MS = 3000
-
-
-class RedisNode:
-    """One redis-server of the drill, in the foreground, so that kill -9 reaches it; restarted
-    on the same port and data folder, it comes back as what the sentinels make of it."""
-
-    def __init__(self, drill, name, port, arguments):
-        self.name = name
-        self.port = port
-        self.folder = os.path.join(drill.data, name)
-        os.makedirs(self.folder, exist_ok=True)
-        self.command = ["redis-server", *arguments, "--bind", "127.0.0.1", "--port", str(port), "--dir", self.folder,
-                        "--pidfile", os.path.join(self.folder, "redis.pid"), "--logfile", os.path.join(self.folder, "redis.log")]
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.time() + 20
-        while not socket_open(self.port):
-            if self.process.poll() is not None or time.time() > deadline:
-                raise DrillError(f"{self.name} did not start on port {self.port}; see {self.folder}/redis.log")
-            time.sleep(0.05)
-
-    def kill(self):
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait()
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 class SentinelDrill(Drill):
@@ -130,7 +92,6 @@ class SentinelDrill(Drill):
             "worker", "--lease", str(LEASE), "--concurrency", "10", "--queues", "default", "--drain-timeout", "5",
         ], base) for n in (1, 2)]
         self.start_services()
-        self.pids = {service.name: service.pid for service in self.services}
         log(f"master {self.nodes[0].port}, replica {self.nodes[1].port}, sentinels {self.sentinel_ports}; "
             f"API on port {self.apis[0].port}; workers {', '.join(f'{w.name} pid {w.pid}' for w in self.workers)}")
 
@@ -256,25 +217,6 @@ class SentinelDrill(Drill):
                     f"jobs succeed again ≤ {RESUME_BOUND} s after a replica confirms",
                     f"{len(self.failovers)} of {self.options.kills} kills failed over; "
                     + (f"late after the kills of ports {late}" if late else "each time the first job succeeded within the bound"))
-
-    def confirmed_successes(self):
-        """When the workers logged an attempt succeeded: its timing line, which follows Redis's
-        confirmed record of the completion (with replicated durability, a replica's too)."""
-        times = []
-        for worker in self.workers:
-            with open(worker.log_path, encoding="utf-8", errors="replace") as output:
-                for line in output:
-                    if '"msg":"job attempt"' in line and '"state":"succeeded"' in line:
-                        stamp = json.loads(line)["ts"]
-                        times.append(datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ")
-                                     .replace(tzinfo=datetime.timezone.utc).timestamp())
-        return times
-
-    def check_processes(self):
-        restarted = [f"{s.name} (pid {self.pids[s.name]} → {s.pid if s.running() else 'exited'})"
-                     for s in self.services if not s.running() or s.pid != self.pids[s.name]]
-        self.result(not restarted, "no conveyor process restarted",
-                    f"{len(self.services)} processes ran from start to end" if not restarted else f"restarted or exited: {', '.join(restarted)}")
 
 
 def main():

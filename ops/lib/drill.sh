@@ -1,4 +1,4 @@
-# What the drills' wrappers (ops/drill/import, chaos, hosts) share. Sourced after services.sh.
+# What the drills' wrappers (ops/drill/import, chaos, hosts, sentinel, cluster) share. Sourced after services.sh.
 
 # find_conveyor INVOKED_FROM BIN_DIR: sets CONVEYOR to the conveyor binary the drill runs:
 # BIN_DIR/conveyor when BIN_DIR is given (--bin), else CONVEYOR_BIN, else a release build in
@@ -63,4 +63,17 @@ track_commit_timestamps() {
   psql_admin "$1" -c "ALTER SYSTEM SET track_commit_timestamp = on" >/dev/null
   stop_postgres "$1" "$2"
   start_postgres "$1" "$2"
+}
+
+# stop_drill_redis DIR: kill -9 of the redis-server of every pid file in DIR/*/redis.pid. A
+# driver stops its Redis servers itself; this is for one that could not. A pid that runs
+# something else than redis-server now was reused, and is left alone.
+stop_drill_redis() {
+  local pidfile pid
+  for pidfile in "$1"/*/redis.pid; do
+    [ -f "$pidfile" ] || continue
+    pid=$(cat "$pidfile")
+    [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$(readlink -f "$(command -v redis-server)")" ] || continue
+    kill -KILL "$pid" 2>/dev/null || true
+  done
 }

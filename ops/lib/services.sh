@@ -280,7 +280,8 @@ stop_pgbouncer() {
 }
 
 # The profiles keep apart ports and data: dev (ops/up), test (ops/test), bench
-# (ops/bench/*), drill (ops/drill/import) and chaos (ops/drill/chaos).
+# (ops/bench/*), drill (ops/drill/import), chaos (ops/drill/chaos), sentinel
+# (ops/drill/sentinel) and cluster (ops/drill/cluster).
 profile_ports() {
   case $1 in
     dev)  REDIS_PORT=${CONVEYOR_UP_REDIS_PORT:-6379};  PG_PORT=${CONVEYOR_UP_POSTGRES_PORT:-5432} ;;
@@ -289,7 +290,8 @@ profile_ports() {
     drill) REDIS_PORT=${CONVEYOR_DRILL_REDIS_PORT:-36379}; PG_PORT=${CONVEYOR_DRILL_POSTGRES_PORT:-35432} ;;
     chaos) REDIS_PORT=${CONVEYOR_CHAOS_REDIS_PORT:-46379}; PG_PORT=${CONVEYOR_CHAOS_POSTGRES_PORT:-45432} ;;
     sentinel) REDIS_PORT=${CONVEYOR_SENTINEL_REDIS_PORT:-57379}; PG_PORT=${CONVEYOR_SENTINEL_POSTGRES_PORT:-57432} ;;
-    *) die "unknown profile '$1' (dev, test, bench, drill, chaos or sentinel)" ;;
+    cluster) REDIS_PORT=${CONVEYOR_CLUSTER_REDIS_PORT:-18000}; PG_PORT=${CONVEYOR_CLUSTER_POSTGRES_PORT:-18432} ;;
+    *) die "unknown profile '$1' (dev, test, bench, drill, chaos, sentinel or cluster)" ;;
   esac
   DATA_DIR="$CONVEYOR_ROOT/.data/$1"
 }

@@ -88,7 +88,10 @@ final class RedisCluster: RedisServers {
                         mustPause = true
                         again.append(index)
                     case nil:
-                        break
+                        if case .error(let message) = reply, message.hasPrefix("CLUSTERDOWN") {
+                            // A master failed, and its replica may have taken its slots since.
+                            self.state.withLockedValue { $0.isStale = true }
+                        }
                     }
                 }
             }
