@@ -9,6 +9,10 @@ import Synchronization
 /// must survive a failover wait for the replicas when the client's durability is `replicated`:
 /// enqueue, complete, fail, defer, hand back, cancel, retry and discard of the dead, and
 /// reserve, whose lease token must never be issued twice.
+///
+/// A sharded queue (``QueuePolicy/shards``) is many key spaces (``QueueShard``), which Redis
+/// Cluster spreads over its masters: each call about a job goes to the shard of its id, a
+/// reserve takes from the shards in turn, and pause, stats and the dead set cover them all.
 public struct JobQueue: Sendable {
     /// The Redis client every call goes through; a service that needs Redis for more than
     /// the queues is handed the client itself.
@@ -18,6 +22,8 @@ public struct JobQueue: Sendable {
     /// Queues this process has already added to the set of known queues, so that an
     /// enqueue does not send that write again.
     private let registeredQueues = RegisteredQueues()
+    /// The shard each sharded queue's next reserve starts from.
+    private let shardTurns = ShardTurns()
 
     public init(redis: RedisClient, policy: QueuePolicy = QueuePolicy()) {
         self.redis = redis
@@ -50,23 +56,28 @@ public struct JobQueue: Sendable {
     public func enqueue(_ jobs: [JobRequest], quotas: TenantQuotas? = nil, firstSending: Bool = false) async throws -> EnqueueResult {
         guard !jobs.isEmpty else { return EnqueueResult(created: 0, enqueuedAt: .localNow) }
         try Self.checkPackable(jobs)
-        var byQueue: [QueueName: [JobRequest]] = [:]
-        for job in jobs { byQueue[job.queue, default: []].append(job) }
-        let queues = Array(byQueue.keys)
+        var byShard: [QueueShard: [JobRequest]] = [:]
+        for job in jobs { byShard[shard(of: job.id), default: []].append(job) }
+        let shards = Array(byShard.keys)
         var calls: [(script: RedisScript, keys: [String], arguments: [RedisArgument])] = []
-        calls.reserveCapacity(queues.count)
-        for queue in queues {
-            let keys = QueueKeys(queue)
-            let batch = byQueue[queue]!
+        calls.reserveCapacity(shards.count)
+        for shard in shards {
+            let keys = QueueKeys(shard)
+            let batch = byShard[shard]!
             let specs = batch.map { JobSpec($0).packed }
             let tenants = Self.tally(batch, specs: specs)
+            let parts = policy.shardCount(of: shard.queue)
             var arguments: [RedisArgument] = [
-                .string(keys.prefix), .integer(policy.maxLength(of: queue)), .integer(firstSending && batch.allSatisfy(\.idIsNew) ? 1 : 0), .integer(tenants.count),
+                .string(keys.prefix), .integer(Self.share(policy.maxLength(of: shard.queue), of: parts)),
+                .integer(firstSending && batch.allSatisfy(\.idIsNew) ? 1 : 0), .integer(tenants.count),
             ]
             arguments.reserveCapacity(4 + tenants.count * 5 + batch.count * 3)
             for (tenant, tally) in tenants {
                 let quota = quotas?.quota(of: tenant) ?? .unlimited
-                arguments += [.string(tenant), .integer(tally.jobs), .integer(tally.bytes), .integer(quota.jobs), .integer(quota.bytes)]
+                arguments += [
+                    .string(tenant), .integer(tally.jobs), .integer(tally.bytes),
+                    .integer(Self.share(quota.jobs, of: parts)), .integer(Self.share(quota.bytes, of: parts)),
+                ]
             }
             for (job, spec) in zip(batch, specs) {
                 arguments.append(.string(job.id.description))
@@ -76,19 +87,25 @@ public struct JobQueue: Sendable {
             calls.append((QueueScripts.enqueue, keys.declaring(keys.ready, keys.scheduled, keys.fresh, keys.tenantJobs, keys.tenantBytes, keys.stats), arguments))
         }
         let replies = try await redis.runPipelinedDurably(calls)
-        try await registeredQueues.register(queues, through: redis)
+        try await registeredQueues.register(Array(Set(shards.map(\.queue))), through: redis)
         var result = EnqueueResult(created: 0, enqueuedAt: .localNow)
         var refusal: QueueError?
-        for (queue, reply) in zip(queues, replies) {
+        for (shard, reply) in zip(shards, replies) {
             let values = try Self.array(reply, script: "enqueue")
+            // A sharded queue's figures are its full shard's times the shards.
+            let parts = policy.shardCount(of: shard.queue)
             switch values.first?.int {
             case 0:
-                refusal = .queueFull(queue: queue, depth: values.count > 1 ? values[1].int ?? 0 : 0, limit: policy.maxLength(of: queue))
+                let depth = values.count > 1 ? values[1].int ?? 0 : 0
+                refusal = .queueFull(queue: shard.queue, depth: depth * parts, limit: policy.maxLength(of: shard.queue))
             case 2:
                 guard values.count == 5, let tenant = values[1].string, let measure = values[2].string.flatMap(TenantQuota.Measure.init),
                     let waiting = values[3].int, let quota = values[4].int
                 else { throw QueueError.unexpectedReply(script: "enqueue", reply: "\(reply)") }
-                refusal = .tenantQuota(queue: queue, tenant: tenant, measure: measure, waiting: waiting, quota: quota)
+                let configured = quotas?.quota(of: tenant) ?? .unlimited
+                refusal = .tenantQuota(
+                    queue: shard.queue, tenant: tenant, measure: measure, waiting: waiting * parts,
+                    quota: parts == 1 ? quota : (measure == .jobs ? configured.jobs : configured.bytes))
             default:
                 guard values.count == 3, let created = values[1].int, let now = values[2].int else {
                     throw QueueError.unexpectedReply(script: "enqueue", reply: "\(reply)")
@@ -104,12 +121,38 @@ public struct JobQueue: Sendable {
     /// What `tenant` has waiting in `queue`: jobs enqueued and neither taken by a worker
     /// yet nor cancelled, and their bytes, as its quota counts them.
     public func waiting(of tenant: String, in queue: QueueName) async throws -> (jobs: Int, bytes: Int) {
-        let keys = QueueKeys(queue)
-        let replies = try await redis.pipeline([
-            RedisCommand("HGET", .string(keys.tenantJobs), .string(tenant)),
-            RedisCommand("HGET", .string(keys.tenantBytes), .string(tenant)),
-        ])
-        return (replies[0].string.flatMap(Int.init) ?? 0, replies[1].string.flatMap(Int.init) ?? 0)
+        let replies = try await redis.pipeline(
+            shards(of: queue).flatMap { shard in
+                let keys = QueueKeys(shard)
+                return [
+                    RedisCommand("HGET", .string(keys.tenantJobs), .string(tenant)),
+                    RedisCommand("HGET", .string(keys.tenantBytes), .string(tenant)),
+                ]
+            })
+        let counts = replies.map { $0.string.flatMap(Int.init) ?? 0 }
+        return (stride(from: 0, to: counts.count, by: 2).reduce(0) { $0 + counts[$1] }, stride(from: 1, to: counts.count, by: 2).reduce(0) { $0 + counts[$1] })
+    }
+
+    // MARK: Shards
+
+    /// The shards of `queue`: the queue itself unless it is sharded.
+    public func shards(of queue: QueueName) -> [QueueShard] {
+        QueueShard.all(of: queue, count: policy.shardCount(of: queue))
+    }
+
+    /// The shard the job `id` lives in.
+    public func shard(of id: JobID) -> QueueShard {
+        QueueShard.of(id, count: policy.shardCount(of: id.queue))
+    }
+
+    /// The keys of the shard the job `id` lives in.
+    private func keys(of id: JobID) -> QueueKeys {
+        QueueKeys(shard(of: id))
+    }
+
+    /// A sharded queue's `limit` (a length limit or a quota, 0 for none) for each of its `parts` shards.
+    private static func share(_ limit: Int, of parts: Int) -> Int {
+        limit == 0 || parts == 1 ? limit : max(1, (limit + parts - 1) / parts)
     }
 
     // MARK: Working
@@ -130,12 +173,22 @@ public struct JobQueue: Sendable {
     /// Leases up to `count` jobs from the head of `queue` to `worker` for `lease`, and up to
     /// `prefetch` more, of which at most half of what the queue holds beyond `count`: a
     /// worker's buffer never empties a short queue that other workers wait on. `count` and
-    /// `prefetch` together are at most ``reserveLimit``.
+    /// `prefetch` together are at most ``reserveLimit``. From a sharded queue, it takes from the
+    /// shards in turn: from the first, starting one further each call, that has a job.
     public func reserve(from queue: QueueName, count: Int, prefetch: Int = 0, lease: Duration, worker: String) async throws -> Reservation {
-        guard let call = Self.reserveCall(queue, count: count, prefetch: prefetch, lease: lease, worker: worker) else {
-            return Reservation(jobs: [], paused: false)
+        let shards = shards(of: queue)
+        let first = shards.count == 1 ? 0 : shardTurns.next(of: queue, among: shards.count)
+        var reservation = Reservation(jobs: [], paused: false)
+        for turn in 0..<shards.count {
+            guard let call = Self.reserveCall(shards[(first + turn) % shards.count], count: count, prefetch: prefetch, lease: lease, worker: worker) else {
+                return reservation
+            }
+            reservation = try Self.reservation(from: try await redis.runDurably(QueueScripts.reserve, keys: call.keys, arguments: call.arguments))
+            if !reservation.jobs.isEmpty || reservation.paused {
+                return reservation
+            }
         }
-        return try Self.reservation(from: try await redis.runDurably(QueueScripts.reserve, keys: call.keys, arguments: call.arguments))
+        return reservation
     }
 
     /// A connection of its own for ``reserveWhenReady(from:count:prefetch:lease:worker:on:upTo:)``,
@@ -144,21 +197,21 @@ public struct JobQueue: Sendable {
         redis.makeBlockingConnection()
     }
 
-    /// Waits on `connection` until `queue` has a ready job, or `timeout` passes, then reserves
-    /// as ``reserve(from:count:prefetch:lease:worker:)`` does, in the same round trip:
+    /// Waits on `connection` until `shard` (of ``shards(of:)``) has a ready job, or `timeout` passes,
+    /// then reserves from it as ``reserve(from:count:prefetch:lease:worker:)`` does, in the same round trip:
     /// `BLMOVE ready ready RIGHT RIGHT` returns as soon as the list has an element, leaving the
     /// list as it was, and the reserve script sent behind it runs at once. A job enqueued
     /// for an idle worker is thus leased one round trip after its enqueue. A `TIME` sent
     /// first tells how long the wait was (``Reservation/waited``), for the worker to know
     /// when the leases began.
     public func reserveWhenReady(
-        from queue: QueueName, count: Int, prefetch: Int = 0, lease: Duration, worker: String,
+        from shard: QueueShard, count: Int, prefetch: Int = 0, lease: Duration, worker: String,
         on connection: RedisBlockingConnection, upTo timeout: Duration
     ) async throws -> Reservation {
-        guard let call = Self.reserveCall(queue, count: count, prefetch: prefetch, lease: lease, worker: worker) else {
+        guard let call = Self.reserveCall(shard, count: count, prefetch: prefetch, lease: lease, worker: worker) else {
             return Reservation(jobs: [], paused: false)
         }
-        let ready = QueueKeys(queue).ready
+        let ready = QueueKeys(shard).ready
         let timeoutSeconds = Double(timeout.microseconds) / 1_000_000
         let replies = try await connection.send(
             [RedisCommand("TIME"), RedisCommand("BLMOVE", .string(ready), .string(ready), "RIGHT", "RIGHT", .double(timeoutSeconds))],
@@ -174,12 +227,12 @@ public struct JobQueue: Sendable {
     }
 
     private static func reserveCall(
-        _ queue: QueueName, count: Int, prefetch: Int, lease: Duration, worker: String
+        _ shard: QueueShard, count: Int, prefetch: Int, lease: Duration, worker: String
     ) -> (keys: [String], arguments: [RedisArgument])? {
         let count = min(max(count, 0), reserveLimit)
         let prefetch = min(max(prefetch, 0), reserveLimit - count)
         guard count + prefetch > 0 else { return nil }
-        let keys = QueueKeys(queue)
+        let keys = QueueKeys(shard)
         return (
             keys.declaring(keys.ready, keys.active, keys.paused, keys.fresh, keys.tenantJobs, keys.tenantBytes, keys.stats),
             [.string(keys.prefix), .integer(count), .integer(Int(lease.microseconds)), .string(worker), .integer(prefetch)]
@@ -217,13 +270,13 @@ public struct JobQueue: Sendable {
     /// taken (`false`: its lease was lost and the call refused).
     public func complete(_ completions: [(lease: JobLease, result: String)]) async throws -> [Bool] {
         guard !completions.isEmpty else { return [] }
-        var positions: [QueueName: [Int]] = [:]
-        for (index, completion) in completions.enumerated() { positions[completion.lease.id.queue, default: []].append(index) }
-        let queues = Array(positions.keys)
-        let calls = queues.map { queue in
-            let keys = QueueKeys(queue)
+        var positions: [QueueShard: [Int]] = [:]
+        for (index, completion) in completions.enumerated() { positions[shard(of: completion.lease.id), default: []].append(index) }
+        let shards = Array(positions.keys)
+        let calls = shards.map { shard in
+            let keys = QueueKeys(shard)
             var arguments: [RedisArgument] = [.string(keys.prefix), .integer(Int(policy.retention.microseconds))]
-            for index in positions[queue]! {
+            for index in positions[shard]! {
                 let completion = completions[index]
                 arguments.append(.string(completion.lease.id.description))
                 arguments.append(.string(completion.lease.token))
@@ -233,9 +286,9 @@ public struct JobQueue: Sendable {
         }
         let replies = try await redis.runPipelinedDurably(calls)
         var taken = [Bool](repeating: false, count: completions.count)
-        for (queue, reply) in zip(queues, replies) {
+        for (shard, reply) in zip(shards, replies) {
             let values = try Self.array(reply, script: "complete")
-            for (index, value) in zip(positions[queue]!, values) { taken[index] = value.int == 1 }
+            for (index, value) in zip(positions[shard]!, values) { taken[index] = value.int == 1 }
         }
         return taken
     }
@@ -253,14 +306,14 @@ public struct JobQueue: Sendable {
     /// Records a failed attempt: a retry after `retryIn`, or the dead set when the error
     /// is permanent or the attempts are spent.
     public func fail(_ lease: JobLease, error: String, retryIn: Duration, permanent: Bool) async throws -> FailureOutcome {
-        let keys = QueueKeys(lease.id.queue)
+        let keys = keys(of: lease.id)
         let reply = try await redis.runDurably(
             QueueScripts.fail,
             keys: keys.declaring(keys.active, keys.scheduled, keys.dead, keys.stats),
             arguments: [
                 .string(keys.prefix), .string(lease.id.description), .string(lease.token), .string(error),
                 .integer(Int(retryIn.microseconds)), .integer(permanent ? 1 : 0),
-                .integer(policy.deadLimit), .integer(Int(policy.deadRetention.microseconds)),
+                .integer(deadLimit(of: lease.id.queue)), .integer(Int(policy.deadRetention.microseconds)),
             ]
         )
         guard let text = reply.string, let outcome = FailureOutcome(rawValue: text) else {
@@ -275,7 +328,7 @@ public struct JobQueue: Sendable {
     /// is open.
     /// - Returns: `false` when the attempt no longer holds its lease and nothing changed.
     public func `defer`(_ lease: JobLease, until runAt: Timestamp) async throws -> Bool {
-        let keys = QueueKeys(lease.id.queue)
+        let keys = keys(of: lease.id)
         let reply = try await redis.runDurably(
             QueueScripts.defer,
             keys: keys.declaring(keys.active, keys.scheduled, keys.stats),
@@ -292,8 +345,8 @@ public struct JobQueue: Sendable {
     /// attempt. Returns how many were still held and went back.
     @discardableResult
     public func handBack(_ leases: [JobLease]) async throws -> Int {
-        let calls = Self.groupedByQueue(leases).map { queue, leases in
-            let keys = QueueKeys(queue)
+        let calls = groupedByShard(leases).map { shard, leases in
+            let keys = QueueKeys(shard)
             return (script: QueueScripts.handBack, keys: keys.declaring(keys.active, keys.ready), arguments: [.string(keys.prefix)] + Self.leaseArguments(leases))
         }
         guard !calls.isEmpty else { return 0 }
@@ -312,22 +365,22 @@ public struct JobQueue: Sendable {
     /// stop. An attempt is named with its token, so that news of an old attempt never stops
     /// a newer attempt of the same job.
     public func renew(_ leases: [JobLease], for lease: Duration) async throws -> Renewal {
-        let grouped = Self.groupedByQueue(leases)
-        let queues = Array(grouped.keys)
-        let calls = queues.map { queue in
-            let keys = QueueKeys(queue)
+        let grouped = groupedByShard(leases)
+        let shards = Array(grouped.keys)
+        let calls = shards.map { shard in
+            let keys = QueueKeys(shard)
             return (
                 script: QueueScripts.heartbeat, keys: keys.declaring(keys.active, keys.cancelling),
-                arguments: [.string(keys.prefix), .integer(Int(lease.microseconds))] + Self.leaseArguments(grouped[queue]!)
+                arguments: [.string(keys.prefix), .integer(Int(lease.microseconds))] + Self.leaseArguments(grouped[shard]!)
             )
         }
         guard !calls.isEmpty else { return Renewal() }
         var renewal = Renewal()
-        for (queue, reply) in zip(queues, try await redis.runPipelined(calls)) {
+        for (shard, reply) in zip(shards, try await redis.runPipelined(calls)) {
             let lists = try Self.array(reply, script: "heartbeat")
             guard lists.count == 2 else { throw QueueError.unexpectedReply(script: "heartbeat", reply: "\(reply)") }
-            renewal.lost += Self.leases(lists[0], in: queue)
-            renewal.cancelled += Self.leases(lists[1], in: queue)
+            renewal.lost += Self.leases(lists[0], in: shard.queue)
+            renewal.cancelled += Self.leases(lists[1], in: shard.queue)
         }
         return renewal
     }
@@ -335,56 +388,64 @@ public struct JobQueue: Sendable {
     /// Those of `leases` whose attempts were cancelled while running: their workers look
     /// every moment, and stop them. Read-only; ``forgetCancellations(_:)`` clears them.
     public func cancellations(among leases: [JobLease]) async throws -> [JobLease] {
-        let grouped = Self.groupedByQueue(leases)
-        let queues = Array(grouped.keys)
-        guard !queues.isEmpty else { return [] }
+        let grouped = groupedByShard(leases)
+        let shards = Array(grouped.keys)
+        guard !shards.isEmpty else { return [] }
         let replies = try await redis.pipeline(
-            queues.map { queue in RedisCommand("ZMSCORE", [.string(QueueKeys(queue).cancelling)] + grouped[queue]!.map { .string($0.member) }) }
+            shards.map { shard in RedisCommand("ZMSCORE", [.string(QueueKeys(shard).cancelling)] + grouped[shard]!.map { .string($0.member) }) }
         )
         var cancelled: [JobLease] = []
-        for (queue, reply) in zip(queues, replies) {
-            for (lease, score) in zip(grouped[queue]!, reply.array ?? []) where !score.isNull { cancelled.append(lease) }
+        for (shard, reply) in zip(shards, replies) {
+            for (lease, score) in zip(grouped[shard]!, reply.array ?? []) where !score.isNull { cancelled.append(lease) }
         }
         return cancelled
     }
 
     /// Clears cancelled attempts that their worker has stopped.
     public func forgetCancellations(_ leases: [JobLease]) async throws {
-        let grouped = Self.groupedByQueue(leases)
+        let grouped = groupedByShard(leases)
         guard !grouped.isEmpty else { return }
         _ = try await redis.pipeline(
-            grouped.map { queue, leases in RedisCommand("ZREM", [.string(QueueKeys(queue).cancelling)] + leases.map { .string($0.member) }) }
+            grouped.map { shard, leases in RedisCommand("ZREM", [.string(QueueKeys(shard).cancelling)] + leases.map { .string($0.member) }) }
         )
     }
 
     // MARK: Maintenance
 
-    /// Moves up to `limit` due jobs of `queue` from the schedule to the queue.
+    /// Moves up to `limit` due jobs of `queue` (of each of its shards) from the schedule to the queue.
     public func promoteDue(in queue: QueueName, limit: Int = 1000) async throws -> Int {
-        let keys = QueueKeys(queue)
-        let reply = try await redis.run(
-            QueueScripts.promote, keys: keys.declaring(keys.scheduled, keys.ready), arguments: [.string(keys.prefix), .integer(limit)]
-        )
-        return try Self.integer(reply, script: "promote")
+        let calls = shards(of: queue).map { shard in
+            let keys = QueueKeys(shard)
+            return (script: QueueScripts.promote, keys: keys.declaring(keys.scheduled, keys.ready), arguments: [RedisArgument.string(keys.prefix), .integer(limit)])
+        }
+        return try await redis.runPipelined(calls).reduce(0) { $0 + (try Self.integer($1, script: "promote")) }
     }
 
     /// How many times a job's attempt may end before its first renewal without counting:
     /// such an attempt may never have reached its worker (see `recover.lua`).
     public static let uncountedUnstartedAttempts = 2
 
-    /// Recovers up to `limit` attempts of `queue` whose lease expired.
+    /// Recovers up to `limit` attempts of `queue` (of each of its shards) whose lease expired.
+    /// A sharded queue's dead limit, as its length limit, is split over its shards.
     public func recoverExpired(in queue: QueueName, limit: Int = 1000) async throws -> Int {
-        let keys = QueueKeys(queue)
-        let reply = try await redis.run(
-            QueueScripts.recover,
-            keys: keys.declaring(keys.active, keys.ready, keys.dead, keys.stats, keys.finished, keys.cancelling),
-            arguments: [
-                .string(keys.prefix), .integer(limit), .integer(policy.deadLimit),
-                .integer(Int(policy.deadRetention.microseconds)), .integer(Int(policy.retention.microseconds)),
-                .integer(Self.uncountedUnstartedAttempts),
-            ]
-        )
-        return try Self.integer(reply, script: "recover")
+        let calls = shards(of: queue).map { shard in
+            let keys = QueueKeys(shard)
+            return (
+                script: QueueScripts.recover,
+                keys: keys.declaring(keys.active, keys.ready, keys.dead, keys.stats, keys.finished, keys.cancelling),
+                arguments: [
+                    RedisArgument.string(keys.prefix), .integer(limit), .integer(deadLimit(of: queue)),
+                    .integer(Int(policy.deadRetention.microseconds)), .integer(Int(policy.retention.microseconds)),
+                    .integer(Self.uncountedUnstartedAttempts),
+                ]
+            )
+        }
+        return try await redis.runPipelined(calls).reduce(0) { $0 + (try Self.integer($1, script: "recover")) }
+    }
+
+    /// The most dead jobs each shard of `queue` keeps.
+    private func deadLimit(of queue: QueueName) -> Int {
+        Self.share(policy.deadLimit, of: policy.shardCount(of: queue))
     }
 
     // MARK: Administration
@@ -404,7 +465,7 @@ public struct JobQueue: Sendable {
 
     /// Cancels a job that has not finished, in a time that does not grow with its queue.
     public func cancel(_ id: JobID) async throws -> CancelOutcome {
-        let keys = QueueKeys(id.queue)
+        let keys = keys(of: id)
         let reply = try await redis.runDurably(
             QueueScripts.cancel,
             keys: keys.declaring(keys.scheduled, keys.finished, keys.fresh, keys.tenantJobs, keys.tenantBytes, keys.active, keys.cancelling, keys.stats),
@@ -426,7 +487,7 @@ public struct JobQueue: Sendable {
 
     /// Queues a dead job again with fresh attempts. Returns `false` when it is not dead.
     public func retryDead(_ id: JobID) async throws -> Bool {
-        let keys = QueueKeys(id.queue)
+        let keys = keys(of: id)
         let reply = try await redis.runDurably(
             QueueScripts.retryDead, keys: keys.declaring(keys.dead, keys.ready), arguments: [.string(keys.prefix), .string(id.description)]
         )
@@ -435,7 +496,7 @@ public struct JobQueue: Sendable {
 
     /// Deletes a dead job. Returns `false` when it is not dead.
     public func discardDead(_ id: JobID) async throws -> Bool {
-        let keys = QueueKeys(id.queue)
+        let keys = keys(of: id)
         let reply = try await redis.runDurably(
             QueueScripts.discardDead, keys: keys.declaring(keys.dead), arguments: [.string(keys.prefix), .string(id.description)]
         )
@@ -444,19 +505,23 @@ public struct JobQueue: Sendable {
 
     /// Stops workers from taking jobs of `queue`; enqueueing goes on.
     public func pause(_ queue: QueueName) async throws {
-        _ = try await redis.send(RedisCommand("SET", .string(QueueKeys(queue).paused), "1"))
+        for reply in try await redis.pipeline(shards(of: queue).map { RedisCommand("SET", .string(QueueKeys($0).paused), "1") }) {
+            _ = try reply.throwingServerError()
+        }
     }
 
     /// Lets workers take jobs of `queue` again.
     public func resume(_ queue: QueueName) async throws {
-        _ = try await redis.send(RedisCommand("DEL", .string(QueueKeys(queue).paused)))
+        for reply in try await redis.pipeline(shards(of: queue).map { RedisCommand("DEL", .string(QueueKeys($0).paused)) }) {
+            _ = try reply.throwingServerError()
+        }
     }
 
     // MARK: Reading
 
     /// The job with this id, or `nil` when there is none (never was, or expired).
     public func job(_ id: JobID) async throws -> JobRecord? {
-        let keys = QueueKeys(id.queue)
+        let keys = keys(of: id)
         let replies = try await redis.pipeline([
             RedisCommand("HGETALL", .string(keys.job(id))),
             RedisCommand("HGET", .string(keys.fresh), .string(id.description)),
@@ -478,59 +543,128 @@ public struct JobQueue: Sendable {
         return (reply.array ?? []).compactMap { $0.string.flatMap { try? QueueName($0) } }.sorted()
     }
 
-    /// The figures of `queue`, read in one round trip.
+    /// The figures of `queue`, read in one round trip; of a sharded queue, summed over its
+    /// shards, with the longest wait of any.
     public func statistics(of queue: QueueName) async throws -> QueueStatistics {
-        let keys = QueueKeys(queue)
-        let replies = try await redis.pipeline([
-            RedisCommand("LLEN", .string(keys.ready)),
-            RedisCommand("ZCARD", .string(keys.active)),
-            RedisCommand("ZCARD", .string(keys.scheduled)),
-            RedisCommand("ZCARD", .string(keys.dead)),
-            RedisCommand("EXISTS", .string(keys.paused)),
-            RedisCommand("HGETALL", .string(keys.stats)),
-            RedisCommand("LINDEX", .string(keys.ready), -1),
-            RedisCommand("TIME"),
-        ])
-        let counters = Self.fields(replies[5])
-        var latency = Duration.zero
-        if let oldest = replies[6].string.flatMap({ try? JobID($0) }), let enqueued = try await enqueueTime(of: oldest, keys: keys),
-            let time = replies[7].array, time.count == 2, let seconds = time[0].int, let micros = time[1].int
-        {
-            latency = .microseconds(max(0, seconds * 1_000_000 + micros - enqueued))
-        }
-        return QueueStatistics(
-            queue: queue,
-            depth: max(0, (replies[0].int ?? 0) - (counters["cancelled_in_line"].flatMap(Int.init) ?? 0)),
-            running: replies[1].int ?? 0,
-            scheduled: replies[2].int ?? 0,
-            dead: replies[3].int ?? 0,
-            paused: replies[4].int == 1,
-            latency: latency,
-            succeeded: counters["succeeded"].flatMap(Int.init) ?? 0,
-            retried: counters["retried"].flatMap(Int.init) ?? 0,
-            buried: counters["dead"].flatMap(Int.init) ?? 0,
-            recovered: counters["recovered"].flatMap(Int.init) ?? 0,
-            deferred: counters["deferred"].flatMap(Int.init) ?? 0
+        let shards = shards(of: queue)
+        let perShard = 7
+        let replies = try await redis.pipeline(
+            shards.flatMap { shard in
+                let keys = QueueKeys(shard)
+                return [
+                    RedisCommand("LLEN", .string(keys.ready)),
+                    RedisCommand("ZCARD", .string(keys.active)),
+                    RedisCommand("ZCARD", .string(keys.scheduled)),
+                    RedisCommand("ZCARD", .string(keys.dead)),
+                    RedisCommand("EXISTS", .string(keys.paused)),
+                    RedisCommand("HGETALL", .string(keys.stats)),
+                    RedisCommand("LINDEX", .string(keys.ready), -1),
+                ]
+            } + [RedisCommand("TIME")])
+        var statistics = QueueStatistics(
+            queue: queue, depth: 0, running: 0, scheduled: 0, dead: 0, paused: false, latency: .zero,
+            succeeded: 0, retried: 0, buried: 0, recovered: 0, deferred: 0
         )
+        var oldest: [JobID] = []
+        for (number, _) in shards.enumerated() {
+            let shard = replies[(number * perShard)..<((number + 1) * perShard)].map { $0 }
+            let counters = Self.fields(shard[5])
+            let count = { (name: String) in counters[name].flatMap(Int.init) ?? 0 }
+            statistics.depth += max(0, (shard[0].int ?? 0) - count("cancelled_in_line"))
+            statistics.running += shard[1].int ?? 0
+            statistics.scheduled += shard[2].int ?? 0
+            statistics.dead += shard[3].int ?? 0
+            statistics.paused = statistics.paused || shard[4].int == 1
+            statistics.succeeded += count("succeeded")
+            statistics.retried += count("retried")
+            statistics.buried += count("dead")
+            statistics.recovered += count("recovered")
+            statistics.deferred += count("deferred")
+            if let id = shard[6].string.flatMap({ try? JobID($0) }) { oldest.append(id) }
+        }
+        if let time = replies.last?.array, time.count == 2, let seconds = time[0].int, let micros = time[1].int,
+            let enqueued = try await enqueueTimes(of: oldest).min()
+        {
+            statistics.latency = .microseconds(max(0, seconds * 1_000_000 + micros - enqueued))
+        }
+        return statistics
     }
 
-    /// When the job `id` of the queue with these keys was last queued, in microseconds.
-    private func enqueueTime(of id: JobID, keys: QueueKeys) async throws -> Int? {
-        let replies = try await redis.pipeline([
-            RedisCommand("HGET", .string(keys.fresh), .string(id.description)),
-            RedisCommand("HGET", .string(keys.job(id)), "enqueued_at"),
-        ])
-        return replies[0].string.flatMap(Self.freshFields)?["enqueued_at"].flatMap(Int.init) ?? replies[1].int
+    /// When each job of `ids` was last queued, in microseconds, for those that still are.
+    private func enqueueTimes(of ids: [JobID]) async throws -> [Int] {
+        guard !ids.isEmpty else { return [] }
+        let replies = try await redis.pipeline(
+            ids.flatMap { id in
+                let keys = keys(of: id)
+                return [
+                    RedisCommand("HGET", .string(keys.fresh), .string(id.description)),
+                    RedisCommand("HGET", .string(keys.job(id)), "enqueued_at"),
+                ]
+            })
+        return stride(from: 0, to: replies.count, by: 2).compactMap { index in
+            replies[index].string.flatMap(Self.freshFields)?["enqueued_at"].flatMap(Int.init) ?? replies[index + 1].int
+        }
     }
 
-    /// Dead jobs of `queue`, newest first.
+    /// Dead jobs of `queue`, newest first; of a sharded queue, its shards' merged.
     public func deadJobs(in queue: QueueName, offset: Int = 0, limit: Int = 50) async throws -> [JobRecord] {
-        let keys = QueueKeys(queue)
-        let ids = try await redis.send(RedisCommand("ZREVRANGE", .string(keys.dead), .integer(offset), .integer(offset + limit - 1)))
-        let jobIDs = (ids.array ?? []).compactMap { $0.string.flatMap { try? JobID($0) } }
-        guard !jobIDs.isEmpty else { return [] }
-        let replies = try await redis.pipeline(jobIDs.map { RedisCommand("HGETALL", .string(keys.job($0))) })
-        return zip(jobIDs, replies).compactMap { JobRecord(id: $0, fields: Self.fields($1)) }
+        let shards = shards(of: queue)
+        // Each shard's newest offset + limit hold the page, whichever shards its jobs are in.
+        let replies = try await redis.pipeline(
+            shards.map { RedisCommand("ZREVRANGE", .string(QueueKeys($0).dead), 0, .integer(offset + limit - 1), "WITHSCORES") })
+        var dead: [(id: JobID, diedAt: Double)] = []
+        for reply in replies {
+            let values = try reply.throwingServerError().array ?? []
+            for index in stride(from: 0, to: values.count - 1, by: 2) {
+                if let id = values[index].string.flatMap({ try? JobID($0) }), let diedAt = values[index + 1].string.flatMap(Double.init) {
+                    dead.append((id, diedAt))
+                }
+            }
+        }
+        dead.sort { ($0.diedAt, $0.id.description) > ($1.diedAt, $1.id.description) }
+        let page = dead.dropFirst(offset).prefix(limit).map(\.id)
+        guard !page.isEmpty else { return [] }
+        let records = try await redis.pipeline(page.map { RedisCommand("HGETALL", .string(keys(of: $0).job($0))) })
+        return zip(page, records).compactMap { JobRecord(id: $0, fields: Self.fields($1)) }
+    }
+
+    // MARK: Declaring shards
+
+    /// This queue with its shard counts (``QueuePolicy/shards``) checked against those recorded
+    /// in Redis, those not recorded yet recorded, and those recorded but not declared here
+    /// taken on: every process must look for a sharded queue's jobs where the others put them.
+    /// Call it at start.
+    ///
+    /// - Throws: ``QueueError/shardsClash(queue:reason:)`` when a count differs from the recorded
+    ///   one, or when a queue declared sharded holds jobs as a plain queue, which its shards would
+    ///   never reach.
+    public func checkingShards() async throws -> JobQueue {
+        var policy = self.policy
+        let recorded = Self.fields(try await redis.send(RedisCommand("HGETALL", .string(QueueKeys.shardCounts))))
+        for (name, text) in recorded {
+            guard let queue = try? QueueName(name), let count = Int(text), count > 1 else { continue }
+            guard let declared = policy.shards[queue] else {
+                policy.shards[queue] = count
+                continue
+            }
+            guard declared == count else {
+                throw QueueError.shardsClash(queue: queue, reason: "it is recorded with \(count) shards, and declared here with \(declared): declare \(queue):\(count) in every process")
+            }
+        }
+        for (queue, count) in policy.shards.sorted(by: { $0.key < $1.key }) where count > 1 && recorded[queue.rawValue] == nil {
+            let plain = QueueKeys(queue)
+            let held = try await redis.pipeline(
+                [plain.ready, plain.fresh, plain.scheduled, plain.active, plain.dead].map { RedisCommand("EXISTS", .string($0)) })
+            guard held.allSatisfy({ $0.int == 0 }) else {
+                throw QueueError.shardsClash(queue: queue, reason: "it holds jobs as a queue of one shard: let workers drain it first, or shard a queue of another name")
+            }
+            let set = try await redis.send(RedisCommand("HSETNX", .string(QueueKeys.shardCounts), .string(queue.rawValue), .integer(count)))
+            if set.int == 0 {
+                // Another process recorded it meanwhile: compare with that.
+                return try await checkingShards()
+            }
+        }
+        return JobQueue(redis: redis, policy: policy)
     }
 
     // MARK: Replies
@@ -600,8 +734,9 @@ public struct JobQueue: Sendable {
         return tenants
     }
 
-    private static func groupedByQueue(_ leases: [JobLease]) -> [QueueName: [JobLease]] {
-        Dictionary(grouping: leases, by: \.id.queue)
+    /// `leases` by the shard of their job, each shard's in their order.
+    private func groupedByShard(_ leases: [JobLease]) -> [QueueShard: [JobLease]] {
+        Dictionary(grouping: leases) { shard(of: $0.id) }
     }
 
     /// The leases of a script's array of `<id>:<token>` members of `queue`.
@@ -624,5 +759,20 @@ private final class RegisteredQueues: Sendable {
         guard !missing.isEmpty else { return }
         try await redis.send(RedisCommand("SADD", [.string(QueueKeys.knownQueues)] + missing.map { .string($0.rawValue) }))
         queues.withLock { $0.formUnion(missing) }
+    }
+}
+
+/// Where each sharded queue's next reserve starts, so that one process's reserves go round
+/// the shards.
+private final class ShardTurns: Sendable {
+    private let turns = Mutex<[QueueName: Int]>([:])
+
+    /// The shard, of `count`, to start from this time.
+    func next(of queue: QueueName, among count: Int) -> Int {
+        turns.withLock { turns in
+            let turn = turns[queue, default: Int.random(in: 0..<count)] % count
+            turns[queue] = turn + 1
+            return turn
+        }
     }
 }

@@ -17,6 +17,9 @@ public enum QueueError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidJob(id: String, reason: String)
     /// A reply from Redis that no script of ours returns: a bug or a foreign key.
     case unexpectedReply(script: String, reply: String)
+    /// A sharded queue's declared shard count (`CONVEYOR_QUEUE_SHARDS`) disagrees with what
+    /// Redis holds; `reason` says how, and what to declare.
+    case shardsClash(queue: QueueName, reason: String)
 
     public var description: String {
         switch self {
@@ -35,6 +38,8 @@ public enum QueueError: Error, Sendable, Equatable, CustomStringConvertible {
             "cannot enqueue job \(id): \(reason)"
         case .unexpectedReply(let script, let reply):
             "unexpected reply from the \(script) script: \(reply)"
+        case .shardsClash(let queue, let reason):
+            "queue '\(queue)' cannot have the shards CONVEYOR_QUEUE_SHARDS (--queue-shards) gives it: \(reason)"
         }
     }
 
@@ -43,7 +48,7 @@ public enum QueueError: Error, Sendable, Equatable, CustomStringConvertible {
     public var isRefusal: Bool {
         switch self {
         case .queueFull, .tenantQuota, .invalidJob: true
-        case .invalidQueueName, .invalidJobID, .invalidQueueWeights, .unexpectedReply: false
+        case .invalidQueueName, .invalidJobID, .invalidQueueWeights, .unexpectedReply, .shardsClash: false
         }
     }
 }

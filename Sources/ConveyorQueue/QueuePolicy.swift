@@ -13,20 +13,33 @@ public struct QueuePolicy: Sendable {
     public var maxLength: Int
     /// Limits for particular queues, in place of `maxLength`.
     public var maxLengthByQueue: [QueueName: Int]
+    /// The shard counts of the sharded queues (see ``QueueShard``); a queue not named has one.
+    /// Every process that reaches a sharded queue must give it the same count, which
+    /// ``JobQueue/checkingShards()`` makes sure of. A sharded queue's length limit and its
+    /// tenants' quotas are split evenly over its shards.
+    public var shards: [QueueName: Int]
 
     public init(
         retention: Duration = .seconds(24 * 3600),
         deadLimit: Int = 10_000,
         deadRetention: Duration = .seconds(30 * 24 * 3600),
         maxLength: Int = 1_000_000,
-        maxLengthByQueue: [QueueName: Int] = [:]
+        maxLengthByQueue: [QueueName: Int] = [:],
+        shards: [QueueName: Int] = [:]
     ) {
         self.retention = retention
         self.deadLimit = deadLimit
         self.deadRetention = deadRetention
         self.maxLength = maxLength
         self.maxLengthByQueue = maxLengthByQueue
+        self.shards = shards
     }
 
     func maxLength(of queue: QueueName) -> Int { maxLengthByQueue[queue] ?? maxLength }
+
+    /// How many shards `queue` has: 1 unless it is sharded.
+    func shardCount(of queue: QueueName) -> Int { max(1, shards[queue] ?? 1) }
+
+    /// The most shards a queue may have.
+    public static let shardLimit = 256
 }

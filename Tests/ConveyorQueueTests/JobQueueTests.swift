@@ -71,11 +71,11 @@ import Testing
     @Test func anIdleWorkersWaitReservesTheJobThatArrivesAndSaysHowLongItWaited() async throws {
         let name = TestEnvironment.uniqueQueue("wait-reserve")
         let connection = queue.makeWaitingConnection()
-        let empty = try await queue.reserveWhenReady(from: name, count: 5, lease: .seconds(15), worker: "w1", on: connection, upTo: .milliseconds(200))
+        let empty = try await queue.reserveWhenReady(from: QueueShard(name), count: 5, lease: .seconds(15), worker: "w1", on: connection, upTo: .milliseconds(200))
         #expect(empty.jobs.isEmpty && !empty.paused)
         let began = ContinuousClock.now
         let waiting = Task {
-            try await queue.reserveWhenReady(from: name, count: 5, lease: .seconds(15), worker: "w1", on: connection, upTo: .seconds(5))
+            try await queue.reserveWhenReady(from: QueueShard(name), count: 5, lease: .seconds(15), worker: "w1", on: connection, upTo: .seconds(5))
         }
         try await Task.sleep(for: .milliseconds(200))
         let ids = try await enqueue(name, count: 2)
@@ -87,7 +87,7 @@ import Testing
         #expect(reservation.waited > .milliseconds(1) && reservation.waited <= elapsed, "waited \(reservation.waited) of \(elapsed)")
 
         let more = try await enqueue(name, count: 1)
-        let atOnce = try await queue.reserveWhenReady(from: name, count: 5, lease: .seconds(15), worker: "w1", on: connection, upTo: .seconds(5))
+        let atOnce = try await queue.reserveWhenReady(from: QueueShard(name), count: 5, lease: .seconds(15), worker: "w1", on: connection, upTo: .seconds(5))
         #expect(atOnce.jobs.map(\.id) == more)
         #expect(atOnce.waited < .milliseconds(100), "a job already there is reserved without a wait: \(atOnce.waited)")
         await connection.close()

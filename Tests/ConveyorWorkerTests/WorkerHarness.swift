@@ -14,15 +14,18 @@ final class WorkerHarness: @unchecked Sendable {
     let redisURL: String
     let redis: RedisClient
     let queue: JobQueue
+    /// The shards of the harness's queue; 1 when it is not sharded.
+    let shards: Int
     private var workers: [ConveyorProcess] = []
 
-    init(_ purpose: String, redisURL: String? = nil) throws {
+    init(_ purpose: String, redisURL: String? = nil, shards: Int = 1) throws {
         queueName = TestEnvironment.uniqueQueue(purpose)
         self.redisURL = try redisURL ?? TestEnvironment.redisURL()
+        self.shards = shards
         var configuration = try RedisConfiguration(url: self.redisURL)
         configuration.poolSize = 2
         redis = RedisClient(configuration: configuration, logger: .init(label: "test"))
-        queue = JobQueue(redis: redis)
+        queue = JobQueue(redis: redis, policy: QueuePolicy(shards: [queueName: shards]))
     }
 
     /// A `conveyor worker` on this harness's queue, once it has logged that it started.
@@ -39,7 +42,7 @@ final class WorkerHarness: @unchecked Sendable {
                 "worker", "--queues", queues ?? queueName.rawValue, "--concurrency", "\(concurrency)",
                 "--lease", "\(lease)", "--drain-timeout", "\(drainTimeout)",
             ] + options,
-            environment: ["CONVEYOR_REDIS_URL": redisURL ?? self.redisURL]
+            environment: ["CONVEYOR_REDIS_URL": redisURL ?? self.redisURL, "CONVEYOR_QUEUE_SHARDS": "\(queueName):\(shards)"]
         )
         let started = try await eventually(timeout: .seconds(20)) {
             worker.logLines.contains { ($0["msg"] as? String) == "worker started" }
@@ -93,7 +96,7 @@ final class WorkerHarness: @unchecked Sendable {
     func waitUntilConfirmed(_ ids: [JobID], timeout: Duration = .seconds(10)) async throws -> Bool {
         try await eventually(timeout: timeout, interval: .milliseconds(50)) {
             for id in ids {
-                let fields = try await redis.send(RedisCommand("HMGET", .string("conveyor:{\(queueName)}:job:\(id)"), "lease", "renewed")).array ?? []
+                let fields = try await redis.send(RedisCommand("HMGET", .string("conveyor:{\(queue.shard(of: id))}:job:\(id)"), "lease", "renewed")).array ?? []
                 guard fields.count == 2, let lease = fields[0].string, lease == fields[1].string else { return false }
             }
             return true

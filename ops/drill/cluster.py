@@ -6,8 +6,9 @@ and runs this, which then:
      them a cluster of three masters with a replica each (redis-cli --cluster create), then a
      `conveyor api` and two `conveyor worker` (lease 3 s) that reach it through
      redis+cluster:// with replicated durability;
-  2. drives drill.ledger jobs through the API into two queues, `default` and a busy one whose
-     hash slot is the lowest of its master's, one by one and in bulk, recording every answer,
+  2. drives drill.ledger jobs through the API into three queues, `default`, a busy one whose
+     hash slot is the lowest of its master's, and one sharded over SHARDS hash tags, one by one
+     and in bulk, recording every answer,
      while, --rounds times: it moves that slot to another master with redis-cli --cluster
      reshard (which moves a master's lowest slots first); makes the replica of the master now
      serving it take over with CLUSTER FAILOVER; and kills that new master with kill -9,
@@ -40,6 +41,8 @@ FAULT_BOUND = 60
 RESUME_BOUND = 5
 WARM_UP = 5
 PLAIN_QUEUE = "default"
+SHARDED_QUEUE = "drill-spread"
+SHARDS = 6
 
 
 def key_slot(key):
@@ -82,7 +85,8 @@ class ClusterDrill(Drill):
 
     def title(self):
         return (f"Conveyor Redis Cluster drill — {MASTERS} masters with a replica each; 1 API and 2 workers "
-                f"(lease {LEASE} s) with replicated durability; queues {PLAIN_QUEUE} and {BUSY_QUEUE} (slot {BUSY_SLOT}); "
+                f"(lease {LEASE} s) with replicated durability; queues {PLAIN_QUEUE}, {BUSY_QUEUE} (slot {BUSY_SLOT}) and "
+                f"{SHARDED_QUEUE} ({SHARDS} shards); "
                 f"{self.options.rounds} rounds of a reshard of the busy slot, a CLUSTER FAILOVER and a kill -9 of its master")
 
     # MARK: Set-up
@@ -102,10 +106,11 @@ class ClusterDrill(Drill):
             "CONVEYOR_REDIS_URL": "redis+cluster://" + ",".join(f"127.0.0.1:{node.port}" for node in self.nodes[:MASTERS]),
             "CONVEYOR_REDIS_DURABILITY": "replicated",
             "CONVEYOR_QUEUES_ALLOWED": "drill-*",
+            "CONVEYOR_QUEUE_SHARDS": f"{SHARDED_QUEUE}:{SHARDS}",
         })
         self.apis = [API(self, "api-1", base)]
         self.workers = [Service(self, f"worker-{n}", [
-            "worker", "--lease", str(LEASE), "--concurrency", "10", "--queues", f"{PLAIN_QUEUE},{BUSY_QUEUE}",
+            "worker", "--lease", str(LEASE), "--concurrency", "10", "--queues", f"{PLAIN_QUEUE},{BUSY_QUEUE},{SHARDED_QUEUE}",
             "--drain-timeout", "5",
         ], base) for n in (1, 2)]
         self.start_services()
@@ -237,9 +242,16 @@ class ClusterDrill(Drill):
     def enqueue_busy_bulk(self, rng):
         self.enqueue_bulk(rng, BUSY_QUEUE)
 
+    def enqueue_sharded_single(self, rng):
+        self.enqueue_single(rng, SHARDED_QUEUE)
+
+    def enqueue_sharded_bulk(self, rng):
+        self.enqueue_bulk(rng, SHARDED_QUEUE)
+
     def run(self):
         self.run_workload([(0.05, 0.15, self.enqueue_single), (1, 2, self.enqueue_bulk),
-                           (0.05, 0.15, self.enqueue_busy_single), (1, 2, self.enqueue_busy_bulk)], self.faults)
+                           (0.05, 0.15, self.enqueue_busy_single), (1, 2, self.enqueue_busy_bulk),
+                           (0.05, 0.15, self.enqueue_sharded_single), (1, 2, self.enqueue_sharded_bulk)], self.faults)
 
     def absent_ticks(self, fired):
         """No schedule runs in this drill."""

@@ -1,5 +1,6 @@
-/// The Redis keys of one queue. All begin with `conveyor:{queue}:`, whose hash tag puts
-/// them, and the job hashes below the same prefix, in one Redis Cluster slot.
+/// The Redis keys of one queue, or of one shard of a sharded queue. All begin with
+/// `conveyor:{queue}:` (`conveyor:{queue#N}:` for shard N), whose hash tag puts them, and the
+/// job hashes below the same prefix, in one Redis Cluster slot.
 struct QueueKeys: Sendable {
     /// The prefix of every key of the queue; scripts build job keys from it.
     let prefix: String
@@ -33,7 +34,11 @@ struct QueueKeys: Sendable {
     let unwritten: String
 
     init(_ queue: QueueName) {
-        let prefix = "conveyor:{\(queue.rawValue)}:"
+        self.init(QueueShard(queue))
+    }
+
+    init(_ shard: QueueShard) {
+        let prefix = "conveyor:{\(shard.tag)}:"
         self.prefix = prefix
         self.ready = prefix + "ready"
         self.scheduled = prefix + "scheduled"
@@ -63,4 +68,7 @@ struct QueueKeys: Sendable {
 
     /// The set of every queue that has had a job, for listings. Not part of any queue's slot.
     static let knownQueues = "conveyor:queues"
+    /// The hash of the sharded queues' shard counts, by queue, as the processes that declared
+    /// them first wrote them: every process checks its own against it at start.
+    static let shardCounts = "conveyor:queue-shards"
 }

@@ -132,9 +132,11 @@ extension Worker {
         }
     }
 
-    /// While the fetch loop is idle, blocks on a queue's ready list and reserves from it in
-    /// the same round trip once a job arrives; the fetch loop takes over from there.
-    func watchReadyList(of queueName: QueueName) async {
+    /// While the fetch loop is idle, blocks on the ready list of a queue (of one shard of a
+    /// sharded queue, each of which has a watcher) and reserves from it in the same round trip
+    /// once a job arrives; the fetch loop takes over from there.
+    func watchReadyList(of shard: QueueShard) async {
+        let queueName = shard.queue
         let connection = queue.makeWaitingConnection()
         let clock = ContinuousClock()
         var generation = 0
@@ -152,7 +154,7 @@ extension Worker {
             do {
                 let sent = clock.now
                 let reservation = try await queue.reserveWhenReady(
-                    from: queueName, count: request.forSlots, prefetch: request.forBuffer, lease: configuration.lease,
+                    from: shard, count: request.forSlots, prefetch: request.forBuffer, lease: configuration.lease,
                     worker: configuration.id, on: connection, upTo: .seconds(1)
                 )
                 // The leases began no sooner than the wait after the call was sent; the call's

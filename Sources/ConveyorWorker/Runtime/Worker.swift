@@ -97,8 +97,8 @@ public final class Worker: Service, Sendable {
             background.addTask { await self.recoverExpiredLeases() }
             background.addTask { await self.sweepOverdueAttempts() }
             background.addTask { await self.watchCancellations() }
-            for queue in configuration.queues.queues {
-                background.addTask { await self.watchReadyList(of: queue) }
+            for shard in configuration.queues.queues.flatMap(queue.shards(of:)) {
+                background.addTask { await self.watchReadyList(of: shard) }
             }
 
             await withGracefulShutdownHandler {

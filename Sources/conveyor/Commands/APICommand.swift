@@ -31,7 +31,8 @@ struct APICommand: AsyncParsableCommand {
         let logger = try logging.bootstrap(label: "conveyor.api")
         let configuration = try server.configuration()
         let postgresConfiguration = try connections.postgresConfiguration()
-        let policy = try QueueOptions.policy()
+        // Queue settings that do not parse stop the process before it connects.
+        _ = try connections.queuePolicy()
         let flusher = Task { await StandardOutput.flushPeriodically() }
         defer {
             flusher.cancel()
@@ -47,7 +48,7 @@ struct APICommand: AsyncParsableCommand {
         readinessPostgresConfiguration.poolSize = 1
         let readinessRedis = RedisClient(configuration: readinessRedisConfiguration, logger: logger)
         let readinessDatabase = PostgresPool(configuration: readinessPostgresConfiguration, logger: logger)
-        let queue = JobQueue(redis: redis, policy: policy)
+        let queue = try await connections.jobQueue(redis)
         let imports = ImportIntake(
             catalogue: try JobCatalogue.datasets(), pool: database, queue: queue, queueName: try server.importQueue(), logger: logger
         )

@@ -139,7 +139,7 @@ struct DeadSelection: ParsableArguments {
 func withQueue<Value: Sendable>(_ connections: ConnectionOptions, _ body: (JobQueue) async throws -> Value) async throws -> Value {
     let redis = try await connections.connectRedis(logger: Logger(label: "conveyor.admin"))
     do {
-        let value = try await body(JobQueue(redis: redis, policy: try QueueOptions.policy()))
+        let value = try await body(try await connections.jobQueue(redis))
         await redis.shutdown()
         return value
     } catch {

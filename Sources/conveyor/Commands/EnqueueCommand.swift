@@ -53,7 +53,7 @@ struct EnqueueCommand: AsyncParsableCommand {
         let runAt = delay.map { Timestamp.localNow + .milliseconds(Int64($0 * 1000)) }
         let redis = try await connections.connectRedis(logger: Logger(label: "conveyor.enqueue"))
         defer { Task { await redis.shutdown() } }
-        let jobQueue = JobQueue(redis: redis, policy: try QueueOptions.policy())
+        let jobQueue = try await connections.jobQueue(redis)
         var ids: [JobID] = []
         var remaining = count
         while remaining > 0 {

@@ -14,7 +14,7 @@ struct JobCommand: AsyncParsableCommand {
     func run() async throws {
         let jobID = try job.jobID()
         let redis = try await connections.connectRedis(logger: Logger(label: "conveyor.job"))
-        let record = try await JobQueue(redis: redis).job(jobID)
+        let record = try await try await connections.jobQueue(redis).job(jobID)
         await redis.shutdown()
         guard let record else { throw ValidationError("no job \(jobID): it never existed, or it finished and expired") }
         let encoder = JSONEncoder()

@@ -34,7 +34,7 @@ struct SchedulerCommand: AsyncParsableCommand {
         let scheduler = Scheduler(
             schedules: catalogue.enabled,
             dispatcher: TickDispatcher(
-                queue: JobQueue(redis: redis, policy: try QueueOptions.policy()), store: ScheduleStore(redis: redis), grace: grace
+                queue: try await connections.jobQueue(redis), store: ScheduleStore(redis: redis), grace: grace
             ),
             logger: logger
         )

@@ -17,7 +17,7 @@ struct StatsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let redis = try await connections.connectRedis(logger: Logger(label: "conveyor.stats"))
-        let queue = JobQueue(redis: redis)
+        let queue = try await connections.jobQueue(redis)
         let queues: [QueueStatistics]
         let workers: [WorkerDirectory.Entry]
         do {

@@ -64,7 +64,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let redis = try await connections.connectRedis(logger: logger)
         let database = PostgresPool(configuration: postgresConfiguration, logger: logger)
         let externalClient = ExternalClient(redis: redis, settings: externalSettings)
-        let queue = JobQueue(redis: redis, policy: try QueueOptions.policy())
+        let queue = try await connections.jobQueue(redis)
         let exportSettings = try exports.settings()
         let exportFiles = try await exports.prepareFileStore(exportSettings, database: postgresConfiguration, logger: logger)
         let worker = Worker(

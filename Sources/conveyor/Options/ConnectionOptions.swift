@@ -1,10 +1,11 @@
 import ArgumentParser
 import ConveyorPostgres
+import ConveyorQueue
 import ConveyorRedis
 import Foundation
 import Logging
 
-/// Where Redis and PostgreSQL are.
+/// Where Redis and PostgreSQL are, and how the queues are laid out in Redis.
 struct ConnectionOptions: ParsableArguments {
     @Option(name: .customLong("redis-url"), help: "Redis URL, redis://[[user]:password@]host[:port][/db], rediss://… for TLS, or redis+sentinel://host:26379,host:26379/MASTER[/db] for the master Sentinel names (env CONVEYOR_REDIS_URL, or CONVEYOR_REDIS_SENTINELS with CONVEYOR_REDIS_MASTER; default redis://127.0.0.1:6379/0).")
     var redisURL: String?
@@ -14,6 +15,9 @@ struct ConnectionOptions: ParsableArguments {
 
     @Option(name: .customLong("redis-wait-timeout"), help: "Seconds a replicated write waits for a replica's confirmation (env CONVEYOR_REDIS_WAIT_TIMEOUT; default 1).")
     var redisWaitTimeout: String?
+
+    @Option(name: .customLong("queue-shards"), help: "Sharded queues, queue:shards comma-separated, e.g. imports:8: each spreads its jobs over that many hash tags, which Redis Cluster spreads over its masters; every process must say the same (env CONVEYOR_QUEUE_SHARDS; default none).")
+    var queueShards: String?
 
     @Option(name: .customLong("database-url"), help: "PostgreSQL URL, a libpq URI or conninfo (env CONVEYOR_DATABASE_URL; default postgres://conveyor@127.0.0.1:5432/conveyor).")
     var databaseURL: String?
@@ -78,6 +82,29 @@ struct ConnectionOptions: ParsableArguments {
         configuration.commitTimeout = try Setting<Duration>(flag: "--db-commit-timeout", variable: "CONVEYOR_DB_COMMIT_TIMEOUT")
             .resolve(databaseCommitTimeout, default: "30") { try parseSeconds($0, in: 1...86_400) }
         return configuration
+    }
+
+    /// The queues' limits and retention (see ``QueueOptions``) and shard counts.
+    func queuePolicy() throws -> QueuePolicy {
+        var policy = try QueueOptions.policy()
+        policy.shards = try Setting<[QueueName: Int]>(flag: "--queue-shards", variable: "CONVEYOR_QUEUE_SHARDS")
+            .resolve(queueShards, default: "") { text in
+                try parseEntries(
+                    text, form: "queue:shards, e.g. imports:8", name: { try QueueName($0) },
+                    value: { try parseCount($0, in: 1...QueuePolicy.shardLimit) }
+                )
+            }
+        return policy
+    }
+
+    /// The job queue in `redis` under ``queuePolicy()``, with the shards the processes before
+    /// this one recorded; a process whose shard counts disagree with those says so and stops.
+    func jobQueue(_ redis: RedisClient) async throws -> JobQueue {
+        do {
+            return try await JobQueue(redis: redis, policy: try queuePolicy()).checkingShards()
+        } catch let error as QueueError {
+            throw ValidationError("\(error)")
+        }
     }
 
     /// A Redis client that has answered a PING: a process that cannot reach Redis at
