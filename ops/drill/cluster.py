@@ -27,6 +27,7 @@ import os
 import subprocess
 import sys
 import time
+from collections import Counter
 
 from drill_support import API, Drill, DrillError, RedisNode, Service, drive, log, redis_call
 
@@ -260,6 +261,10 @@ class ClusterDrill(Drill):
     # MARK: Checks
 
     def check(self):
+        accepted = Counter(job.rsplit(".", 1)[0] for job in self.ledger_jobs)
+        succeeded = Counter(job.rsplit(".", 1)[0] for job in self.ledger_jobs if self.job_state.get(job) == "succeeded")
+        self.figures.append(("jobs answered 2xx, and succeeded, by queue",
+                             ", ".join(f"{queue} {accepted[queue]}/{succeeded[queue]}" for queue in sorted(accepted))))
         self.check_lost()
         self.check_ledger()
         self.check_duplicates()

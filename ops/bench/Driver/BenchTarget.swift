@@ -12,6 +12,9 @@ struct BenchTarget: ParsableArguments {
     @Option(help: "The queue the noop jobs go to.")
     var queue = "bench"
 
+    @Option(help: "The queue's shards, as the workers' CONVEYOR_QUEUE_SHARDS gives them.")
+    var shards = 1
+
     /// The queue's name, checked.
     func queueName() throws -> QueueName {
         do {
@@ -34,7 +37,7 @@ struct BenchTarget: ParsableArguments {
         configuration.poolSize = 16
         let client = RedisClient(configuration: configuration, logger: Logger(label: "conveyor.bench"))
         do {
-            let value = try await body(JobQueue(redis: client, policy: QueuePolicy(maxLength: 0)))
+            let value = try await body(JobQueue(redis: client, policy: QueuePolicy(maxLength: 0, shards: [try queueName(): shards])))
             await client.shutdown()
             return value
         } catch {
