@@ -505,15 +505,25 @@ public struct JobQueue: Sendable {
 
     /// Stops workers from taking jobs of `queue`; enqueueing goes on.
     public func pause(_ queue: QueueName) async throws {
-        for reply in try await redis.pipeline(shards(of: queue).map { RedisCommand("SET", .string(QueueKeys($0).paused), "1") }) {
-            _ = try reply.throwingServerError()
-        }
+        try await sendToEachShard(of: queue) { RedisCommand("SET", .string($0.paused), "1") }
     }
 
     /// Lets workers take jobs of `queue` again.
     public func resume(_ queue: QueueName) async throws {
-        for reply in try await redis.pipeline(shards(of: queue).map { RedisCommand("DEL", .string(QueueKeys($0).paused)) }) {
-            _ = try reply.throwingServerError()
+        try await sendToEachShard(of: queue) { RedisCommand("DEL", .string($0.paused)) }
+    }
+
+    /// Sends the command `command` makes of each shard's keys, in one pipeline.
+    /// - Throws: the first error reply, as the `RedisError` it is.
+    private func sendToEachShard(of queue: QueueName, _ command: (QueueKeys) -> RedisCommand) async throws {
+        let replies = try await redis.pipeline(shards(of: queue).map { command(QueueKeys($0)) })
+        // The first error reply, found without a throwing call in the loop, which the optimizer
+        // of Swift 6.3 cannot split into an async function's parts.
+        if let failure = replies.lazy.compactMap({ reply -> String? in
+            if case .error(let message) = reply { return message }
+            return nil
+        }).first {
+            throw RedisError(kind: .server, message: failure)
         }
     }
 

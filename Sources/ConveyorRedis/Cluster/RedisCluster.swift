@@ -259,8 +259,15 @@ final class RedisCluster: RedisServers {
             return map
         }
         let asked = ContinuousClock.now
-        return try await self.reader.runIfActive { () throws(RedisError) -> RedisSlotMap in
-            try self.readMap(unlessReadSince: asked)
+        do {
+            return try await self.reader.runIfActive { () throws(RedisError) -> RedisSlotMap in
+                try self.readMap(unlessReadSince: asked)
+            }
+        } catch let error as RedisError {
+            throw error
+        } catch {
+            // The reader thread stopped: the client shut down.
+            throw self.state.withLockedValue { $0.isShutDown } ? RedisError.clientShutDown : error
         }
     }
 
