@@ -33,6 +33,7 @@ from drill_support import API, Drill, DrillError, RedisNode, Service, drive, log
 
 TENANT = "cluster"
 LEASE = 3
+CONCURRENCY = 30
 NODE_TIMEOUT_MS = 3000
 MASTERS = 3
 # A fault must be over (the slot moved, the replica a master, the killed server back as a
@@ -86,7 +87,7 @@ class ClusterDrill(Drill):
 
     def title(self):
         return (f"Conveyor Redis Cluster drill — {MASTERS} masters with a replica each; 1 API and 2 workers "
-                f"(lease {LEASE} s) with replicated durability; queues {PLAIN_QUEUE}, {BUSY_QUEUE} (slot {BUSY_SLOT}) and "
+                f"(lease {LEASE} s, concurrency {CONCURRENCY}) with replicated durability; queues {PLAIN_QUEUE}, {BUSY_QUEUE} (slot {BUSY_SLOT}) and "
                 f"{SHARDED_QUEUE} ({SHARDS} shards); "
                 f"{self.options.rounds} rounds of a reshard of the busy slot, a CLUSTER FAILOVER and a kill -9 of its master")
 
@@ -111,7 +112,7 @@ class ClusterDrill(Drill):
         })
         self.apis = [API(self, "api-1", base)]
         self.workers = [Service(self, f"worker-{n}", [
-            "worker", "--lease", str(LEASE), "--concurrency", "10", "--queues", f"{PLAIN_QUEUE},{BUSY_QUEUE},{SHARDED_QUEUE}",
+            "worker", "--lease", str(LEASE), "--concurrency", str(CONCURRENCY), "--queues", f"{PLAIN_QUEUE},{BUSY_QUEUE},{SHARDED_QUEUE}",
             "--drain-timeout", "5",
         ], base) for n in (1, 2)]
         self.start_services()
@@ -250,9 +251,11 @@ class ClusterDrill(Drill):
         self.enqueue_bulk(rng, SHARDED_QUEUE)
 
     def run(self):
-        self.run_workload([(0.05, 0.15, self.enqueue_single), (1, 2, self.enqueue_bulk),
-                           (0.05, 0.15, self.enqueue_busy_single), (1, 2, self.enqueue_busy_bulk),
-                           (0.05, 0.15, self.enqueue_sharded_single), (1, 2, self.enqueue_sharded_bulk)], self.faults)
+        # About 40 jobs a second in all, of 0.8 s on average: within the 60 slots of the two
+        # workers, so that a long run settles.
+        self.run_workload([(0.1, 0.3, self.enqueue_single), (2, 4, self.enqueue_bulk),
+                           (0.1, 0.3, self.enqueue_busy_single), (2, 4, self.enqueue_busy_bulk),
+                           (0.1, 0.3, self.enqueue_sharded_single), (2, 4, self.enqueue_sharded_bulk)], self.faults)
 
     def absent_ticks(self, fired):
         """No schedule runs in this drill."""
