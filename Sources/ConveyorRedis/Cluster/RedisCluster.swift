@@ -65,7 +65,7 @@ final class RedisCluster: RedisServers {
                 do {
                     groups[try asking[index] ?? Self.master(for: commands[index], in: map), default: []].append(index)
                 } catch {
-                    self.state.withLockedValue { $0.isStale = true }
+                    self.markStale()
                     throw error
                 }
             }
@@ -90,7 +90,7 @@ final class RedisCluster: RedisServers {
                     case nil:
                         if case .error(let message) = reply, message.hasPrefix("CLUSTERDOWN") {
                             // A master failed, and its replica may have taken its slots since.
-                            self.state.withLockedValue { $0.isStale = true }
+                            self.markStale()
                         }
                     }
                 }
@@ -212,8 +212,13 @@ final class RedisCluster: RedisServers {
 
     func noteFailure(_ error: RedisError) {
         if error.suggestsAnotherMaster {
-            self.state.withLockedValue { $0.isStale = true }
+            self.markStale()
         }
+    }
+
+    /// Has the map read again before the next command (or after ``readInterval``).
+    private func markStale() {
+        self.state.withLockedValue { $0.isStale = true }
     }
 
     func shutdown() async {
