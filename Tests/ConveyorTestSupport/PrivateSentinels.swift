@@ -3,7 +3,8 @@ import Foundation
 import Logging
 
 /// Redis Sentinels of the test's own, on loopback, watching a master of the test's own under a
-/// name of their own, and quick to act: a master is down after 1 s without an answer.
+/// name of their own, and quick to act: a master is down after 1 s without an answer. Their ports
+/// are below Linux's ephemeral range (32768–60999), where an outgoing connection could hold one.
 public final class PrivateSentinels: @unchecked Sendable {
     public let masterName: String
     public let ports: [Int]
@@ -14,7 +15,7 @@ public final class PrivateSentinels: @unchecked Sendable {
     /// until each names the master and knows of `replicas` replicas.
     public init(masterPort: Int, count: Int = 3, quorum: Int = 2, replicas: Int = 1) async throws {
         masterName = "m\(UUID().uuidString.prefix(8).lowercased())"
-        ports = (0..<count).map { _ in Int.random(in: 30_000...39_999) }
+        ports = (0..<count).map { _ in Int.random(in: 29_000...29_999) }
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("conveyor-sentinel-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         for port in ports {

@@ -282,6 +282,9 @@ stop_pgbouncer() {
 # The profiles keep apart ports and data: dev (ops/up), test (ops/test), bench
 # (ops/bench/*), drill (ops/drill/import), chaos (ops/drill/chaos), sentinel
 # (ops/drill/sentinel) and cluster (ops/drill/cluster).
+# The Sentinel and cluster drills restart servers on their ports while other connections come
+# and go: their ports (and a cluster's bus ports, 10,000 above) are below Linux's ephemeral
+# range (32768–60999), where an outgoing connection could hold one.
 profile_ports() {
   case $1 in
     dev)  REDIS_PORT=${CONVEYOR_UP_REDIS_PORT:-6379};  PG_PORT=${CONVEYOR_UP_POSTGRES_PORT:-5432} ;;
@@ -289,7 +292,7 @@ profile_ports() {
     bench) REDIS_PORT=${CONVEYOR_BENCH_REDIS_PORT:-26379}; PG_PORT=${CONVEYOR_BENCH_POSTGRES_PORT:-25432} ;;
     drill) REDIS_PORT=${CONVEYOR_DRILL_REDIS_PORT:-36379}; PG_PORT=${CONVEYOR_DRILL_POSTGRES_PORT:-35432} ;;
     chaos) REDIS_PORT=${CONVEYOR_CHAOS_REDIS_PORT:-46379}; PG_PORT=${CONVEYOR_CHAOS_POSTGRES_PORT:-45432} ;;
-    sentinel) REDIS_PORT=${CONVEYOR_SENTINEL_REDIS_PORT:-57379}; PG_PORT=${CONVEYOR_SENTINEL_POSTGRES_PORT:-57432} ;;
+    sentinel) REDIS_PORT=${CONVEYOR_SENTINEL_REDIS_PORT:-19379}; PG_PORT=${CONVEYOR_SENTINEL_POSTGRES_PORT:-19432} ;;
     cluster) REDIS_PORT=${CONVEYOR_CLUSTER_REDIS_PORT:-18000}; PG_PORT=${CONVEYOR_CLUSTER_POSTGRES_PORT:-18432} ;;
     *) die "unknown profile '$1' (dev, test, bench, drill, chaos, sentinel or cluster)" ;;
   esac
