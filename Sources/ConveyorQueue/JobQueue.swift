@@ -100,12 +100,13 @@ public struct JobQueue: Sendable {
                 refusal = .queueFull(queue: shard.queue, depth: depth * parts, limit: policy.maxLength(of: shard.queue))
             case 2:
                 guard values.count == 5, let tenant = values[1].string, let measure = values[2].string.flatMap(TenantQuota.Measure.init),
-                    let waiting = values[3].int, let quota = values[4].int
+                    let waiting = values[3].int, values[4].int != nil
                 else { throw QueueError.unexpectedReply(script: "enqueue", reply: "\(reply)") }
-                let configured = quotas?.quota(of: tenant) ?? .unlimited
+                // The script held the shard to its share; the tenant's quota is the configured one.
+                let quota = quotas?.quota(of: tenant) ?? .unlimited
                 refusal = .tenantQuota(
                     queue: shard.queue, tenant: tenant, measure: measure, waiting: waiting * parts,
-                    quota: parts == 1 ? quota : (measure == .jobs ? configured.jobs : configured.bytes))
+                    quota: measure == .jobs ? quota.jobs : quota.bytes)
             default:
                 guard values.count == 3, let created = values[1].int, let now = values[2].int else {
                     throw QueueError.unexpectedReply(script: "enqueue", reply: "\(reply)")
@@ -576,8 +577,8 @@ public struct JobQueue: Sendable {
             succeeded: 0, retried: 0, buried: 0, recovered: 0, deferred: 0
         )
         var oldest: [JobID] = []
-        for (number, _) in shards.enumerated() {
-            let shard = replies[(number * perShard)..<((number + 1) * perShard)].map { $0 }
+        for number in shards.indices {
+            let shard = Array(replies[(number * perShard)..<((number + 1) * perShard)])
             let counters = Self.fields(shard[5])
             let count = { (name: String) in counters[name].flatMap(Int.init) ?? 0 }
             statistics.depth += max(0, (shard[0].int ?? 0) - count("cancelled_in_line"))

@@ -26,7 +26,6 @@ public final class RedisClient: Sendable {
         var blockingConnections: [ObjectIdentifier: RedisBlockingConnection] = [:]
     }
 
-    private let configuration: RedisConfiguration
     private let logger: Logger
     private let servers: any RedisServers
     private let watcher: RedisSentinelWatcher?
@@ -36,7 +35,6 @@ public final class RedisClient: Sendable {
     ///
     /// - Precondition: `configuration.poolSize` is at least 1.
     public init(configuration: RedisConfiguration, logger: Logger) {
-        self.configuration = configuration
         self.logger = logger
         if let cluster = configuration.cluster {
             self.servers = RedisCluster(configuration: configuration, settings: cluster, logger: logger)
@@ -53,7 +51,7 @@ public final class RedisClient: Sendable {
     /// - Throws: ``RedisError`` of kind `.server` for an error reply, or of the kind of the connection failure.
     @discardableResult
     public func send(_ command: RedisCommand) async throws -> RESPValue {
-        try await self.servers.execute([nil], [command], durability: .local)[0].throwingServerError()
+        try await self.pipeline([command])[0].throwingServerError()
     }
 
     /// Sends all commands in one write and reads all replies: one round trip.
@@ -102,11 +100,11 @@ public final class RedisClient: Sendable {
     /// Runs many scripts as ``runPipelined(_:)`` does, then waits for the replicas as
     /// ``runDurably(_:keys:arguments:)`` does.
     public func runPipelinedDurably(_ calls: [ScriptCall]) async throws -> [RESPValue] {
-        try await self.evaluate(calls, durability: self.configuration.durability)
+        try await self.evaluate(calls, durability: self.servers.configuration.durability)
     }
 
-    /// The scripts of `calls` in one pipeline on one connection, then the `WAIT` that
-    /// `durability` asks for, if any.
+    /// The scripts of `calls` in one pipeline per server, then the `WAIT` that `durability` asks
+    /// for, if any, on each connection used.
     private func evaluate(_ calls: [ScriptCall], durability: RedisDurability) async throws -> [RESPValue] {
         guard !calls.isEmpty else {
             return []

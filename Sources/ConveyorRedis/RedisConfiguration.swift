@@ -234,6 +234,14 @@ public struct RedisConfiguration: Sendable {
         return "the master '\(sentinel.masterName)' of the sentinels \(sentinel.sentinels.map(\.description).joined(separator: ", "))"
     }
 
+    /// These settings for the server at `address`: a master Sentinel names, or a cluster's node.
+    func reaching(_ address: RedisServerAddress) -> RedisConfiguration {
+        var configuration = self
+        configuration.host = address.host
+        configuration.port = address.port
+        return configuration
+    }
+
     /// `host:port`, with brackets around an IPv6 address, for messages.
     var endpoint: String {
         RedisServerAddress(host: self.host, port: self.port).description

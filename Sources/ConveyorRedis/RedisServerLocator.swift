@@ -60,11 +60,8 @@ final class RedisServerLocator: Sendable {
         var failure = RedisError(kind: .connectionFailed, message: "")
         for _ in 0..<2 {
             let (address, generation) = try self.master(of: sentinel)
-            var target = self.configuration
-            target.host = address.host
-            target.port = address.port
             do throws(RedisError) {
-                let connection = try RedisConnection(configuration: target, generation: generation)
+                let connection = try RedisConnection(configuration: self.configuration.reaching(address), generation: generation)
                 do {
                     try Self.checkIsMaster(connection, at: address)
                 } catch {

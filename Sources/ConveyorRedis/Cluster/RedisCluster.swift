@@ -63,7 +63,7 @@ final class RedisCluster: RedisServers {
             var groups: [RedisServerAddress: [Int]] = [:]
             for index in pending {
                 do {
-                    groups[try asking[index] ?? Self.master(for: commands[index], in: map), default: []].append(index)
+                    groups[try asking[index] ?? Self.master(forKey: commands[index].routingKey, in: map), default: []].append(index)
                 } catch {
                     self.markStale()
                     throw error
@@ -169,18 +169,15 @@ final class RedisCluster: RedisServers {
 
     private static let askingCommand = RedisCommand("ASKING")
 
-    /// The master that serves `command`'s key in `map`; any master for a command of no key.
-    private static func master(for command: RedisCommand, in map: RedisSlotMap) throws(RedisError) -> RedisServerAddress {
-        guard let key = command.routingKey else {
+    /// The master that serves `key`'s slot in `map`; any master for a command of no key.
+    private static func master(forKey key: String?, in map: RedisSlotMap) throws(RedisError) -> RedisServerAddress {
+        guard let key else {
             guard let any = map.masters.first else {
                 throw RedisError(kind: .server, message: "CLUSTERDOWN no master serves a slot")
             }
             return any
         }
-        return try self.master(of: RedisKeySlot.of(key), in: map)
-    }
-
-    private static func master(of slot: UInt16, in map: RedisSlotMap) throws(RedisError) -> RedisServerAddress {
+        let slot = RedisKeySlot.of(key)
         guard let master = map.master(of: slot) else {
             throw RedisError(kind: .server, message: "CLUSTERDOWN Hash slot \(slot) is served by no master")
         }
@@ -188,16 +185,7 @@ final class RedisCluster: RedisServers {
     }
 
     func locator(forKey key: String?) throws(RedisError) -> RedisServerLocator {
-        let map = try self.currentMapReadingHere()
-        let address: RedisServerAddress
-        if let key {
-            address = try Self.master(of: RedisKeySlot.of(key), in: map)
-        } else if let any = map.masters.first {
-            address = any
-        } else {
-            throw RedisError(kind: .server, message: "CLUSTERDOWN no master serves a slot")
-        }
-        return try self.node(at: address).locator
+        try self.node(at: Self.master(forKey: key, in: self.currentMapReadingHere())).locator
     }
 
     func follow(_ redirection: RedisRedirection) {
@@ -241,10 +229,7 @@ final class RedisCluster: RedisServers {
             if let known = state.nodes[address] {
                 return known
             }
-            var target = self.configuration
-            target.host = address.host
-            target.port = address.port
-            let node = RedisNode(locator: RedisServerLocator(configuration: target), logger: self.logger)
+            let node = RedisNode(locator: RedisServerLocator(configuration: self.configuration.reaching(address)), logger: self.logger)
             state.nodes[address] = node
             return node
         }
@@ -307,12 +292,9 @@ final class RedisCluster: RedisServers {
             candidates.append(seed)
         }
         for address in candidates {
-            var target = self.configuration
-            target.host = address.host
-            target.port = address.port
             let reply: RESPValue
             do {
-                let connection = try RedisConnection(configuration: target, generation: 0)
+                let connection = try RedisConnection(configuration: self.configuration.reaching(address), generation: 0)
                 defer { connection.close() }
                 reply = try connection.send(Self.slotsCommand)
             } catch {
