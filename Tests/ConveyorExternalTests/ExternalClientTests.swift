@@ -1,4 +1,4 @@
-import ConveyorExternal
+@testable import ConveyorExternal
 import ConveyorRedis
 import ConveyorTestSupport
 import Hummingbird
@@ -36,7 +36,13 @@ import Testing
         router.get("big") { _, _ in String(repeating: "x", count: 5000) }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in
-            try await body("http://127.0.0.1:\(try #require(client.port))", requests)
+            let base = "http://127.0.0.1:\(try #require(client.port))"
+            // The port may have served another run's test, whose breaker the shared Redis still holds.
+            let dependency = try ExternalURL(base).dependency
+            let redis = try TestEnvironment.redis()
+            try await redis.send(RedisCommand("DEL", BreakerKeys(dependency).all.map { .string($0) }))
+            await redis.shutdown()
+            try await body(base, requests)
         }
     }
 

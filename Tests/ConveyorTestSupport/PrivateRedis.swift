@@ -12,10 +12,14 @@ public final class PrivateRedis: @unchecked Sendable {
 
     public init(arguments: [String] = []) async throws {
         self.arguments = arguments
-        port = Int.random(in: 20_000...26_999)
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("conveyor-redis-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try await start()
+        let directory = directory
+        let started = try await RedisServerLaunch.onFreePort(in: 20_000...26_999, logPath: { _ in "\(directory)/redis.log" }) { port in
+            try Self.launch(port: port, directory: directory, arguments: arguments)
+        }
+        server = started.server
+        port = started.port
     }
 
     deinit {
@@ -25,9 +29,15 @@ public final class PrivateRedis: @unchecked Sendable {
 
     public var url: String { "redis://127.0.0.1:\(port)/0" }
 
-    /// Starts the server on its port and data folder, and waits until it answers.
+    /// Starts the server again on its port and data folder, and waits until it answers.
     public func start() async throws {
-        server = try ChildProcess(
+        server = try await RedisServerLaunch.start(on: port, logPath: "\(directory)/redis.log") {
+            try Self.launch(port: port, directory: directory, arguments: arguments)
+        }
+    }
+
+    private static func launch(port: Int, directory: String, arguments: [String]) throws -> ChildProcess {
+        try ChildProcess(
             "/usr/bin/redis-server",
             [
                 "--bind", "127.0.0.1", "--port", "\(port)", "--dir", directory,
@@ -35,12 +45,6 @@ public final class PrivateRedis: @unchecked Sendable {
             ] + arguments,
             environment: [:], outputPath: "\(directory)/redis.log"
         )
-        let client = RedisClient(configuration: try RedisConfiguration(url: url), logger: .init(label: "private-redis"))
-        let answered = try await eventually(timeout: .seconds(10)) {
-            (try? await client.send(RedisCommand("PING"))) != nil
-        }
-        await client.shutdown()
-        guard answered else { throw StartFailure(port: port) }
     }
 
     /// Sends `signal` to the server, such as SIGSTOP to make it stop answering, or SIGKILL.
@@ -54,10 +58,5 @@ public final class PrivateRedis: @unchecked Sendable {
         server.signal(SIGTERM)
         _ = try await server.waitForExit(timeout: .seconds(10))
         self.server = nil
-    }
-
-    struct StartFailure: Error, CustomStringConvertible {
-        let port: Int
-        var description: String { "redis-server did not start on port \(port)" }
     }
 }
