@@ -47,7 +47,12 @@ let package = Package(
 
         // What every layer shares: timestamps, JSON values, ids, the civil calendar, stable
         // hashes, and the errors of catalogue files and of jobs that no attempt can fix now.
-        .target(name: "ConveyorCore"),
+        .target(name: "ConveyorCore", dependencies: [crypto]),
+
+        // What a process tells its operator: swift-metrics bootstrapped onto swift-prometheus
+        // with each family's help text, the process figures, and the `/metrics` and `/health`
+        // server of workers and schedulers.
+        .target(name: "ConveyorTelemetry", dependencies: ["ConveyorCore", hummingbird, logging, metrics, prometheus]),
 
         // The clients of Redis and PostgreSQL: async APIs whose blocking calls run on threads
         // of their own; TLS to Redis over OpenSSL, with hiredis's reader parsing the replies.
@@ -57,7 +62,7 @@ let package = Package(
         ),
         .target(
             name: "ConveyorPostgres",
-            dependencies: ["CLibPQ", "ConveyorCore", nioCore, nioPosix, logging]
+            dependencies: ["CLibPQ", "ConveyorCore", nioCore, nioPosix, logging, metrics]
         ),
 
         // The queue engine: every state change of a job is one Lua script in Scripts/, and the
@@ -72,7 +77,7 @@ let package = Package(
         // the circuit breaker of its host, whose state all processes share in Redis.
         .target(
             name: "ConveyorExternal",
-            dependencies: ["ConveyorCore", "ConveyorRedis", asyncHTTPClient, crypto, nioCore, nioHTTP1, nioPosix],
+            dependencies: ["ConveyorCore", "ConveyorRedis", asyncHTTPClient, crypto, metrics, nioCore, nioHTTP1, nioPosix],
             resources: [.embedInCode("Breakers/Scripts")]
         ),
 
@@ -131,7 +136,7 @@ let package = Package(
         // service that enqueues each tick's job once however many schedulers run.
         .target(
             name: "ConveyorSchedules",
-            dependencies: ["ConveyorCore", "ConveyorQueue", "ConveyorRedis", "ConveyorWorker", logging, serviceLifecycle],
+            dependencies: ["ConveyorCore", "ConveyorQueue", "ConveyorRedis", "ConveyorWorker", logging, metrics, serviceLifecycle],
             resources: [.embedInCode("Scheduling/Scripts")]
         ),
 
@@ -148,8 +153,8 @@ let package = Package(
             name: "ConveyorAPI",
             dependencies: [
                 "ConveyorCaches", "ConveyorCore", "ConveyorExports", "ConveyorExternal", "ConveyorImports", "ConveyorPostgres",
-                "ConveyorQueue", "ConveyorRedis", "ConveyorWorker", crypto, hummingbird, hummingbirdCore, httpTypes, nioCore,
-                nioHTTPTypes, logging, prometheus,
+                "ConveyorQueue", "ConveyorRedis", "ConveyorTelemetry", "ConveyorWorker", crypto, hummingbird, hummingbirdCore,
+                httpTypes, nioCore, nioHTTPTypes, logging, prometheus,
             ],
             resources: [.embedInCode("OpenAPI/openapi.json")]
         ),
@@ -172,8 +177,8 @@ let package = Package(
             name: "conveyor",
             dependencies: [
                 "ConveyorAPI", "ConveyorCore", "ConveyorExports", "ConveyorExternal", "ConveyorImports", "ConveyorJobs",
-                "ConveyorOutbox", "ConveyorPostgres", "ConveyorQueue", "ConveyorRedis", "ConveyorSchedules", "ConveyorWorker",
-                argumentParser, logging, serviceLifecycle, unixSignals,
+                "ConveyorOutbox", "ConveyorPostgres", "ConveyorQueue", "ConveyorRedis", "ConveyorSchedules", "ConveyorTelemetry",
+                "ConveyorWorker", argumentParser, logging, serviceLifecycle, unixSignals,
             ]
         ),
 
@@ -192,6 +197,7 @@ let package = Package(
             path: "Tests/ConveyorTestSupport"
         ),
         .testTarget(name: "ConveyorCoreTests", dependencies: ["ConveyorCore"]),
+        .testTarget(name: "ConveyorTelemetryTests", dependencies: ["ConveyorTelemetry", hummingbird, hummingbirdTesting, logging, metrics]),
         .testTarget(
             name: "ConveyorRedisTests",
             dependencies: ["ConveyorRedis", "ConveyorTestSupport", logging]

@@ -1,4 +1,5 @@
 public import Logging
+import Metrics
 import NIOPosix
 
 /// A bounded pool of PostgreSQL connections, opened on demand and leased to one task at a time.
@@ -45,6 +46,21 @@ public final class PostgresPool: Sendable {
                 maximumLifetime: configuration.maxConnectionLifetime
             )
         )
+    }
+
+    /// How the pool's connections are used now.
+    public var usage: PostgresPoolUsage {
+        state.withLock { $0.usage }
+    }
+
+    /// Records ``usage`` in the `conveyor_db_pool_*` gauges, as a scrape of the process's metrics
+    /// is about to read them: sampled then rather than kept up to date on every lease.
+    public func recordUsage() {
+        let usage = self.usage
+        Gauge(label: "conveyor_db_pool_connections", dimensions: [("state", "in_use")]).record(usage.inUse)
+        Gauge(label: "conveyor_db_pool_connections", dimensions: [("state", "idle")]).record(usage.idle)
+        Gauge(label: "conveyor_db_pool_connections", dimensions: [("state", "size")]).record(usage.size)
+        Gauge(label: "conveyor_db_pool_waiting").record(usage.waiting)
     }
 
     /// A connection for the caller's exclusive use: an idle one, a newly opened one, or, when

@@ -205,3 +205,9 @@ struct PostgresPoolState<Connection: PooledConnection, Waiting, Finishing> {
         self.shutdownWaiters.removeAll()
     }
 }
+
+extension PostgresPoolState {
+    var usage: PostgresPoolUsage {
+        PostgresPoolUsage(size: maximumConnections, inUse: leased.count + opening, idle: idle.count, waiting: waiters.count)
+    }
+}

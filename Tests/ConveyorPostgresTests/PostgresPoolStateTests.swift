@@ -86,6 +86,22 @@ import Testing
         #expect(resumed(pool.release(connection, reusable: true, now: start)) == ["c: c1"])
     }
 
+    @Test func usageCountsConnectionsBeingOpenedAsInUseAndQueuedCallersAsWaiting() {
+        let pool = machine(size: 2)
+        #expect(pool.state.usage == PostgresPoolUsage(size: 2, inUse: 0, idle: 0, waiting: 0))
+        _ = pool.acquire("a")
+        #expect(pool.state.usage == PostgresPoolUsage(size: 2, inUse: 1, idle: 0, waiting: 0))
+        let first = StandIn("c1", openedAt: start)
+        _ = pool.opened(first)
+        _ = pool.acquire("b")
+        _ = pool.acquire("c")
+        #expect(pool.state.usage == PostgresPoolUsage(size: 2, inUse: 2, idle: 0, waiting: 1))
+        _ = pool.release(first, reusable: true, now: start)
+        #expect(pool.state.usage == PostgresPoolUsage(size: 2, inUse: 2, idle: 0, waiting: 0))
+        _ = pool.release(first, reusable: true, now: start)
+        #expect(pool.state.usage == PostgresPoolUsage(size: 2, inUse: 1, idle: 1, waiting: 0))
+    }
+
     @Test func aBrokenConnectionIsClosedAndItsSlotGoesToTheNextWaiter() {
         let pool = machine(size: 1)
         _ = pool.acquire("a")

@@ -1,3 +1,5 @@
+import ConveyorCore
+
 /// One caller of the API: a named key with a role and a tenant. The secret itself is not
 /// kept, only its SHA-256 digest, so it can be neither logged nor leaked from memory dumps
 /// of the configuration.

@@ -1,3 +1,4 @@
+import ConveyorCore
 
 /// The API keys the server accepts, read from a file or an environment variable: one key
 /// per line, or per `;`-separated entry, as `name role tenant secret`; `#` starts a comment.

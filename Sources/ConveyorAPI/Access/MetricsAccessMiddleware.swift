@@ -1,3 +1,4 @@
+import ConveyorCore
 import Hummingbird
 
 /// Admits to `/metrics` a request whose bearer token is the metrics token (so that a

@@ -1,21 +1,22 @@
 import ConveyorCore
 import ConveyorExternal
+import ConveyorPostgres
 import ConveyorQueue
+import ConveyorTelemetry
 import ConveyorWorker
 import Logging
 
-/// What `GET /metrics` answers: this process's HTTP metrics; per queue its depth, running,
+/// What `GET /metrics` answers: this process's own metrics (its swift-metrics instruments,
+/// its PostgreSQL pool, the `process_*` figures) and its HTTP metrics; per queue its depth, running,
 /// scheduled and dead jobs and its counters; the live workers; per job kind and outcome the
 /// attempts and run-time histogram of all workers, from Redis; per external dependency its
-/// circuit breaker's state and transitions; and this process's memory,
-/// CPU and open files. When Redis cannot be read, `conveyor_redis_up` is 0 and the figures
+/// circuit breaker's state and transitions. When Redis cannot be read, `conveyor_redis_up` is 0 and the figures
 /// from Redis are left out, so the scrape still tells what it can.
 enum MetricsScrape {
     static func text(services: APIServices, http: HTTPMetrics, logger: Logger) async -> [UInt8] {
-        var buffer: [UInt8] = []
+        var buffer = await MetricsExposition { services.database.recordUsage() }.text()
         http.emit(into: &buffer)
         var text = PrometheusText()
-        write(ProcessFigures.read(), into: &text)
         do {
             let queues = try await QueueOverview.all(in: services.queue)
             let workers = try await WorkerDirectory.list(from: services.redis)
@@ -34,21 +35,6 @@ enum MetricsScrape {
         }
         buffer.append(contentsOf: text.text.utf8)
         return buffer
-    }
-
-    private static func write(_ process: ProcessFigures, into text: inout PrometheusText) {
-        let figures: [(String, PrometheusText.Kind, String, Double)] = [
-            ("process_resident_memory_bytes", .gauge, "Resident memory size in bytes", process.residentBytes),
-            ("process_virtual_memory_bytes", .gauge, "Virtual memory size in bytes", process.virtualBytes),
-            ("process_cpu_seconds_total", .counter, "User and system CPU time spent, in seconds", process.cpuSeconds),
-            ("process_open_fds", .gauge, "Open file descriptors", process.openFiles),
-            ("process_max_fds", .gauge, "The most file descriptors the process may open", process.maxFiles),
-            ("process_start_time_seconds", .gauge, "Start time of the process, in seconds since the epoch", process.startTime),
-        ]
-        for (name, kind, help, value) in figures {
-            text.family(name, kind, help: help)
-            text.sample(name, value)
-        }
     }
 
     private static func write(_ queues: [QueueStatistics], into text: inout PrometheusText) {

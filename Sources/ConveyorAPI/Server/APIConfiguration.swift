@@ -1,3 +1,4 @@
+import ConveyorCore
 public import ConveyorQueue
 
 /// How the API server listens, whom it admits, and what it accepts.

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import ConveyorCore
 public import ConveyorRedis
+import Metrics
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -64,7 +65,13 @@ public final class ExternalClient: Sendable {
             address = nil
             unresolved = error
         }
-        let permit = try await breakers.permit(request.url.dependency)
+        let permit: BreakerPermit
+        do {
+            permit = try await breakers.permit(request.url.dependency)
+        } catch let refusal as BreakerRefusal {
+            Self.count(request.url.dependency, "refused")
+            throw refusal
+        }
         let answer: Answer
         do {
             if let unresolved { throw unresolved }
@@ -104,7 +111,14 @@ public final class ExternalClient: Sendable {
     /// Records the outcome; when Redis cannot take it, the call's result still stands and
     /// the breaker is as the permit found it.
     private func record(_ permit: BreakerPermit, _ outcome: BreakerCallOutcome) async -> BreakerState {
-        (try? await breakers.record(permit, outcome)) ?? permit.state
+        Self.count(permit.dependency, outcome.rawValue)
+        return (try? await breakers.record(permit, outcome)) ?? permit.state
+    }
+
+    /// Counts a call in `conveyor_external_calls_total`: a breaker's outcome, or `refused`
+    /// when an open breaker sent nothing.
+    private static func count(_ dependency: String, _ outcome: String) {
+        Counter(label: "conveyor_external_calls_total", dimensions: [("dependency", dependency), ("outcome", outcome)]).increment()
     }
 
     /// What came back, read whole.

@@ -1,6 +1,7 @@
 import ConveyorQueue
 import Foundation
 public import Logging
+import Metrics
 public import ServiceLifecycle
 
 /// `conveyor scheduler`'s service: wakes at each schedule's next tick and hands it to a
@@ -27,10 +28,14 @@ public struct Scheduler: Service {
             let now = Int(Date().timeIntervalSince1970.rounded(.down))
             for (index, schedule) in schedules.enumerated() where nextTicks[index].map({ $0 <= now }) ?? true {
                 do {
-                    if let outcome = try await dispatcher.dispatch(schedule, now: now) { log(outcome, of: schedule) }
+                    if let outcome = try await dispatcher.dispatch(schedule, now: now) {
+                        log(outcome, of: schedule)
+                        count(outcome, of: schedule)
+                    }
                     nextTicks[index] = schedule.cron.nextTick(after: now) ?? .max
                 } catch {
                     logger.error("schedule tick failed", metadata: ["schedule": "\(schedule.name)", "error": "\(error)"])
+                    Self.ticks(of: schedule, "failed").increment()
                     nextTicks[index] = now + retryDelay
                 }
             }
@@ -39,6 +44,17 @@ public struct Scheduler: Service {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(max(delay, 0))) }
         }
         logger.info("scheduler stopped")
+    }
+
+    /// Counts in `conveyor_schedule_ticks_total` the ticks this scheduler recorded (`enqueued`),
+    /// those another scheduler had recorded first (`taken_by_another`), and the missed ones.
+    private func count(_ outcome: TickOutcome, of schedule: Schedule) {
+        Self.ticks(of: schedule, outcome.recorded ? "enqueued" : "taken_by_another").increment()
+        if outcome.recorded, outcome.missed > 0 { Self.ticks(of: schedule, "missed").increment(by: outcome.missed) }
+    }
+
+    private static func ticks(of schedule: Schedule, _ outcome: String) -> Counter {
+        Counter(label: "conveyor_schedule_ticks_total", dimensions: [("schedule", schedule.name), ("outcome", outcome)])
     }
 
     private func log(_ outcome: TickOutcome, of schedule: Schedule) {

@@ -7,6 +7,7 @@ import ConveyorOutbox
 import ConveyorPostgres
 import ConveyorQueue
 import ConveyorRedis
+import ConveyorTelemetry
 import ConveyorWorker
 import Logging
 import ServiceLifecycle
@@ -29,6 +30,7 @@ struct APICommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = try logging.bootstrap(label: "conveyor.api")
+        ConveyorMetricsFactory.bootstrap()
         let configuration = try server.configuration()
         let postgresConfiguration = try connections.postgresConfiguration()
         // Queue settings that do not parse stop the process before it connects.

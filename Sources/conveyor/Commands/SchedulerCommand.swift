@@ -2,6 +2,7 @@ import ArgumentParser
 import ConveyorQueue
 import ConveyorRedis
 import ConveyorSchedules
+import ConveyorTelemetry
 import ConveyorWorker
 import Logging
 import ServiceLifecycle
@@ -18,12 +19,14 @@ struct SchedulerCommand: AsyncParsableCommand {
     @OptionGroup var connections: ConnectionOptions
     @OptionGroup var logging: LoggingOptions
     @OptionGroup var schedules: ScheduleOptions
+    @OptionGroup var metrics: MetricsOptions
 
     @Option(help: "Seconds after its time that a tick is still on time; an older tick not yet enqueued was missed while no scheduler ran, and its schedule's 'missed' policy applies (env CONVEYOR_SCHEDULER_GRACE; default 60).")
     var grace: String?
 
     func run() async throws {
         let logger = try logging.bootstrap(label: "conveyor.scheduler")
+        ConveyorMetricsFactory.bootstrap()
         let catalogue = try schedules.catalogue()
         let grace = try Setting<Duration>(flag: "--grace", variable: "CONVEYOR_SCHEDULER_GRACE")
             .resolve(self.grace, default: "60") { try parseSeconds($0, in: 1...86_400) }
@@ -38,9 +41,11 @@ struct SchedulerCommand: AsyncParsableCommand {
             ),
             logger: logger
         )
-        let group = ServiceGroup(
-            configuration: .init(services: [.init(service: scheduler)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        )
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: scheduler)]
+        if let server = try metrics.server(exposition: MetricsExposition(), logger: logger, health: { await redis.unreachableReason() }) {
+            services.append(.init(service: server.application()))
+        }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         await redis.shutdown()
         StandardOutput.flush()

@@ -7,6 +7,7 @@ import ConveyorOutbox
 import ConveyorPostgres
 import ConveyorQueue
 import ConveyorRedis
+import ConveyorTelemetry
 import ConveyorWorker
 import Logging
 import ServiceLifecycle
@@ -23,6 +24,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
     @OptionGroup var external: ExternalOptions
     @OptionGroup var exports: ExportOptions
+    @OptionGroup var metrics: MetricsOptions
 
     @Option(help: "Jobs run at once (env CONVEYOR_CONCURRENCY; default 10).")
     var concurrency: String?
@@ -50,6 +52,7 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = try logging.bootstrap(label: "conveyor.worker")
+        ConveyorMetricsFactory.bootstrap()
         let configuration = try workerConfiguration()
         let externalSettings = try external.settings()
         var postgresConfiguration = try connections.postgresConfiguration()
@@ -77,12 +80,13 @@ struct WorkerCommand: AsyncParsableCommand {
             logger: logger,
             timingLogger: Logger(label: "conveyor.job")
         )
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: worker), .init(service: OutboxRelay(outbox: JobOutbox(pool: database, queue: queue), logger: logger))],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
-            )
-        )
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: worker), .init(service: OutboxRelay(outbox: JobOutbox(pool: database, queue: queue), logger: logger)),
+        ]
+        if let server = try metrics.server(exposition: MetricsExposition { worker.recordUsage() }, logger: logger, health: { await worker.healthProblem() }) {
+            services.append(.init(service: server.application()))
+        }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         try await externalClient.shutdown()
         await exportFiles.shutdown()

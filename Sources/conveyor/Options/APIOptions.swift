@@ -74,12 +74,7 @@ struct APIOptions: ParsableArguments {
     func configuration() throws -> APIConfiguration {
         let environment = ProcessInfo.processInfo.environment
         var configuration = APIConfiguration(keyring: try keyring(environment))
-        configuration.host = try Setting<String>(flag: "--host", variable: "CONVEYOR_API_HOST").resolve(host, default: "127.0.0.1") { host in
-            guard !host.isEmpty, !host.contains(where: { $0.isWhitespace || $0 == "/" }) else {
-                throw SettingError(description: "'\(host)' is not a host name or IP address")
-            }
-            return host
-        }
+        configuration.host = try Setting<String>(flag: "--host", variable: "CONVEYOR_API_HOST").resolve(host, default: "127.0.0.1", parse: parseHost)
         configuration.port = try Setting<Int>(flag: "--port", variable: "CONVEYOR_API_PORT")
             .resolve(port, default: "8080") { try parseCount($0, in: 0...65_535) }
         configuration.rateLimits[.producer] = try Setting<RateLimit?>(flag: "--producer-rate-limit", variable: "CONVEYOR_PRODUCER_RATE_LIMIT")
@@ -112,12 +107,7 @@ struct APIOptions: ParsableArguments {
                     + "or a paused body would be cut without its 408"
             )
         }
-        if let token = environment["CONVEYOR_METRICS_TOKEN"] {
-            guard token.utf8.count >= 16, !token.contains(where: \.isWhitespace) else {
-                throw ValidationError("CONVEYOR_METRICS_TOKEN: the metrics token should be at least 16 characters without spaces")
-            }
-            configuration.setMetricsToken(token)
-        }
+        configuration.setMetricsToken(try metricsToken())
         return configuration
     }
 

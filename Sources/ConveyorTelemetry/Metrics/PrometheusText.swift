@@ -1,24 +1,26 @@
 /// Metric families in the Prometheus text format (0.0.4), for the figures read at scrape
 /// time from Redis and from the process: totals kept elsewhere, written as they stand.
-struct PrometheusText {
-    private(set) var text = ""
+public struct PrometheusText: Sendable {
+    public init() {}
 
-    enum Kind: String {
+    public private(set) var text = ""
+
+    public enum Kind: String {
         case counter, gauge, histogram
     }
 
     /// Starts a family: its `# HELP` and `# TYPE` lines.
-    mutating func family(_ name: String, _ kind: Kind, help: String) {
+    public mutating func family(_ name: String, _ kind: Kind, help: String) {
         text += "# HELP \(name) \(help)\n# TYPE \(name) \(kind.rawValue)\n"
     }
 
     /// One sample without labels.
-    mutating func sample(_ name: String, _ value: Double) {
+    public mutating func sample(_ name: String, _ value: Double) {
         sample(name, [], value)
     }
 
     /// One sample of the current family.
-    mutating func sample(_ name: String, _ labels: [(String, String)], _ value: Double) {
+    public mutating func sample(_ name: String, _ labels: [(String, String)], _ value: Double) {
         text += name
         if !labels.isEmpty {
             text += "{" + labels.map { "\($0.0)=\"\(Self.escape($0.1))\"" }.joined(separator: ",") + "}"
@@ -27,7 +29,7 @@ struct PrometheusText {
     }
 
     /// The samples of one histogram: cumulative buckets, `+Inf`, sum and count.
-    mutating func histogram(
+    public mutating func histogram(
         _ name: String, _ labels: [(String, String)], buckets: [(upperBound: Double, count: Int)], sum: Double, count: Int
     ) {
         for bucket in buckets {
@@ -39,7 +41,7 @@ struct PrometheusText {
     }
 
     /// Label values escape backslash, double quote and line feed.
-    static func escape(_ value: String) -> String {
+    public static func escape(_ value: String) -> String {
         var escaped = ""
         for character in value {
             switch character {
@@ -53,7 +55,7 @@ struct PrometheusText {
     }
 
     /// Whole numbers without a fraction, others in their shortest form.
-    static func format(_ value: Double) -> String {
+    public static func format(_ value: Double) -> String {
         if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
         if value.rounded() == value, abs(value) < 1e15 { return String(Int64(value)) }
         return "\(value)"

@@ -1,17 +1,17 @@
 import Crypto
 
-/// The SHA-256 of a secret (an API key's, the metrics token): all the API keeps of it, so the
+/// The SHA-256 of a secret (an API key's, the metrics token): all a process keeps of it, so the
 /// secret can be neither logged nor leaked from a memory dump of the configuration.
-struct SecretDigest: Sendable, Hashable {
+public struct SecretDigest: Sendable, Hashable {
     private let bytes: [UInt8]
 
-    init(of secret: some StringProtocol) {
+    public init(of secret: some StringProtocol) {
         bytes = Array(SHA256.hash(data: Array(secret.utf8)))
     }
 
     /// Whether both digests are one, found by looking at every byte of them: the time taken
     /// says nothing about how close a guess came.
-    func matches(_ other: SecretDigest) -> Bool {
+    public func matches(_ other: SecretDigest) -> Bool {
         zip(bytes, other.bytes).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 
 /// This process's resources as Linux reports them under `/proc/self`: the figures of the
 /// standard `process_*` metrics.
-struct ProcessFigures: Sendable {
+public struct ProcessFigures: Sendable {
     var residentBytes: Double
     var virtualBytes: Double
     var cpuSeconds: Double
@@ -10,7 +10,7 @@ struct ProcessFigures: Sendable {
     var maxFiles: Double
     var startTime: Double
 
-    static func read() -> ProcessFigures {
+    public static func read() -> ProcessFigures {
         let pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
         let pages = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8))?
             .split(separator: " ").compactMap { Double($0) } ?? []
@@ -29,6 +29,22 @@ struct ProcessFigures: Sendable {
             maxFiles: Double(limit.rlim_cur),
             startTime: startTime() ?? 0
         )
+    }
+
+    /// The standard `process_*` families.
+    public func write(into text: inout PrometheusText) {
+        let figures: [(String, PrometheusText.Kind, String, Double)] = [
+            ("process_resident_memory_bytes", .gauge, "Resident memory size in bytes", residentBytes),
+            ("process_virtual_memory_bytes", .gauge, "Virtual memory size in bytes", virtualBytes),
+            ("process_cpu_seconds_total", .counter, "User and system CPU time spent, in seconds", cpuSeconds),
+            ("process_open_fds", .gauge, "Open file descriptors", openFiles),
+            ("process_max_fds", .gauge, "The most file descriptors the process may open", maxFiles),
+            ("process_start_time_seconds", .gauge, "Start time of the process, in seconds since the epoch", startTime),
+        ]
+        for (name, kind, help, value) in figures {
+            text.family(name, kind, help: help)
+            text.sample(name, value)
+        }
     }
 
     /// Seconds since the epoch at which the process started: its start in clock ticks after
