@@ -148,7 +148,8 @@ let package = Package(
             resources: [.embedInCode("Store/Scripts")]
         ),
 
-        // The HTTP API: validates, enqueues and reports; never runs job work.
+        // The HTTP API: validates, enqueues and reports; never runs job work. It also serves
+        // the operator's dashboard at /ui, whose style sheet and script are embedded.
         .target(
             name: "ConveyorAPI",
             dependencies: [
@@ -156,7 +157,7 @@ let package = Package(
                 "ConveyorQueue", "ConveyorRedis", "ConveyorTelemetry", "ConveyorWorker", crypto, hummingbird, hummingbirdCore,
                 httpTypes, nioCore, nioHTTPTypes, logging, prometheus,
             ],
-            resources: [.embedInCode("OpenAPI/openapi.json")]
+            resources: [.embedInCode("OpenAPI/openapi.json"), .embedInCode("Dashboard/Assets")]
         ),
 
         // The workload: every job kind (jobs/Kinds) and the catalogue embedded from

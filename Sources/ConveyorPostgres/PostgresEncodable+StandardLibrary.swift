@@ -84,21 +84,12 @@ extension Array: PostgresEncodable, PostgresDecodable where Element == UInt8 {
         bytes.reserveCapacity(text.count / 2 - 1)
         var index = 2
         while index < text.count {
-            guard let high = Self.nibble(text[index]), let low = Self.nibble(text[index + 1]) else {
+            guard let high = Hexadecimal.value(of: text[index]), let low = Hexadecimal.value(of: text[index + 1]) else {
                 throw PostgresDecodingError(decoding: postgresText, as: [UInt8].self, reason: "not bytea in hex format")
             }
             bytes.append(high << 4 | low)
             index += 2
         }
         self = bytes
-    }
-
-    private static func nibble(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }

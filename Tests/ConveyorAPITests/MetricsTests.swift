@@ -1,4 +1,6 @@
 import ConveyorAPI
+import ConveyorCore
+import ConveyorQueue
 import ConveyorRedis
 import ConveyorTestSupport
 @testable import ConveyorWorker
@@ -67,13 +69,13 @@ struct MetricsTests {
         let second = try TestEnvironment.redis()
         let workerOne = JobMetricsTally(redis: first)
         let workerTwo = JobMetricsTally(redis: second)
-        workerOne.record(kind: kind, outcome: "succeeded", run: .microseconds(800))
-        workerOne.record(kind: kind, outcome: "succeeded", run: .milliseconds(40))
-        workerTwo.record(kind: kind, outcome: "succeeded", run: .seconds(2))
-        workerTwo.record(kind: kind, outcome: "failed", run: .seconds(400))
+        workerOne.record(kind: kind, queue: "default", outcome: "succeeded", run: .microseconds(800))
+        workerOne.record(kind: kind, queue: "default", outcome: "succeeded", run: .milliseconds(40))
+        workerTwo.record(kind: kind, queue: "default", outcome: "succeeded", run: .seconds(2))
+        workerTwo.record(kind: kind, queue: "default", outcome: "failed", run: .seconds(400))
         try await workerOne.flush()
         try await workerTwo.flush()
-        workerOne.record(kind: kind, outcome: "succeeded", run: .milliseconds(3))
+        workerOne.record(kind: kind, queue: "default", outcome: "succeeded", run: .milliseconds(3))
         try await workerOne.flush()
         await first.shutdown()
         await second.shutdown()
@@ -93,6 +95,31 @@ struct MetricsTests {
             #expect(lines.contains("conveyor_job_run_duration_seconds_count{\(labels)} 4"))
             #expect(lines.contains(#"conveyor_job_run_duration_seconds_bucket{kind="\#(kind)",outcome="failed",le="300"} 0"#))
         }
+    }
+
+    @Test("the flush also adds each minute's attempts per kind and per queue, in a hash that expires after a day")
+    func minuteHistory() async throws {
+        let kind = "test.kind-\(UInt64.random(in: 0 ... .max))"
+        let queue = TestEnvironment.uniqueQueue("history").rawValue
+        let redis = try TestEnvironment.redis()
+        let tally = JobMetricsTally(redis: redis)
+        let before = JobMetricsHistory.minute(of: .localNow)
+        tally.record(kind: kind, queue: queue, outcome: "succeeded", run: .milliseconds(2))
+        tally.record(kind: kind, queue: queue, outcome: "succeeded", run: .milliseconds(3))
+        tally.record(kind: kind, queue: "other-\(queue)", outcome: "failed", run: .milliseconds(4))
+        try await tally.flush()
+        let after = JobMetricsHistory.minute(of: .localNow)
+        let minutes = try await JobMetricsHistory.read(before...after, from: redis)
+        func total(_ counts: KeyPath<JobMetricsHistory.Minute, [String: [String: Int]]>, _ name: String, _ outcome: String) -> Int {
+            minutes.reduce(0) { $0 + ($1[keyPath: counts][name]?[outcome] ?? 0) }
+        }
+        #expect(total(\.byKind, kind, "succeeded") == 2)
+        #expect(total(\.byKind, kind, "failed") == 1)
+        #expect(total(\.byQueue, queue, "succeeded") == 2)
+        #expect(total(\.byQueue, "other-\(queue)", "failed") == 1)
+        let ttl = try await redis.send(RedisCommand("TTL", .string(JobMetricsHistory.key(minute: after)))).int ?? 0
+        #expect((86_400...86_460).contains(ttl), "TTL \(ttl)")
+        await redis.shutdown()
     }
 
     @Test("a run time falls in the first bucket whose bound it does not pass")

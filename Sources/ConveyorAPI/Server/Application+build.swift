@@ -72,7 +72,11 @@ func buildRoutes(configuration: APIConfiguration, services: APIServices, logger:
     v1.addRoutes(BreakersController(services: services).endpoints, atPath: "breakers")
     v1.addRoutes(DeadJobsController(services: services).endpoints, atPath: "dead")
     v1.addRoutes(ImportsController(services: services, configuration: configuration, idempotency: idempotency).endpoints, atPath: "imports")
-    v1.addRoutes(ExportsController(services: services, idempotency: idempotency).endpoints, atPath: "exports")
+    let exports = ExportsController(services: services, idempotency: idempotency)
+    v1.addRoutes(exports.endpoints, atPath: "exports")
     v1.addRoutes(CachesController(services: services).endpoints, atPath: "caches")
+    // The dashboard's HTML pages are on the router itself, outside the API's table of
+    // routes and its OpenAPI document.
+    DashboardRoutes(configuration: configuration, services: services, exports: exports).add(to: router)
     return routes
 }

@@ -10,6 +10,9 @@ import Synchronization
 /// The hash holds running totals, field `outcome|figure|kind` (the kind last, as the only
 /// part that may hold a `|`): `count`, `sum_us` (run time in microseconds), and `b0`…`bN`,
 /// the attempts whose run time fell in each bucket of ``runBuckets`` (not cumulative).
+///
+/// The same pipeline adds each second's attempts to the minute's counts per kind and per
+/// queue, which ``JobMetricsHistory`` keeps for a day and the dashboard draws.
 public final class JobMetricsTally: Sendable {
     /// The Redis hash the totals of every worker go to.
     public static let key = "conveyor:metrics:jobs"
@@ -22,6 +25,7 @@ public final class JobMetricsTally: Sendable {
 
     private struct Series: Hashable {
         var kind: String
+        var queue: String
         var outcome: String
     }
 
@@ -53,12 +57,13 @@ public final class JobMetricsTally: Sendable {
         self.interval = interval
     }
 
-    /// Counts one attempt of `kind` that ended with `outcome` after running for `run`.
-    public func record(kind: String, outcome: String, run: Duration) {
+    /// Counts one attempt of `kind`, taken from `queue`, that ended with `outcome` after
+    /// running for `run`.
+    public func record(kind: String, queue: String, outcome: String, run: Duration) {
         let bucket = Self.bucket(of: run)
         let microseconds = run.microseconds
         unwritten.withLock { tally in
-            tally[Series(kind: kind, outcome: outcome), default: Counts()].add(bucket: bucket, microseconds: microseconds)
+            tally[Series(kind: kind, queue: queue, outcome: outcome), default: Counts()].add(bucket: bucket, microseconds: microseconds)
         }
     }
 
@@ -70,6 +75,7 @@ public final class JobMetricsTally: Sendable {
             return tally
         }
         guard !taken.isEmpty else { return }
+        var history = JobMetricsHistory.Counts()
         var commands: [RedisCommand] = []
         for (series, counts) in taken {
             let suffix = "|" + series.kind
@@ -80,7 +86,9 @@ public final class JobMetricsTally: Sendable {
             add("count", counts.count)
             add("sum_us", Int(counts.sumMicroseconds))
             for (index, amount) in counts.buckets.enumerated() { add("b\(index)", amount) }
+            history.add(counts.count, kind: series.kind, queue: series.queue, outcome: series.outcome)
         }
+        commands += history.commands(minute: JobMetricsHistory.minute(of: .localNow))
         do {
             _ = try await redis.pipeline(commands)
         } catch {

@@ -59,7 +59,7 @@ final class AttemptReporter: Sendable {
         let level: Logger.Level = report.outcome == .succeeded ? .info : .warning
         logger.log(level: level, "job attempt", metadata: [Self.timingKey: .stringConvertible(AttemptTimingLine(report: report))])
 
-        tally.record(kind: report.job.kind, outcome: report.outcome.rawValue, run: report.run)
+        tally.record(kind: report.job.kind, queue: report.job.id.queue.rawValue, outcome: report.outcome.rawValue, run: report.run)
         history.record(
             JobHistoryWriter.Entry(
                 job: report.job.id, attempt: report.job.attempt, kind: report.job.kind, tenant: report.job.tenant,

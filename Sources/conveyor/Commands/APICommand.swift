@@ -19,7 +19,7 @@ struct APICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "api",
         abstract: "Serve the HTTP API: enqueue jobs and report on them, until SIGTERM or SIGINT.",
-        discussion: "The metrics token, which may read /metrics besides admin keys, comes from CONVEYOR_METRICS_TOKEN."
+        discussion: "The metrics token, which may read /metrics besides admin keys, comes from CONVEYOR_METRICS_TOKEN; the secret the dashboard at /ui signs its sessions with, from CONVEYOR_UI_SECRET (a random one of this process without it)."
     )
 
     @OptionGroup var server: APIOptions

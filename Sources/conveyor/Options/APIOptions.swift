@@ -108,7 +108,20 @@ struct APIOptions: ParsableArguments {
             )
         }
         configuration.setMetricsToken(try metricsToken())
+        configuration.dashboard = DashboardConfiguration(secret: try dashboardSecret())
         return configuration
+    }
+
+    /// CONVEYOR_UI_SECRET, which signs the dashboard's session cookies, from the environment
+    /// only (a flag would show it in process listings); nil when unset, for a random one.
+    private func dashboardSecret() throws -> String? {
+        guard let secret = ProcessInfo.processInfo.environment["CONVEYOR_UI_SECRET"] else { return nil }
+        guard secret.utf8.count >= DashboardConfiguration.minimumSecretLength, !secret.contains(where: \.isWhitespace) else {
+            throw ValidationError(
+                "CONVEYOR_UI_SECRET: the dashboard's secret should be at least \(DashboardConfiguration.minimumSecretLength) characters without spaces"
+            )
+        }
+        return secret
     }
 
     /// The keys of `--api-keys-file` (or CONVEYOR_API_KEYS_FILE) and of CONVEYOR_API_KEYS.

@@ -1,0 +1,176 @@
+import Foundation
+import Logging
+import ConveyorQueue
+import Hummingbird
+
+/// The job pages: a job found by id (a producer's own tenant's only, another's being "not
+/// found" exactly as one that does not exist), its attempts, and (admin) the dead jobs
+/// with retry and discard, one by one or all of a selection after a confirmation.
+struct DashboardJobs: Sendable {
+    let gate: DashboardGate
+    let services: APIServices
+
+    static let pageSize = 25
+
+    func add(to routes: RouterGroup<APIRequestContext>) {
+        routes.get("jobs", use: lookup)
+        routes.get("jobs/:id", use: show)
+        routes.get("dead", use: dead)
+        routes.get("dead/confirm", use: confirm)
+        routes.post("dead/:action", use: act)
+    }
+
+    @Sendable func lookup(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let visitor = try gate.visitor(of: request)
+        if let id = request.uri.queryParameters.get("id")?.trimmingCharacters(in: .whitespaces), !id.isEmpty {
+            guard let jobID = try? JobID(id) else {
+                throw DashboardError.badRequest("'\(id.prefix(100))' is not a job id: one is '<queue>.<26-character ULID>'")
+            }
+            return DashboardPage.redirect(to: "/ui/jobs/\(jobID)")
+        }
+        return DashboardPage(title: "Jobs", visitor: visitor, content: "\(JobLookup.form)\(JobLookup.searchable)").response()
+    }
+
+    @Sendable func show(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let visitor = try gate.visitor(of: request)
+        let job = try await visibleJob(try context.parameters.require("id"), for: visitor)
+        let attempts = try await JobAttempts.read(of: job, from: services.database)
+        let actions: HTML =
+            visitor.isAdmin && job.state == .dead
+            ? """
+            <p>\(DashboardPage.button("Retry", action: "/ui/dead/retry", visitor: visitor, fields: [("id", job.id.description), ("back", "job")]))\
+            \(DashboardPage.button("Discard", action: "/ui/dead/discard", visitor: visitor, fields: [("id", job.id.description)], style: "warn"))</p>
+            """ : .empty
+        let content: HTML = """
+            \(actions)\(JobDetails(job: job).html)<h2>Attempts</h2>\
+            <p class="hint">Wait (enqueue to start) and run time of each attempt, from the workers' job history. The finer phases \
+            (pool wait, database, external, Redis) are in each attempt's timing line and in /metrics, not in the history.</p>\(attempts.html)
+            """
+        return DashboardPage(title: "Job \(job.kind)", visitor: visitor, content: content).response()
+    }
+
+    @Sendable func dead(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let visitor = try gate.visitor(of: request)
+        try visitor.requireAdmin("the dead jobs page")
+        let selection = try Self.selection(request.uri.queryParameters.get("queue"), request.uri.queryParameters.get("kind"))
+        let offset = min(max(0, request.uri.queryParameters.get("offset").flatMap(Int.init) ?? 0), DeadJobSelection.deepest)
+        async let known = services.queue.knownQueues()
+        async let page = selection.page(in: services.queue, offset: offset, limit: Self.pageSize)
+        let (queues, (jobs, hasMore)) = try await (known, page)
+        let done = request.uri.queryParameters.get("done").flatMap(Int.init)
+        let options = queues.map { queue -> HTML in
+            "<option value=\"\(queue.rawValue)\"\(selection.queue == queue ? " selected" : "")>\(queue.rawValue)</option>"
+        }
+        let rows = jobs.map { job -> HTML in
+            let id = job.id.description
+            return """
+                <tr><td><a href="/ui/jobs/\(id)"><code>\(id)</code></a></td><td>\(job.kind)</td><td>\(job.tenant)</td>\
+                <td class="number">\(job.attempt)</td><td class="error">\(String((job.error ?? "").prefix(200)))</td>\
+                <td>\(Figures.time(job.finishedAt))</td>\
+                <td>\(DashboardPage.button("Retry", action: "/ui/dead/retry", visitor: visitor, fields: [("id", id)] + selection.fields))\
+                \(DashboardPage.button("Discard", action: "/ui/dead/discard", visitor: visitor, fields: [("id", id)] + selection.fields, style: "warn"))</td></tr>
+                """
+        }
+        let base = "/ui/dead?" + selection.query
+        let pager: HTML = """
+            <p class="pager">\(offset > 0 ? "<a href=\"\(base)&offset=\(max(0, offset - Self.pageSize))\">Newer</a>" : HTML.empty) \
+            \(hasMore ? "<a href=\"\(base)&offset=\(offset + Self.pageSize)\">Older</a>" : HTML.empty)</p>
+            """
+        let bulk: HTML =
+            selection.queue != nil && !jobs.isEmpty
+            ? """
+            <p><a class="button" href="/ui/dead/confirm?action=retry&\(selection.query)">Retry all matching…</a> \
+            <a class="button warn" href="/ui/dead/confirm?action=discard&\(selection.query)">Discard all matching…</a></p>
+            """ : "<p class=\"hint\">Choose a queue to retry or discard all its dead jobs (of a kind, if you name one).</p>"
+        let table: HTML =
+            jobs.isEmpty
+            ? "<p class=\"empty\">No dead job matches.</p>"
+            : """
+            <table class="dead"><thead><tr><th>Job</th><th>Kind</th><th>Tenant</th><th>Attempts</th><th>Error</th><th>Died</th><th></th></tr></thead>\
+            <tbody>\(rows)</tbody></table>
+            """
+        let content: HTML = """
+            \(done.map { "<p class=\"note\">\($0) job\($0 == 1 ? "" : "s") done.</p>" } ?? HTML.empty)\
+            <form class="filter" method="get" action="/ui/dead"><label>Queue <select name="queue"><option value="">every queue</option>\(options)</select></label>\
+            <label>Kind <input type="text" name="kind" value="\(selection.kind ?? "")"></label><button type="submit">Show</button></form>\
+            \(bulk)\
+            \(table)\(pager)\
+            <p class="hint">Dead jobs, the most recently dead first. Scheduled and retrying jobs wait in sets the queue engine does not \
+            list, so they have no page; each is found by id.</p>
+            """
+        return DashboardPage(title: "Dead jobs", visitor: visitor, content: content).response()
+    }
+
+    @Sendable func confirm(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let visitor = try gate.visitor(of: request)
+        try visitor.requireAdmin("retrying or discarding dead jobs")
+        let action = try Self.action(request.uri.queryParameters.get("action"))
+        let selection = try Self.selection(request.uri.queryParameters.get("queue"), request.uri.queryParameters.get("kind"))
+        guard let queue = selection.queue else { throw DashboardError.badRequest("choose the queue whose dead jobs to \(action.rawValue)") }
+        let dead = try await services.queue.statistics(of: queue).dead
+        let what: HTML = selection.kind.map { "every dead job of kind <code>\($0)</code> in queue <code>\(queue.rawValue)</code> (of \(Figures.count(dead)) dead there)" }
+            ?? "all \(Figures.count(dead)) dead jobs of queue <code>\(queue.rawValue)</code>"
+        let content: HTML = """
+            <p>\(action.verb) \(what)? \(action == .discard ? "Discarded jobs are gone for good." : "Each is queued again with fresh attempts.")</p>\
+            <p>\(DashboardPage.button("\(action.verb) them", action: "/ui/dead/\(action.rawValue)", visitor: visitor, fields: [("all", "1")] + selection.fields, style: action == .discard ? "warn" : ""))\
+            <a href="/ui/dead?\(selection.query)">Cancel</a></p>
+            """
+        return DashboardPage(title: "Confirm", visitor: visitor, content: content).response()
+    }
+
+    @Sendable func act(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let visitor = try gate.visitor(of: request)
+        try visitor.requireAdmin("retrying or discarding dead jobs")
+        let action = try Self.action(context.parameters.get("action"))
+        let form = try await gate.form(of: request, from: visitor)
+        let selection = try Self.selection(form["queue"], form["kind"])
+        var done = 0
+        if form["all"] == "1" {
+            guard selection.queue != nil else { throw DashboardError.badRequest("choose the queue whose dead jobs to \(action.rawValue)") }
+            done = try await selection.applyToAll(in: services.queue, action)
+        } else {
+            let ids = form.all("id")
+            guard !ids.isEmpty, ids.count <= Self.pageSize else { throw DashboardError.badRequest("name 1 to \(Self.pageSize) jobs") }
+            for text in ids {
+                let job = try await visibleJob(text, for: visitor)
+                if try await action.apply(to: job.id, in: services.queue) { done += 1 }
+            }
+            if form["back"] == "job", let id = ids.first { return DashboardPage.redirect(to: "/ui/jobs/\(id)") }
+        }
+        context.logger.info(
+            "dead jobs \(action == .retry ? "retried" : "discarded")", metadata: ["count": .stringConvertible(done), "api_key": .string(visitor.key.name)]
+        )
+        return DashboardPage.redirect(to: "/ui/dead?\(selection.query)&done=\(done)")
+    }
+
+    /// The job `text` names, if it exists and `visitor` may see it; else the same "not
+    /// found" either way, so that a producer learns nothing of other tenants' jobs.
+    private func visibleJob(_ text: String, for visitor: DashboardVisitor) async throws -> JobRecord {
+        guard let id = try? JobID(text), let job = try await services.queue.job(id), visitor.key.canAccess(tenant: job.tenant) else {
+            throw DashboardError.notFound("there is no job '\(text.prefix(100))': it never existed, or its retention has passed")
+        }
+        return job
+    }
+
+    private static func action(_ text: String?) throws(DashboardError) -> DeadJobAction {
+        guard let action = text.flatMap(DeadJobAction.init(rawValue:)) else { throw .notFound("dead jobs can be retried or discarded") }
+        return action
+    }
+
+    private static func selection(_ queue: String?, _ kind: String?) throws(DashboardError) -> DeadJobSelection {
+        var selection = DeadJobSelection()
+        if let queue, !queue.isEmpty {
+            guard let name = try? QueueName(queue) else { throw .badRequest("'\(queue.prefix(64))' is not a queue name") }
+            selection.queue = name
+        }
+        if let kind, !kind.isEmpty { selection.kind = String(kind.prefix(128)) }
+        return selection
+    }
+}
+
+extension DeadJobSelection {
+    /// The selection as hidden form fields, so an action returns to the same page.
+    fileprivate var fields: [(String, String)] {
+        (queue.map { [("queue", $0.rawValue)] } ?? []) + (kind.map { [("kind", $0)] } ?? [])
+    }
+}

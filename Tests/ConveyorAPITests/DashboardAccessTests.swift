@@ -1,0 +1,238 @@
+@testable import ConveyorAPI
+import ConveyorQueue
+import ConveyorTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Synchronization
+import Testing
+
+@Suite("The dashboard: sign-in, sessions, CSRF and roles")
+struct DashboardAccessTests {
+    @Test("a wrong key is a 401 page that says only that the key is not valid")
+    func wrongKey() async throws {
+        try await APITestApp.run { client, _ in
+            for key in ["not-a-key-0123456789", TestKey.admin.secret + "x", "", "secret-of-admin"] {
+                let response = try await client.signIn(secret: key)
+                #expect(response.status == .unauthorized)
+                #expect(response.text.contains("That API key is not valid."))
+                #expect(response.headers[.setCookie] == nil)
+            }
+        }
+    }
+
+    @Test("a good key becomes an HttpOnly, SameSite=Strict cookie for /ui, Secure over TLS, without the key")
+    func cookie() async throws {
+        try await APITestApp.run { client, _ in
+            let response = try await client.signIn(secret: TestKey.admin.secret)
+            #expect(response.status == .seeOther)
+            #expect(response.headers[.location] == "/ui")
+            let cookie = try #require(response.headers[.setCookie])
+            #expect(cookie.hasPrefix("conveyor_session=admin."))
+            #expect(cookie.contains("; Max-Age=43200; Path=/ui; HttpOnly; SameSite=Strict"))
+            #expect(!cookie.contains("Secure"))
+            #expect(!cookie.contains(TestKey.admin.secret))
+
+            let behindTLS = try await client.signIn(secret: TestKey.admin.secret, headers: [.forwardedProto: "https"])
+            #expect(behindTLS.headers[.setCookie]?.hasSuffix("; Secure") == true)
+        }
+    }
+
+    @Test("no cookie goes to sign-in; a tampered cookie, or one of a key the API no longer has, signs out")
+    func signedOut() async throws {
+        try await APITestApp.run { client, _ in
+            let none = try await client.execute(uri: "/ui/queues", method: .get)
+            #expect(none.status == .seeOther)
+            #expect(none.headers[.location] == "/ui/sign-in")
+
+            let cookie = try await client.session(.admin)
+            let tampered = cookie.replacingOccurrences(of: "conveyor_session=admin.", with: "conveyor_session=producer-a.")
+            let expired = "conveyor_session=admin.1000.2000." + String(repeating: "0", count: 64)
+            for value in [tampered, expired, "conveyor_session=garbage"] {
+                let response = try await client.page("/ui/queues", cookie: value)
+                #expect(response.status == .seeOther, "\(value)")
+                #expect(response.headers[.location] == "/ui/sign-in?ended=1")
+                #expect(response.headers[.setCookie]?.hasPrefix("conveyor_session=; Max-Age=0") == true)
+            }
+        }
+        // A key taken out of the keyring: another API with the same secret and without the key.
+        var configuration = APITestApp.configuration()
+        configuration.dashboard = DashboardConfiguration(secret: "0123456789abcdef0123456789abcdef")
+        let gate = DashboardGate(keyring: configuration.keyring, configuration: configuration.dashboard)
+        let cookie = "conveyor_session=" + gate.signIn(TestKey.keyring.keys.first { $0.name == "admin" }!).cookie
+        #expect(try await APITestApp.runPage("/ui", cookie: cookie, configuration: configuration).status == .ok)
+        configuration.keyring = try APIKeyring(keys: configuration.keyring.keys.filter { $0.name != "admin" })
+        let removed = try await APITestApp.runPage("/ui", cookie: cookie, configuration: configuration)
+        #expect(removed.status == .seeOther)
+        #expect(removed.headers[.location] == "/ui/sign-in?ended=1")
+    }
+
+    @Test("a form without the session's CSRF token is a 403 page that says so, and changes nothing")
+    func csrf() async throws {
+        let queue = TestEnvironment.uniqueQueue("ui-csrf")
+        try await APITestApp.run { client, services in
+            _ = try await client.enqueue(in: queue)
+            let cookie = try await client.session(.admin)
+            let otherToken = try await client.csrfToken(cookie: try await client.session(.admin, issuedAfter: cookie))
+            for body in ["", "csrf=", "csrf=\(otherToken)", "csrf=\(String(repeating: "a", count: 64))"] {
+                let response = try await client.page("/ui/queues/\(queue)/pause", method: .post, cookie: cookie, form: body)
+                #expect(response.status == .forbidden, "\(body)")
+                #expect(response.text.contains("the form&#39;s security token was missing or did not match: reload the page and try again"))
+            }
+            #expect(try await services.queue.statistics(of: queue).paused == false)
+
+            let token = try await client.csrfToken(cookie: cookie)
+            let paused = try await client.page("/ui/queues/\(queue)/pause", method: .post, cookie: cookie, form: "csrf=\(token)")
+            #expect(paused.status == .seeOther)
+            #expect(try await services.queue.statistics(of: queue).paused == true)
+            let resumed = try await client.page("/ui/queues/\(queue)/resume", method: .post, cookie: cookie, form: "csrf=\(token)")
+            #expect(resumed.status == .seeOther)
+            #expect(try await services.queue.statistics(of: queue).paused == false)
+
+            let signOut = try await client.page("/ui/sign-out", method: .post, cookie: cookie, form: "")
+            #expect(signOut.status == .forbidden, "signing out is a form too")
+            let signedOut = try await client.page("/ui/sign-out", method: .post, cookie: cookie, form: "csrf=\(token)")
+            #expect(signedOut.status == .seeOther)
+            #expect(signedOut.headers[.setCookie]?.hasPrefix("conveyor_session=; Max-Age=0") == true)
+        }
+    }
+
+    @Test("a producer reaches no admin page or action, by URL or by form: 403")
+    func producerIsNotAdmin() async throws {
+        let queue = TestEnvironment.uniqueQueue("ui-roles")
+        try await APITestApp.run { client, services in
+            let dead = try await TestJobs.dead(in: queue, tenant: TestKey.producerA.tenant, through: services.queue)
+            let cookie = try await client.session(.producerA)
+            let token = try await client.csrfToken(cookie: cookie)
+            for path in ["/ui/queues", "/ui/dead", "/ui/dead?queue=\(queue)", "/ui/workers", "/ui/breakers", "/ui/dead/confirm?action=retry&queue=\(queue)", "/ui/events?view=queues"] {
+                let response = try await client.page(path, cookie: cookie)
+                #expect(response.status == .forbidden, "\(path)")
+                #expect(response.text.contains("needs an admin key; key &#39;producer-a&#39; is a producer key"), "\(path)")
+            }
+            for (path, form) in [
+                ("/ui/queues/\(queue)/pause", "csrf=\(token)"), ("/ui/queues/\(queue)/resume", "csrf=\(token)"),
+                ("/ui/dead/retry", "csrf=\(token)&id=\(dead)"), ("/ui/dead/discard", "csrf=\(token)&id=\(dead)"),
+                ("/ui/dead/retry", "csrf=\(token)&all=1&queue=\(queue)"),
+            ] {
+                let response = try await client.page(path, method: .post, cookie: cookie, form: form)
+                #expect(response.status == .forbidden, "\(path) \(form)")
+            }
+            let statistics = try await services.queue.statistics(of: queue)
+            #expect(statistics.dead == 1 && statistics.paused == false)
+            // Its own job it sees, without the admin's buttons.
+            let own = try await client.page("/ui/jobs/\(dead)", cookie: cookie)
+            #expect(own.status == .ok)
+            #expect(own.text.contains("boom") && !own.text.contains("/ui/dead/retry"))
+        }
+    }
+
+    @Test("another tenant's job is not found, exactly as one that does not exist; an admin sees every tenant's and retries")
+    func tenants() async throws {
+        let queue = TestEnvironment.uniqueQueue("ui-tenants")
+        try await APITestApp.run { client, services in
+            let dead = try await TestJobs.dead(in: queue, tenant: TestKey.producerA.tenant, through: services.queue)
+            let other = try await client.session(.producerB)
+            let hidden = try await client.page("/ui/jobs/\(dead)", cookie: other)
+            let missing = try await client.page("/ui/jobs/\(queue).01J00000000000000000000000", cookie: other)
+            #expect(hidden.status == .notFound && missing.status == .notFound)
+            #expect(!hidden.text.contains("tenant-a") && !hidden.text.contains("boom"))
+            #expect(try await client.page("/ui/events?job=\(dead)", cookie: other).status == .notFound)
+
+            let admin = try await client.session(.admin)
+            let page = try await client.page("/ui/dead?queue=\(queue)", cookie: admin)
+            #expect(page.status == .ok && page.text.contains(dead.description))
+            let token = try await client.csrfToken(cookie: admin)
+            let retried = try await client.page("/ui/dead/retry", method: .post, cookie: admin, form: "csrf=\(token)&id=\(dead)&queue=\(queue)")
+            #expect(retried.status == .seeOther)
+            #expect(retried.headers[.location] == "/ui/dead?queue=\(queue)&done=1")
+            let statistics = try await services.queue.statistics(of: queue)
+            #expect(statistics.dead == 0 && statistics.depth == 1)
+        }
+    }
+
+    @Test("retry all and discard all act on every dead job of the queue and kind chosen, after a confirmation page")
+    func bulk() async throws {
+        let queue = TestEnvironment.uniqueQueue("ui-bulk")
+        try await APITestApp.run { client, services in
+            for _ in 0..<3 { _ = try await TestJobs.dead(in: queue, tenant: "tenant-a", through: services.queue) }
+            let admin = try await client.session(.admin)
+            let confirm = try await client.page("/ui/dead/confirm?action=discard&queue=\(queue)", cookie: admin)
+            #expect(confirm.status == .ok && confirm.text.contains("all 3 dead jobs of queue"))
+            let token = try await client.csrfToken(cookie: admin)
+            let wrongKind = try await client.page("/ui/dead/discard", method: .post, cookie: admin, form: "csrf=\(token)&all=1&queue=\(queue)&kind=resize")
+            #expect(wrongKind.headers[.location]?.hasSuffix("done=0") == true)
+            let done = try await client.page("/ui/dead/discard", method: .post, cookie: admin, form: "csrf=\(token)&all=1&queue=\(queue)&kind=noop")
+            #expect(done.headers[.location] == "/ui/dead?queue=\(queue)&kind=noop&done=3")
+            #expect(try await services.queue.statistics(of: queue).dead == 0)
+        }
+    }
+
+    @Test("a job's live figures end with the job; the pages render for an admin")
+    func pages() async throws {
+        let queue = TestEnvironment.uniqueQueue("ui-pages")
+        try await APITestApp.run { client, services in
+            let dead = try await TestJobs.dead(in: queue, tenant: "tenant-a", through: services.queue)
+            let admin = try await client.session(.admin)
+            for path in ["/ui", "/ui/queues", "/ui/jobs", "/ui/dead", "/ui/workers", "/ui/breakers", "/ui/jobs/\(dead)"] {
+                let response = try await client.page(path, cookie: admin)
+                #expect(response.status == .ok, "\(path)")
+                #expect(response.headers[.contentSecurityPolicy]?.contains("script-src 'self'") == true)
+            }
+            let events = try await client.page("/ui/events?job=\(dead)", cookie: admin)
+            #expect(events.headers[.contentType] == "text/event-stream; charset=utf-8")
+            #expect(events.text.contains(#""job.state":"dead""#) && events.text.hasSuffix("event: done\ndata: {}\n\n"))
+            let lookup = try await client.page("/ui/jobs?id=\(dead)", cookie: admin)
+            #expect(lookup.headers[.location] == "/ui/jobs/\(dead)")
+        }
+    }
+}
+
+extension APITestApp {
+    /// GETs one dashboard page with `cookie` from an API with `configuration`.
+    static func runPage(_ path: String, cookie: String, configuration: APIConfiguration) async throws -> TestResponse {
+        let response = Mutex<TestResponse?>(nil)
+        try await run(configuration: configuration) { client, _ in
+            let page = try await client.page(path, cookie: cookie)
+            response.withLock { $0 = page }
+        }
+        return try #require(response.withLock { $0 })
+    }
+}
+
+extension TestClientProtocol {
+    func signIn(secret: String, headers: HTTPFields = [:]) async throws -> TestResponse {
+        var headers = headers
+        headers[.contentType] = "application/x-www-form-urlencoded"
+        let body = "key=" + (secret.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+        return try await execute(uri: "/ui/sign-in", method: .post, headers: headers, body: ByteBuffer(string: body))
+    }
+
+    /// The `Cookie` header of a new session of `key`; of one that began after `earlier`'s
+    /// second, when given, so that the two differ.
+    func session(_ key: TestKey, issuedAfter earlier: String? = nil) async throws -> String {
+        if earlier != nil { try await Task.sleep(for: .milliseconds(1100)) }
+        let response = try await signIn(secret: key.secret)
+        let cookie = try #require(response.headers[.setCookie])
+        return String(cookie.prefix { $0 != ";" })
+    }
+
+    /// The CSRF token in the forms of the session's overview.
+    func csrfToken(cookie: String) async throws -> String {
+        let page = try await self.page("/ui", cookie: cookie).text
+        let marker = "name=\"csrf\" value=\""
+        let start = try #require(page.range(of: marker)).upperBound
+        return String(page[start...].prefix(64))
+    }
+
+    func page(_ path: String, method: HTTPRequest.Method = .get, cookie: String, form: String? = nil) async throws -> TestResponse {
+        var headers: HTTPFields = [.cookie: cookie]
+        if form != nil { headers[.contentType] = "application/x-www-form-urlencoded" }
+        return try await execute(uri: path, method: method, headers: headers, body: form.map { ByteBuffer(string: $0) })
+    }
+}
+
+extension TestResponse {
+    var text: String { String(buffer: body) }
+}
