@@ -154,7 +154,7 @@ let package = Package(
             name: "ConveyorAPI",
             dependencies: [
                 "ConveyorCaches", "ConveyorCore", "ConveyorExports", "ConveyorExternal", "ConveyorImports", "ConveyorPostgres",
-                "ConveyorQueue", "ConveyorRedis", "ConveyorTelemetry", "ConveyorWorker", crypto, hummingbird, hummingbirdCore,
+                "ConveyorQueue", "ConveyorRedis", "ConveyorSchedules", "ConveyorTelemetry", "ConveyorWorker", crypto, hummingbird, hummingbirdCore,
                 httpTypes, nioCore, nioHTTPTypes, logging, prometheus,
             ],
             resources: [.embedInCode("OpenAPI/openapi.json"), .embedInCode("Dashboard/Assets")]
@@ -254,7 +254,7 @@ let package = Package(
             name: "ConveyorAPITests",
             dependencies: [
                 "ConveyorAPI", "ConveyorCore", "ConveyorExports", "ConveyorExternal", "ConveyorImports", "ConveyorJobs",
-                "ConveyorPostgres", "ConveyorQueue", "ConveyorRedis", "ConveyorTestSupport", "ConveyorWorker", hummingbird,
+                "ConveyorPostgres", "ConveyorQueue", "ConveyorRedis", "ConveyorSchedules", "ConveyorTestSupport", "ConveyorWorker", hummingbird,
                 crypto, hummingbirdTesting, httpTypes, logging, nioCore,
             ]
         ),

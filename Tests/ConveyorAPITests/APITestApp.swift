@@ -6,6 +6,7 @@ import ConveyorJobs
 import ConveyorPostgres
 import ConveyorQueue
 import ConveyorRedis
+import ConveyorSchedules
 import ConveyorTestSupport
 import Foundation
 import HTTPTypes
@@ -62,10 +63,11 @@ enum APITestApp {
             catalogue: try JobCatalogue.exports(), settings: exportSettings, files: exportFiles, pool: database, queue: queue,
             queueName: exportQueue
         )
+        let registry = try JobCatalogue.registry(exports: exportSettings, exportFiles: exportFiles)
         let services = APIServices(
-            redis: redis, queue: queue, registry: try JobCatalogue.registry(exports: exportSettings, exportFiles: exportFiles),
-            database: database, imports: imports, exports: exports,
-            caches: try JobCatalogue.caches(), cacheQueue: cacheQueue, outbound: outbound
+            redis: redis, queue: queue, registry: registry, database: database, imports: imports, exports: exports,
+            caches: try JobCatalogue.caches(), cacheQueue: cacheQueue, outbound: outbound,
+            schedules: try JobCatalogue.schedules(registry: registry).schedules
         )
         let application = buildApplication(configuration: configuration, services: services, logger: logger)
         do {

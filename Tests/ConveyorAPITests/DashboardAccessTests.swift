@@ -169,13 +169,45 @@ struct DashboardAccessTests {
         }
     }
 
+    @Test("cached values are shown and refreshed by form; schedules are listed, and an admin alone enqueues one now")
+    func cachesAndSchedules() async throws {
+        try await APITestApp.run { client, services in
+            let producer = try await client.session(.producerA)
+            let list = try await client.page("/ui/caches", cookie: producer)
+            #expect(list.status == .ok && list.text.contains("/ui/caches/dashboard/refresh"))
+            #expect(try await client.page("/ui/caches/dashboard/refresh", method: .post, cookie: producer, form: "").status == .forbidden)
+            let token = try await client.csrfToken(cookie: producer)
+            let refresh = try await client.page("/ui/caches/dashboard/refresh", method: .post, cookie: producer, form: "csrf=\(token)")
+            #expect(refresh.status == .seeOther)
+            let job = try #require(refresh.headers[.location]?.replacingOccurrences(of: "/ui/jobs/", with: ""))
+            #expect(try await services.queue.job(try JobID(job))?.tenant == TestKey.producerA.tenant)
+            let value = try await client.page("/ui/caches/dashboard/value", method: .post, cookie: producer, form: "csrf=\(token)")
+            #expect(value.status == .ok && value.text.contains(job), "a value not computed yet names its refresh job")
+
+            let schedules = try await client.page("/ui/schedules", cookie: producer)
+            #expect(schedules.status == .ok && !schedules.text.contains("/enqueue\""))
+            #expect(!schedules.text.contains("retention-sweep"), "a schedule of another tenant")
+            let refused = try await client.page("/ui/schedules/retention-sweep/enqueue", method: .post, cookie: producer, form: "csrf=\(token)")
+            #expect(refused.status == .forbidden)
+
+            let admin = try await client.session(.admin)
+            let adminToken = try await client.csrfToken(cookie: admin)
+            #expect(try await client.page("/ui/schedules", cookie: admin).text.contains("/ui/schedules/dashboard-refresh/enqueue"))
+            let enqueued = try await client.page("/ui/schedules/dashboard-refresh/enqueue", method: .post, cookie: admin, form: "csrf=\(adminToken)")
+            let id = try #require(enqueued.headers[.location]?.replacingOccurrences(of: "/ui/jobs/", with: ""))
+            let record = try #require(try await services.queue.job(try JobID(id)))
+            #expect(record.kind == "cache_refresh" && record.requestID.hasPrefix("schedule:dashboard-refresh:"))
+            _ = try await services.queue.cancel(record.id)
+        }
+    }
+
     @Test("a job's live figures end with the job; the pages render for an admin")
     func pages() async throws {
         let queue = TestEnvironment.uniqueQueue("ui-pages")
         try await APITestApp.run { client, services in
             let dead = try await TestJobs.dead(in: queue, tenant: "tenant-a", through: services.queue)
             let admin = try await client.session(.admin)
-            for path in ["/ui", "/ui/queues", "/ui/jobs", "/ui/dead", "/ui/workers", "/ui/breakers", "/ui/jobs/\(dead)"] {
+            for path in ["/ui", "/ui/queues", "/ui/jobs", "/ui/dead", "/ui/workers", "/ui/breakers", "/ui/jobs/\(dead)", "/ui/imports", "/ui/exports", "/ui/caches", "/ui/schedules"] {
                 let response = try await client.page(path, cookie: admin)
                 #expect(response.status == .ok, "\(path)")
                 #expect(response.headers[.contentSecurityPolicy]?.contains("script-src 'self'") == true)

@@ -21,6 +21,19 @@ ensure_packages() {
   [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 }
 
+# ensure_pip_package VENV PACKAGE VERSION: PACKAGE at VERSION in the virtualenv VENV (made,
+# with python3-venv, if missing); a second run with the version in place is quick.
+ensure_pip_package() {
+  local venv=$1 package=$2 version=$3
+  [ -x "$venv/bin/pip" ] && [ "$("$venv/bin/pip" show "$package" 2>/dev/null | sed -n 's/^Version: //p')" = "$version" ] && return
+  if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
+    apt_install python3 python3-venv
+  fi
+  say "installing $package $version into $venv"
+  { [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"; } && "$venv/bin/pip" install -q "$package==$version" \
+    || die "pip install $package==$version failed"
+}
+
 # Installs Debian packages (as root) without letting their postinst scripts start
 # system-wide servers: ours are private. The policy-rc.d that holds them back is removed
 # again, unless it was there before.

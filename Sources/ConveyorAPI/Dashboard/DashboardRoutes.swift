@@ -23,6 +23,8 @@ struct DashboardRoutes: Sendable {
         DashboardOperations(gate: gate, services: services, history: history).add(to: routes)
         DashboardJobs(gate: gate, services: services).add(to: routes)
         DashboardRecords(gate: gate, services: services, exports: exports).add(to: routes)
+        DashboardCaches(gate: gate, services: services).add(to: routes)
+        DashboardSchedules(gate: gate, services: services).add(to: routes)
         DashboardEvents(gate: gate, services: services, history: history).add(to: routes)
     }
 }

@@ -5,6 +5,7 @@ public import ConveyorImports
 public import ConveyorPostgres
 public import ConveyorQueue
 public import ConveyorRedis
+public import ConveyorSchedules
 public import ConveyorWorker
 
 /// The services the API's endpoints call: the queues, the job kinds to check requests
@@ -33,15 +34,19 @@ public struct APIServices: Sendable {
     public var readinessDatabase: PostgresPool
     /// The addresses external calls may reach: a callback URL to any other is refused at intake.
     public var outbound: OutboundPolicy
+    /// The cron schedules, which the dashboard shows.
+    public var schedules: [Schedule]
 
     /// - Parameters:
     ///   - caches: the cached values served; none by default.
     ///   - cacheQueue: where their refresh jobs go.
     ///   - readiness: the clients `/ready` checks with; by default ``redis`` and ``database``.
+    ///   - schedules: the cron schedules; none by default.
     public init(
         redis: RedisClient, queue: JobQueue, registry: JobRegistry, database: PostgresPool, imports: ImportIntake, exports: ExportIntake,
         caches: CacheCatalogue = CacheCatalogue(), cacheQueue: QueueName = .default,
-        readiness: (redis: RedisClient, database: PostgresPool)? = nil, outbound: OutboundPolicy = OutboundPolicy()
+        readiness: (redis: RedisClient, database: PostgresPool)? = nil, outbound: OutboundPolicy = OutboundPolicy(),
+        schedules: [Schedule] = []
     ) {
         self.queue = queue
         self.redis = redis
@@ -53,5 +58,6 @@ public struct APIServices: Sendable {
         self.readinessRedis = readiness?.redis ?? redis
         self.readinessDatabase = readiness?.database ?? database
         self.outbound = outbound
+        self.schedules = schedules
     }
 }

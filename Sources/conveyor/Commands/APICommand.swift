@@ -7,6 +7,7 @@ import ConveyorOutbox
 import ConveyorPostgres
 import ConveyorQueue
 import ConveyorRedis
+import ConveyorSchedules
 import ConveyorTelemetry
 import ConveyorWorker
 import Logging
@@ -27,6 +28,7 @@ struct APICommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
     @OptionGroup var exports: ExportOptions
     @OptionGroup var outbound: OutboundOptions
+    @OptionGroup var schedules: ScheduleOptions
 
     func run() async throws {
         let logger = try logging.bootstrap(label: "conveyor.api")
@@ -63,7 +65,7 @@ struct APICommand: AsyncParsableCommand {
             redis: redis, queue: queue, registry: try JobCatalogue.registry(exports: exportSettings, exportFiles: exportFiles),
             database: database, imports: imports,
             exports: exportIntake, caches: try JobCatalogue.caches(), cacheQueue: try server.cacheQueue(),
-            readiness: (readinessRedis, readinessDatabase), outbound: try outbound.policy()
+            readiness: (readinessRedis, readinessDatabase), outbound: try outbound.policy(), schedules: try schedules.catalogue().schedules
         )
         let application = buildApplication(configuration: configuration, services: services, logger: logger)
         let group = ServiceGroup(

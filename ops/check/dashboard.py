@@ -1,0 +1,349 @@
+"""The dashboard check (ops/check/dashboard): the dashboard at /ui in a real browser.
+
+It starts a `conveyor api` with an admin key and two producer keys of two tenants, and drives
+Debian's chromium through Playwright (the system browser: nothing is downloaded) as a person
+would:
+- as the admin: signs in; watches a queue fill with drill.ledger jobs and, once a worker
+  starts, drain, without reloading; opens a job and sees its attempt's timings; makes a
+  drill.fail job die, retries it from the dead page and sees it succeed; pauses and resumes a
+  queue; follows an import's progress bar to done; downloads an export and checks its
+  SHA-256; checks that a page left open for a while does not grow the browser's memory;
+  signs out;
+- as a producer: cannot see the other tenant's job, nor reach an admin page by URL or an
+  admin action by posting its form (403); a form without its CSRF token is a 403;
+- a wrong key at sign-in gets the one generic message; a tampered cookie signs out.
+It writes a screenshot of each page under .data/screenshots, prints "N passed, M failed",
+exits 1 on a failure, 2 when it could not go on.
+"""
+
+import argparse
+import hashlib
+import http.client
+import json
+import os
+import secrets
+import sys
+import time
+
+from playwright.sync_api import expect, sync_playwright
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "drill"))
+from drill_support import API, ROOT, Drill, DrillError, Service, drive, log  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = os.path.join(ROOT, ".data", "screenshots")
+LEDGER_JOBS = 400
+
+
+class DashboardCheck(Drill):
+    def __init__(self, options):
+        super().__init__(options, "dash", None, os.environ["CONVEYOR_DATABASE_URL"])
+        self.queue = f"t-dash-{os.getpid()}"
+        self.admin_key = "ck_dash_admin_" + secrets.token_hex(16)
+        self.rival_key = "ck_rival_" + secrets.token_hex(16)
+        self.browser = None
+
+    def title(self):
+        return "Dashboard check: /ui in chromium, as an admin and as a producer"
+
+    def base_environment(self):
+        environment = super().base_environment()
+        environment["CONVEYOR_API_KEYS"] += f";dash-admin admin dash {self.admin_key};rival producer rival {self.rival_key}"
+        environment["CONVEYOR_QUEUES_ALLOWED"] = "t-*"
+        environment["CONVEYOR_UI_SECRET"] = secrets.token_hex(32)
+        return environment
+
+    def start(self):
+        self.apis = [API(self, "api", self.base_environment())]
+        self.start_services()
+        self.base = f"http://127.0.0.1:{self.apis[0].port}"
+
+    def start_worker(self):
+        worker = Service(self, "worker", ["worker", "--queues", f"{self.queue}:1,imports:1,default:1", "--concurrency", "20"],
+                         self.base_environment())
+        worker.start()
+        self.workers.append(worker)
+        self.services.append(worker)
+        worker.await_log("worker started", 1)
+
+    # MARK: The API, as the workload's producer
+
+    def request(self, method, path, key, body=None, content_type="application/json"):
+        connection = http.client.HTTPConnection("127.0.0.1", self.apis[0].port, timeout=60)
+        try:
+            headers = {"Authorization": f"Bearer {key}"}
+            if body is not None:
+                headers["Content-Type"] = content_type
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            return response.status, response.read()
+        finally:
+            connection.close()
+
+    def enqueue(self, job, key=None):
+        status, data = self.request("POST", "/v1/jobs", key or self.producer_key, json.dumps(job))
+        if status != 202:
+            raise DrillError(f"POST /v1/jobs answered {status}: {data[:300]!r}")
+        return json.loads(data)["id"]
+
+    # MARK: The browser
+
+    def run(self):
+        os.makedirs(SCREENSHOTS, exist_ok=True)
+        with sync_playwright() as playwright:
+            self.browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--js-flags=--expose-gc"])
+            try:
+                admin = self.browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+                page = admin.new_page()
+                page.set_default_timeout(30_000)
+                self.as_admin(admin, page)
+                admin.close()
+                producer = self.browser.new_context(viewport={"width": 1280, "height": 900})
+                self.as_producer(producer, producer.new_page())
+                producer.close()
+                strangers = self.browser.new_context(viewport={"width": 1280, "height": 900})
+                self.as_stranger(strangers, strangers.new_page())
+                strangers.close()
+            finally:
+                self.browser.close()
+
+    def shot(self, page, name, full_page=True):
+        page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=full_page)
+
+    def step(self, name, action):
+        """Runs one check; a timeout or a failed expectation in it fails it, and the next go on."""
+        try:
+            passed, detail = action()
+        except Exception as error:  # noqa: BLE001 - a browser step's failure is the check's finding
+            passed, detail = False, f"{type(error).__name__}: {str(error).splitlines()[0][:300]}"
+        self.result(passed, name, detail)
+        log(f"{'PASS' if passed else 'FAIL'} {name}: {detail}")
+
+    def sign_in(self, page, key):
+        page.goto(f"{self.base}/ui/sign-in")
+        page.fill("input[name=key]", key)
+        with page.expect_navigation():
+            page.click("form.sign-in button")
+        return page
+
+    def reload_until(self, page, path, selector, seconds):
+        """Loads `path` again every half second until it shows `selector`, for figures that a
+        page shows when loaded rather than live; at most `seconds`."""
+        deadline = time.time() + seconds
+        page.goto(self.base + path)
+        while page.locator(selector).count() == 0 and time.time() < deadline:
+            time.sleep(0.5)
+            page.goto(self.base + path)
+
+    def live_text(self, page, name):
+        return page.locator(f'[data-live="{name}"]').first.inner_text()
+
+    def as_admin(self, context, page):
+        def sign_in():
+            self.sign_in(page, self.admin_key)
+            cookie = next((c for c in context.cookies() if c["name"] == "conveyor_session"), None)
+            good = (page.url == f"{self.base}/ui" and cookie is not None and cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+                    and cookie["path"] == "/ui" and self.admin_key not in cookie["value"])
+            return good, f"at {page.url}; cookie httpOnly={cookie and cookie['httpOnly']}, sameSite={cookie and cookie['sameSite']}, path={cookie and cookie['path']}"
+        self.step("an admin signs in", sign_in)
+
+        self.ledger_ids = []
+
+        def fill_and_drain():
+            # The queue exists once it has had a job: one, then the page, then the rest.
+            self.ledger_ids.append(self.enqueue({"kind": "drill.ledger", "payload": {"ms": 5}, "queue": self.queue}))
+            page.goto(f"{self.base}/ui/queues")
+            page.wait_for_selector("html[data-live-connected=yes]")
+            for start in range(1, LEDGER_JOBS, 100):
+                jobs = [{"kind": "drill.ledger", "payload": {"ms": 5}, "queue": self.queue} for _ in range(min(100, LEDGER_JOBS - start))]
+                status, data = self.request("POST", "/v1/jobs/bulk", self.producer_key, json.dumps({"jobs": jobs}))
+                if status != 202:
+                    raise DrillError(f"POST /v1/jobs/bulk answered {status}")
+                self.ledger_ids += json.loads(data)["ids"]
+            depth = f'[data-live="queue.{self.queue}.depth"]'
+            expect(page.locator(depth)).to_have_text(str(LEDGER_JOBS), timeout=20_000)
+            self.shot(page, "queues-filled")
+            self.start_worker()
+            expect(page.locator(depth)).to_have_text("0", timeout=90_000)
+            succeeded = self.live_text(page, f"queue.{self.queue}.succeeded")
+            self.shot(page, "queues")
+            return True, f"ready {LEDGER_JOBS} then 0 on the open page, {succeeded} succeeded, no reload"
+        self.step("a queue fills and drains, live", fill_and_drain)
+
+        def job_timings():
+            job = self.ledger_ids[0]
+            self.reload_until(page, f"/ui/jobs/{job}", "tr.attempt", 20)
+            wait = page.locator('tr.attempt [data-phase="wait"]').first.inner_text()
+            run = page.locator('tr.attempt [data-phase="run"]').first.inner_text()
+            state = self.live_text(page, "job.state")
+            self.shot(page, "job")
+            return state == "succeeded" and wait.endswith(("ms", "s")), f"{job}: {state}, attempt 1 waited {wait}, ran {run}"
+        self.step("a job's page shows its attempt's timings", job_timings)
+
+        def retry_dead():
+            fails_until = time.time() + 3
+            failing = self.enqueue({"kind": "drill.fail", "queue": self.queue, "max_attempts": 1,
+                                    "payload": {"message": "dashboard check: dies once", "fail_until_ms": int(fails_until * 1000)}})
+            self.reload_until(page, f"/ui/dead?queue={self.queue}", f'a[href="/ui/jobs/{failing}"]', 30)
+            self.shot(page, "dead")
+            time.sleep(max(0.0, fails_until + 0.5 - time.time()))
+            row = page.locator("tr", has=page.locator(f'a[href="/ui/jobs/{failing}"]'))
+            with page.expect_navigation():
+                row.locator("button", has_text="Retry").click()
+            done = page.locator("p.note").inner_text()
+            page.goto(f"{self.base}/ui/jobs/{failing}")
+            expect(page.locator('[data-live="job.state"]')).to_have_text("succeeded", timeout=30_000)
+            return True, f"{failing} died, was retried from the dead page ({done}) and succeeded, seen live on its page"
+        self.step("a dead job is retried from the dead page and succeeds", retry_dead)
+
+        def pause_resume():
+            page.goto(f"{self.base}/ui/queues")
+            row = page.locator("tr", has=page.locator(f'a[href="/ui/dead?queue={self.queue}"]'))
+            with page.expect_navigation():
+                row.locator("button", has_text="Pause").click()
+            paused = self.live_text(page, f"queue.{self.queue}.state")
+            self.shot(page, "queues-paused")
+            row = page.locator("tr", has=page.locator(f'a[href="/ui/dead?queue={self.queue}"]'))
+            with page.expect_navigation():
+                row.locator("button", has_text="Resume").click()
+            resumed = self.live_text(page, f"queue.{self.queue}.state")
+            return paused == "paused" and resumed == "running", f"after Pause: {paused}; after Resume: {resumed}"
+        self.step("a queue is paused and resumed", pause_resume)
+
+        def follow_import():
+            record = self.upload_products(40_000, 1_000, api=self.apis[0], timeout=120)
+            if record is None:
+                raise DrillError("the products upload was not accepted")
+            page.goto(f"{self.base}/ui/imports/{record['id']}")
+            first = page.locator("progress").get_attribute("value")
+            expect(page.locator('[data-live="import.state"]')).to_have_text("succeeded", timeout=120_000)
+            value = int(page.locator("progress").evaluate("bar => bar.value"))
+            rows = self.live_text(page, "import.rows")
+            self.shot(page, "import")
+            return value == 100, f"import {record['id']}: bar at {first} % when opened, {value} % at the end; {rows}"
+        self.step("an import's progress bar is followed to done", follow_import)
+
+        def download_export():
+            status, data = self.request("POST", "/v1/exports", self.producer_key, json.dumps({"export": "products", "format": "csv"}))
+            if status != 202:
+                raise DrillError(f"POST /v1/exports answered {status}")
+            export = json.loads(data)["id"]
+            self.reload_until(page, f"/ui/exports/{export}", "a[download]", 60)
+            self.shot(page, "export")
+            with page.expect_download() as info:
+                page.click("a[download]")
+            download = info.value
+            path = os.path.join(self.data, download.suggested_filename)
+            download.save_as(path)
+            with open(path, "rb") as file:
+                digest = hashlib.sha256(file.read()).hexdigest()
+            _, record = self.request("GET", f"/v1/exports/{export}", self.producer_key)
+            expected = json.loads(record)["sha256"]
+            return digest == expected, f"{download.suggested_filename}, {os.path.getsize(path)} bytes, SHA-256 {'matches' if digest == expected else 'differs from'} the record's"
+        self.step("an export is downloaded from its page", download_export)
+
+        def other_pages():
+            statuses = []
+            for name in ["workers", "breakers", "jobs", "dead", "caches", "schedules"]:
+                response = page.goto(f"{self.base}/ui/{name}")
+                statuses.append(f"{name} {response.status}")
+                self.shot(page, name)
+            return all(s.endswith("200") for s in statuses), ", ".join(statuses)
+        self.step("the workers, breakers, jobs, dead, caches and schedules pages", other_pages)
+
+        def steady_memory():
+            page.goto(f"{self.base}/ui")
+            page.wait_for_selector("html[data-live-connected=yes]")
+            time.sleep(4)
+            page.evaluate("window.gc()")
+            before = page.evaluate("[performance.memory.usedJSHeapSize, document.getElementsByTagName('*').length]")
+            time.sleep(24)
+            # The window's worth: the test servers hold every test's queues below it.
+            self.shot(page, "overview", full_page=False)
+            page.evaluate("window.gc()")
+            after = page.evaluate("[performance.memory.usedJSHeapSize, document.getElementsByTagName('*').length]")
+            growth = after[0] - before[0]
+            return growth < 512 * 1024 and after[1] == before[1], (
+                f"over 24 s of live updates the JS heap went {before[0] / 1024:.0f} → {after[0] / 1024:.0f} KiB, "
+                f"the page's elements {before[1]} → {after[1]}")
+        self.step("an open page's memory stays flat under live updates", steady_memory)
+
+        def sign_out():
+            with page.expect_navigation():
+                page.click("form.sign-out button")
+            at = page.url
+            cookie = [c for c in context.cookies() if c["name"] == "conveyor_session"]
+            page.goto(f"{self.base}/ui/queues")
+            return at.endswith("/ui/sign-in") and not cookie and page.url.endswith("/ui/sign-in"), f"at {at}; the cookie gone: {not cookie}; /ui/queues then goes to {page.url}"
+        self.step("signing out ends the session", sign_out)
+
+    def as_producer(self, context, page):
+        rival_job = self.enqueue({"kind": "noop", "queue": self.queue}, key=self.rival_key)
+        self.sign_in(page, self.producer_key)
+
+        def hidden():
+            response = page.goto(f"{self.base}/ui/jobs/{rival_job}")
+            text = page.locator("main").inner_text()
+            self.shot(page, "not-found")
+            return response.status == 404 and "rival" not in text, f"{response.status}: {page.locator('p.problem').inner_text()}"
+        self.step("a producer cannot see another tenant's job", hidden)
+
+        def by_url():
+            statuses = [f"{path} {page.goto(self.base + path).status}" for path in ["/ui/queues", "/ui/dead", "/ui/workers", f"/ui/dead/confirm?action=retry&queue={self.queue}"]]
+            self.shot(page, "forbidden")
+            return all(s.endswith("403") for s in statuses), ", ".join(statuses)
+        self.step("a producer reaches no admin page by URL", by_url)
+
+        def by_form():
+            page.goto(f"{self.base}/ui")
+            token = page.locator("input[name=csrf]").first.get_attribute("value")
+            with page.expect_navigation() as info:
+                page.evaluate("""([action, token]) => {
+                    const form = document.createElement('form'); form.method = 'post'; form.action = action;
+                    const field = document.createElement('input'); field.type = 'hidden'; field.name = 'csrf'; field.value = token;
+                    form.appendChild(field); document.body.appendChild(form); form.submit(); }""", [f"/ui/queues/{self.queue}/pause", token])
+            paused = json.loads(self.request("GET", "/v1/queues", self.admin_key)[1])
+            state = next((q["paused"] for q in paused["queues"] if q["name"] == self.queue), None)
+            return info.value.status == 403 and state is False, f"POST pause with the session's own token: {info.value.status}; the queue paused: {state}"
+        self.step("a producer's post of an admin form is refused", by_form)
+
+        def without_token():
+            page.goto(f"{self.base}/ui")
+            with page.expect_navigation() as info:
+                page.evaluate("""() => { const form = document.createElement('form'); form.method = 'post';
+                    form.action = '/ui/sign-out'; document.body.appendChild(form); form.submit(); }""")
+            text = page.locator("p.problem").inner_text()
+            self.shot(page, "csrf-refused")
+            return info.value.status == 403 and "security token was missing or did not match" in text, f"{info.value.status}: {text}"
+        self.step("a form posted without its CSRF token is a 403", without_token)
+
+    def as_stranger(self, context, page):
+        def wrong_key():
+            page.goto(f"{self.base}/ui/sign-in")
+            self.shot(page, "sign-in")
+            page.fill("input[name=key]", self.admin_key[:-1] + ("0" if self.admin_key[-1] != "0" else "1"))
+            with page.expect_response(lambda response: response.url.endswith("/ui/sign-in") and response.request.method == "POST") as info:
+                page.click("form.sign-in button")
+            text = page.locator("p.problem").inner_text()
+            self.shot(page, "sign-in-refused")
+            return info.value.status == 401 and text == "That API key is not valid.", f"{info.value.status}: {text}"
+        self.step("a wrong key at sign-in gets the generic message", wrong_key)
+
+        def tampered():
+            self.sign_in(page, self.producer_key)
+            cookie = next(c for c in context.cookies() if c["name"] == "conveyor_session")
+            name, issued, expires, signature = cookie["value"].rsplit(".", 3)
+            context.add_cookies([{**cookie, "value": f"dash-admin.{issued}.{expires}.{signature}"}])
+            page.goto(f"{self.base}/ui/queues")
+            left = [c for c in context.cookies() if c["name"] == "conveyor_session"]
+            return page.url.endswith("/ui/sign-in?ended=1") and not left, f"a producer's cookie renamed to the admin key: at {page.url}, cookie cleared: {not left}"
+        self.step("a tampered cookie signs out", tampered)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    return drive("dashboard", DashboardCheck, parser)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
