@@ -166,6 +166,8 @@ struct DashboardAccessTests {
             let done = try await client.page("/ui/dead/discard", method: .post, cookie: admin, form: "csrf=\(token)&all=1&queue=\(queue)&kind=noop")
             #expect(done.headers[.location] == "/ui/dead?queue=\(queue)&kind=noop&done=3")
             #expect(try await services.queue.statistics(of: queue).dead == 0)
+            let everyQueue = try await client.page("/ui/dead?kind=noop", cookie: admin)
+            #expect(everyQueue.status == .badRequest && everyQueue.text.contains("within one queue"))
         }
     }
 

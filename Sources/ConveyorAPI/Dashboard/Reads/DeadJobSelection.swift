@@ -11,8 +11,9 @@ struct DeadJobSelection: Sendable {
 
     /// The engine's deepest page of dead jobs starts at this offset.
     static let deepest = 10_000
-    /// Jobs read from the engine at a time while looking for a kind.
-    static let batch = 100
+    /// Jobs read from the engine at a time while looking for a kind: each read of a queue's
+    /// dead set starts at its newest, so fewer, larger reads cost less.
+    static let batch = 1000
 
     /// The query string that names this selection, for links.
     var query: String {
@@ -22,16 +23,18 @@ struct DeadJobSelection: Sendable {
         return parts.joined(separator: "&")
     }
 
-    /// Jobs from `offset` of those selected, at most `limit`, and whether more follow.
+    /// Jobs from `offset` of those selected, at most `limit`, and whether more follow. A kind
+    /// is looked for within one queue, whose dead set is read a batch at a time.
     func page(in jobs: JobQueue, offset: Int, limit: Int) async throws -> (jobs: [JobRecord], hasMore: Bool) {
         guard let kind else { return try await DeadJobs.page(in: jobs, only: queue, offset: offset, limit: limit) }
+        guard let queue else { throw DashboardError.badRequest("dead jobs of a kind are looked for within one queue: choose the queue too") }
         var matching: [JobRecord] = []
         var read = 0
-        while read <= Self.deepest {
-            let (batch, hasMore) = try await DeadJobs.page(in: jobs, only: queue, offset: read, limit: Self.batch)
+        while read < Self.deepest {
+            let batch = try await jobs.deadJobs(in: queue, offset: read, limit: Self.batch)
             read += batch.count
             matching += batch.filter { $0.kind == kind }
-            if matching.count > offset + limit || !hasMore { break }
+            if matching.count > offset + limit || batch.count < Self.batch { break }
         }
         return (Array(matching.dropFirst(offset).prefix(limit)), matching.count > offset + limit)
     }

@@ -92,7 +92,7 @@ struct DashboardJobs: Sendable {
         let content: HTML = """
             \(done.map { "<p class=\"note\">\($0) job\($0 == 1 ? "" : "s") done.</p>" } ?? HTML.empty)\
             <form class="filter" method="get" action="/ui/dead"><label>Queue <select name="queue"><option value="">every queue</option>\(options)</select></label>\
-            <label>Kind <input type="text" name="kind" value="\(selection.kind ?? "")"></label><button type="submit">Show</button></form>\
+            <label>Kind, within the queue <input type="text" name="kind" value="\(selection.kind ?? "")"></label><button type="submit">Show</button></form>\
             \(bulk)\
             \(table)\(pager)\
             <p class="hint">Dead jobs, the most recently dead first. Scheduled and retrying jobs wait in sets the queue engine does not \
