@@ -9,6 +9,12 @@ public struct SecretDigest: Sendable, Hashable {
         bytes = Array(SHA256.hash(data: Array(secret.utf8)))
     }
 
+    /// A digest of this digest: it tells nothing of the secret, yet changes with it, so that
+    /// what is bound to it (a dashboard session to its key) ends when the secret is replaced.
+    public var fingerprint: [UInt8] {
+        Array(SHA256.hash(data: bytes))
+    }
+
     /// Whether both digests are one, found by looking at every byte of them: the time taken
     /// says nothing about how close a guess came.
     public func matches(_ other: SecretDigest) -> Bool {

@@ -184,7 +184,8 @@ struct DashboardAccessTests {
             let job = try #require(refresh.headers[.location]?.replacingOccurrences(of: "/ui/jobs/", with: ""))
             #expect(try await services.queue.job(try JobID(job))?.tenant == TestKey.producerA.tenant)
             let value = try await client.page("/ui/caches/dashboard/value", method: .post, cookie: producer, form: "csrf=\(token)")
-            #expect(value.status == .ok && value.text.contains(job), "a value not computed yet names its refresh job")
+            // Another test's worker may have computed the tenant's value in the last five minutes.
+            #expect(value.status == .ok && (value.text.contains(job) || value.text.contains("<th>Age</th>")), "the value or its refresh job")
 
             let schedules = try await client.page("/ui/schedules", cookie: producer)
             #expect(schedules.status == .ok && !schedules.text.contains("/enqueue\""))

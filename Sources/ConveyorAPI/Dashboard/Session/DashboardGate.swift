@@ -1,3 +1,4 @@
+import ConveyorCore
 import Foundation
 import Hummingbird
 
@@ -17,8 +18,9 @@ struct DashboardGate: Sendable {
     ///   with one that does not hold a live session of a known key.
     func visitor(of request: Request) throws(DashboardError) -> DashboardVisitor {
         guard let value = SessionCookie.value(in: request), !value.isEmpty else { throw .signInNeeded }
-        guard let session = configuration.signer.session(in: value, now: Self.now()),
-            let key = keyring.keys.first(where: { $0.name == session.keyName })
+        let keys = keyring.keys
+        guard let session = configuration.signer.session(in: value, now: Self.now(), fingerprint: { name in keys.first { $0.name == name }?.digest.fingerprint }),
+            let key = keys.first(where: { $0.name == session.keyName })
         else { throw .signedOut }
         return DashboardVisitor(key: key, session: session, csrfToken: configuration.signer.csrfToken(of: session))
     }
@@ -26,7 +28,9 @@ struct DashboardGate: Sendable {
     /// A session for `key`, beginning now, and its cookie's value.
     func signIn(_ key: APIKey) -> (session: DashboardSession, cookie: String) {
         let now = Self.now()
-        let session = DashboardSession(keyName: key.name, issuedAt: now, expiresAt: now + Int(configuration.sessionLifetime.components.seconds))
+        let session = DashboardSession(
+            keyName: key.name, keyFingerprint: key.digest.fingerprint, issuedAt: now, expiresAt: now + Int(configuration.sessionLifetime.components.seconds)
+        )
         return (session, configuration.signer.cookieValue(of: session))
     }
 

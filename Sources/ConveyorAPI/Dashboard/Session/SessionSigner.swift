@@ -18,17 +18,18 @@ struct SessionSigner: Sendable {
         "\(session.keyName).\(session.issuedAt).\(session.expiresAt).\(Hexadecimal.string(signature(of: session)))"
     }
 
-    /// The session a cookie value holds, if the signature is this server's and the session
-    /// has not ended at `now`; nil for anything forged, altered, malformed or expired.
-    func session(in cookieValue: String, now: Int) -> DashboardSession? {
+    /// The session a cookie value holds, if the signature is this server's over the key's
+    /// present fingerprint and the session has not ended at `now`; nil for anything forged,
+    /// altered, malformed or expired, or for a key that `fingerprint` does not know.
+    func session(in cookieValue: String, now: Int, fingerprint: (String) -> [UInt8]?) -> DashboardSession? {
         // The name may hold dots; the three fields after it never do.
         let fields = cookieValue.split(separator: ".", omittingEmptySubsequences: false)
         guard fields.count >= 4, cookieValue.utf8.count <= 512 else { return nil }
         let name = fields.dropLast(3).joined(separator: ".")
         guard APIKeyring.isName(name), let issued = Int(fields[fields.count - 3]), let expires = Int(fields[fields.count - 2]),
-            let mac = Self.bytes(hex: fields[fields.count - 1])
+            let mac = Self.bytes(hex: fields[fields.count - 1]), let keyFingerprint = fingerprint(name)
         else { return nil }
-        let session = DashboardSession(keyName: name, issuedAt: issued, expiresAt: expires)
+        let session = DashboardSession(keyName: name, keyFingerprint: keyFingerprint, issuedAt: issued, expiresAt: expires)
         guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Self.message(of: session), using: secret) else { return nil }
         // A minute's grace for the clocks of API processes that share the secret.
         return issued <= now + 60 && now < expires ? session : nil
@@ -59,7 +60,7 @@ struct SessionSigner: Sendable {
     /// What is signed: the fields, each on a line of its own after a label, so that no two
     /// sessions and no CSRF token sign the same bytes.
     private static func message(of session: DashboardSession) -> [UInt8] {
-        Array("conveyor-session\n\(session.keyName)\n\(session.issuedAt)\n\(session.expiresAt)".utf8)
+        Array("conveyor-session\n\(session.keyName)\n\(Hexadecimal.string(session.keyFingerprint))\n\(session.issuedAt)\n\(session.expiresAt)".utf8)
     }
 
     /// The bytes of lowercase or uppercase hex text of 64 digits; nil for anything else.
