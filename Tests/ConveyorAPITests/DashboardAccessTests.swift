@@ -1,4 +1,5 @@
 @testable import ConveyorAPI
+import ConveyorPostgres
 import ConveyorQueue
 import ConveyorTestSupport
 import Foundation
@@ -168,6 +169,38 @@ struct DashboardAccessTests {
             #expect(try await services.queue.statistics(of: queue).dead == 0)
             let everyQueue = try await client.page("/ui/dead?kind=noop", cookie: admin)
             #expect(everyQueue.status == .badRequest && everyQueue.text.contains("within one queue"))
+        }
+    }
+
+    @Test("recent attempts are searched by kind, queue and state within a tenant: an admin's choice, a producer's own")
+    func recentAttempts() async throws {
+        let tenant = "t-history-\(UInt64.random(in: 0 ... .max))"
+        try await APITestApp.run { client, services in
+            try await services.database.withConnection { connection in
+                for (number, (kind, state)) in [("noop", "succeeded"), ("drill.fail", "dead"), ("drill.fail", "retrying")].enumerated() {
+                    _ = try await connection.execute(
+                        """
+                        INSERT INTO conveyor_job_history (job_id, attempt, kind, queue, tenant, outcome, state, wait_ms, run_ms, finished_at)
+                        VALUES ($1, 1, $2, 'default', $3, 'failed', $4, 1, 2, now())
+                        """,
+                        ["default.01J0000000000000000000000\(number)", kind, tenant, state]
+                    )
+                }
+            }
+            let admin = try await client.session(.admin)
+            let dead = try await client.page("/ui/jobs?tenant=\(tenant)&kind=drill.fail&state=dead", cookie: admin)
+            #expect(dead.status == .ok && dead.text.contains("default.01J00000000000000000000001"))
+            #expect(!dead.text.contains("default.01J00000000000000000000000") && !dead.text.contains("default.01J00000000000000000000002"))
+            let all = try await client.page("/ui/jobs?tenant=\(tenant)", cookie: admin)
+            #expect(all.text.components(separatedBy: "<tr><td><a href=\"/ui/jobs/default.01J").count == 4)
+            #expect(try await client.page("/ui/jobs?state=lost", cookie: admin).status == .badRequest)
+
+            let producer = try await client.session(.producerA)
+            let own = try await client.page("/ui/jobs?tenant=\(tenant)", cookie: producer)
+            #expect(own.status == .ok && !own.text.contains("default.01J0000000000000000000000") && !own.text.contains("name=\"tenant\""))
+            try await services.database.withConnection { connection in
+                _ = try await connection.execute("DELETE FROM conveyor_job_history WHERE tenant = $1", [tenant])
+            }
         }
     }
 

@@ -20,6 +20,8 @@ struct DashboardJobs: Sendable {
         routes.post("dead/:action", use: act)
     }
 
+    /// `/ui/jobs`: a job by id (`?id=` goes to its page), and the tenant's recent attempts by
+    /// kind, queue and state.
     @Sendable func lookup(_ request: Request, context: APIRequestContext) async throws -> Response {
         let visitor = try gate.visitor(of: request)
         if let id = request.uri.queryParameters.get("id")?.trimmingCharacters(in: .whitespaces), !id.isEmpty {
@@ -28,7 +30,21 @@ struct DashboardJobs: Sendable {
             }
             return DashboardPage.redirect(to: "/ui/jobs/\(jobID)")
         }
-        return DashboardPage(title: "Jobs", visitor: visitor, content: "\(JobLookup.form)\(JobLookup.searchable)").response()
+        let query = request.uri.queryParameters
+        func field(_ name: String) -> String? { query.get(name).map { String($0.prefix(128)) }.flatMap { $0.isEmpty ? nil : $0 } }
+        var filter = RecentAttempts.Filter(tenant: visitor.key.tenant, kind: field("kind"), queue: field("queue"), state: field("state"))
+        if visitor.isAdmin, let tenant = field("tenant") { filter.tenant = tenant }
+        if let state = filter.state, !RecentAttempts.states.contains(state) {
+            throw DashboardError.badRequest("state '\(state)' should be one of \(RecentAttempts.states.joined(separator: ", "))")
+        }
+        let offset = min(max(0, query.get("offset").flatMap(Int.init) ?? 0), 1000)
+        let attempts = try await RecentAttempts.search(filter, offset: offset, limit: Self.pageSize + 1, in: services.database)
+        let content: HTML = """
+            \(JobLookup.form)<h2>Recent attempts</h2>\(JobLookup.searchForm(filter, visitor: visitor))\
+            \(JobLookup.results(Array(attempts.prefix(Self.pageSize)), filter: filter, offset: offset, hasMore: attempts.count > Self.pageSize))\
+            \(JobLookup.searchable)
+            """
+        return DashboardPage(title: "Jobs", visitor: visitor, content: content).response()
     }
 
     @Sendable func show(_ request: Request, context: APIRequestContext) async throws -> Response {
