@@ -37,7 +37,7 @@ enum JobLookup {
     }
 
     /// A page of recent attempts, each a link to its job.
-    static func results(_ attempts: [RecentAttempts.Attempt], filter: RecentAttempts.Filter, offset: Int, hasMore: Bool) -> HTML {
+    static func results(_ attempts: [HistoryAttempt], filter: RecentAttempts.Filter, offset: Int, hasMore: Bool) -> HTML {
         guard !attempts.isEmpty else { return "<p class=\"empty\">No finished attempt of tenant \(filter.tenant) matches.</p>" }
         let rows = attempts.map { attempt -> HTML in
             """

@@ -7,16 +7,7 @@ import Foundation
 /// attempt's outcome, the state it left the job in, its wait and run time. The table is
 /// indexed by tenant and time, so the read is bounded by the job's tenant and lifetime.
 struct JobAttempts: Sendable {
-    struct Attempt: Sendable {
-        var number: Int
-        var outcome: String
-        var state: String
-        var waitMilliseconds: Double
-        var runMilliseconds: Double
-        var finishedAt: Date
-    }
-
-    var attempts: [Attempt]
+    var attempts: [HistoryAttempt]
 
     /// The most attempts shown: a job's `max_attempts` is at most 1,000.
     static let limit = 1000
@@ -27,21 +18,14 @@ struct JobAttempts: Sendable {
         let result = try await database.withConnection { connection in
             try await connection.query(
                 """
-                SELECT attempt, outcome, state, wait_ms, run_ms, finished_at FROM conveyor_job_history
+                SELECT \(HistoryAttempt.columns) FROM conveyor_job_history
                 WHERE tenant = $1 AND finished_at BETWEEN $2 AND $3 AND job_id = $4
                 ORDER BY finished_at, attempt LIMIT \(limit)
                 """,
                 [job.tenant, since, until, job.id.description]
             )
         }
-        return JobAttempts(
-            attempts: try result.rows.map { row in
-                Attempt(
-                    number: try row.decode("attempt"), outcome: try row.decode("outcome"), state: try row.decode("state"),
-                    waitMilliseconds: try row.decode("wait_ms"), runMilliseconds: try row.decode("run_ms"),
-                    finishedAt: try row.decode("finished_at")
-                )
-            })
+        return JobAttempts(attempts: try result.rows.map(HistoryAttempt.init(row:)))
     }
 
     var html: HTML {
@@ -53,7 +37,7 @@ struct JobAttempts: Sendable {
             let wait = attempt.waitMilliseconds / longest * 100
             let run = attempt.runMilliseconds / longest * 100
             return """
-                <tr class="attempt"><td class="number">\(attempt.number)</td><td class="outcome-\(attempt.outcome)">\(attempt.outcome)</td>\
+                <tr class="attempt"><td class="number">\(attempt.attempt)</td><td class="outcome-\(attempt.outcome)">\(attempt.outcome)</td>\
                 <td>\(attempt.state)</td><td class="number" data-phase="wait">\(Figures.duration(milliseconds: attempt.waitMilliseconds))</td>\
                 <td class="number" data-phase="run">\(Figures.duration(milliseconds: attempt.runMilliseconds))</td>\
                 <td><svg class="phases" viewBox="0 0 100 6" preserveAspectRatio="none" role="img" aria-label="wait and run">\

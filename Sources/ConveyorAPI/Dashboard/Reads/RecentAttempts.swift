@@ -14,27 +14,16 @@ struct RecentAttempts: Sendable {
         var state: String?
     }
 
-    struct Attempt: Sendable {
-        var jobID: String
-        var attempt: Int
-        var kind: String
-        var queue: String
-        var outcome: String
-        var state: String
-        var runMilliseconds: Double
-        var finishedAt: Date
-    }
-
     /// The newest attempts of a tenant that a search looks through.
     static let window = 100_000
     static let states = ["succeeded", "retrying", "dead", "queued", "scheduled"]
 
     /// Attempts matching `filter`, newest first, from `offset`, at most `limit`.
-    static func search(_ filter: Filter, offset: Int, limit: Int, in database: PostgresPool) async throws -> [Attempt] {
+    static func search(_ filter: Filter, offset: Int, limit: Int, in database: PostgresPool) async throws -> [HistoryAttempt] {
         let result = try await database.withConnection { connection in
             try await connection.query(
                 """
-                SELECT job_id, attempt, kind, queue, outcome, state, run_ms, finished_at FROM (
+                SELECT \(HistoryAttempt.columns) FROM (
                     SELECT * FROM conveyor_job_history WHERE tenant = $1 ORDER BY finished_at DESC LIMIT \(window)
                 ) AS recent
                 WHERE ($2::text IS NULL OR kind = $2) AND ($3::text IS NULL OR queue = $3) AND ($4::text IS NULL OR state = $4)
@@ -43,12 +32,6 @@ struct RecentAttempts: Sendable {
                 [filter.tenant, filter.kind, filter.queue, filter.state]
             )
         }
-        return try result.rows.map { row in
-            Attempt(
-                jobID: try row.decode("job_id"), attempt: try row.decode("attempt"), kind: try row.decode("kind"), queue: try row.decode("queue"),
-                outcome: try row.decode("outcome"), state: try row.decode("state"), runMilliseconds: try row.decode("run_ms"),
-                finishedAt: try row.decode("finished_at")
-            )
-        }
+        return try result.rows.map(HistoryAttempt.init(row:))
     }
 }
