@@ -259,7 +259,7 @@ public struct JobQueue: Sendable {
                     id: id, token: token, attempt: attempt, kind: spec.kind, payload: spec.payload,
                     maxAttempts: spec.maxAttempts, timeout: .milliseconds(spec.timeoutMilliseconds),
                     enqueuedAt: Timestamp(microseconds: enqueuedAt), reservedAt: reservedAt,
-                    requestID: spec.requestID, tenant: spec.tenant
+                    requestID: spec.requestID, correlationID: spec.correlationID, traceContext: spec.traceContext, tenant: spec.tenant
                 )
             )
             index += 5

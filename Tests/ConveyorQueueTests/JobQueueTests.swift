@@ -109,6 +109,22 @@ import Testing
         #expect(job.timeout == .milliseconds(1500) && job.requestID == "r-1" && job.tenant == "acme")
         let record = try #require(try await queue.job(job.id))
         #expect(record.payload == payload && record.maxAttempts == 7 && record.requestID == "r-1")
+        #expect(job.correlationID.isEmpty && job.traceContext.isEmpty && record.correlationID.isEmpty)
+    }
+
+    @Test func aJobCarriesItsCorrelationIDAndTraceContextToItsWorker() async throws {
+        let name = TestEnvironment.uniqueQueue("origin")
+        var request = JobRequest(kind: "noop", queue: name, requestID: "r-2", tenant: "acme")
+        request.correlationID = "order-77"
+        request.traceContext = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+        var tabbed = JobRequest(kind: "noop", queue: name)
+        tabbed.correlationID = "a\tb"
+        await #expect(throws: QueueError.self) { try await queue.enqueue([tabbed]) }
+        _ = try await queue.enqueue([request])
+        let job = try #require(try await queue.reserve(from: name, count: 1, lease: .seconds(15), worker: "w1").jobs.first)
+        #expect(job.requestID == "r-2" && job.correlationID == "order-77" && job.tenant == "acme")
+        #expect(job.traceContext == "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+        #expect(try await queue.job(job.id)?.correlationID == "order-77")
     }
 
     @Test func aBatchWithALineBreakInAFieldOrOneIDTwiceIsRefusedWhole() async throws {

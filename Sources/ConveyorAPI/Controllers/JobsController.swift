@@ -34,7 +34,7 @@ struct JobsController {
         let body = try await request.collectBody(upTo: configuration.maxJobBodyBytes, describedAs: "a job request")
         let submission = try JobSubmission(parsing: body, rules: rules, caller: caller)
         let id = context.idempotency?.jobIDs(in: [submission.queue]).first
-        let job = submission.jobRequest(tenant: caller.tenant, requestID: context.requestID, id: id)
+        let job = submission.jobRequest(tenant: caller.tenant, context: context, id: id)
         let enqueuedAt = try await coalescer.enqueue([job], in: job.queue)
         return EditedResponse(
             status: .accepted,
@@ -51,7 +51,7 @@ struct JobsController {
         let submission = try BulkSubmission(parsing: body, rules: rules, caller: caller)
         let ids = context.idempotency?.jobIDs(in: submission.jobs.map(\.queue))
         let jobs = submission.jobs.enumerated().map { position, job in
-            job.jobRequest(tenant: caller.tenant, requestID: context.requestID, id: ids?[position])
+            job.jobRequest(tenant: caller.tenant, context: context, id: ids?[position])
         }
         // The jobs are sent once: a client resending the request sends other ids, unless its
         // idempotency key gives the same ones.

@@ -35,6 +35,8 @@ public struct APIConfiguration: Sendable {
     /// How long a connection may stay open without a request, or with a request whose head
     /// has not arrived whole, before it is closed. Longer than ``bodyReadTimeout``.
     public var idleTimeout: Duration
+    /// A request that takes longer is logged at warning level and marked slow.
+    public var slowRequestThreshold: Duration = .seconds(1)
 
     public init(
         host: String = "127.0.0.1",
