@@ -64,7 +64,8 @@ class Check:
         self.key = f"ck_cli_{secrets.token_hex(16)}"
         self.import_queue = f"cli-imports-{suffix}"
         self.delayed_queue = f"cli-delayed-{suffix}"
-        self.tmux_socket = f"conveyor-check-cli-{os.getpid()}"
+        # A tmux server of the check's own, whose socket goes with the files.
+        self.tmux_socket = os.path.join(self.files, "tmux.sock")
         self.database_url = os.environ["CONVEYOR_DATABASE_URL"]
         self.environment = dict(os.environ)
         self.environment.update({
@@ -95,18 +96,23 @@ class Check:
         self.api_url = f"http://127.0.0.1:{self.api.port}"
 
     def stop(self):
-        subprocess.run(["tmux", "-L", self.tmux_socket, "kill-server"], capture_output=True, timeout=10)
+        """Stops what the run started, each step whatever became of the others."""
+        def step(what, action):
+            try:
+                action()
+            except (OSError, subprocess.SubprocessError, DrillError) as error:
+                print(f"could not {what}: {error}", file=sys.stderr)
+
+        step("stop the tmux server", lambda: subprocess.run(["tmux", "-S", self.tmux_socket, "kill-server"],
+                                                             capture_output=True, timeout=10))
         if self.paused_default:
-            self.conveyor("resume", "default", check=False)
+            step("resume the default queue", lambda: self.conveyor("resume", "default"))
         for service in self.services:
-            service.terminate()
+            step(f"stop {service.name}", service.terminate)
         deadline = time.time() + 15
         for service in self.services:
-            service.reap(deadline)
-        try:
-            sql(self.database_url, f"DELETE FROM products WHERE tenant = '{self.tenant}'")
-        except DrillError as error:
-            print(f"could not delete the check's products rows: {error}", file=sys.stderr)
+            step(f"stop {service.name}", lambda: service.reap(deadline))
+        step("delete the check's products rows", lambda: sql(self.database_url, f"DELETE FROM products WHERE tenant = '{self.tenant}'"))
         shutil.rmtree(self.files, ignore_errors=True)
         self.screens.close()
 
@@ -121,7 +127,7 @@ class Check:
     # MARK: tmux
 
     def tmux(self, *arguments):
-        done = subprocess.run(["tmux", "-L", self.tmux_socket, *arguments], capture_output=True, text=True, timeout=10)
+        done = subprocess.run(["tmux", "-S", self.tmux_socket, *arguments], capture_output=True, text=True, timeout=10)
         if done.returncode != 0:
             raise DrillError(f"tmux {' '.join(arguments)}: {done.stderr.strip()}")
         return done.stdout
