@@ -167,7 +167,7 @@ struct ImportCommand: AsyncParsableCommand {
     }
 
     /// `text` as one segment of a URL's path.
-    static func pathComponent(_ text: String) -> String {
+    private static func pathComponent(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? text
     }
 }
