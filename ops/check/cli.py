@@ -1,23 +1,21 @@
-"""ops/check/cli.py: the conveyor command line as a person sees it, each command run in a
-tmux session of its own, its screen read with capture-pane.
+"""The command-line check (ops/check/cli): the conveyor command line as a person sees it,
+each command run in a tmux session of its own, its screen read with capture-pane.
 
 It starts a `conveyor api` and one `conveyor worker` of its own (loopback ports of their own,
-a tenant, key and import queue of their own) on the Redis and PostgreSQL of CONVEYOR_REDIS_URL
-and CONVEYOR_DATABASE_URL, then checks:
+a tenant, key and import queue of their own), then checks:
   - `conveyor import` of a generated CSV file of 50,000 products rows: a progress bar seen
     mid-way (below 100 %), the finished summary on the final screen, the rows in the table;
     the same command into a file prints plain lines, without carriage returns or escapes;
+    a row the table refuses fails its chunk, which the summary names, and the exit is 1;
     a wrong key, an unknown dataset and a missing file are refused with a message, non-zero;
   - `conveyor export products -o FILE`: the spinner, animated, while the export waits (the
     default queue, where export jobs go, paused meanwhile), then the file with its CSV header;
   - `conveyor top`: the queue's row, the screen redrawn in place (line 1 stays its header),
     and `q` ends it;
   - `conveyor cancel ID` of a delayed job, and again once it is cancelled; `conveyor --version`.
-Prints one line per check and `N passed, M failed`; exits 1 on a failed check, 2 when the
-check could not run. Every tmux session (on a tmux server of its own) and every process it
-started is stopped however it ends. Logs and the screens seen: .data/check-cli/.
-
-Standard library only. Usage: python3 ops/check/cli.py [--bin CONVEYOR]  (or CONVEYOR_BIN)
+Prints "N passed, M failed"; exits 1 on a failure, 2 when it could not go on. Every tmux
+session (on a tmux server of its own) and every process it started is stopped however it
+ends. The screens seen: logs/screens.txt in its folder.
 """
 
 import argparse
@@ -26,14 +24,13 @@ import re
 import secrets
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "drill"))
-from drill_support import API, ROOT, DrillError, Service, sql  # noqa: E402
+from drill_support import API, ROOT, Drill, DrillError, Service, drive, sql  # noqa: E402
 
 ROWS = 50_000
 CHUNK_SIZE = 1_000
@@ -48,52 +45,39 @@ EXITED = re.compile(r"\[exited (\d+)\]")
 VERSION = re.compile(r'static let current = "([^"]+)"')
 
 
-class Check:
-    """The processes, tmux sessions and files of one run, and the results of its checks."""
+class CommandLineCheck(Drill):
+    """The processes, tmux sessions and files of one run, and its checks."""
 
-    def __init__(self, binary):
-        self.binary = binary
-        self.data = os.path.join(ROOT, ".data", "check-cli")
-        self.logs = os.path.join(self.data, "logs")
-        self.pid_file = os.path.join(self.data, "pids")
-        shutil.rmtree(self.data, ignore_errors=True)
-        os.makedirs(self.logs)
-        self.files = tempfile.mkdtemp(prefix="conveyor-check-cli-")
+    def __init__(self, options):
         suffix = secrets.token_hex(4)
-        self.tenant = f"cli-{suffix}"
-        self.key = f"ck_cli_{secrets.token_hex(16)}"
+        super().__init__(options, f"cli-{suffix}", None, os.environ["CONVEYOR_DATABASE_URL"])
         self.import_queue = f"cli-imports-{suffix}"
         self.delayed_queue = f"cli-delayed-{suffix}"
-        # A tmux server of the check's own, whose socket goes with the files.
+        # The files, and the socket of a tmux server of the check's own, where a socket's
+        # path is short enough.
+        self.files = tempfile.mkdtemp(prefix="conveyor-check-cli-")
         self.tmux_socket = os.path.join(self.files, "tmux.sock")
-        self.database_url = os.environ["CONVEYOR_DATABASE_URL"]
-        self.environment = dict(os.environ)
+        self.environment = self.base_environment()
         self.environment.update({
-            "CONVEYOR_API_KEYS": f"{self.tenant} producer {self.tenant} {self.key}",
             "CONVEYOR_IMPORT_QUEUE": self.import_queue,
             "CONVEYOR_EXPORT_DIR": os.path.join(self.files, "exports"),
         })
         for name in ("CONVEYOR_API_URL", "CONVEYOR_API_KEY"):
             self.environment.pop(name, None)
-        self.services = []
         self.paused_default = False
-        self.results = []
         self.screens = open(os.path.join(self.logs, "screens.txt"), "w")
+        self.started = time.time()
 
-    # MARK: Processes
+    def title(self):
+        return "Command-line check: conveyor import, export, top, cancel and --version, under tmux"
 
     def start(self):
-        self.conveyor("migrate", timeout=300)
-        self.api = API(self, "api", self.environment)
+        self.apis = [API(self, "api", self.environment)]
         # Export jobs go to the default queue; an import's chunk jobs to the check's own.
-        worker = Service(self, "worker", ["worker", "--queues", f"{self.import_queue},default", "--concurrency", "2"],
-                         self.environment)
-        self.services = [self.api, worker]
-        for service in self.services:
-            service.start()
-        self.api.await_ready()
-        worker.await_log("worker started", 1)
-        self.api_url = f"http://127.0.0.1:{self.api.port}"
+        self.workers = [Service(self, "worker", ["worker", "--queues", f"{self.import_queue},default", "--concurrency", "2"],
+                                self.environment)]
+        self.start_services()
+        self.api_url = f"http://127.0.0.1:{self.apis[0].port}"
 
     def stop(self):
         """Stops what the run started, each step whatever became of the others."""
@@ -107,12 +91,9 @@ class Check:
                                                              capture_output=True, timeout=10))
         if self.paused_default:
             step("resume the default queue", lambda: self.conveyor("resume", "default"))
-        for service in self.services:
-            step(f"stop {service.name}", service.terminate)
-        deadline = time.time() + 15
-        for service in self.services:
-            step(f"stop {service.name}", lambda: service.reap(deadline))
-        step("delete the check's products rows", lambda: sql(self.database_url, f"DELETE FROM products WHERE tenant = '{self.tenant}'"))
+        step("stop the conveyor processes", super().stop)
+        step("delete the check's products rows",
+             lambda: sql(self.database_url, f"DELETE FROM products WHERE tenant = '{self.tenant}'"))
         shutil.rmtree(self.files, ignore_errors=True)
         self.screens.close()
 
@@ -160,12 +141,7 @@ class Check:
 
     # MARK: Checks
 
-    def result(self, passed, name, detail):
-        self.results.append((passed, name, detail))
-        print(f"{'PASS' if passed else 'FAIL'}  {name:<44} {detail}", flush=True)
-
     def run(self):
-        self.started = time.time()
         self.check_import()
         self.check_import_piped()
         self.check_import_refusals()
@@ -176,7 +152,7 @@ class Check:
         self.check_version()
 
     def api_environment(self):
-        return {"CONVEYOR_API_URL": self.api_url, "CONVEYOR_API_KEY": self.key}
+        return {"CONVEYOR_API_URL": self.api_url, "CONVEYOR_API_KEY": self.producer_key}
 
     def write_products(self, path):
         """ROWS products rows as CSV, the rows the import drill and benchmark upload."""
@@ -267,7 +243,7 @@ class Check:
         self.paused_default = True
         output = os.path.join(self.files, "products-export.csv")
         self.open_session("export", ["export", "products", "--format", "csv", "-o", output,
-                                     "--api-url", self.api_url, "--api-key", self.key])
+                                     "--api-url", self.api_url, "--api-key", self.producer_key])
         waiting = self.watch("export", timeout=30, until=lambda screen: any(
             (match := SPINNER.match(line)) and match.group(3) == "queued" for line in screen.splitlines()))
         time.sleep(0.5)
@@ -337,38 +313,5 @@ class Check:
                     f"'{shown}' (the source says {expected})")
 
 
-def main():
-    parser = argparse.ArgumentParser(description="The conveyor command line, checked under tmux as a person sees it.")
-    parser.add_argument("--bin", default=os.environ.get("CONVEYOR_BIN"),
-                        help="the conveyor binary, or a folder holding it (default CONVEYOR_BIN)")
-    options = parser.parse_args()
-    binary = options.bin
-    if binary and os.path.isdir(binary):
-        binary = os.path.join(binary, "conveyor")
-    if not binary or not os.access(binary, os.X_OK):
-        parser.error(f"no conveyor binary at {binary!r}: give --bin PATH or CONVEYOR_BIN")
-    binary = os.path.abspath(binary)
-    missing = [name for name in ("CONVEYOR_REDIS_URL", "CONVEYOR_DATABASE_URL") if not os.environ.get(name)]
-    if missing:
-        parser.error(f"set {' and '.join(missing)} (ops/services start test prints them)")
-    if not shutil.which("tmux"):
-        parser.error("tmux is not installed (apt-get install tmux; ops/test installs it)")
-    for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        signal.signal(number, lambda received, _: sys.exit(128 + received))
-    check = Check(binary)
-    try:
-        check.start()
-        check.run()
-    except DrillError as error:
-        print(f"the check could not go on: {error}", file=sys.stderr)
-        return 2
-    finally:
-        check.stop()
-    failed = sum(1 for passed, *_ in check.results if not passed)
-    print(f"logs and screens: {check.logs}")
-    print(f"{len(check.results) - failed} passed, {failed} failed")
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(drive("cli", CommandLineCheck, argparse.ArgumentParser(description=__doc__.splitlines()[0])))
