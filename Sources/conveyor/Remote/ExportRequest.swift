@@ -2,7 +2,7 @@
 /// boolean or a text that the API reads as the parameter's declared type.
 struct ExportRequest: Encodable {
     /// A parameter's value as the command line gives it.
-    enum Value: Encodable, Equatable {
+    enum Value: Encodable {
         case text(String)
         case flag(Bool)
 
