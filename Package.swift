@@ -178,7 +178,7 @@ let package = Package(
             dependencies: [
                 "ConveyorAPI", "ConveyorCore", "ConveyorExports", "ConveyorExternal", "ConveyorImports", "ConveyorJobs",
                 "ConveyorOutbox", "ConveyorPostgres", "ConveyorQueue", "ConveyorRedis", "ConveyorSchedules", "ConveyorTelemetry",
-                "ConveyorWorker", argumentParser, logging, serviceLifecycle, unixSignals,
+                "ConveyorWorker", argumentParser, asyncHTTPClient, logging, nioCore, nioHTTP1, nioPosix, serviceLifecycle, unixSignals,
             ]
         ),
 
