@@ -145,12 +145,14 @@ import Testing
 
     @Test func succeededJobsAreDeletedOnceTheirRetentionEnds() async throws {
         let name = TestEnvironment.uniqueQueue("retention")
-        let sweeper = JobQueue(redis: redis, policy: QueuePolicy(retention: .seconds(2)))
+        // The second job's retention must outlast the steps between its completion and the
+        // sweep on a busy machine; the first job's ends before the sweep.
+        let sweeper = JobQueue(redis: redis, policy: QueuePolicy(retention: .seconds(5)))
         _ = try await enqueue(name, count: 2)
         let jobs = try await queue.reserve(from: name, count: 2, lease: .seconds(15), worker: "w").jobs
         try #require(jobs.count == 2)
         #expect(try await queue.complete([(lease: jobs[0].lease, result: "")]) == [true])
-        try await Task.sleep(for: .milliseconds(2500))
+        try await Task.sleep(for: .milliseconds(5500))
         #expect(try await queue.complete([(lease: jobs[1].lease, result: "")]) == [true])
         #expect(try await queue.job(jobs[0].id)?.state == .succeeded)
 

@@ -37,6 +37,9 @@ public struct APIConfiguration: Sendable {
     public var idleTimeout: Duration
     /// A request that takes longer is logged at warning level and marked slow.
     public var slowRequestThreshold: Duration = .seconds(1)
+    /// Whether each request is traced in a span (continuing the caller's `traceparent`), as
+    /// the enqueues it makes; on when the process bootstrapped a tracer.
+    public var tracing = false
 
     public init(
         host: String = "127.0.0.1",

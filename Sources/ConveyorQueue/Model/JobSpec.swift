@@ -32,11 +32,13 @@ struct JobSpec: Sendable, Equatable {
         self.tenant = tenant
     }
 
-    init(_ request: JobRequest) {
+    /// The spec of `request`, in the trace `trace` when the request names none.
+    init(_ request: JobRequest, trace: String = "") {
         self.init(
             kind: request.kind, payload: request.payload, maxAttempts: request.maxAttempts,
             timeoutMilliseconds: request.timeout.microseconds / 1000, requestID: request.requestID,
-            correlationID: request.correlationID, traceContext: request.traceContext, tenant: request.tenant
+            correlationID: request.correlationID, traceContext: request.traceContext.isEmpty ? trace : request.traceContext,
+            tenant: request.tenant
         )
     }
 
