@@ -29,18 +29,38 @@ struct RequestLogMiddleware: RouterMiddleware {
     }
 
     private func write(_ request: Request, _ context: Context, _ line: RequestLogLine, status: Int, duration: Duration) {
-        let slow = duration >= slowThreshold
-        var metadata: Logger.Metadata = [
-            "method": .string(request.method.rawValue),
-            "route": .string(HTTPMetricsMiddleware.route(context.endpointPath)),
-            "status": .stringConvertible(status),
-            "duration_ms": .stringConvertible(LogMilliseconds(duration)),
-        ]
-        if let caller = line.caller {
-            metadata["api_key"] = .string(caller.name)
-            metadata["tenant"] = .string(caller.tenant)
+        let fields = RequestLogFields(
+            method: request.method.rawValue, route: HTTPMetricsMiddleware.route(context.endpointPath), status: status,
+            duration: duration, caller: line.caller, slow: duration >= slowThreshold
+        )
+        // One entry of members rather than a member per entry: a line a request is cheaper
+        // written from a struct than from a dictionary of boxed values.
+        context.logger.log(
+            level: fields.slow || status >= 500 ? .warning : .info, "request", metadata: [RequestLogFields.key: .stringConvertible(fields)]
+        )
+    }
+}
+
+/// The members of a request's log line, in a fixed order.
+struct RequestLogFields: JSONLogMembers {
+    static let key = "request_line"
+
+    let method: String
+    let route: String
+    let status: Int
+    let duration: Duration
+    let caller: APIKey?
+    let slow: Bool
+
+    func appendMembers(to line: inout JSONLine) {
+        line.appendMember("method", string: method)
+        line.appendMember("route", string: route)
+        line.appendMember("status", integer: status)
+        line.appendMember("duration_ms", milliseconds: duration)
+        if let caller {
+            line.appendMember("api_key", string: caller.name)
+            line.appendMember("tenant", string: caller.tenant)
         }
-        if slow { metadata["slow"] = .stringConvertible(true) }
-        context.logger.log(level: slow || status >= 500 ? .warning : .info, "request", metadata: metadata)
+        if slow { line.appendMember("slow", bool: true) }
     }
 }
