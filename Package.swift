@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 import PackageDescription
 
 // The products of other packages that targets use, by the name a target lists them with.
@@ -16,8 +16,10 @@ let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
 let nioHTTP1: Target.Dependency = .product(name: "NIOHTTP1", package: "swift-nio")
 let nioHTTPTypes: Target.Dependency = .product(name: "NIOHTTPTypes", package: "swift-nio-extras")
 let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
+let otel: Target.Dependency = .product(name: "OTel", package: "swift-otel")
 let prometheus: Target.Dependency = .product(name: "Prometheus", package: "swift-prometheus")
 let serviceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let tracing: Target.Dependency = .product(name: "Tracing", package: "swift-distributed-tracing")
 let unixSignals: Target.Dependency = .product(name: "UnixSignals", package: "swift-service-lifecycle")
 
 let package = Package(
@@ -38,6 +40,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        // OTLP over HTTP only: the gRPC exporter's packages are left out of the build.
+        .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
     ],
     targets: [
         // C libraries, found through pkg-config.
@@ -50,9 +55,12 @@ let package = Package(
         .target(name: "ConveyorCore", dependencies: [crypto]),
 
         // What a process tells its operator: swift-metrics bootstrapped onto swift-prometheus
-        // with each family's help text, the process figures, and the `/metrics` and `/health`
-        // server of workers and schedulers.
-        .target(name: "ConveyorTelemetry", dependencies: ["ConveyorCore", hummingbird, logging, metrics, prometheus]),
+        // with each family's help text, the process figures, the `/metrics` and `/health`
+        // server of workers and schedulers, and OpenTelemetry tracing when OTEL_* asks for it.
+        .target(
+            name: "ConveyorTelemetry",
+            dependencies: ["ConveyorCore", hummingbird, logging, metrics, otel, prometheus, serviceLifecycle, tracing]
+        ),
 
         // The clients of Redis and PostgreSQL: async APIs whose blocking calls run on threads
         // of their own; TLS to Redis over OpenSSL, with hiredis's reader parsing the replies.
@@ -69,7 +77,7 @@ let package = Package(
         // reads across queues (overview, dead jobs) are beside them.
         .target(
             name: "ConveyorQueue",
-            dependencies: ["ConveyorCore", "ConveyorRedis"],
+            dependencies: ["ConveyorCore", "ConveyorRedis", tracing],
             resources: [.embedInCode("Scripts")]
         ),
 
@@ -77,7 +85,7 @@ let package = Package(
         // the circuit breaker of its host, whose state all processes share in Redis.
         .target(
             name: "ConveyorExternal",
-            dependencies: ["ConveyorCore", "ConveyorRedis", asyncHTTPClient, crypto, metrics, nioCore, nioHTTP1, nioPosix],
+            dependencies: ["ConveyorCore", "ConveyorRedis", asyncHTTPClient, crypto, metrics, nioCore, nioHTTP1, nioPosix, tracing],
             resources: [.embedInCode("Breakers/Scripts")]
         ),
 
@@ -87,7 +95,7 @@ let package = Package(
             name: "ConveyorWorker",
             dependencies: [
                 "ConveyorCore", "ConveyorExternal", "ConveyorPostgres", "ConveyorQueue", "ConveyorRedis", logging, metrics,
-                serviceLifecycle,
+                serviceLifecycle, tracing,
             ],
             resources: [
                 .embedInCode("Migrations/0002_job_history.sql"),
@@ -155,7 +163,7 @@ let package = Package(
             dependencies: [
                 "ConveyorCaches", "ConveyorCore", "ConveyorExports", "ConveyorExternal", "ConveyorImports", "ConveyorPostgres",
                 "ConveyorQueue", "ConveyorRedis", "ConveyorSchedules", "ConveyorTelemetry", "ConveyorWorker", crypto, hummingbird, hummingbirdCore,
-                httpTypes, nioCore, nioHTTPTypes, logging, prometheus,
+                httpTypes, nioCore, nioHTTPTypes, logging, prometheus, tracing,
             ],
             resources: [.embedInCode("OpenAPI/openapi.json"), .embedInCode("Dashboard/Assets")]
         ),
@@ -179,7 +187,7 @@ let package = Package(
             dependencies: [
                 "ConveyorAPI", "ConveyorCore", "ConveyorExports", "ConveyorExternal", "ConveyorImports", "ConveyorJobs",
                 "ConveyorOutbox", "ConveyorPostgres", "ConveyorQueue", "ConveyorRedis", "ConveyorSchedules", "ConveyorTelemetry",
-                "ConveyorWorker", argumentParser, logging, serviceLifecycle, unixSignals,
+                "ConveyorWorker", argumentParser, asyncHTTPClient, logging, nioCore, nioHTTP1, nioPosix, serviceLifecycle, unixSignals,
             ]
         ),
 

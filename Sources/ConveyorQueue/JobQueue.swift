@@ -61,10 +61,12 @@ public struct JobQueue: Sendable {
         let shards = Array(byShard.keys)
         var calls: [(script: RedisScript, keys: [String], arguments: [RedisArgument])] = []
         calls.reserveCapacity(shards.count)
+        // A job that names no trace joins the caller's, when a span is current.
+        let trace = JobTraceContext.current()
         for shard in shards {
             let keys = QueueKeys(shard)
             let batch = byShard[shard]!
-            let specs = batch.map { JobSpec($0).packed }
+            let specs = batch.map { JobSpec($0, trace: trace).packed }
             let tenants = Self.tally(batch, specs: specs)
             let parts = policy.shardCount(of: shard.queue)
             var arguments: [RedisArgument] = [
@@ -259,7 +261,7 @@ public struct JobQueue: Sendable {
                     id: id, token: token, attempt: attempt, kind: spec.kind, payload: spec.payload,
                     maxAttempts: spec.maxAttempts, timeout: .milliseconds(spec.timeoutMilliseconds),
                     enqueuedAt: Timestamp(microseconds: enqueuedAt), reservedAt: reservedAt,
-                    requestID: spec.requestID, tenant: spec.tenant
+                    requestID: spec.requestID, correlationID: spec.correlationID, traceContext: spec.traceContext, tenant: spec.tenant
                 )
             )
             index += 5
@@ -718,7 +720,7 @@ public struct JobQueue: Sendable {
         var ids = Set<JobID>(minimumCapacity: jobs.count)
         for job in jobs {
             if let field = JobSpec.unpackableField(of: job) {
-                throw QueueError.invalidJob(id: job.id.description, reason: "its \(field) holds a line break")
+                throw QueueError.invalidJob(id: job.id.description, reason: "its \(field) holds a line break, or a tab that an id cannot hold")
             }
             guard ids.insert(job.id).inserted else {
                 throw QueueError.invalidJob(id: job.id.description, reason: "the same id appears twice in one call")

@@ -24,27 +24,34 @@ struct APIProcessTests {
         return (api, try #require(port, "the API did not start: \(api.output)"))
     }
 
-    @Test("serves POST and GET over HTTP; the worker's timing line carries the request id; SIGTERM stops it with 0")
+    @Test("serves POST and GET over HTTP; the worker's timing line carries the request and correlation ids; SIGTERM stops it with 0")
     func endToEnd() async throws {
         let queue = TestEnvironment.uniqueQueue("api-process")
         let (api, port) = try await Self.startAPI()
         let worker = try ConveyorProcess(["worker", "--queues", queue.rawValue])
         let requestID = "e2e-\(UUID().uuidString.prefix(8))"
+        let correlationID = "order-\(UUID().uuidString.prefix(8))"
 
         let client = TestClient(host: "127.0.0.1", port: port)
         client.connect()
         let accepted = try await client.post(
-            "/v1/jobs", headers: [.contentType: "application/json", .requestID: requestID, .authorization: TestKey.producerA.authorization],
+            "/v1/jobs",
+            headers: [
+                .contentType: "application/json", .requestID: requestID, HTTPField.Name("X-Correlation-ID")!: correlationID,
+                .authorization: TestKey.producerA.authorization,
+            ],
             body: ByteBuffer(string: #"{"kind": "noop", "queue": "\#(queue)"}"#)
         )
         #expect(accepted.status == .accepted)
         #expect(accepted.headers[HTTPField.Name("X-Request-ID")!] == requestID)
+        #expect(accepted.headers[HTTPField.Name("X-Correlation-ID")!] == correlationID)
         #expect(accepted.headers[HTTPField.Name("X-Response-Time")!] != nil)
         let location = try #require(accepted.headers[.location])
 
         let lines = try await worker.attemptLines(atLeast: 1, timeout: .seconds(20))
         let line = try #require(lines.first, "no timing line: \(worker.output)")
         #expect(line["request_id"] as? String == requestID)
+        #expect(line["correlation_id"] as? String == correlationID)
         #expect(line["outcome"] as? String == "succeeded")
 
         let job = try await client.get(location, headers: [.authorization: TestKey.producerA.authorization])
@@ -52,6 +59,7 @@ struct APIProcessTests {
         let record = try #require(try JSONSerialization.jsonObject(with: Data((job.body ?? ByteBuffer()).readableBytesView)) as? [String: Any])
         #expect(record["state"] as? String == "succeeded")
         #expect(record["request_id"] as? String == requestID)
+        #expect(record["correlation_id"] as? String == correlationID)
         #expect(record["tenant"] as? String == "tenant-a")
 
         let missing = try await client.get("/v2/nothing")
@@ -63,6 +71,40 @@ struct APIProcessTests {
         worker.signal(SIGTERM)
         #expect(try await api.waitForExit(timeout: .seconds(15)) == 0, "output: \(api.output)")
         #expect(try await worker.waitForExit(timeout: .seconds(30)) == 0)
+    }
+
+    @Test("one JSON line per request: method, route, status, duration, ids, key and tenant; slow ones are warnings")
+    func requestLines() async throws {
+        let (api, port) = try await Self.startAPI(["--slow-request-ms", "1"])
+        let client = TestClient(host: "127.0.0.1", port: port)
+        client.connect()
+        let correlationID = "batch-\(UUID().uuidString.prefix(8))"
+        let known = try await client.get(
+            "/v1/jobs/\(JobID(in: .default))",
+            headers: [.authorization: TestKey.producerA.authorization, HTTPField.Name("X-Correlation-ID")!: correlationID]
+        )
+        #expect(known.status == .notFound)
+        // A correlation id with a space could forge a log field: it is dropped, not echoed.
+        let forged = try await client.get("/health", headers: [HTTPField.Name("X-Correlation-ID")!: "a b"])
+        #expect(forged.headers[HTTPField.Name("X-Correlation-ID")!] == nil)
+        try await client.shutdown()
+        let found = try await eventually(timeout: .seconds(10)) { api.logLines.filter { ($0["msg"] as? String) == "request" }.count >= 2 }
+        let lines = api.logLines.filter { ($0["msg"] as? String) == "request" }
+        #expect(found, "no request lines: \(api.output)")
+        let job = try #require(lines.first { ($0["route"] as? String) == "/v1/jobs/{id}" }, "\(lines)")
+        #expect(job["method"] as? String == "GET" && job["status"] as? Int == 404)
+        #expect(job["api_key"] as? String == TestKey.producerA.rawValue && job["tenant"] as? String == "tenant-a")
+        #expect(job["correlation_id"] as? String == correlationID && (job["request_id"] as? String)?.isEmpty == false)
+        // Past the 1 ms threshold a line is a warning marked slow; under it, an info line without the mark.
+        for line in lines {
+            let milliseconds = try #require((line["duration_ms"] as? NSNumber)?.doubleValue, "\(line)")
+            let slow = milliseconds >= 1
+            #expect((line["slow"] as? Bool ?? false) == slow && line["level"] as? String == (slow ? "warning" : "info"), "\(line)")
+        }
+        let health = try #require(lines.first { ($0["route"] as? String) == "/health" })
+        #expect(health["api_key"] == nil && health["correlation_id"] == nil)
+        api.signal(SIGTERM)
+        _ = try await api.waitForExit(timeout: .seconds(15))
     }
 
     @Test("a wrong setting stops start-up with a message naming the flag and the variable", arguments: [

@@ -109,6 +109,22 @@ import Testing
         #expect(job.timeout == .milliseconds(1500) && job.requestID == "r-1" && job.tenant == "acme")
         let record = try #require(try await queue.job(job.id))
         #expect(record.payload == payload && record.maxAttempts == 7 && record.requestID == "r-1")
+        #expect(job.correlationID.isEmpty && job.traceContext.isEmpty && record.correlationID.isEmpty)
+    }
+
+    @Test func aJobCarriesItsCorrelationIDAndTraceContextToItsWorker() async throws {
+        let name = TestEnvironment.uniqueQueue("origin")
+        var request = JobRequest(kind: "noop", queue: name, requestID: "r-2", tenant: "acme")
+        request.correlationID = "order-77"
+        request.traceContext = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+        var tabbed = JobRequest(kind: "noop", queue: name)
+        tabbed.correlationID = "a\tb"
+        await #expect(throws: QueueError.self) { try await queue.enqueue([tabbed]) }
+        _ = try await queue.enqueue([request])
+        let job = try #require(try await queue.reserve(from: name, count: 1, lease: .seconds(15), worker: "w1").jobs.first)
+        #expect(job.requestID == "r-2" && job.correlationID == "order-77" && job.tenant == "acme")
+        #expect(job.traceContext == "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+        #expect(try await queue.job(job.id)?.correlationID == "order-77")
     }
 
     @Test func aBatchWithALineBreakInAFieldOrOneIDTwiceIsRefusedWhole() async throws {
@@ -129,12 +145,14 @@ import Testing
 
     @Test func succeededJobsAreDeletedOnceTheirRetentionEnds() async throws {
         let name = TestEnvironment.uniqueQueue("retention")
-        let sweeper = JobQueue(redis: redis, policy: QueuePolicy(retention: .seconds(2)))
+        // The second job's retention must outlast the steps between its completion and the
+        // sweep on a busy machine; the first job's ends before the sweep.
+        let sweeper = JobQueue(redis: redis, policy: QueuePolicy(retention: .seconds(5)))
         _ = try await enqueue(name, count: 2)
         let jobs = try await queue.reserve(from: name, count: 2, lease: .seconds(15), worker: "w").jobs
         try #require(jobs.count == 2)
         #expect(try await queue.complete([(lease: jobs[0].lease, result: "")]) == [true])
-        try await Task.sleep(for: .milliseconds(2500))
+        try await Task.sleep(for: .milliseconds(5500))
         #expect(try await queue.complete([(lease: jobs[1].lease, result: "")]) == [true])
         #expect(try await queue.job(jobs[0].id)?.state == .succeeded)
 

@@ -196,16 +196,17 @@ class MetricsCheck(Drill):
                 break
             time.sleep(1)
         self.result(len(up) == len(targets), "Prometheus scrapes every process", ", ".join(sorted(s["metric"]["job"] for s in up)) or "none up")
-        # Over both processes: the attempts the worker counted beside the outcomes the API reads
-        # from every worker's tally in Redis, for the same kind.
-        expression = ('sum(conveyor_job_attempts_total{job="conveyor-worker",kind="drill.ledger"}) '
-                      '<= sum(conveyor_job_outcomes_total{job="conveyor-api",kind="drill.ledger"})')
-        answer = []
-        while time.time() < deadline and not answer:
-            answer = query(expression) or []
-            time.sleep(0 if answer else 1)
-        self.result(bool(answer), "Prometheus answers a query over the API and the worker",
-                    f"{expression} → {answer[0]['value'][1] if answer else 'no answer'}")
+        # Over both processes: the series of drill.ledger's attempts, as the worker counts them
+        # and as the API reads every worker's tally from Redis, grouped by the job scraped.
+        expression = ('count by (job) (conveyor_job_attempts_total{kind="drill.ledger"} '
+                      'or conveyor_job_outcomes_total{kind="drill.ledger"})')
+        jobs = []
+        deadline = time.time() + 30
+        while time.time() < deadline and len(jobs) < 2:
+            jobs = sorted(series["metric"].get("job", "") for series in query(expression) or [])
+            time.sleep(0 if len(jobs) >= 2 else 1)
+        self.result(jobs == ["conveyor-api", "conveyor-worker"], "Prometheus answers a query over the API and the worker",
+                    f"{expression} → {', '.join(jobs) or 'no series'}")
 
     def stop(self):
         if self.prometheus and self.prometheus.poll() is None:

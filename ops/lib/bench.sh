@@ -108,6 +108,14 @@ start_bench_api() {
   API_PID=$!
 }
 
+# start_otlp_sink PORT LOG: an OTLP/HTTP receiver on loopback that counts what it takes and
+# keeps nothing (ops/bench/otlp_sink.py), for the runs with tracing on; its pid in SINK_PID.
+start_otlp_sink() {
+  port_is_free "$1" || die "port $1, the OTLP sink's, is taken"
+  python3 ops/bench/otlp_sink.py "$1" >"$2" 2>&1 &
+  SINK_PID=$!
+}
+
 # await_api_url LOG: API_URL, once the API of start_bench_api logs it (at most 20 s).
 await_api_url() {
   API_URL=

@@ -1,4 +1,4 @@
-# What the drills' wrappers (ops/drill/import, chaos, hosts, sentinel, cluster) share. Sourced after services.sh.
+# What the drills' wrappers (ops/drill/import, chaos, hosts, sentinel, cluster) and the checks' (ops/check/*) share. Sourced after services.sh.
 
 # find_conveyor INVOKED_FROM BIN_DIR: sets CONVEYOR to the conveyor binary the drill runs:
 # BIN_DIR/conveyor when BIN_DIR is given (--bin), else CONVEYOR_BIN, else a release build in
@@ -76,4 +76,48 @@ stop_drill_redis() {
     [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$(readlink -f "$(command -v redis-server)")" ] || continue
     kill -KILL "$pid" 2>/dev/null || true
   done
+}
+
+# run_check NAME INVOKED_FROM ARGUMENTS…: what a check's wrapper (ops/check/NAME) does around
+# its driver ops/check/NAME.py: takes --bin FOLDER (else CONVEYOR_BIN, else a release build, as
+# find_conveyor) and -h from ARGUMENTS, installs what is missing, uses the Redis and PostgreSQL
+# of CONVEYOR_REDIS_URL and CONVEYOR_DATABASE_URL or else starts the test servers (16379,
+# 15432) and stops them at the end, migrates, and runs the driver with the folder
+# .data/check-NAME for its logs; every process the driver recorded is stopped however it
+# ends. Exits with the driver's status.
+run_check() {
+  local name=$1 invoked_from=$2 bin_dir=
+  shift 2
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --bin) bin_dir=${2:-}; shift 2 || die "--bin needs a folder holding the conveyor binary" ;;
+      -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+      *) die "unknown argument '$1' (usage: ops/check/$name [--bin FOLDER])" ;;
+    esac
+  done
+  ensure_packages
+  find_conveyor "$invoked_from" "$bin_dir"
+  CHECK_DATA=$PWD/.data/check-$name
+  rm -rf "$CHECK_DATA"
+  mkdir -p "$CHECK_DATA/logs"
+  CHECK_PIDS=$CHECK_DATA/conveyor.pids
+  : >"$CHECK_PIDS"
+  CHECK_OWN_SERVERS=0
+  trap stop_check EXIT
+  trap 'exit 130' INT TERM
+  if [ -z "${CONVEYOR_REDIS_URL:-}" ] || [ -z "${CONVEYOR_DATABASE_URL:-}" ]; then
+    profile_ports test
+    CHECK_OWN_SERVERS=1
+    start_services test
+  fi
+  "$CONVEYOR" migrate >"$CHECK_DATA/logs/migrate.log" 2>&1 || { cat "$CHECK_DATA/logs/migrate.log" >&2; die "the migrations failed"; }
+  run_driver python3 "ops/check/$name.py" --bin "$CONVEYOR" --data "$CHECK_DATA" --pids "$CHECK_PIDS"
+}
+
+# stop_check: run_check's exit trap.
+stop_check() {
+  trap '' INT TERM
+  stop_driver
+  kill_recorded "$CHECK_PIDS"
+  [ "$CHECK_OWN_SERVERS" = 0 ] || stop_services test
 }

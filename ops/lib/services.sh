@@ -13,7 +13,7 @@ grouped() { printf '%.0f' "$1" | sed ':a; s/\B[0-9]\{3\}\>/,&/; ta'; }
 
 # Installs the Debian packages that are missing, and only those: a second run is quick.
 ensure_packages() {
-  local wanted=(redis-server redis-tools postgresql postgresql-contrib libhiredis-dev libpq-dev libssl-dev openssl pkg-config curl procps iproute2 jq prometheus)
+  local wanted=(redis-server redis-tools postgresql postgresql-contrib libhiredis-dev libpq-dev libssl-dev openssl pkg-config curl procps iproute2 jq prometheus tmux)
   local missing=()
   for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

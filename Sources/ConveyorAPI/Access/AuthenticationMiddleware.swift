@@ -22,6 +22,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         var context = context
         context.caller = key
         context.logger[metadataKey: "api_key"] = .string(key.name)
+        context.logLine?.caller = key
         return try await next(request, context)
     }
 

@@ -34,8 +34,8 @@ struct JobsController {
         let body = try await request.collectBody(upTo: configuration.maxJobBodyBytes, describedAs: "a job request")
         let submission = try JobSubmission(parsing: body, rules: rules, caller: caller)
         let id = context.idempotency?.jobIDs(in: [submission.queue]).first
-        let job = submission.jobRequest(tenant: caller.tenant, requestID: context.requestID, id: id)
-        let enqueuedAt = try await coalescer.enqueue([job], in: job.queue)
+        let job = submission.jobRequest(tenant: caller.tenant, context: context, id: id)
+        let enqueuedAt = try await EnqueueSpan.run([job], tracing: configuration.tracing) { try await coalescer.enqueue($0, in: job.queue) }
         return EditedResponse(
             status: .accepted,
             headers: [.location: "/v1/jobs/\(job.id)"],
@@ -51,11 +51,13 @@ struct JobsController {
         let submission = try BulkSubmission(parsing: body, rules: rules, caller: caller)
         let ids = context.idempotency?.jobIDs(in: submission.jobs.map(\.queue))
         let jobs = submission.jobs.enumerated().map { position, job in
-            job.jobRequest(tenant: caller.tenant, requestID: context.requestID, id: ids?[position])
+            job.jobRequest(tenant: caller.tenant, context: context, id: ids?[position])
         }
         // The jobs are sent once: a client resending the request sends other ids, unless its
         // idempotency key gives the same ones.
-        let result = try await services.queue.enqueue(jobs, quotas: configuration.tenantQuotas, firstSending: true)
+        let result = try await EnqueueSpan.run(jobs, tracing: configuration.tracing) {
+            try await services.queue.enqueue($0, quotas: configuration.tenantQuotas, firstSending: true)
+        }
         return EditedResponse(
             status: .accepted,
             response: AcceptedBatch(ids: jobs.map(\.id), enqueuedAt: result.enqueuedAt)

@@ -136,12 +136,14 @@ struct JobSubmission {
         }
     }
 
-    /// The job to enqueue, with a new id unless `id` is given.
-    func jobRequest(tenant: String, requestID: String, id: JobID? = nil) -> JobRequest {
-        JobRequest(
+    /// The job to enqueue for the request of `context`, with a new id unless `id` is given.
+    func jobRequest(tenant: String, context: APIRequestContext, id: JobID? = nil) -> JobRequest {
+        var job = JobRequest(
             id: id, kind: kind, payload: payload, queue: queue, maxAttempts: maxAttempts,
-            timeout: timeout, runAt: runAt, requestID: requestID, tenant: tenant
+            timeout: timeout, runAt: runAt, requestID: context.requestID, tenant: tenant
         )
+        job.correlationID = context.correlationID
+        return job
     }
 
     // MARK: Reading the body

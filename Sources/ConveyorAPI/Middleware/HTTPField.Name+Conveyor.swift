@@ -3,6 +3,9 @@ import HTTPTypes
 extension HTTPField.Name {
     /// The request's id, echoed or generated; see ``RequestIDMiddleware``.
     static let requestID = HTTPField.Name("X-Request-ID")!
+    /// The caller's own id for the work a request is part of, echoed and carried into the
+    /// jobs it creates; see ``RequestIDMiddleware``.
+    static let correlationID = HTTPField.Name("X-Correlation-ID")!
     /// How long the API took to answer; see ``ResponseTimeMiddleware``.
     static let responseTime = HTTPField.Name("X-Response-Time")!
     /// Requests a key may make per window; see ``RateLimitMiddleware``.

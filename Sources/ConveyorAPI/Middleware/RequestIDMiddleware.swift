@@ -5,7 +5,8 @@ import Logging
 /// Gives every request an id: the caller's `X-Request-ID` when it is sane (1 to 128
 /// visible ASCII characters), else a new one. The id goes into the context (and so into
 /// the jobs the request creates, and their workers' timing lines), into the request's
-/// log lines, and back to the caller in the response's `X-Request-ID`.
+/// log lines, and back to the caller in the response's `X-Request-ID`. A sane
+/// `X-Correlation-ID` goes the same ways beside it; one that is not is left out.
 struct RequestIDMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
 
@@ -17,8 +18,14 @@ struct RequestIDMiddleware: RouterMiddleware {
         let requestID = request.headers[.requestID].flatMap(Self.accepting) ?? Self.generate()
         context.requestID = requestID
         context.logger[metadataKey: "request_id"] = .string(requestID)
+        let correlationID = request.headers[.correlationID].flatMap(Self.accepting)
+        if let correlationID {
+            context.correlationID = correlationID
+            context.logger[metadataKey: "correlation_id"] = .string(correlationID)
+        }
         var response = try await next(request, context)
         response.headers[.requestID] = requestID
+        if let correlationID { response.headers[.correlationID] = correlationID }
         return response
     }
 

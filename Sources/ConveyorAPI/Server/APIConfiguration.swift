@@ -35,6 +35,11 @@ public struct APIConfiguration: Sendable {
     /// How long a connection may stay open without a request, or with a request whose head
     /// has not arrived whole, before it is closed. Longer than ``bodyReadTimeout``.
     public var idleTimeout: Duration
+    /// A request that takes longer is logged at warning level and marked slow.
+    public var slowRequestThreshold: Duration = .seconds(1)
+    /// Whether each request is traced in a span (continuing the caller's `traceparent`), as
+    /// the enqueues it makes; on when the process bootstrapped a tracer.
+    public var tracing = false
     /// How the dashboard at `/ui` signs its sessions.
     public var dashboard = DashboardConfiguration()
 

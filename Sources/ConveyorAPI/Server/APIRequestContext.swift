@@ -8,6 +8,11 @@ public struct APIRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The caller's `X-Request-ID`, or one made for the request; stored in the jobs it creates.
     public var requestID: String
+    /// The caller's `X-Correlation-ID` when it sent a sane one; stored beside the request id.
+    public var correlationID = ""
+    /// The request's log line, which the middleware inside fills in (the caller's key) for
+    /// ``RequestLogMiddleware`` outside them to write.
+    var logLine: RequestLogLine?
     /// The key the request came with; nil on the open routes (`/health`, `/ready`).
     public var caller: APIKey?
     /// The request's `Idempotency-Key`, once ``IdempotencyMiddleware`` has let it run as the

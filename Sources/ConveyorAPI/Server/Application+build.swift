@@ -26,8 +26,8 @@ public func buildApplication(configuration: APIConfiguration, services: APIServi
     )
 }
 
-/// The router. Every response passes the metrics, response-time, request-id, problem and
-/// method-not-allowed middleware, in that order from the outside in. `/health`, `/ready` and `/openapi.json`
+/// The router. Every response passes the tracing (when on), metrics, response-time, request-id,
+/// request-log, problem and method-not-allowed middleware, in that order from the outside in. `/health`, `/ready` and `/openapi.json`
 /// are open; `/metrics` takes the metrics token or an admin key; everything under `/v1`
 /// needs a key and is rate limited per key, and its errors are problems that carry the
 /// rate-limit headers.
@@ -40,10 +40,14 @@ func buildRoutes(configuration: APIConfiguration, services: APIServices, logger:
     let router = Router(context: APIRequestContext.self, options: .autoGenerateHeadEndpoints)
     let routes = RouteTable(router: router)
     let http = HTTPMetrics()
+    if configuration.tracing {
+        routes.addMiddleware { TracingMiddleware(recordingHeaders: [.requestID, .correlationID]) }
+    }
     routes.addMiddleware {
         HTTPMetricsMiddleware(metrics: http)
         ResponseTimeMiddleware()
         RequestIDMiddleware()
+        RequestLogMiddleware(slowThreshold: configuration.slowRequestThreshold)
         ProblemMiddleware()
         MethodNotAllowedMiddleware(routes: routes.known)
     }

@@ -5,6 +5,7 @@ import Metrics
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Tracing
 
 /// Makes outbound HTTP calls, with a connect timeout and a timeout on the whole call, no
 /// redirects, every call through the circuit breaker of its dependency, and none to an
@@ -80,14 +81,14 @@ public final class ExternalClient: Sendable {
                     eventLoopGroupProvider: .singleton, configuration: Self.configuration(settings, dnsOverride: [host: address.description])
                 )
                 do {
-                    answer = try await exchange(request, through: pinned)
+                    answer = try await tracedExchange(request, through: pinned)
                     try? await pinned.shutdown()
                 } catch {
                     try? await pinned.shutdown()
                     throw error
                 }
             } else {
-                answer = try await exchange(request, through: http)
+                answer = try await tracedExchange(request, through: http)
             }
         } catch {
             if Task.isCancelled {
@@ -128,6 +129,17 @@ public final class ExternalClient: Sendable {
         var body: [UInt8]
     }
 
+    /// The call in a client span of the caller's trace, which the request's `traceparent`
+    /// header names to the server; a no-op span when the process does not trace.
+    private func tracedExchange(_ request: ExternalRequest, through http: HTTPClient) async throws -> Answer {
+        try await withSpan("HTTP \(request.method.rawValue)", ofKind: .client) { span in
+            span.attributes["server.address"] = request.url.host
+            let answer = try await exchange(request, through: http)
+            span.attributes["http.response.status_code"] = answer.status
+            return answer
+        }
+    }
+
     /// The call itself, raced against the call timeout, which bounds the body's reading too.
     private func exchange(_ request: ExternalRequest, through http: HTTPClient) async throws -> Answer {
         let timeout = settings.callTimeout
@@ -136,6 +148,9 @@ public final class ExternalClient: Sendable {
                 var outbound = HTTPClientRequest(url: request.url.description)
                 outbound.method = HTTPMethod(rawValue: request.method.rawValue)
                 for header in request.headers { outbound.headers.add(name: header.name, value: header.value) }
+                if let context = ServiceContext.current {
+                    InstrumentationSystem.instrument.inject(context, into: &outbound.headers, using: TraceHeaderInjector())
+                }
                 if !request.body.isEmpty { outbound.body = .bytes(ByteBuffer(bytes: request.body)) }
                 let response = try await http.execute(outbound, timeout: .microseconds(timeout.microseconds))
                 let body = try await response.body.collect(upTo: self.settings.maxResponseBytes)
@@ -176,4 +191,11 @@ public final class ExternalClient: Sendable {
     }
 
     private struct CallTimeout: Error {}
+}
+
+/// Writes the caller's trace context (`traceparent`, `tracestate`) into an outbound call's headers.
+private struct TraceHeaderInjector: Injector {
+    func inject(_ value: String, forKey key: String, into headers: inout HTTPHeaders) {
+        headers.replaceOrAdd(name: key, value: value)
+    }
 }

@@ -23,6 +23,8 @@ public struct JobRecord: Sendable, Equatable {
     /// What the handler returned, as JSON text.
     public var result: String?
     public var requestID: String
+    /// The caller's `X-Correlation-ID`, empty for none.
+    public var correlationID: String
     public var tenant: String
     /// The worker that ran its latest attempt.
     public var worker: String?
@@ -48,6 +50,7 @@ public struct JobRecord: Sendable, Equatable {
         self.error = fields["error"]
         self.result = fields["result"].flatMap { $0.isEmpty ? nil : $0 }
         self.requestID = spec.requestID
+        self.correlationID = spec.correlationID
         self.tenant = spec.tenant
         self.worker = fields["worker"]
     }
@@ -64,6 +67,7 @@ extension JobRecord: Encodable {
         case startedAt = "started_at"
         case finishedAt = "finished_at"
         case requestID = "request_id"
+        case correlationID = "correlation_id"
     }
 
     /// Times as RFC 3339 text; payload and result as the JSON they hold.
@@ -85,6 +89,7 @@ extension JobRecord: Encodable {
         try container.encodeIfPresent(error, forKey: .error)
         try container.encodeIfPresent(result.map { JSONValue(parsing: $0) ?? .string($0) }, forKey: .result)
         try container.encode(requestID, forKey: .requestID)
+        if !correlationID.isEmpty { try container.encode(correlationID, forKey: .correlationID) }
         try container.encode(tenant, forKey: .tenant)
         try container.encodeIfPresent(worker, forKey: .worker)
     }

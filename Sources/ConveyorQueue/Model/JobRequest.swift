@@ -19,6 +19,11 @@ public struct JobRequest: Sendable {
     public var runAt: Timestamp?
     /// The HTTP request that created the job, carried into the worker's log lines.
     public var requestID: String
+    /// The caller's `X-Correlation-ID`, carried beside the request id; empty for none.
+    public var correlationID = ""
+    /// The W3C `traceparent` of the span that enqueued the job, whose child its attempts'
+    /// spans are; empty when the enqueue was not traced.
+    public var traceContext = ""
     /// The tenant the job belongs to.
     public var tenant: String
 

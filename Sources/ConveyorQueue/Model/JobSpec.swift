@@ -3,36 +3,49 @@ import ConveyorCore
 /// written once at enqueue and returned whole by reserve, so neither script handles
 /// these fields one by one.
 ///
-/// The packing is one value per line — max_attempts, timeout_ms, kind, request_id,
+/// The packing is one value per line — max_attempts, timeout_ms, kind, the origin,
 /// tenant — then the payload, which alone may hold line breaks. max_attempts comes first
-/// so that the scripts that bury a job can read it.
+/// so that the scripts that bury a job can read it. The origin line is the request id,
+/// followed, when the job has either, by a tab and the correlation id and a tab and the
+/// trace context: a spec without them is packed as before they existed.
 struct JobSpec: Sendable, Equatable {
     var kind: String
     var payload: String
     var maxAttempts: Int
     var timeoutMilliseconds: Int64
     var requestID: String
+    var correlationID: String
+    var traceContext: String
     var tenant: String
 
-    init(kind: String, payload: String, maxAttempts: Int, timeoutMilliseconds: Int64, requestID: String, tenant: String) {
+    init(
+        kind: String, payload: String, maxAttempts: Int, timeoutMilliseconds: Int64, requestID: String, correlationID: String = "",
+        traceContext: String = "", tenant: String
+    ) {
         self.kind = kind
         self.payload = payload
         self.maxAttempts = maxAttempts
         self.timeoutMilliseconds = timeoutMilliseconds
         self.requestID = requestID
+        self.correlationID = correlationID
+        self.traceContext = traceContext
         self.tenant = tenant
     }
 
-    init(_ request: JobRequest) {
+    /// The spec of `request`, in the trace `trace` when the request names none.
+    init(_ request: JobRequest, trace: String = "") {
         self.init(
             kind: request.kind, payload: request.payload, maxAttempts: request.maxAttempts,
-            timeoutMilliseconds: request.timeout.microseconds / 1000, requestID: request.requestID, tenant: request.tenant
+            timeoutMilliseconds: request.timeout.microseconds / 1000, requestID: request.requestID,
+            correlationID: request.correlationID, traceContext: request.traceContext.isEmpty ? trace : request.traceContext,
+            tenant: request.tenant
         )
     }
 
     /// The text stored in Redis.
     var packed: String {
-        "\(maxAttempts)\n\(timeoutMilliseconds)\n\(kind)\n\(requestID)\n\(tenant)\n\(payload)"
+        let origin = correlationID.isEmpty && traceContext.isEmpty ? requestID : "\(requestID)\t\(correlationID)\t\(traceContext)"
+        return "\(maxAttempts)\n\(timeoutMilliseconds)\n\(kind)\n\(origin)\n\(tenant)\n\(payload)"
     }
 
     /// Unpacks a stored spec; `nil` when the text is not one.
@@ -52,20 +65,28 @@ struct JobSpec: Sendable, Equatable {
         guard lines.count == 5, let maxAttempts = Int(Substring(lines[0])), let timeout = Int64(Substring(lines[1])) else {
             return nil
         }
+        let origin = Substring(lines[3]).split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false)
         self.init(
             kind: String(Substring(lines[2])), payload: String(Substring(utf8[start...])), maxAttempts: maxAttempts,
-            timeoutMilliseconds: timeout, requestID: String(Substring(lines[3])), tenant: String(Substring(lines[4]))
+            timeoutMilliseconds: timeout, requestID: String(origin[0]), correlationID: origin.count > 1 ? String(origin[1]) : "",
+            traceContext: origin.count > 2 ? String(origin[2]) : "", tenant: String(Substring(lines[4]))
         )
     }
 
-    /// The name of a field that cannot be packed because it holds a line break.
+    /// The name of a field that cannot be packed because it holds a line break, or a tab
+    /// in a part of the origin line.
     static func unpackableField(of request: JobRequest) -> String? {
-        func hasLineBreak(_ text: String) -> Bool {
-            text.utf8.withContiguousStorageIfAvailable { $0.contains(UInt8(ascii: "\n")) } ?? text.utf8.contains(UInt8(ascii: "\n"))
+        // Byte comparisons rather than a set's lookup: a bulk enqueue checks every byte of
+        // a thousand jobs' fields.
+        func holds(_ text: String, tab: Bool) -> Bool {
+            let found = { (byte: UInt8) in byte == UInt8(ascii: "\n") || (tab && byte == UInt8(ascii: "\t")) }
+            return text.utf8.withContiguousStorageIfAvailable { $0.contains(where: found) } ?? text.utf8.contains(where: found)
         }
-        if hasLineBreak(request.kind) { return "kind" }
-        if hasLineBreak(request.requestID) { return "request_id" }
-        if hasLineBreak(request.tenant) { return "tenant" }
+        if holds(request.kind, tab: false) { return "kind" }
+        if holds(request.requestID, tab: true) { return "request_id" }
+        if holds(request.correlationID, tab: true) { return "correlation_id" }
+        if holds(request.traceContext, tab: true) { return "trace_context" }
+        if holds(request.tenant, tab: false) { return "tenant" }
         return nil
     }
 }

@@ -16,6 +16,10 @@ public struct ReservedJob: Sendable {
     /// When the lease was taken, on the Redis clock.
     public var reservedAt: Timestamp
     public var requestID: String
+    /// The caller's correlation id, empty for none.
+    public var correlationID: String
+    /// The W3C `traceparent` of the enqueue, empty when it was not traced.
+    public var traceContext: String
     public var tenant: String
 
     /// The attempt's identity, as the fenced calls take it.

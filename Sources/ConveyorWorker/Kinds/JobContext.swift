@@ -4,6 +4,7 @@ public import ConveyorPostgres
 public import ConveyorQueue
 public import ConveyorRedis
 public import Logging
+import Tracing
 
 /// What a running attempt knows and may use: its identity, a logger that tags every line
 /// with the job and request ids, and measured access to Postgres, Redis, the queues and
@@ -29,6 +30,8 @@ public struct JobContext: Sendable {
     let queue: JobQueue
     let redis: RedisClient
     let externalClient: ExternalClient
+    /// Whether the attempt's phases are traced: each database, Redis and external call in a span.
+    let tracing: Bool
 
     /// The worker's logger tagged with `job_id`, `kind` and `request_id`; made when asked
     /// for, since most attempts never log.
@@ -44,14 +47,20 @@ public struct JobContext: Sendable {
     /// `db_pool_wait_ms` and the rest as `db_ms`.
     public func withDatabase<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         let clock = ContinuousClock()
-        let lease = try await database.acquire()
+        let lease = try await phase("postgres pool wait", .internal) { try await database.acquire() }
         timings.addDatabasePoolWait(lease.waited)
         let start = clock.now
         defer {
             timings.addDatabase(start.duration(to: clock.now))
             database.release(lease)
         }
-        return try await body(lease.connection)
+        return try await phase("postgres", .client) { try await body(lease.connection) }
+    }
+
+    /// Runs `body` in a span of the attempt's trace named `name`, when the worker traces.
+    func phase<T>(_ name: String, _ kind: SpanKind, _ body: () async throws -> T) async throws -> T {
+        guard tracing else { return try await body() }
+        return try await withSpan(name, ofKind: kind) { _ in try await body() }
     }
 
     /// ``token`` as the number it is, for a row that records it beside the attempt's effect.
@@ -78,7 +87,7 @@ public struct JobContext: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         defer { timings.addRedis(start.duration(to: clock.now)) }
-        return try await body(redis)
+        return try await phase("redis", .client) { try await body(redis) }
     }
 
     /// Enqueues follow-up jobs, counting the time as `redis_ms`. A job whose id exists
@@ -88,7 +97,7 @@ public struct JobContext: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         defer { timings.addRedis(start.duration(to: clock.now)) }
-        try await queue.enqueue(jobs)
+        try await phase("enqueue", .producer) { try await queue.enqueue(jobs) }
     }
 
     /// Calls to external HTTP services, through their circuit breakers, counted as `external_ms`.

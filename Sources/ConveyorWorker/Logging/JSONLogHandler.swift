@@ -57,13 +57,13 @@ public struct JSONLogHandler: LogHandler {
 /// own order, in place of one member under its key: a line a job is cheaper written from
 /// a struct than from a dictionary of a dozen entries. Other handlers print its
 /// description, the same members as JSON text.
-protocol JSONLogMembers: CustomStringConvertible, Sendable {
+public protocol JSONLogMembers: CustomStringConvertible, Sendable {
     /// Appends each member with its leading comma.
     func appendMembers(to line: inout JSONLine)
 }
 
 extension JSONLogMembers {
-    var description: String {
+    public var description: String {
         var line = JSONLine()
         appendMembers(to: &line)
         return String(decoding: line.bytes.dropFirst(), as: UTF8.self)
@@ -123,7 +123,7 @@ public enum StandardOutput {
 }
 
 /// One line of JSON text being written, as UTF-8 bytes.
-struct JSONLine {
+public struct JSONLine {
     private(set) var bytes: [UInt8] = []
 
     init() {
@@ -148,19 +148,24 @@ struct JSONLine {
         appendValue(value)
     }
 
-    mutating func appendMember(_ key: String, string: String) {
+    public mutating func appendMember(_ key: String, string: String) {
         appendKey(key)
         appendString(string)
     }
 
-    mutating func appendMember(_ key: String, integer: Int) {
+    public mutating func appendMember(_ key: String, integer: Int) {
         appendKey(key)
         appendInteger(Int64(integer))
     }
 
-    mutating func appendMember(_ key: String, milliseconds duration: Duration) {
+    public mutating func appendMember(_ key: String, milliseconds duration: Duration) {
         appendKey(key)
         appendMilliseconds(LogMilliseconds(duration).microseconds)
+    }
+
+    public mutating func appendMember(_ key: String, bool: Bool) {
+        appendKey(key)
+        append(bool ? "true" : "false")
     }
 
     private mutating func appendKey(_ key: String) {

@@ -78,10 +78,12 @@ final class AttemptReporter: Sendable {
         instruments.attempts.increment()
         instruments.wait.record(duration: report.wait)
         instruments.run.record(duration: report.run)
-        instruments.databasePoolWait.record(duration: figures.databasePoolWait)
-        instruments.database.record(duration: figures.database)
-        instruments.external.record(duration: figures.external)
-        instruments.redis.record(duration: figures.redis)
+        // A phase's histogram counts the attempts that spent time in it: most kinds use few of
+        // the phases, and a zero would only fill the first bucket at the cost of a record.
+        if figures.databasePoolWait > .zero { instruments.databasePoolWait.record(duration: figures.databasePoolWait) }
+        if figures.database > .zero { instruments.database.record(duration: figures.database) }
+        if figures.external > .zero { instruments.external.record(duration: figures.external) }
+        if figures.redis > .zero { instruments.redis.record(duration: figures.redis) }
         if figures.rows > 0 { instruments.rows.increment(by: figures.rows) }
     }
 }

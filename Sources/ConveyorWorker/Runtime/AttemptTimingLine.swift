@@ -12,6 +12,7 @@ struct AttemptTimingLine: JSONLogMembers {
         line.appendMember("queue", string: job.id.queue.rawValue)
         line.appendMember("attempt", integer: job.attempt)
         line.appendMember("request_id", string: job.requestID)
+        if !job.correlationID.isEmpty { line.appendMember("correlation_id", string: job.correlationID) }
         line.appendMember("outcome", string: report.outcome.rawValue)
         line.appendMember("state", string: report.state)
         line.appendMember("wait_ms", milliseconds: report.wait)

@@ -7,6 +7,7 @@ import Logging
 import Metrics
 import ServiceLifecycle
 import Synchronization
+import Tracing
 
 /// Running attempts and recording their outcomes: success, failure, deferral, timeout.
 extension Worker {
@@ -22,7 +23,7 @@ extension Worker {
         let context = JobContext(
             id: job.id, kind: job.kind, attempt: job.attempt, token: job.token, enqueuedAt: job.enqueuedAt, maxAttempts: job.maxAttempts, requestID: job.requestID,
             tenant: job.tenant, timings: timings, workerLogger: logger, database: database, queue: queue, redis: redis,
-            externalClient: external
+            externalClient: external, tracing: tracing
         )
         running.start(job: job, context: context, startedAt: startedAt, wait: wait, leaseSetAt: taken.requestedAt) {
             Task {
@@ -44,7 +45,7 @@ extension Worker {
         let result: Result<String, any Error>
         do {
             guard let kind else { throw UnknownKindError(kind: job.kind, known: registry.names) }
-            result = .success(try await kind.run(job.payload, context))
+            result = .success(try await traced(job) { try await kind.run(job.payload, context) })
         } catch {
             result = .failure(error)
         }
@@ -72,6 +73,22 @@ extension Worker {
                     wait: wait, run: runTime, timings: context.timings
                 )
             }
+        }
+    }
+
+    /// Runs the attempt in a span that continues the trace of the job's enqueue, when the
+    /// worker traces: its phases' spans (``JobContext``) are the span's children.
+    func traced<T>(_ job: ReservedJob, _ body: () async throws -> T) async throws -> T {
+        guard tracing else { return try await body() }
+        return try await withSpan(
+            "\(job.kind) attempt", context: JobTraceContext.context(continuing: job.traceContext), ofKind: .consumer
+        ) { span in
+            span.attributes["conveyor.job.id"] = job.id.description
+            span.attributes["conveyor.job.kind"] = job.kind
+            span.attributes["conveyor.job.queue"] = job.id.queue.rawValue
+            span.attributes["conveyor.job.attempt"] = job.attempt
+            span.attributes["conveyor.request_id"] = job.requestID
+            return try await body()
         }
     }
 

@@ -43,6 +43,8 @@ public final class Worker: Service, Sendable {
     let pausedQueues = Mutex<Set<QueueName>>([])
     let zombies = Atomic<Int>(0)
     let zombieGauge: Gauge
+    /// Whether attempts and their phases are traced, as the process's tracer says at start.
+    let tracing = JobTraceContext.isTracing
 
     /// - Parameters:
     ///   - queue: where jobs are taken from and their outcomes recorded.

@@ -10,6 +10,7 @@ import ConveyorRedis
 import ConveyorSchedules
 import ConveyorTelemetry
 import ConveyorWorker
+import Foundation
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -33,7 +34,9 @@ struct APICommand: AsyncParsableCommand {
     func run() async throws {
         let logger = try logging.bootstrap(label: "conveyor.api")
         ConveyorMetricsFactory.bootstrap()
-        let configuration = try server.configuration()
+        let tracer = try ConveyorTracing.bootstrap(serviceName: "conveyor-api", environment: ProcessInfo.processInfo.environment, logger: logger)
+        var configuration = try server.configuration()
+        configuration.tracing = tracer != nil
         let postgresConfiguration = try connections.postgresConfiguration()
         // Queue settings that do not parse stop the process before it connects.
         _ = try connections.queuePolicy()
@@ -68,12 +71,11 @@ struct APICommand: AsyncParsableCommand {
             readiness: (readinessRedis, readinessDatabase), outbound: try outbound.policy(), schedules: try schedules.catalogue().schedules
         )
         let application = buildApplication(configuration: configuration, services: services, logger: logger)
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: application), .init(service: OutboxRelay(outbox: JobOutbox(pool: database, queue: queue), logger: logger))],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
-            )
-        )
+        // A group stops its services last to first: the tracer exports the spans of the others' last requests.
+        let running: [ServiceGroupConfiguration.ServiceConfiguration] = (tracer.map { [.init(service: $0)] } ?? []) + [
+            .init(service: application), .init(service: OutboxRelay(outbox: JobOutbox(pool: database, queue: queue), logger: logger)),
+        ]
+        let group = ServiceGroup(configuration: .init(services: running, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.info(
             "API keys loaded",
             metadata: ["keys": .array(configuration.keyring.keys.map { .string("\($0.name) (\($0.role.rawValue), tenant \($0.tenant))") })]

@@ -4,6 +4,7 @@ import ConveyorRedis
 import ConveyorSchedules
 import ConveyorTelemetry
 import ConveyorWorker
+import Foundation
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -27,6 +28,7 @@ struct SchedulerCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = try logging.bootstrap(label: "conveyor.scheduler")
         ConveyorMetricsFactory.bootstrap()
+        let tracer = try ConveyorTracing.bootstrap(serviceName: "conveyor-scheduler", environment: ProcessInfo.processInfo.environment, logger: logger)
         let catalogue = try schedules.catalogue()
         let grace = try Setting<Duration>(flag: "--grace", variable: "CONVEYOR_SCHEDULER_GRACE")
             .resolve(self.grace, default: "60") { try parseSeconds($0, in: 1...86_400) }
@@ -41,7 +43,7 @@ struct SchedulerCommand: AsyncParsableCommand {
             ),
             logger: logger
         )
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: scheduler)]
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = (tracer.map { [.init(service: $0)] } ?? []) + [.init(service: scheduler)]
         if let server = try metrics.server(exposition: MetricsExposition(), logger: logger, health: { await redis.unreachableReason() }) {
             services.append(.init(service: server.application()))
         }

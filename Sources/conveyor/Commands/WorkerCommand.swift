@@ -9,6 +9,7 @@ import ConveyorQueue
 import ConveyorRedis
 import ConveyorTelemetry
 import ConveyorWorker
+import Foundation
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -53,6 +54,7 @@ struct WorkerCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = try logging.bootstrap(label: "conveyor.worker")
         ConveyorMetricsFactory.bootstrap()
+        let tracer = try ConveyorTracing.bootstrap(serviceName: "conveyor-worker", environment: ProcessInfo.processInfo.environment, logger: logger)
         let configuration = try workerConfiguration()
         let externalSettings = try external.settings()
         var postgresConfiguration = try connections.postgresConfiguration()
@@ -80,7 +82,8 @@ struct WorkerCommand: AsyncParsableCommand {
             logger: logger,
             timingLogger: Logger(label: "conveyor.job")
         )
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+        // A group stops its services last to first: the tracer exports the spans of the last attempts.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = (tracer.map { [.init(service: $0)] } ?? []) + [
             .init(service: worker), .init(service: OutboxRelay(outbox: JobOutbox(pool: database, queue: queue), logger: logger)),
         ]
         if let server = try metrics.server(exposition: MetricsExposition { worker.recordUsage() }, logger: logger, health: { await worker.healthProblem() }) {

@@ -71,6 +71,9 @@ struct APIOptions: ParsableArguments {
     @Option(name: .customLong("readiness-timeout"), help: "Seconds GET /ready waits for Redis's PING and PostgreSQL's SELECT 1 before it calls one down; behind PgBouncer, include its queue wait (env CONVEYOR_READINESS_TIMEOUT; default 1).")
     var readinessTimeout: String?
 
+    @Option(name: .customLong("slow-request-ms"), help: "Milliseconds after which a request's log line is a warning marked slow (env CONVEYOR_SLOW_REQUEST_MS; default 1000).")
+    var slowRequestMilliseconds: String?
+
     func configuration() throws -> APIConfiguration {
         let environment = ProcessInfo.processInfo.environment
         var configuration = APIConfiguration(keyring: try keyring(environment))
@@ -101,6 +104,8 @@ struct APIOptions: ParsableArguments {
             .resolve(idleTimeout, default: "60") { try parseSeconds($0, in: 0.2...86_400) }
         configuration.readinessTimeout = try Setting<Duration>(flag: "--readiness-timeout", variable: "CONVEYOR_READINESS_TIMEOUT")
             .resolve(readinessTimeout, default: "1") { try parseSeconds($0, in: 0.1...60) }
+        configuration.slowRequestThreshold = try Setting<Duration>(flag: "--slow-request-ms", variable: "CONVEYOR_SLOW_REQUEST_MS")
+            .resolve(slowRequestMilliseconds, default: "1000") { .milliseconds(try parseCount($0, in: 1...600_000)) }
         guard configuration.idleTimeout > configuration.bodyReadTimeout else {
             throw ValidationError(
                 "--idle-timeout / CONVEYOR_IDLE_TIMEOUT must be longer than --read-timeout / CONVEYOR_READ_TIMEOUT, "
