@@ -3,8 +3,8 @@ import Foundation
 import Hummingbird
 
 /// Admits dashboard requests: a session cookie signed by this server, not expired, of a
-/// key the keyring still has, becomes the page's ``DashboardVisitor``; and a form's body
-/// counts only with the session's CSRF token.
+/// key the keyring still has with the same secret, becomes the page's ``DashboardVisitor``;
+/// and a form's body counts only with the session's CSRF token.
 struct DashboardGate: Sendable {
     let keyring: APIKeyring
     let configuration: DashboardConfiguration
@@ -15,7 +15,7 @@ struct DashboardGate: Sendable {
     /// The visitor of the request's session.
     ///
     /// - Throws: ``DashboardError/signInNeeded`` without a cookie, ``DashboardError/signedOut``
-    ///   with one that does not hold a live session of a known key.
+    ///   with one that does not hold a live session of a key the keyring has.
     func visitor(of request: Request) throws(DashboardError) -> DashboardVisitor {
         guard let value = SessionCookie.value(in: request), !value.isEmpty else { throw .signInNeeded }
         let keys = keyring.keys
