@@ -251,6 +251,8 @@ struct DashboardAccessTests {
             let events = try await client.page("/ui/events?job=\(dead)", cookie: admin)
             #expect(events.headers[.contentType] == "text/event-stream; charset=utf-8")
             #expect(events.text.contains(#""job.state":"dead""#) && events.text.hasSuffix("event: done\ndata: {}\n\n"))
+            let nowhere = try await client.page("/ui/no/such/page", cookie: admin)
+            #expect(nowhere.status == .notFound && nowhere.headers[.contentType] == "text/html; charset=utf-8")
             let lookup = try await client.page("/ui/jobs?id=\(dead)", cookie: admin)
             #expect(lookup.headers[.location] == "/ui/jobs/\(dead)")
         }

@@ -25,6 +25,8 @@ struct DashboardRoutes: Sendable {
         DashboardRecords(gate: gate, services: services, exports: exports).add(to: routes)
         DashboardCaches(gate: gate, services: services).add(to: routes)
         DashboardSchedules(gate: gate, services: services).add(to: routes)
+        // Any other page under /ui is a page that says so, not the API's JSON problem.
+        routes.get("**") { _, _ -> Response in throw DashboardError.notFound("there is no such page: the navigation above lists them") }
         DashboardEvents(gate: gate, services: services, history: history).add(to: routes)
     }
 }
