@@ -89,6 +89,7 @@ class TracingCheck(Drill):
     def __init__(self, options):
         super().__init__(options, "tracing", None, os.environ["CONVEYOR_DATABASE_URL"])
         self.queue = f"t-tracing-{os.getpid()}"
+        self.import_queue = f"t-tracing-imports-{os.getpid()}"
         self.receiver = Receiver(free_port())
         threading.Thread(target=self.receiver.serve_forever, daemon=True).start()
 
@@ -98,7 +99,7 @@ class TracingCheck(Drill):
     def base_environment(self):
         environment = super().base_environment()
         environment.update({
-            "CONVEYOR_QUEUES_ALLOWED": "t-*", "CONVEYOR_EXTERNAL_ALLOW": "127.0.0.1",
+            "CONVEYOR_QUEUES_ALLOWED": "t-*", "CONVEYOR_EXTERNAL_ALLOW": "127.0.0.1", "CONVEYOR_IMPORT_QUEUE": self.import_queue,
             "CONVEYOR_WEBHOOK_SECRET": secrets.token_hex(16),
         })
         return environment
@@ -114,7 +115,7 @@ class TracingCheck(Drill):
     def start(self):
         traced = self.traced_environment()
         self.apis = [API(self, "api", traced), API(self, "api-untraced", self.base_environment())]
-        self.workers = [Service(self, "worker", ["worker", "--queues", f"{self.queue},imports"], traced)]
+        self.workers = [Service(self, "worker", ["worker", "--queues", f"{self.queue},{self.import_queue}"], traced)]
         self.start_services()
 
     def send(self, api, method, path, body, content_type, traceparent):
