@@ -1,3 +1,4 @@
+import ConveyorCore
 import Hummingbird
 import Logging
 
@@ -13,7 +14,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         guard let authorization = request.headers[.authorization] else {
             throw Problem.unauthorized("send an API key as 'Authorization: Bearer <key>'", invalidToken: false)
         }
-        guard let secret = Self.bearerToken(in: authorization) else {
+        guard let secret = BearerCredential.token(in: authorization) else {
             throw Problem.unauthorized("the Authorization header must be 'Bearer <key>'", invalidToken: false)
         }
         guard let key = keyring.authenticate(secret) else {
@@ -24,13 +25,5 @@ struct AuthenticationMiddleware: RouterMiddleware {
         context.logger[metadataKey: "api_key"] = .string(key.name)
         context.logLine?.caller = key
         return try await next(request, context)
-    }
-
-    /// The token of a `Bearer` credential (the scheme's case does not matter, RFC 9110 §11.1).
-    static func bearerToken(in authorization: String) -> Substring? {
-        let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let token = parts[1].drop { $0 == " " }
-        return token.isEmpty ? nil : token
     }
 }

@@ -12,7 +12,7 @@ struct MetricsAccessMiddleware: RouterMiddleware {
     let tokenDigest: SecretDigest?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let authorization = request.headers[.authorization], let token = AuthenticationMiddleware.bearerToken(in: authorization) else {
+        guard let authorization = request.headers[.authorization], let token = BearerCredential.token(in: authorization) else {
             throw Problem.unauthorized("send the metrics token or an admin key as 'Authorization: Bearer <token>'", invalidToken: false)
         }
         if let tokenDigest, tokenDigest.matches(SecretDigest(of: token)) {

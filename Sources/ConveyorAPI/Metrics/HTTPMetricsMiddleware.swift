@@ -1,4 +1,5 @@
 import Hummingbird
+import Synchronization
 
 /// Counts every response, errors included, in ``HTTPMetrics``, by the route it matched
 /// (`/v1/jobs/{id}`), or `unmatched` for a path that matched none.
@@ -17,11 +18,18 @@ struct HTTPMetricsMiddleware: RouterMiddleware {
         return response
     }
 
-    /// The route as OpenAPI writes it: `{id}` for `:id`.
+    /// The route as OpenAPI writes it: `{id}` for `:id`. Every request asks, for its metrics
+    /// and its log line, so each route's is made once: the router's endpoint paths are its
+    /// routes, which bounds the cache.
     static func route(_ endpointPath: String?) -> String {
         guard let endpointPath, endpointPath.hasPrefix("/") else { return "unmatched" }
-        return endpointPath.split(separator: "/", omittingEmptySubsequences: false)
+        if let known = patterns.withLock({ $0[endpointPath] }) { return known }
+        let pattern = endpointPath.split(separator: "/", omittingEmptySubsequences: false)
             .map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
             .joined(separator: "/")
+        patterns.withLock { $0[endpointPath] = pattern }
+        return pattern
     }
+
+    private static let patterns = Mutex<[String: String]>([:])
 }

@@ -62,9 +62,8 @@ public struct MetricsServer: Sendable {
 
     private func admit(_ request: Request) throws {
         guard let tokenDigest else { return }
-        let prefix = "Bearer "
-        guard let authorization = request.headers[.authorization], authorization.hasPrefix(prefix),
-            tokenDigest.matches(SecretDigest(of: authorization.dropFirst(prefix.count)))
+        guard let authorization = request.headers[.authorization], let token = BearerCredential.token(in: authorization),
+            tokenDigest.matches(SecretDigest(of: token))
         else {
             throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer"], message: "send the metrics token (CONVEYOR_METRICS_TOKEN) as 'Authorization: Bearer <token>'")
         }
