@@ -506,6 +506,17 @@ public struct JobQueue: Sendable {
         return try Self.integer(reply, script: "discard_dead") == 1
     }
 
+    /// Queues a job of the schedule (delayed, deferred, or waiting for a retry) now, behind the
+    /// jobs already waiting, as its due time would; its attempts stay as they are. Returns
+    /// `false` when it is not in the schedule (it ran, was cancelled, or never was).
+    public func runNow(_ id: JobID) async throws -> Bool {
+        let keys = keys(of: id)
+        let reply = try await redis.runDurably(
+            QueueScripts.runNow, keys: keys.declaring(keys.scheduled, keys.ready), arguments: [.string(keys.prefix), .string(id.description)]
+        )
+        return try Self.integer(reply, script: "run_now") == 1
+    }
+
     /// Stops workers from taking jobs of `queue`; enqueueing goes on.
     public func pause(_ queue: QueueName) async throws {
         try await sendToEachShard(of: queue) { RedisCommand("SET", .string($0.paused), "1") }
@@ -621,21 +632,40 @@ public struct JobQueue: Sendable {
 
     /// Dead jobs of `queue`, newest first; of a sharded queue, its shards' merged.
     public func deadJobs(in queue: QueueName, offset: Int = 0, limit: Int = 50) async throws -> [JobRecord] {
+        try await jobs(ranked: \.dead, in: queue, offset: offset, limit: limit, newestFirst: true)
+    }
+
+    /// Jobs of `queue`'s schedule (delayed, deferred by an open breaker, or waiting for a
+    /// retry; their ``JobRecord/state`` tells which), the soonest due first, from the
+    /// `offset`th on; of a sharded queue, its shards' merged. The schedule is read by rank, so
+    /// a page costs what its `offset + limit` jobs cost, however many the schedule holds.
+    public func scheduledJobs(in queue: QueueName, offset: Int = 0, limit: Int = 50) async throws -> [JobRecord] {
+        try await jobs(ranked: \.scheduled, in: queue, offset: offset, limit: limit, newestFirst: false)
+    }
+
+    /// The jobs at ranks `offset ..< offset + limit` of the sorted set `set` of `queue`, by
+    /// score (highest first when `newestFirst`), then id, with their hashes. One shard is read
+    /// at those ranks alone; of several, each shard's first `offset + limit` are merged, since
+    /// the page's jobs may be in any of them. Ids whose hash is gone are left out.
+    private func jobs(ranked set: KeyPath<QueueKeys, String>, in queue: QueueName, offset: Int, limit: Int, newestFirst: Bool) async throws -> [JobRecord] {
+        guard limit > 0 else { return [] }
         let shards = shards(of: queue)
-        // Each shard's newest offset + limit hold the page, whichever shards its jobs are in.
+        let first = shards.count == 1 ? offset : 0
         let replies = try await redis.pipeline(
-            shards.map { RedisCommand("ZREVRANGE", .string(QueueKeys($0).dead), 0, .integer(offset + limit - 1), "WITHSCORES") })
-        var dead: [(id: JobID, diedAt: Double)] = []
+            shards.map {
+                RedisCommand(newestFirst ? "ZREVRANGE" : "ZRANGE", .string(QueueKeys($0)[keyPath: set]), .integer(first), .integer(offset + limit - 1), "WITHSCORES")
+            })
+        var members: [(id: JobID, score: Double)] = []
         for reply in replies {
             let values = try reply.throwingServerError().array ?? []
             for index in stride(from: 0, to: values.count - 1, by: 2) {
-                if let id = values[index].string.flatMap({ try? JobID($0) }), let diedAt = values[index + 1].string.flatMap(Double.init) {
-                    dead.append((id, diedAt))
+                if let id = values[index].string.flatMap({ try? JobID($0) }), let score = values[index + 1].string.flatMap(Double.init) {
+                    members.append((id, score))
                 }
             }
         }
-        dead.sort { ($0.diedAt, $0.id.description) > ($1.diedAt, $1.id.description) }
-        let page = dead.dropFirst(offset).prefix(limit).map(\.id)
+        members.sort { newestFirst ? ($0.score, $0.id.description) > ($1.score, $1.id.description) : ($0.score, $0.id.description) < ($1.score, $1.id.description) }
+        let page = members.dropFirst(offset - first).prefix(limit).map(\.id)
         guard !page.isEmpty else { return [] }
         let records = try await redis.pipeline(page.map { RedisCommand("HGETALL", .string(keys(of: $0).job($0))) })
         return zip(page, records).compactMap { JobRecord(id: $0, fields: Self.fields($1)) }

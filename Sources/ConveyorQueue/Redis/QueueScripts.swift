@@ -14,6 +14,7 @@ enum QueueScripts {
     static let cancel = script(PackageResources.cancel_lua)
     static let retryDead = script(PackageResources.retry_dead_lua)
     static let discardDead = script(PackageResources.discard_dead_lua)
+    static let runNow = script(PackageResources.run_now_lua)
     static let `defer` = script(PackageResources.defer_lua)
 
     private static func script(_ body: [UInt8]) -> RedisScript {
