@@ -124,6 +124,7 @@ let package = Package(
             resources: [
                 .embedInCode("Migrations/0001_imports.sql"),
                 .embedInCode("Migrations/0004_import_callbacks.sql"),
+                .embedInCode("Migrations/0012_imports_accepted.sql"),
             ]
         ),
 
@@ -137,6 +138,7 @@ let package = Package(
                 .embedInCode("Migrations/0003_exports.sql"),
                 .embedInCode("Migrations/0009_export_files.sql"),
                 .embedInCode("Migrations/0010_export_chunks_lz4.sql"),
+                .embedInCode("Migrations/0013_exports_requested.sql"),
             ]
         ),
 

@@ -78,6 +78,12 @@ public struct ExportIntake: Sendable {
         try await pool.withConnection { connection in try await ExportStore.record(id: id, on: connection) }
     }
 
+    /// The exports of `tenant`, or of every tenant when it is nil, the most recently requested
+    /// first: from the `offset`th on, at most `limit`.
+    public func newest(of tenant: String?, offset: Int, limit: Int) async throws -> [ExportRecord] {
+        try await pool.withConnection { connection in try await ExportStore.newest(of: tenant, offset: offset, limit: limit, on: connection) }
+    }
+
     /// A record's file, for reading; nil when it has none (any longer).
     public func file(of record: ExportRecord) async throws -> (any ExportFileReader)? {
         guard let fileName = record.fileName else { return nil }

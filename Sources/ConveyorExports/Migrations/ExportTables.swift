@@ -10,5 +10,6 @@ public enum ExportTables {
         PostgresMigration(name: "0003_exports.sql", in: folder, contents: PackageResources._003_exports_sql),
         PostgresMigration(name: "0009_export_files.sql", in: folder, contents: PackageResources._009_export_files_sql),
         PostgresMigration(name: "0010_export_chunks_lz4.sql", in: folder, contents: PackageResources._010_export_chunks_lz4_sql),
+        PostgresMigration(name: "0013_exports_requested.sql", in: folder, contents: PackageResources._013_exports_requested_sql),
     ]
 }

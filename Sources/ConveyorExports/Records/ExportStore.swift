@@ -32,6 +32,19 @@ public enum ExportStore {
         return try result.rows.first.map(ExportRecord.init(row:))
     }
 
+    /// The exports of `tenant`, or of every tenant when it is nil, the most recently requested
+    /// first: from the `offset`th on, at most `limit`. The records are indexed by tenant and
+    /// time and by time, so a page reads its own records and no others.
+    public static func newest(of tenant: String?, offset: Int, limit: Int, on connection: PostgresConnection) async throws -> [ExportRecord] {
+        let records =
+            tenant == nil
+            ? "SELECT \(ExportRecord.columns) FROM conveyor_exports ORDER BY requested_at DESC, id DESC OFFSET $1 LIMIT $2"
+            : "SELECT \(ExportRecord.columns) FROM conveyor_exports WHERE tenant = $3 ORDER BY requested_at DESC, id DESC OFFSET $1 LIMIT $2"
+        let parameters: [(any PostgresEncodable)?] = [offset, limit] + (tenant.map { [$0] } ?? [])
+        let result = try await connection.query(records, parameters)
+        return try result.rows.map(ExportRecord.init(row:))
+    }
+
     /// Marks the export running and answers its record; nil when it is not waiting to run
     /// (already finished by an earlier delivery of its job, or deleted).
     public static func start(id: String, on connection: PostgresConnection) async throws -> ExportRecord? {

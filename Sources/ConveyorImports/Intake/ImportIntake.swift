@@ -63,6 +63,12 @@ public struct ImportIntake: Sendable {
         try await pool.withConnection { connection in try await ImportProgress.fetch(id: id, on: connection) }
     }
 
+    /// The imports of `tenant`, or of every tenant when it is nil, the newest first, without
+    /// their chunks' errors: from the `offset`th on, at most `limit`.
+    public func newest(of tenant: String?, offset: Int, limit: Int) async throws -> [ImportProgress] {
+        try await pool.withConnection { connection in try await ImportProgress.newest(of: tenant, offset: offset, limit: limit, on: connection) }
+    }
+
     /// What one accept call is about.
     private struct Request {
         let dataset: Dataset

@@ -10,5 +10,6 @@ public enum ImportTables {
     public static let migrations = [
         PostgresMigration(name: "0001_imports.sql", in: folder, contents: PackageResources._001_imports_sql),
         PostgresMigration(name: "0004_import_callbacks.sql", in: folder, contents: PackageResources._004_import_callbacks_sql),
+        PostgresMigration(name: "0012_imports_accepted.sql", in: folder, contents: PackageResources._012_imports_accepted_sql),
     ]
 }

@@ -73,36 +73,7 @@ public struct ImportProgress: Encodable, Sendable {
 
     /// The progress of import `id`; nil when there is no such import.
     public static func fetch(id: String, on connection: PostgresConnection) async throws -> ImportProgress? {
-        // A failure recorded for a chunk that a duplicate delivery loaded after all does not count.
-        let summary = try await connection.query(
-            """
-            SELECT i.dataset, i.tenant, i.on_conflict, i.request_id, i.callback_url, i.chunk_count, i.row_count,
-                   i.accepted_at, i.started_at, now() AS now,
-                   loaded.chunks AS chunks_done, loaded.inserted, loaded.updated, loaded.skipped,
-                   loaded.last_finished_at,
-                   failed.chunks AS chunks_failed, failed.rows AS rows_failed, failed.last_failed_at
-            FROM conveyor_imports i
-            CROSS JOIN LATERAL (
-                SELECT count(*) AS chunks, coalesce(sum(inserted), 0) AS inserted,
-                       coalesce(sum(updated), 0) AS updated, coalesce(sum(skipped), 0) AS skipped,
-                       max(finished_at) AS last_finished_at
-                FROM conveyor_import_ledger
-                WHERE import_id = i.id
-            ) loaded
-            CROSS JOIN LATERAL (
-                SELECT count(*) AS chunks, coalesce(sum(c.row_count), 0) AS rows, max(f.failed_at) AS last_failed_at
-                FROM conveyor_import_chunk_failures f
-                JOIN conveyor_import_chunks c USING (import_id, chunk_number)
-                WHERE f.import_id = i.id
-                  AND NOT EXISTS (
-                      SELECT FROM conveyor_import_ledger l
-                      WHERE l.import_id = f.import_id AND l.chunk_number = f.chunk_number
-                  )
-            ) failed
-            WHERE i.id = $1
-            """,
-            [id]
-        )
+        let summary = try await connection.query(summaries(of: "SELECT * FROM conveyor_imports WHERE id = $1"), [id])
         guard let row = summary.rows.first else { return nil }
         let errors = try await connection.query(
             """
@@ -118,6 +89,66 @@ public struct ImportProgress: Encodable, Sendable {
             """,
             [id]
         )
+        return try ImportProgress(
+            summary: row,
+            errors: errors.rows.map { error in
+                ChunkError(
+                    chunk: try error.decode("chunk_number"),
+                    line: try error.decode("line", as: Int?.self),
+                    message: try error.decode("message"),
+                    failedAt: Self.rfc3339(try error.decode("failed_at"))
+                )
+            }
+        )
+    }
+
+    /// The imports of `tenant`, or of every tenant when it is nil, the newest first: from the
+    /// `offset`th on, at most `limit`, each without its chunks' errors (``fetch(id:on:)`` reads
+    /// them). The imports are indexed by tenant and time and by time, so a page reads its own
+    /// imports' chunks and no others.
+    public static func newest(of tenant: String?, offset: Int, limit: Int, on connection: PostgresConnection) async throws -> [ImportProgress] {
+        let page =
+            tenant == nil
+            ? "SELECT * FROM conveyor_imports ORDER BY accepted_at DESC, id DESC OFFSET $1 LIMIT $2"
+            : "SELECT * FROM conveyor_imports WHERE tenant = $3 ORDER BY accepted_at DESC, id DESC OFFSET $1 LIMIT $2"
+        let parameters: [(any PostgresEncodable)?] = [offset, limit] + (tenant.map { [$0] } ?? [])
+        let result = try await connection.query(summaries(of: page) + " ORDER BY i.accepted_at DESC, i.id DESC", parameters)
+        return try result.rows.map { try ImportProgress(summary: $0, errors: []) }
+    }
+
+    /// The query of the summaries of the imports that `imports`, a query of rows of
+    /// `conveyor_imports`, selects: each one's chunks loaded and failed and their rows.
+    private static func summaries(of imports: String) -> String {
+        // A failure recorded for a chunk that a duplicate delivery loaded after all does not count.
+        """
+        SELECT i.id, i.dataset, i.tenant, i.on_conflict, i.request_id, i.callback_url, i.chunk_count, i.row_count,
+               i.accepted_at, i.started_at, now() AS now,
+               loaded.chunks AS chunks_done, loaded.inserted, loaded.updated, loaded.skipped,
+               loaded.last_finished_at,
+               failed.chunks AS chunks_failed, failed.rows AS rows_failed, failed.last_failed_at
+        FROM (\(imports)) i
+        CROSS JOIN LATERAL (
+            SELECT count(*) AS chunks, coalesce(sum(inserted), 0) AS inserted,
+                   coalesce(sum(updated), 0) AS updated, coalesce(sum(skipped), 0) AS skipped,
+                   max(finished_at) AS last_finished_at
+            FROM conveyor_import_ledger
+            WHERE import_id = i.id
+        ) loaded
+        CROSS JOIN LATERAL (
+            SELECT count(*) AS chunks, coalesce(sum(c.row_count), 0) AS rows, max(f.failed_at) AS last_failed_at
+            FROM conveyor_import_chunk_failures f
+            JOIN conveyor_import_chunks c USING (import_id, chunk_number)
+            WHERE f.import_id = i.id
+              AND NOT EXISTS (
+                  SELECT FROM conveyor_import_ledger l
+                  WHERE l.import_id = f.import_id AND l.chunk_number = f.chunk_number
+              )
+        ) failed
+        """
+    }
+
+    /// An import's progress from its row of ``summaries(of:)``.
+    private init(summary row: PostgresRow, errors: [ChunkError]) throws {
         let chunks = Chunks(
             total: try row.decode("chunk_count"), done: try row.decode("chunks_done"), failed: try row.decode("chunks_failed")
         )
@@ -143,29 +174,20 @@ public struct ImportProgress: Encodable, Sendable {
             let seconds = try (finishedAt ?? row.decode("now", as: Date.self)).timeIntervalSince(startedAt)
             if seconds > 0 { rowsPerSecond = Int(Double(rows.inserted + rows.updated + rows.skipped) / seconds) }
         }
-        return ImportProgress(
-            id: id,
-            dataset: try row.decode("dataset"),
-            tenant: try row.decode("tenant"),
-            state: state,
-            onConflict: ConflictAction(rawValue: try row.decode("on_conflict")) ?? .skip,
-            chunks: chunks,
-            rows: rows,
-            acceptedAt: Self.rfc3339(try row.decode("accepted_at")),
-            startedAt: startedAt.map(Self.rfc3339),
-            finishedAt: finishedAt.map(Self.rfc3339),
-            rowsPerSecond: rowsPerSecond,
-            errors: try errors.rows.map { error in
-                ChunkError(
-                    chunk: try error.decode("chunk_number"),
-                    line: try error.decode("line", as: Int?.self),
-                    message: try error.decode("message"),
-                    failedAt: Self.rfc3339(try error.decode("failed_at"))
-                )
-            },
-            requestID: try row.decode("request_id"),
-            callbackURL: try row.decode("callback_url", as: String?.self)
-        )
+        id = try row.decode("id")
+        dataset = try row.decode("dataset")
+        tenant = try row.decode("tenant")
+        self.state = state
+        onConflict = ConflictAction(rawValue: try row.decode("on_conflict")) ?? .skip
+        self.chunks = chunks
+        self.rows = rows
+        acceptedAt = Self.rfc3339(try row.decode("accepted_at"))
+        self.startedAt = startedAt.map(Self.rfc3339)
+        self.finishedAt = finishedAt.map(Self.rfc3339)
+        self.rowsPerSecond = rowsPerSecond
+        self.errors = errors
+        requestID = try row.decode("request_id")
+        callbackURL = try row.decode("callback_url", as: String?.self)
     }
 
     /// RFC 3339 in UTC to the microsecond, as job records show times.

@@ -1,0 +1,5 @@
+-- Imports are listed newest first, a tenant's or every tenant's (the dashboard's imports
+-- page): each list is a range of one of these indexes, however many imports are kept.
+
+CREATE INDEX conveyor_imports_tenant_accepted ON conveyor_imports (tenant, accepted_at);
+CREATE INDEX conveyor_imports_accepted ON conveyor_imports (accepted_at);
