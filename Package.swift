@@ -101,6 +101,7 @@ let package = Package(
                 .embedInCode("Migrations/0002_job_history.sql"),
                 .embedInCode("Migrations/0005_job_history_finished_brin.sql"),
                 .embedInCode("Migrations/0008_job_fences.sql"),
+                .embedInCode("Migrations/0011_job_history_request_id.sql"),
             ]
         ),
 

@@ -18,7 +18,7 @@ struct JobHistoryTests {
             let queue = JobQueue(redis: redis)
             let worker = try ConveyorProcess(["worker", "--queues", queueName.rawValue])
             let succeeded = (0..<20).map { _ in JobRequest(kind: "noop", queue: queueName, maxAttempts: 1, tenant: fixture.tenant) }
-            let failed = JobRequest(kind: "drill.fail", payload: "{}", queue: queueName, maxAttempts: 1, tenant: fixture.tenant)
+            let failed = JobRequest(kind: "drill.fail", payload: "{}", queue: queueName, maxAttempts: 1, requestID: "req-history", tenant: fixture.tenant)
             try await queue.enqueue(succeeded + [failed])
 
             let written = try await eventually(timeout: .seconds(30), interval: .milliseconds(200)) {
@@ -31,7 +31,7 @@ struct JobHistoryTests {
             let rows = try await fixture.pool.withConnection { connection in
                 try await connection.query(
                     """
-                    SELECT job_id, attempt, kind, queue, outcome, state, wait_ms >= 0 AND run_ms >= 0 AS timed,
+                    SELECT job_id, attempt, kind, queue, request_id, outcome, state, wait_ms >= 0 AND run_ms >= 0 AS timed,
                            abs(extract(epoch FROM now() - finished_at)) < 300 AS recent
                     FROM conveyor_job_history WHERE tenant = $1 ORDER BY kind, job_id
                     """,
@@ -41,6 +41,7 @@ struct JobHistoryTests {
             let failedRow = try #require(rows.rows.first)
             #expect(try failedRow.decode("job_id", as: String.self) == failed.id.description)
             #expect(try failedRow.decode("kind", as: String.self) == "drill.fail")
+            #expect(try failedRow.decode("request_id", as: String.self) == "req-history")
             #expect(try failedRow.decode("outcome", as: String.self) == "failed")
             #expect(try failedRow.decode("state", as: String.self) == "dead")
             for row in rows.rows.dropFirst() {
@@ -48,6 +49,7 @@ struct JobHistoryTests {
                 #expect(try row.decode("state", as: String.self) == "succeeded")
                 #expect(try row.decode("queue", as: String.self) == queueName.rawValue)
                 #expect(try row.decode("attempt", as: Int.self) == 1)
+                #expect(try row.decode("request_id", as: String.self) == "")
             }
             #expect(try rows.rows.allSatisfy { try $0.decode("timed", as: Bool.self) && $0.decode("recent", as: Bool.self) })
             worker.signal(SIGTERM)
@@ -68,7 +70,7 @@ struct JobHistoryTests {
             func record(_ count: Int) {
                 for _ in 0..<count {
                     writer.record(JobHistoryWriter.Entry(
-                        job: JobID(in: queueName), attempt: 1, kind: "noop", tenant: fixture.tenant, outcome: "succeeded",
+                        job: JobID(in: queueName), attempt: 1, kind: "noop", tenant: fixture.tenant, requestID: "req-batch", outcome: "succeeded",
                         state: "succeeded", waitMicroseconds: 10, runMicroseconds: 20, finishedAt: Timestamp(Date())
                     ))
                 }

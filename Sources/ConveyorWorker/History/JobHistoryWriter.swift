@@ -24,6 +24,8 @@ final class JobHistoryWriter: Sendable {
         var attempt: Int
         var kind: String
         var tenant: String
+        /// The request id the job was enqueued with.
+        var requestID: String
         var outcome: String
         var state: String
         var waitMicroseconds: Int64
@@ -40,7 +42,7 @@ final class JobHistoryWriter: Sendable {
     }
 
     static let copyStatement = """
-        COPY conveyor_job_history (job_id, attempt, kind, queue, tenant, outcome, state, wait_ms, run_ms, finished_at) FROM STDIN
+        COPY conveyor_job_history (job_id, attempt, kind, queue, tenant, request_id, outcome, state, wait_ms, run_ms, finished_at) FROM STDIN
         """
 
     /// The most entries kept while PostgreSQL cannot take them: a few seconds of a fast worker.
@@ -145,13 +147,14 @@ final class JobHistoryWriter: Sendable {
     /// The rows in COPY's text format: tab-separated, one line each.
     static func copyText(_ entries: [Entry]) -> [UInt8] {
         var text = [UInt8]()
-        text.reserveCapacity(entries.count * 160)
+        text.reserveCapacity(entries.count * 200)
         for entry in entries {
             appendField(entry.job.description, to: &text)
             appendInteger(Int64(entry.attempt), to: &text)
             appendField(entry.kind, to: &text)
             appendField(entry.job.queue.rawValue, to: &text)
             appendField(entry.tenant, to: &text)
+            appendField(entry.requestID, to: &text)
             appendField(entry.outcome, to: &text)
             appendField(entry.state, to: &text)
             appendMilliseconds(entry.waitMicroseconds, to: &text)

@@ -63,7 +63,7 @@ final class AttemptReporter: Sendable {
         history.record(
             JobHistoryWriter.Entry(
                 job: report.job.id, attempt: report.job.attempt, kind: report.job.kind, tenant: report.job.tenant,
-                outcome: report.outcome.rawValue, state: report.state, waitMicroseconds: report.wait.microseconds,
+                requestID: report.job.requestID, outcome: report.outcome.rawValue, state: report.state, waitMicroseconds: report.wait.microseconds,
                 runMicroseconds: report.run.microseconds, finishedAt: report.job.reservedAt + report.wait + report.run
             )
         )
