@@ -22,6 +22,7 @@ struct DashboardRoutes: Sendable {
         DashboardSignIn(gate: gate).add(to: routes)
         DashboardOperations(gate: gate, services: services, history: history).add(to: routes)
         DashboardJobs(gate: gate, services: services).add(to: routes)
+        DashboardScheduledJobs(gate: gate, services: services).add(to: routes)
         DashboardRecords(gate: gate, services: services, exports: exports).add(to: routes)
         DashboardCaches(gate: gate, services: services).add(to: routes)
         DashboardSchedules(gate: gate, services: services).add(to: routes)

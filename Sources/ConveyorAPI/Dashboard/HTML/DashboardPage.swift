@@ -52,7 +52,7 @@ struct DashboardPage: Sendable {
         guard let visitor else { return .empty }
         let links: [(String, String)] =
             (visitor.isAdmin ? [("/ui", "Overview"), ("/ui/queues", "Queues")] : [("/ui", "Overview")])
-            + [("/ui/jobs", "Jobs"), ("/ui/imports", "Imports"), ("/ui/exports", "Exports"), ("/ui/caches", "Caches"), ("/ui/schedules", "Schedules")]
+            + [("/ui/jobs", "Jobs"), ("/ui/scheduled", "Scheduled"), ("/ui/retrying", "Retrying"), ("/ui/imports", "Imports"), ("/ui/exports", "Exports"), ("/ui/caches", "Caches"), ("/ui/schedules", "Schedules")]
             + (visitor.isAdmin ? [("/ui/dead", "Dead"), ("/ui/workers", "Workers"), ("/ui/breakers", "Breakers")] : [])
         let items = links.map { path, label -> HTML in "<a href=\"\(path)\">\(label)</a>" }
         return """

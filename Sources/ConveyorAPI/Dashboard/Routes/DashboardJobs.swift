@@ -20,8 +20,8 @@ struct DashboardJobs: Sendable {
         routes.post("dead/:action", use: act)
     }
 
-    /// `/ui/jobs`: a job by id (`?id=` goes to its page), and the tenant's recent attempts by
-    /// kind, queue and state.
+    /// `/ui/jobs`: a job by id (`?id=` goes to its page), and the recent attempts of a tenant,
+    /// or of an API request by its request id, by kind, queue and state.
     @Sendable func lookup(_ request: Request, context: APIRequestContext) async throws -> Response {
         let visitor = try gate.visitor(of: request)
         if let id = request.uri.queryParameters.get("id")?.trimmingCharacters(in: .whitespaces), !id.isEmpty {
@@ -31,13 +31,17 @@ struct DashboardJobs: Sendable {
             return DashboardPage.redirect(to: "/ui/jobs/\(jobID)")
         }
         let query = request.uri.queryParameters
-        func field(_ name: String) -> String? { query.get(name).map { String($0.prefix(128)) }.flatMap { $0.isEmpty ? nil : $0 } }
-        var filter = RecentAttempts.Filter(tenant: visitor.key.tenant, kind: field("kind"), queue: field("queue"), state: field("state"))
-        if visitor.isAdmin, let tenant = field("tenant") { filter.tenant = tenant }
+        let requestID = DashboardInput.text(query.get("request_id"))
+        // An admin searching by request id sees every tenant's attempts unless it names one.
+        let tenant = visitor.isAdmin ? DashboardInput.text(query.get("tenant")) ?? (requestID == nil ? visitor.key.tenant : nil) : visitor.key.tenant
+        let filter = RecentAttempts.Filter(
+            tenant: tenant, requestID: requestID, kind: DashboardInput.text(query.get("kind")), queue: DashboardInput.text(query.get("queue")),
+            state: DashboardInput.text(query.get("state"))
+        )
         if let state = filter.state, !RecentAttempts.states.contains(state) {
             throw DashboardError.badRequest("state '\(state)' should be one of \(RecentAttempts.states.joined(separator: ", "))")
         }
-        let offset = min(max(0, query.get("offset").flatMap(Int.init) ?? 0), 1000)
+        let offset = DashboardInput.offset(query.get("offset"), upTo: 1000)
         let attempts = try await RecentAttempts.search(filter, offset: offset, limit: Self.pageSize + 1, in: services.database)
         let content: HTML = """
             \(JobLookup.form)<h2>Recent attempts</h2>\(JobLookup.searchForm(filter, visitor: visitor))\
@@ -69,14 +73,11 @@ struct DashboardJobs: Sendable {
         let visitor = try gate.visitor(of: request)
         try visitor.requireAdmin("the dead jobs page")
         let selection = try Self.selection(request.uri.queryParameters.get("queue"), request.uri.queryParameters.get("kind"))
-        let offset = min(max(0, request.uri.queryParameters.get("offset").flatMap(Int.init) ?? 0), DeadJobSelection.deepest)
+        let offset = DashboardInput.offset(request.uri.queryParameters.get("offset"), upTo: DeadJobSelection.deepest)
         async let known = services.queue.knownQueues()
         async let page = selection.page(in: services.queue, offset: offset, limit: Self.pageSize)
         let (queues, (jobs, hasMore)) = try await (known, page)
         let done = request.uri.queryParameters.get("done").flatMap(Int.init)
-        let options = queues.map { queue -> HTML in
-            "<option value=\"\(queue.rawValue)\"\(selection.queue == queue ? " selected" : "")>\(queue.rawValue)</option>"
-        }
         let rows = jobs.map { job -> HTML in
             let id = job.id.description
             return """
@@ -87,11 +88,7 @@ struct DashboardJobs: Sendable {
                 \(DashboardPage.button("Discard", action: "/ui/dead/discard", visitor: visitor, fields: [("id", id)] + selection.fields, style: "warn"))</td></tr>
                 """
         }
-        let base = "/ui/dead?" + selection.query
-        let pager: HTML = """
-            <p class="pager">\(offset > 0 ? "<a href=\"\(base)&offset=\(max(0, offset - Self.pageSize))\">Newer</a>" : HTML.empty) \
-            \(hasMore ? "<a href=\"\(base)&offset=\(offset + Self.pageSize)\">Older</a>" : HTML.empty)</p>
-            """
+        let pager = Pager.links("/ui/dead?" + selection.query, offset: offset, hasMore: hasMore)
         let bulk: HTML =
             selection.queue != nil && !jobs.isEmpty
             ? """
@@ -107,12 +104,12 @@ struct DashboardJobs: Sendable {
             """
         let content: HTML = """
             \(done.map { "<p class=\"note\">\($0) job\($0 == 1 ? "" : "s") done.</p>" } ?? HTML.empty)\
-            <form class="filter" method="get" action="/ui/dead"><label>Queue <select name="queue"><option value="">every queue</option>\(options)</select></label>\
+            <form class="filter" method="get" action="/ui/dead">\(FilterFields.queue(queues, selected: selection.queue, blank: "every queue", visitor: visitor))\
             <label>Kind, within the queue <input type="text" name="kind" value="\(selection.kind ?? "")"></label><button type="submit">Show</button></form>\
             \(bulk)\
             \(table)\(pager)\
-            <p class="hint">Dead jobs, the most recently dead first. Scheduled and retrying jobs wait in sets the queue engine does not \
-            list, so they have no page; each is found by id.</p>
+            <p class="hint">Dead jobs, the most recently dead first. Jobs waiting for their time or for a retry are on the \
+            <a href="/ui/scheduled">scheduled</a> and <a href="/ui/retrying">retrying</a> pages.</p>
             """
         return DashboardPage(title: "Dead jobs", visitor: visitor, content: content).response()
     }
@@ -174,13 +171,7 @@ struct DashboardJobs: Sendable {
     }
 
     private static func selection(_ queue: String?, _ kind: String?) throws(DashboardError) -> DeadJobSelection {
-        var selection = DeadJobSelection()
-        if let queue, !queue.isEmpty {
-            guard let name = try? QueueName(queue) else { throw .badRequest("'\(queue.prefix(64))' is not a queue name") }
-            selection.queue = name
-        }
-        if let kind, !kind.isEmpty { selection.kind = String(kind.prefix(128)) }
-        return selection
+        DeadJobSelection(queue: try DashboardInput.queue(queue), kind: DashboardInput.text(kind))
     }
 }
 
