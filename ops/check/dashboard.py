@@ -4,13 +4,17 @@ It starts a `conveyor api` with an admin key and two producer keys of two tenant
 Debian's chromium through Playwright (the system browser: nothing is downloaded) as a person
 would:
 - as the admin: signs in; watches a queue fill with drill.ledger jobs and, once a worker
-  starts, drain, without reloading; opens a job and sees its attempt's timings; makes a
-  drill.fail job die, retries it from the dead page and sees it succeed; pauses and resumes a
-  queue; follows an import's progress bar to done; downloads an export and checks its
-  SHA-256; checks that a page left open for a while does not grow the browser's memory;
-  signs out;
+  starts, drain, without reloading; opens a job and sees its attempt's timings; finds a
+  delayed job on the scheduled page and runs it now; finds a failing job on the retrying
+  page; finds a job by the X-Request-ID it was enqueued with; makes a drill.fail job die,
+  retries it from the dead page and sees it succeed; pauses and resumes a queue; follows an
+  import's progress bar to done and finds the import in the imports list; downloads an
+  export and checks its SHA-256, and downloads it from the exports list; checks that a page
+  left open for a while does not grow the browser's memory; signs out;
 - as a producer: cannot see the other tenant's job, nor reach an admin page by URL or an
-  admin action by posting its form (403); a form without its CSRF token is a 403;
+  admin action by posting its form (403); sees only its own tenant's rows in the scheduled,
+  imports and exports lists and in a search by request id, and gets 403 for the scheduled
+  jobs' actions; a form without its CSRF token is a 403;
 - a wrong key at sign-in gets the one generic message; a tampered cookie signs out.
 It writes a screenshot of each page under .data/screenshots, prints "N passed, M failed",
 exits 1 on a failure, 2 when it could not go on.
@@ -69,10 +73,10 @@ class DashboardCheck(Drill):
 
     # MARK: The API, as the workload's producer
 
-    def request(self, method, path, key, body=None, content_type="application/json"):
+    def request(self, method, path, key, body=None, content_type="application/json", headers=None):
         connection = http.client.HTTPConnection("127.0.0.1", self.apis[0].port, timeout=60)
         try:
-            headers = {"Authorization": f"Bearer {key}"}
+            headers = {"Authorization": f"Bearer {key}", **(headers or {})}
             if body is not None:
                 headers["Content-Type"] = content_type
             connection.request(method, path, body=body, headers=headers)
@@ -81,11 +85,16 @@ class DashboardCheck(Drill):
         finally:
             connection.close()
 
-    def enqueue(self, job, key=None):
-        status, data = self.request("POST", "/v1/jobs", key or self.producer_key, json.dumps(job))
+    def enqueue(self, job, key=None, headers=None):
+        status, data = self.request("POST", "/v1/jobs", key or self.producer_key, json.dumps(job), headers=headers)
         if status != 202:
             raise DrillError(f"POST /v1/jobs answered {status}: {data[:300]!r}")
         return json.loads(data)["id"]
+
+    def delayed(self, key=None):
+        """Enqueues a noop job due in an hour; returns its id."""
+        run_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
+        return self.enqueue({"kind": "noop", "queue": self.queue, "run_at": run_at}, key=key)
 
     # MARK: The browser
 
@@ -139,6 +148,20 @@ class DashboardCheck(Drill):
     def live_text(self, page, name):
         return page.locator(f'[data-live="{name}"]').first.inner_text()
 
+    def row_of(self, page, href):
+        """The table row of the open page that links to `href`."""
+        return page.locator("tr", has=page.locator(f'a[href="{href}"]'))
+
+    def press_until_succeeded(self, page, job, button):
+        """Presses `button` in the row of `job` on the open page, then watches the job's page
+        until it has succeeded; returns the note the press left."""
+        with page.expect_navigation():
+            self.row_of(page, f"/ui/jobs/{job}").locator("button", has_text=button).click()
+        note = page.locator("p.note").inner_text()
+        page.goto(f"{self.base}/ui/jobs/{job}")
+        expect(page.locator('[data-live="job.state"]')).to_have_text("succeeded", timeout=30_000)
+        return note
+
     def as_admin(self, context, page):
         def sign_in():
             self.sign_in(page, self.admin_key)
@@ -181,6 +204,45 @@ class DashboardCheck(Drill):
             return state == "succeeded" and wait.endswith(("ms", "s")), f"{job}: {state}, attempt 1 waited {wait}, ran {run}"
         self.step("a job's page shows its attempt's timings", job_timings)
 
+        def run_scheduled_now():
+            delayed = self.delayed()
+            page.goto(f"{self.base}/ui/scheduled?queue={self.queue}")
+            due = self.row_of(page, f"/ui/jobs/{delayed}").locator("td").nth(4).inner_text()
+            self.shot(page, "scheduled")
+            note = self.press_until_succeeded(page, delayed, "Run now")
+            return True, f"{delayed}, due {due}, listed; Run now: \"{note}\"; it succeeded, seen on its page"
+        self.step("a delayed job is listed as scheduled and Run now runs it", run_scheduled_now)
+
+        def retrying_list():
+            failing = self.enqueue({"kind": "drill.fail", "queue": self.queue, "max_attempts": 40,
+                                    "payload": {"message": "dashboard check: fails for a while",
+                                                "fail_until_ms": int((time.time() + 30) * 1000)}})
+            self.reload_until(page, f"/ui/retrying?queue={self.queue}", f'a[href="/ui/jobs/{failing}"]', 20)
+            row = self.row_of(page, f"/ui/jobs/{failing}")
+            error = row.locator("td.error").inner_text()
+            attempts = row.locator("td.number").inner_text()
+            self.shot(page, "retrying")
+            return "fails for a while" in error, f"{failing} listed as retrying: attempts {attempts}, last error \"{error}\""
+        self.step("a failing job with retries is listed as retrying", retrying_list)
+
+        def search_by_request_id():
+            self.request_id = "dash-check-" + secrets.token_hex(8)
+            self.searched = self.enqueue({"kind": "noop", "queue": self.queue}, headers={"X-Request-ID": self.request_id})
+            page.goto(f"{self.base}/ui/jobs")
+            deadline = time.time() + 20
+            while True:
+                page.fill("input[name=request_id]", self.request_id)
+                with page.expect_navigation():
+                    page.click("form.filter button")
+                found = page.locator(f'a[href="/ui/jobs/{self.searched}"]').count()
+                if found or time.time() > deadline:
+                    break
+                time.sleep(0.5)
+            rows = page.locator("tbody tr").count()
+            self.shot(page, "jobs-by-request-id")
+            return found == 1 and rows == 1, f"X-Request-ID {self.request_id}: {rows} row(s), its job {self.searched} {'found' if found else 'missing'}"
+        self.step("a search by request id finds the job of that request", search_by_request_id)
+
         def retry_dead():
             fails_until = time.time() + 3
             failing = self.enqueue({"kind": "drill.fail", "queue": self.queue, "max_attempts": 1,
@@ -188,23 +250,18 @@ class DashboardCheck(Drill):
             self.reload_until(page, f"/ui/dead?queue={self.queue}", f'a[href="/ui/jobs/{failing}"]', 30)
             self.shot(page, "dead")
             time.sleep(max(0.0, fails_until + 0.5 - time.time()))
-            row = page.locator("tr", has=page.locator(f'a[href="/ui/jobs/{failing}"]'))
-            with page.expect_navigation():
-                row.locator("button", has_text="Retry").click()
-            done = page.locator("p.note").inner_text()
-            page.goto(f"{self.base}/ui/jobs/{failing}")
-            expect(page.locator('[data-live="job.state"]')).to_have_text("succeeded", timeout=30_000)
+            done = self.press_until_succeeded(page, failing, "Retry")
             return True, f"{failing} died, was retried from the dead page ({done}) and succeeded, seen live on its page"
         self.step("a dead job is retried from the dead page and succeeds", retry_dead)
 
         def pause_resume():
             page.goto(f"{self.base}/ui/queues")
-            row = page.locator("tr", has=page.locator(f'a[href="/ui/dead?queue={self.queue}"]'))
+            row = self.row_of(page, f"/ui/dead?queue={self.queue}")
             with page.expect_navigation():
                 row.locator("button", has_text="Pause").click()
             paused = self.live_text(page, f"queue.{self.queue}.state")
             self.shot(page, "queues-paused")
-            row = page.locator("tr", has=page.locator(f'a[href="/ui/dead?queue={self.queue}"]'))
+            row = self.row_of(page, f"/ui/dead?queue={self.queue}")
             with page.expect_navigation():
                 row.locator("button", has_text="Resume").click()
             resumed = self.live_text(page, f"queue.{self.queue}.state")
@@ -224,11 +281,21 @@ class DashboardCheck(Drill):
             return int(first) < 100 and value == 100, f"import {record['id']}: bar at {first} % when opened, {value} % at the end; {rows}"
         self.step("an import's progress bar is followed to done", follow_import)
 
+        def imports_list():
+            record = self.imports[-1]
+            page.goto(f"{self.base}/ui/imports")
+            row = self.row_of(page, f"/ui/imports/{record['id']}")
+            value = int(row.locator("progress").evaluate("bar => bar.value"))
+            state = row.locator("td").nth(3).inner_text()
+            self.shot(page, "imports")
+            return value == 100 and state == "succeeded", f"import {record['id']} listed: {state}, its bar at {value} %"
+        self.step("the imports list shows the import with its progress", imports_list)
+
         def download_export():
             status, data = self.request("POST", "/v1/exports", self.producer_key, json.dumps({"export": "products", "format": "csv"}))
             if status != 202:
                 raise DrillError(f"POST /v1/exports answered {status}")
-            export = json.loads(data)["id"]
+            export = self.export = json.loads(data)["id"]
             self.reload_until(page, f"/ui/exports/{export}", "a[download]", 60)
             self.shot(page, "export")
             with page.expect_download() as info:
@@ -242,6 +309,17 @@ class DashboardCheck(Drill):
             expected = json.loads(record)["sha256"]
             return digest == expected, f"{download.suggested_filename}, {os.path.getsize(path)} bytes, SHA-256 {'matches' if digest == expected else 'differs from'} the record's"
         self.step("an export is downloaded from its page", download_export)
+
+        def exports_list():
+            page.goto(f"{self.base}/ui/exports")
+            row = self.row_of(page, f"/ui/exports/{self.export}")
+            link = row.locator("a[download]").get_attribute("href")
+            self.shot(page, "exports")
+            with page.expect_download() as info:
+                row.locator("a[download]").click()
+            name = info.value.suggested_filename
+            return link == f"/ui/exports/{self.export}/file", f"export {self.export} listed with its download {link} ({name})"
+        self.step("the exports list links the export's download", exports_list)
 
         def other_pages():
             statuses = []
@@ -280,6 +358,14 @@ class DashboardCheck(Drill):
 
     def as_producer(self, context, page):
         rival_job = self.enqueue({"kind": "noop", "queue": self.queue}, key=self.rival_key)
+        own_delayed, rival_delayed = self.delayed(), self.delayed(key=self.rival_key)
+        rival_request = "dash-rival-" + secrets.token_hex(8)
+        rival_searched = self.enqueue({"kind": "noop", "queue": self.queue}, key=self.rival_key, headers={"X-Request-ID": rival_request})
+        status, data = self.request("POST", "/v1/exports", self.rival_key, json.dumps({"export": "products", "format": "json"}))
+        rival_export = json.loads(data)["id"] if status == 202 else None
+        row = json.dumps({"sku": f"RIVAL-{os.getpid()}-1", "name": "Rival product", "category": None, "price_cents": 1, "quantity": 1})
+        status, data = self.request("POST", "/v1/imports/products", self.rival_key, row + "\n", "application/x-ndjson")
+        rival_import = json.loads(data)["id"] if status == 202 else None
         self.sign_in(page, self.producer_key)
 
         def hidden():
@@ -294,6 +380,49 @@ class DashboardCheck(Drill):
             self.shot(page, "forbidden")
             return all(s.endswith("403") for s in statuses), ", ".join(statuses)
         self.step("a producer reaches no admin page by URL", by_url)
+
+        def own_rows():
+            seen = {}
+            for name, path, own, rival in [
+                ("scheduled", f"/ui/scheduled?queue={self.queue}", f"/ui/jobs/{own_delayed}", f"/ui/jobs/{rival_delayed}"),
+                ("imports", "/ui/imports", f"/ui/imports/{self.imports[-1]['id']}", f"/ui/imports/{rival_import}"),
+                ("exports", "/ui/exports", f"/ui/exports/{self.export}", f"/ui/exports/{rival_export}"),
+            ]:
+                page.goto(self.base + path)
+                seen[name] = (page.locator(f'a[href="{own}"]').count(), page.locator(f'a[href="{rival}"]').count())
+                self.shot(page, f"producer-{name}")
+            # The other tenant's job is in the job history once it has run and its worker has written the history.
+            deadline = time.time() + 20
+            while json.loads(self.request("GET", f"/v1/jobs/{rival_searched}", self.rival_key)[1])["state"] != "succeeded" and time.time() < deadline:
+                time.sleep(0.5)
+            time.sleep(1.5)
+            page.goto(f"{self.base}/ui/jobs?request_id={self.request_id}")
+            own = page.locator(f'a[href="/ui/jobs/{self.searched}"]').count()
+            page.goto(f"{self.base}/ui/jobs?request_id={rival_request}")
+            seen["jobs by request id"] = (own, page.locator(f'a[href="/ui/jobs/{rival_searched}"]').count())
+            good = rival_import and rival_export and all(own == 1 and rival == 0 for own, rival in seen.values())
+            return bool(good), "; ".join(f"{name}: own {own}, the other tenant's {rival}" for name, (own, rival) in seen.items())
+        self.step("a producer's lists show its own tenant's rows only", own_rows)
+
+        def no_schedule_actions():
+            page.goto(f"{self.base}/ui/scheduled?queue={self.queue}")
+            buttons = page.locator("form[action^='/ui/scheduled/'] button").count()
+            token = page.locator("input[name=csrf]").first.get_attribute("value")
+            statuses = []
+            for action in ["run-now", "cancel"]:
+                with page.expect_navigation() as info:
+                    page.evaluate("""([action, token, id]) => {
+                        const form = document.createElement('form'); form.method = 'post'; form.action = action;
+                        for (const [name, value] of [['csrf', token], ['id', id]]) {
+                            const field = document.createElement('input'); field.type = 'hidden'; field.name = name; field.value = value;
+                            form.appendChild(field); }
+                        document.body.appendChild(form); form.submit(); }""", [f"/ui/scheduled/{action}", token, own_delayed])
+                statuses.append(f"{action} {info.value.status}")
+            _, data = self.request("GET", f"/v1/jobs/{own_delayed}", self.producer_key)
+            state = json.loads(data)["state"]
+            return buttons == 0 and all(s.endswith("403") for s in statuses) and state == "scheduled", (
+                f"no buttons ({buttons}); posted with the session's token: {', '.join(statuses)}; the job still {state}")
+        self.step("a producer gets 403 for the scheduled jobs' actions", no_schedule_actions)
 
         def by_form():
             page.goto(f"{self.base}/ui")
