@@ -25,7 +25,8 @@ struct RecentAttempts: Sendable {
     /// Attempts matching `filter`, newest first, from `offset`, at most `limit`. A filter with
     /// neither a tenant nor a request id matches nothing.
     static func search(_ filter: Filter, offset: Int, limit: Int, in database: PostgresPool) async throws -> [HistoryAttempt] {
-        let newest = filter.requestID == nil ? "tenant = $1" : "request_id = $1"
+        // The request id index holds only rows that have one, which the planner must be told.
+        let newest = filter.requestID == nil ? "tenant = $1" : "request_id = $1 AND request_id <> ''"
         let result = try await database.withConnection { connection in
             try await connection.query(
                 """
