@@ -72,16 +72,23 @@ final class RandomBitPool: Sendable {
 
     /// 16 and 64 fresh random bits, never handed out before.
     func eightyBits() -> (high: UInt16, low: UInt64) {
+        take(10) { bytes in (bytes.loadUnaligned(as: UInt16.self), bytes.loadUnaligned(fromByteOffset: 2, as: UInt64.self)) }
+    }
+
+    /// 128 fresh random bits, never handed out before.
+    func oneHundredTwentyEightBits() -> (high: UInt64, low: UInt64) {
+        take(16) { bytes in (bytes.loadUnaligned(as: UInt64.self), bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) }
+    }
+
+    /// `read` of the pool's next `count` bytes, which are then spent.
+    private func take<Bits: Sendable>(_ count: Int, _ read: @Sendable (UnsafeRawBufferPointer) -> Bits) -> Bits {
         state.withLock { pool in
-            if pool.next + 10 > pool.bytes.count {
+            if pool.next + count > pool.bytes.count {
                 pool.bytes = Self.kernelRandomBytes(Self.refillBytes)
                 pool.next = 0
             }
-            defer { pool.next += 10 }
-            return pool.bytes.withUnsafeBytes { bytes in
-                (bytes.loadUnaligned(fromByteOffset: pool.next, as: UInt16.self),
-                 bytes.loadUnaligned(fromByteOffset: pool.next + 2, as: UInt64.self))
-            }
+            defer { pool.next += count }
+            return pool.bytes.withUnsafeBytes { bytes in read(UnsafeRawBufferPointer(rebasing: bytes[pool.next..<(pool.next + count)])) }
         }
     }
 

@@ -1,4 +1,5 @@
 import ConveyorCore
+import Foundation
 import Testing
 
 @Suite struct ULIDTests {
@@ -20,6 +21,19 @@ import Testing
         #expect(Set(made).count == 1000)
         #expect(made.allSatisfy { ULID.isValid(Substring($0).utf8) })
         #expect(!ULID.isValid(Substring("01HF7YAT01000000000000000I").utf8))
+    }
+}
+
+@Suite struct RandomUUIDTests {
+    @Test func newUUIDsAreVersion4LowercaseAndDistinct() throws {
+        let made = (0..<1000).map { _ in RandomUUID.make() }
+        #expect(Set(made).count == 1000)
+        for text in made {
+            let parsed = try #require(UUID(uuidString: text), "\(text) is not a UUID")
+            #expect(parsed.uuidString.lowercased() == text)
+            #expect(parsed.uuid.6 >> 4 == 4, "the version of \(text)")
+            #expect(parsed.uuid.8 >> 6 == 0b10, "the variant of \(text)")
+        }
     }
 }
 

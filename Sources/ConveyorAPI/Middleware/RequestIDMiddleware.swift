@@ -1,4 +1,4 @@
-import Foundation
+import ConveyorCore
 import Hummingbird
 import Logging
 
@@ -17,6 +17,9 @@ struct RequestIDMiddleware: RouterMiddleware {
         var context = context
         let requestID = request.headers[.requestID].flatMap(Self.accepting) ?? Self.generate()
         context.requestID = requestID
+        // The request's lines carry this id; Hummingbird's own would only repeat it, in a
+        // form that costs more to write.
+        context.logger[metadataKey: "hb.request.id"] = nil
         context.logger[metadataKey: "request_id"] = .string(requestID)
         let correlationID = request.headers[.correlationID].flatMap(Self.accepting)
         if let correlationID {
@@ -37,8 +40,8 @@ struct RequestIDMiddleware: RouterMiddleware {
         return candidate
     }
 
-    /// A new id.
+    /// A new id: a random UUID.
     static func generate() -> String {
-        UUID().uuidString.lowercased()
+        RandomUUID.make()
     }
 }

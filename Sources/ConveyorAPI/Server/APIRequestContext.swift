@@ -8,6 +8,9 @@ public struct APIRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The caller's `X-Request-ID`, or one made for the request; stored in the jobs it creates.
     public var requestID: String
+    /// The request id, in place of Hummingbird's, which ``RequestIDMiddleware`` takes out of
+    /// the logger that Hummingbird's `id` reads it from.
+    public var id: String { requestID }
     /// The caller's `X-Correlation-ID` when it sent a sane one; stored beside the request id.
     public var correlationID = ""
     /// The request's log line, which the middleware inside fills in (the caller's key) for
