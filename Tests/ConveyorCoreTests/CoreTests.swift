@@ -51,6 +51,22 @@ import Testing
         #expect(Timestamp(microseconds: -1).description == "1969-12-31T23:59:59.999999Z")
     }
 
+    /// From 1583: before, Foundation counts Julian days, where RFC 3339 and PostgreSQL extend
+    /// the Gregorian calendar backwards, as ``CivilCalendar`` does.
+    @Test func writtenAsFoundationWritesISO8601() {
+        var generator = SystemRandomNumberGenerator()
+        let moments = [0, 951_782_400_000_000, 4_107_542_399_999_999] + (0..<2000).map { _ in
+            Int64.random(in: -12_212_553_600_000_000...253_402_300_799_999_999, using: &generator)
+        }
+        for microseconds in moments {
+            let seconds = Int64((Double(microseconds) / 1_000_000).rounded(.down))
+            let whole = Date(timeIntervalSince1970: Double(seconds)).formatted(.iso8601)
+            let fraction = String(microseconds - seconds * 1_000_000)
+            let expected = whole.dropLast() + "." + String(repeating: "0", count: 6 - fraction.count) + fraction + "Z"
+            #expect(Timestamp(microseconds: microseconds).description == expected)
+        }
+    }
+
     @Test func civilCalendarRoundTrips() {
         for days in [-719_468, -1, 0, 1, 19_675, 2_932_896] {
             let date = CivilCalendar.date(days: days)
