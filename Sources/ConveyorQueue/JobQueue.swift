@@ -83,7 +83,7 @@ public struct JobQueue: Sendable {
             }
             for (job, spec) in zip(batch, specs) {
                 arguments.append(.string(job.id.description))
-                arguments.append(.string(spec))
+                arguments.append(.bytes(spec))
                 arguments.append(.integer(Int(job.runAt?.microseconds ?? 0)))
             }
             calls.append((QueueScripts.enqueue, keys.declaring(keys.ready, keys.scheduled, keys.fresh, keys.tenantJobs, keys.tenantBytes, keys.stats), arguments))
@@ -760,7 +760,7 @@ public struct JobQueue: Sendable {
 
     /// Each tenant's jobs of `batch` and the bytes of their specs. A batch is mostly one
     /// tenant's: a run of jobs of one tenant is summed before it meets the dictionary.
-    private static func tally(_ batch: [JobRequest], specs: [String]) -> [String: (jobs: Int, bytes: Int)] {
+    private static func tally(_ batch: [JobRequest], specs: [[UInt8]]) -> [String: (jobs: Int, bytes: Int)] {
         var tenants: [String: (jobs: Int, bytes: Int)] = [:]
         var run = (tenant: batch[0].tenant, jobs: 0, bytes: 0)
         for (job, spec) in zip(batch, specs) {
@@ -770,7 +770,7 @@ public struct JobQueue: Sendable {
                 run = (job.tenant, 0, 0)
             }
             run.jobs += 1
-            run.bytes += spec.utf8.count
+            run.bytes += spec.count
         }
         tenants[run.tenant, default: (0, 0)].jobs += run.jobs
         tenants[run.tenant, default: (0, 0)].bytes += run.bytes

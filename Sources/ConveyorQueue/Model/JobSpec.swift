@@ -42,10 +42,33 @@ struct JobSpec: Sendable, Equatable {
         )
     }
 
-    /// The text stored in Redis.
-    var packed: String {
-        let origin = correlationID.isEmpty && traceContext.isEmpty ? requestID : "\(requestID)\t\(correlationID)\t\(traceContext)"
-        return "\(maxAttempts)\n\(timeoutMilliseconds)\n\(kind)\n\(origin)\n\(tenant)\n\(payload)"
+    /// The bytes stored in Redis, written into one buffer of their final size: a bulk enqueue
+    /// packs a thousand.
+    var packed: [UInt8] {
+        let hasTrace = !correlationID.isEmpty || !traceContext.isEmpty
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(
+            48 + kind.utf8.count + requestID.utf8.count + (hasTrace ? 2 + correlationID.utf8.count + traceContext.utf8.count : 0)
+                + tenant.utf8.count + payload.utf8.count
+        )
+        let newline = UInt8(ascii: "\n"), tab = UInt8(ascii: "\t")
+        func append(_ text: String, then separator: UInt8) {
+            bytes.append(contentsOf: text.utf8)
+            bytes.append(separator)
+        }
+        append(String(maxAttempts), then: newline)
+        append(String(timeoutMilliseconds), then: newline)
+        append(kind, then: newline)
+        if hasTrace {
+            append(requestID, then: tab)
+            append(correlationID, then: tab)
+            append(traceContext, then: newline)
+        } else {
+            append(requestID, then: newline)
+        }
+        append(tenant, then: newline)
+        bytes.append(contentsOf: payload.utf8)
+        return bytes
     }
 
     /// Unpacks a stored spec; `nil` when the text is not one.
