@@ -51,8 +51,9 @@ struct SchedulerProcessTests {
         #expect(enqueued == Array((lastTick - enqueued.count + 1)...lastTick))
         // …and the queue holds those jobs and no others.
         #expect(try await queue.statistics(of: queueName).depth == enqueued.count)
-        // Each tick was recorded by exactly one of the three.
-        let fired = schedulers.flatMap(\.logLines).filter { ($0["msg"] as? String) == "schedule fired" }
+        // Each tick was recorded by exactly one of the three: as fired, or, by a scheduler that a
+        // loaded machine held back past a tick, as the one enqueued after the ticks it skipped.
+        let fired = schedulers.flatMap(\.logLines).filter { ["schedule fired", "schedule missed ticks"].contains($0["msg"] as? String) }
         #expect(fired.count == enqueued.count)
         #expect(Set(fired.compactMap { $0["tick"] as? String }).count == enqueued.count)
     }

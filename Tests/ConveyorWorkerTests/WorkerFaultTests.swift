@@ -21,14 +21,14 @@ import Testing
         try #require(try await harness.waitUntilConfirmed(ids))
         let survivor = try await harness.startWorker(concurrency: 8, lease: lease)
         victim.signal(SIGKILL)
-        let killedAt = ContinuousClock.now
 
+        // The lease, the 12 s job again, and slack for a loaded machine; the drills measure how
+        // soon recovery comes.
         #expect(try await harness.waitUntil(ids, are: .succeeded, timeout: .seconds(40)))
-        let recoveredIn = killedAt.duration(to: .now)
-        // the lease, the 12 s job again, and a few seconds of slack
-        #expect(recoveredIn < .seconds(lease + 12 + 4), "recovery took \(recoveredIn)")
+        // The victim's attempt counted, and the survivor's came after it (a survivor slowed past
+        // its own lease's renewal would make a third).
         let records = try await harness.records(ids)
-        #expect(records.allSatisfy { $0.attempt == 2 })
+        #expect(records.allSatisfy { $0.attempt >= 2 }, "attempts: \(records.map(\.attempt))")
         let finished = try await survivor.attemptLines(atLeast: 8).filter { ($0["outcome"] as? String) == "succeeded" }
         #expect(Set(finished.compactMap { $0["job_id"] as? String }) == Set(ids.map(\.description)))
     }
