@@ -176,4 +176,27 @@ struct DashboardListsTests {
             }
         }
     }
+
+    @Test("the queues page shows a page of the queues whose name holds a filter, and its live stream names those alone")
+    func queueSelection() async throws {
+        let family = TestEnvironment.uniqueQueue("ui-sel").rawValue
+        let names = try ["a", "b", "c"].map { try QueueName("\(family)-\($0)") }
+        try await APITestApp.run { client, _ in
+            for name in names { _ = try await client.enqueue(in: name) }
+            let admin = try await client.session(.admin)
+            func shown(_ path: String) async throws -> (rows: [String], events: String) {
+                let text = try await client.page(path, cookie: admin).text
+                let rows = names.map(\.rawValue).filter { text.contains("data-live=\"queue.\($0).depth\"") }
+                let events = try #require(text.firstMatch(of: #/data-events="([^"]*)"/#)).output.1
+                return (rows, String(events))
+            }
+            let family = try await shown("/ui/queues?name=\(family)")
+            #expect(family.rows == names.map(\.rawValue))
+            #expect(family.events == "/ui/events?view=queues" + names.map { "&amp;queue=\($0)" }.joined())
+            let one = try await shown("/ui/queues?name=\(names[1])")
+            #expect(one.rows == [names[1].rawValue] && one.events == "/ui/events?view=queues&amp;queue=\(names[1])")
+        }
+        // The first of those named, less the two that are not queue names.
+        #expect(QueueSelection.named(in: ["good", "Not Good!", ""] + (0..<40).map { "q\($0)" }).count == QueueSelection.liveLimit - 2)
+    }
 }

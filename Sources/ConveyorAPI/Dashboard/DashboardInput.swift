@@ -20,6 +20,11 @@ enum DashboardInput {
         return name
     }
 
+    /// `text` as a value in a query string: every character but letters and digits percent-encoded.
+    static func queryValue(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+    }
+
     /// The page offset `text` gives, from 0 to `deepest`; 0 when it is missing or not a number.
     static func offset(_ text: String?, upTo deepest: Int) -> Int {
         min(max(0, text.flatMap(Int.init) ?? 0), deepest)

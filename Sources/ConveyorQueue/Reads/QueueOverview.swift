@@ -2,8 +2,12 @@
 public enum QueueOverview {
     /// Every queue that has had a job, by name, each read in one round trip, all at once.
     public static func all(in queue: JobQueue) async throws -> [QueueStatistics] {
-        let names = try await queue.knownQueues()
-        return try await withThrowingTaskGroup(of: QueueStatistics.self) { group in
+        try await of(try await queue.knownQueues(), in: queue)
+    }
+
+    /// The queues `names`, by name, each read in one round trip, all at once.
+    public static func of(_ names: [QueueName], in queue: JobQueue) async throws -> [QueueStatistics] {
+        try await withThrowingTaskGroup(of: QueueStatistics.self) { group in
             for name in names {
                 group.addTask { try await queue.statistics(of: name) }
             }

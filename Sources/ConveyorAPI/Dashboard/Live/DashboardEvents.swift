@@ -8,7 +8,7 @@ import NIOCore
 
 /// `/ui/events`: the live figures of a page as server-sent events (`text/event-stream`),
 /// every ``interval``. The queues' figures (`?view=queues`, `?view=overview` with the hour's
-/// chart) are an admin's; a job's (`?job=ID`) and an import's (`?import=ID`) their tenant's. A stream ends when its client
+/// chart, each of the queues its page shows, named by `queue=`) are an admin's; a job's (`?job=ID`) and an import's (`?import=ID`) their tenant's. A stream ends when its client
 /// goes (the next write fails), when the job or import is over, and after ``longest`` or at the
 /// session's end, whichever comes first; the browser then reconnects with the cookie it
 /// has, so a stream never outlives the session that opened it.
@@ -25,7 +25,7 @@ struct DashboardEvents: Sendable {
     }
 
     private enum Source {
-        case queues(withChart: Bool)
+        case queues([QueueName], withChart: Bool)
         case job(JobID)
         case importProgress(String)
     }
@@ -45,7 +45,10 @@ struct DashboardEvents: Sendable {
             source = .importProgress(progress.id)
         } else {
             try visitor.requireAdmin("the live queue figures")
-            source = .queues(withChart: request.uri.queryParameters.get("view") == "overview")
+            source = .queues(
+                QueueSelection.named(in: request.uri.queryParameters.getAll("queue")),
+                withChart: request.uri.queryParameters.get("view") == "overview"
+            )
         }
         let ends = min(visitor.session.expiresAt, DashboardGate.now() + Self.longest)
         let services = self.services
@@ -85,8 +88,8 @@ extension DashboardEvents {
     /// The figures of `source` now, and whether they will not change any more.
     private static func figures(of source: Source, services: APIServices, history: DashboardHistory) async throws -> (figures: LiveFigures, isOver: Bool)? {
         switch source {
-        case .queues(let withChart):
-            async let queues = QueueOverview.all(in: services.queue)
+        case .queues(let names, let withChart):
+            async let queues = QueueOverview.of(names, in: services.queue)
             async let workers = WorkerDirectory.list(from: services.redis)
             let hour = withChart ? try await history.hour() : nil
             return (LiveFigures.queues(try await queues, workers: try await workers, hour: hour), false)

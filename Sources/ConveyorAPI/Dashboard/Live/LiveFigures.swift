@@ -4,7 +4,7 @@ import ConveyorWorker
 import Foundation
 
 /// One live update of a page: the text of each figure by the name the page gives it
-/// (`data-live`), and the hour's chart. Its size is bounded by the number of queues, and a
+/// (`data-live`), and the hour's chart. Its size is bounded by the queues a page shows, and a
 /// job's error and result are cut, so a page left open receives the same few kilobytes
 /// every time.
 struct LiveFigures: Sendable, Encodable {

@@ -51,7 +51,7 @@ enum JobLookup {
             """
         }
         let query = [("tenant", filter.tenant), ("request_id", filter.requestID), ("kind", filter.kind), ("queue", filter.queue), ("state", filter.state)]
-            .compactMap { name, value in value.map { "\(name)=\($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" } }
+            .compactMap { name, value in value.map { "\(name)=\(DashboardInput.queryValue($0))" } }
             .joined(separator: "&")
         return """
             <table><thead><tr><th>Job</th><th>Kind</th><th>Queue</th><th>Tenant</th><th>Attempt</th><th>Outcome</th><th>Then</th><th>Run</th><th>Finished</th></tr></thead>\

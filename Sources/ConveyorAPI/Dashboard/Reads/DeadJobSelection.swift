@@ -19,7 +19,7 @@ struct DeadJobSelection: Sendable {
     var query: String {
         var parts: [String] = []
         if let queue { parts.append("queue=\(queue.rawValue)") }
-        if let kind { parts.append("kind=\(kind.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")") }
+        if let kind { parts.append("kind=\(DashboardInput.queryValue(kind))") }
         return parts.joined(separator: "&")
     }
 

@@ -64,6 +64,6 @@ struct ScheduledJobSelection: Sendable {
 
     /// The query string that names this selection, for links and forms.
     var query: String {
-        "queue=\(queue.rawValue)" + (tenant.map { "&tenant=\($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" } ?? "")
+        "queue=\(queue.rawValue)" + (tenant.map { "&tenant=\(DashboardInput.queryValue($0))" } ?? "")
     }
 }

@@ -14,6 +14,9 @@ struct DashboardOperations: Sendable {
     let services: APIServices
     let history: DashboardHistory
 
+    /// The queues the overview shows: the busiest.
+    static let busiestShown = 10
+
     func add(to routes: RouterGroup<APIRequestContext>) {
         routes.get(use: overview)
         routes.get("queues", use: queues)
@@ -32,13 +35,17 @@ struct DashboardOperations: Sendable {
         async let workers = WorkerDirectory.list(from: services.redis)
         async let breakers = BreakerStatus.all(from: services.redis, transitionLimit: 1)
         async let charts = history.charts()
-        let (queueList, workerList, breakerList, chartSet) = try await (queues, workers, breakers, charts)
+        let (allQueues, workerList, breakerList, chartSet) = try await (queues, workers, breakers, charts)
+        // The busiest, read once for the page; its live stream then reads those alone.
+        let queueList = allQueues.sorted { ($0.depth + $0.running, $1.queue) > ($1.depth + $1.running, $0.queue) }
+            .prefix(Self.busiestShown).sorted { $0.queue < $1.queue }
         let open = breakerList.filter { $0.state != .closed }
         let busy = workerList.reduce(0) { $0 + $1.busy }
         let slots = workerList.reduce(0) { $0 + $1.concurrency }
         let content: HTML = """
-            <section class="live-source" data-events="/ui/events?view=overview">\(chartSet.html)</section>\
-            <h2>Queues</h2>\(QueueTable(queues: queueList, actions: nil).html)\
+            <section class="live-source" data-events="/ui/events?view=overview\(QueueSelection.liveQuery(Array(queueList)))">\(chartSet.html)</section>\
+            <h2>Queues</h2><p class="hint">The \(Self.busiestShown) with the most jobs ready and running, of \(Figures.count(allQueues.count)). \
+            <a href="/ui/queues">Every queue</a></p>\(QueueTable(queues: Array(queueList), actions: nil).html)\
             <h2>Workers</h2><p><span data-live="workers.count">\(workerList.count)</span> live, \
             <span data-live="workers.busy">\(busy)</span> of <span data-live="workers.slots">\(slots)</span> slots busy. \
             <a href="/ui/workers">Every worker</a></p>\
@@ -50,11 +57,19 @@ struct DashboardOperations: Sendable {
     @Sendable func queues(_ request: Request, context: APIRequestContext) async throws -> Response {
         let visitor = try gate.visitor(of: request)
         try visitor.requireAdmin("the queues page")
-        let list = try await QueueOverview.all(in: services.queue)
+        let query = request.uri.queryParameters
+        let selection = QueueSelection(nameFilter: DashboardInput.text(query.get("name")), offset: DashboardInput.offset(query.get("offset"), upTo: .max))
+        let (list, matching) = try await selection.page(in: services.queue)
+        let base = "/ui/queues?" + (selection.nameFilter.map { "name=\(DashboardInput.queryValue($0))" } ?? "")
         let content: HTML = """
-            <p class="hint">Ready is what waits for a worker; latency, how long the oldest ready job has waited. \
+            <form class="filter" method="get" action="/ui/queues"><label>Name holds \
+            <input type="text" name="name" value="\(selection.nameFilter ?? "")"></label><button type="submit">Show</button></form>\
+            <p class="hint">\(Figures.count(matching)) queue\(matching == 1 ? "" : "s")\(selection.nameFilter == nil ? "" : " match"), by name, \
+            \(QueueSelection.pageSize) a page. Ready is what waits for a worker; latency, how long the oldest ready job has waited. \
             A paused queue still takes jobs; its workers leave them.</p>\
-            <section class="live-source" data-events="/ui/events?view=queues">\(QueueTable(queues: list, actions: visitor).html)</section>
+            <section class="live-source" data-events="/ui/events?view=queues\(QueueSelection.liveQuery(list))">\
+            \(QueueTable(queues: list, actions: visitor).html)</section>\
+            \(Pager.links(base, offset: selection.offset, hasMore: selection.offset + list.count < matching, labels: ("Before", "After")))
             """
         return DashboardPage(title: "Queues", visitor: visitor, content: content).response()
     }
@@ -77,7 +92,7 @@ struct DashboardOperations: Sendable {
         }
         if paused { try await services.queue.pause(name) } else { try await services.queue.resume(name) }
         context.logger.info(paused ? "queue paused" : "queue resumed", metadata: ["queue": .string(name.rawValue), "api_key": .string(visitor.key.name)])
-        return DashboardPage.redirect(to: "/ui/queues")
+        return DashboardPage.redirect(to: "/ui/queues?name=\(name.rawValue)")
     }
 
     @Sendable func workers(_ request: Request, context: APIRequestContext) async throws -> Response {

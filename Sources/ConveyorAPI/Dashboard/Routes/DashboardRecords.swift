@@ -75,7 +75,7 @@ struct DashboardRecords: Sendable {
         let tenant = visitor.isAdmin ? DashboardInput.text(query.get("tenant")) : visitor.key.tenant
         let offset = DashboardInput.offset(query.get("offset"), upTo: Self.deepest)
         let (table, hasMore) = try await page(tenant, offset)
-        let tenantQuery = visitor.isAdmin ? tenant.map { "tenant=\($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" } ?? "" : ""
+        let tenantQuery = visitor.isAdmin ? tenant.map { "tenant=\(DashboardInput.queryValue($0))" } ?? "" : ""
         let filter: HTML =
             visitor.isAdmin
             ? """
