@@ -102,6 +102,7 @@ let package = Package(
                 .embedInCode("Migrations/0005_job_history_finished_brin.sql"),
                 .embedInCode("Migrations/0008_job_fences.sql"),
                 .embedInCode("Migrations/0011_job_history_request_id.sql"),
+                .embedInCode("Migrations/0014_job_history_phases.sql"),
             ]
         ),
 

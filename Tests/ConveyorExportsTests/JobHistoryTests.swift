@@ -31,7 +31,8 @@ struct JobHistoryTests {
             let rows = try await fixture.pool.withConnection { connection in
                 try await connection.query(
                     """
-                    SELECT job_id, attempt, kind, queue, request_id, outcome, state, wait_ms >= 0 AND run_ms >= 0 AS timed,
+                    SELECT job_id, attempt, kind, queue, request_id, outcome, state,
+                           wait_ms >= 0 AND run_ms >= 0 AND db_pool_wait_ms >= 0 AND db_ms >= 0 AND external_ms >= 0 AND redis_ms >= 0 AS timed,
                            abs(extract(epoch FROM now() - finished_at)) < 300 AS recent
                     FROM conveyor_job_history WHERE tenant = $1 ORDER BY kind, job_id
                     """,
@@ -71,7 +72,9 @@ struct JobHistoryTests {
                 for _ in 0..<count {
                     writer.record(JobHistoryWriter.Entry(
                         job: JobID(in: queueName), attempt: 1, kind: "noop", tenant: fixture.tenant, requestID: "req-batch", outcome: "succeeded",
-                        state: "succeeded", waitMicroseconds: 10, runMicroseconds: 20, finishedAt: Timestamp(Date())
+                        state: "succeeded", waitMicroseconds: 10, runMicroseconds: 20,
+                        phases: JobTimings.Figures(databasePoolWait: .microseconds(1500), database: .milliseconds(3), external: .microseconds(250), redis: .zero),
+                        finishedAt: Timestamp(Date())
                     ))
                 }
             }
@@ -88,6 +91,15 @@ struct JobHistoryTests {
             record(1)
             let written = try await eventually(timeout: .seconds(20), interval: .milliseconds(100)) { try await rowsWritten() == 5 }
             #expect(written, "the full batch was not written before the interval")
+            let phases = try await fixture.pool.withConnection { connection in
+                try await connection.query(
+                    "SELECT DISTINCT db_pool_wait_ms, db_ms, external_ms, redis_ms FROM conveyor_job_history WHERE tenant = $1", [fixture.tenant]
+                )
+            }
+            let row = try #require(phases.rows.first)
+            #expect(phases.rows.count == 1)
+            #expect(try [row.decode("db_pool_wait_ms", as: Double.self), row.decode("db_ms", as: Double.self),
+                         row.decode("external_ms", as: Double.self), row.decode("redis_ms", as: Double.self)] == [1.5, 3, 0.25, 0])
         }
     }
 }

@@ -30,6 +30,8 @@ final class JobHistoryWriter: Sendable {
         var state: String
         var waitMicroseconds: Int64
         var runMicroseconds: Int64
+        /// The attempt's phases, as in its timing line.
+        var phases: JobTimings.Figures
         /// On the Redis clock, as the job's other times.
         var finishedAt: Timestamp
     }
@@ -42,7 +44,10 @@ final class JobHistoryWriter: Sendable {
     }
 
     static let copyStatement = """
-        COPY conveyor_job_history (job_id, attempt, kind, queue, tenant, request_id, outcome, state, wait_ms, run_ms, finished_at) FROM STDIN
+        COPY conveyor_job_history (
+            job_id, attempt, kind, queue, tenant, request_id, outcome, state, wait_ms, run_ms, db_pool_wait_ms, db_ms, external_ms, redis_ms,
+            finished_at
+        ) FROM STDIN
         """
 
     /// The most entries kept while PostgreSQL cannot take them: a few seconds of a fast worker.
@@ -147,7 +152,7 @@ final class JobHistoryWriter: Sendable {
     /// The rows in COPY's text format: tab-separated, one line each.
     static func copyText(_ entries: [Entry]) -> [UInt8] {
         var text = [UInt8]()
-        text.reserveCapacity(entries.count * 200)
+        text.reserveCapacity(entries.count * 240)
         for entry in entries {
             appendField(entry.job.description, to: &text)
             appendInteger(Int64(entry.attempt), to: &text)
@@ -159,6 +164,10 @@ final class JobHistoryWriter: Sendable {
             appendField(entry.state, to: &text)
             appendMilliseconds(entry.waitMicroseconds, to: &text)
             appendMilliseconds(entry.runMicroseconds, to: &text)
+            appendMilliseconds(entry.phases.databasePoolWait.microseconds, to: &text)
+            appendMilliseconds(entry.phases.database.microseconds, to: &text)
+            appendMilliseconds(entry.phases.external.microseconds, to: &text)
+            appendMilliseconds(entry.phases.redis.microseconds, to: &text)
             appendTimestamp(entry.finishedAt.microseconds, to: &text)
             text[text.count - 1] = UInt8(ascii: "\n")
         }

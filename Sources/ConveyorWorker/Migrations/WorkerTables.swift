@@ -12,5 +12,6 @@ public enum WorkerTables {
         PostgresMigration(name: "0005_job_history_finished_brin.sql", in: folder, contents: PackageResources._005_job_history_finished_brin_sql),
         PostgresMigration(name: "0008_job_fences.sql", in: folder, contents: PackageResources._008_job_fences_sql),
         PostgresMigration(name: "0011_job_history_request_id.sql", in: folder, contents: PackageResources._011_job_history_request_id_sql),
+        PostgresMigration(name: "0014_job_history_phases.sql", in: folder, contents: PackageResources._014_job_history_phases_sql),
     ]
 }

@@ -64,7 +64,7 @@ final class AttemptReporter: Sendable {
             JobHistoryWriter.Entry(
                 job: report.job.id, attempt: report.job.attempt, kind: report.job.kind, tenant: report.job.tenant,
                 requestID: report.job.requestID, outcome: report.outcome.rawValue, state: report.state, waitMicroseconds: report.wait.microseconds,
-                runMicroseconds: report.run.microseconds, finishedAt: report.job.reservedAt + report.wait + report.run
+                runMicroseconds: report.run.microseconds, phases: report.figures, finishedAt: report.job.reservedAt + report.wait + report.run
             )
         )
 

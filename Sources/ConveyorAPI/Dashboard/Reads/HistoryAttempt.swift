@@ -14,10 +14,20 @@ struct HistoryAttempt: Sendable {
     var state: String
     var waitMilliseconds: Double
     var runMilliseconds: Double
+    /// Where the run time went, as in the attempt's timing line; nil in rows written before the
+    /// history kept them.
+    var phases: Phases?
     var finishedAt: Date
 
+    struct Phases: Sendable {
+        var databasePoolWait: Double
+        var database: Double
+        var external: Double
+        var redis: Double
+    }
+
     /// The columns ``init(row:)`` reads, for a query's `SELECT`.
-    static let columns = "job_id, attempt, kind, queue, tenant, outcome, state, wait_ms, run_ms, finished_at"
+    static let columns = "job_id, attempt, kind, queue, tenant, outcome, state, wait_ms, run_ms, db_pool_wait_ms, db_ms, external_ms, redis_ms, finished_at"
 
     init(row: PostgresRow) throws {
         jobID = try row.decode("job_id")
@@ -29,6 +39,11 @@ struct HistoryAttempt: Sendable {
         state = try row.decode("state")
         waitMilliseconds = try row.decode("wait_ms")
         runMilliseconds = try row.decode("run_ms")
+        if let databasePoolWait = try row.decode("db_pool_wait_ms", as: Double?.self), let database = try row.decode("db_ms", as: Double?.self),
+            let external = try row.decode("external_ms", as: Double?.self), let redis = try row.decode("redis_ms", as: Double?.self)
+        {
+            phases = Phases(databasePoolWait: databasePoolWait, database: database, external: external, redis: redis)
+        }
         finishedAt = try row.decode("finished_at")
     }
 }

@@ -4,7 +4,8 @@ import ConveyorQueue
 import Foundation
 
 /// The attempts of one job as the workers' history (`conveyor_job_history`) has them: each
-/// attempt's outcome, the state it left the job in, its wait and run time. The table is
+/// attempt's outcome, the state it left the job in, its wait and run time, and the run's
+/// phases (pool wait, database, external calls, Redis). The table is
 /// indexed by tenant and time, so the read is bounded by the job's tenant and lifetime.
 struct JobAttempts: Sendable {
     var attempts: [HistoryAttempt]
@@ -34,20 +35,35 @@ struct JobAttempts: Sendable {
         }
         let longest = max(attempts.map { $0.waitMilliseconds + $0.runMilliseconds }.max() ?? 1, 0.001)
         let rows = attempts.map { attempt -> HTML in
-            let wait = attempt.waitMilliseconds / longest * 100
-            let run = attempt.runMilliseconds / longest * 100
+            let phases = attempt.phases
+            func cell(_ phase: String, _ milliseconds: Double?) -> HTML {
+                "<td class=\"number\" data-phase=\"\(phase)\">\(milliseconds.map(Figures.duration(milliseconds:)) ?? "—")</td>"
+            }
+            // The bar: the wait, then the run split into its phases, the rest of the run last
+            // (the job's own work); each as a share of the longest attempt.
+            let spans: [(String, Double)] = [
+                ("wait", attempt.waitMilliseconds), ("pool-wait", phases?.databasePoolWait ?? 0), ("db", phases?.database ?? 0),
+                ("external", phases?.external ?? 0), ("redis", phases?.redis ?? 0),
+                ("run", max(0, attempt.runMilliseconds - (phases.map { $0.databasePoolWait + $0.database + $0.external + $0.redis } ?? 0))),
+            ]
+            var start = 0.0
+            let bar = HTML(joining: spans.map { name, milliseconds -> HTML in
+                let width = milliseconds / longest * 100
+                defer { start += width }
+                return "<rect class=\"\(name)\" x=\"\(Self.number(start))\" y=\"0\" width=\"\(Self.number(width))\" height=\"6\"></rect>"
+            })
             return """
                 <tr class="attempt"><td class="number">\(attempt.attempt)</td><td class="outcome-\(attempt.outcome)">\(attempt.outcome)</td>\
-                <td>\(attempt.state)</td><td class="number" data-phase="wait">\(Figures.duration(milliseconds: attempt.waitMilliseconds))</td>\
-                <td class="number" data-phase="run">\(Figures.duration(milliseconds: attempt.runMilliseconds))</td>\
-                <td><svg class="phases" viewBox="0 0 100 6" preserveAspectRatio="none" role="img" aria-label="wait and run">\
-                <rect class="wait" x="0" y="0" width="\(Self.number(wait))" height="6"></rect>\
-                <rect class="run" x="\(Self.number(wait))" y="0" width="\(Self.number(run))" height="6"></rect></svg></td>\
-                <td>\(Figures.time(attempt.finishedAt))</td></tr>
+                <td>\(attempt.state)</td>\(cell("wait", attempt.waitMilliseconds))\(cell("run", attempt.runMilliseconds))\
+                \(cell("pool-wait", phases?.databasePoolWait))\(cell("db", phases?.database))\(cell("external", phases?.external))\
+                \(cell("redis", phases?.redis))\
+                <td><svg class="phases" viewBox="0 0 100 6" preserveAspectRatio="none" role="img" aria-label="wait, then the run's phases">\
+                \(bar)</svg></td><td>\(Figures.time(attempt.finishedAt))</td></tr>
                 """
         }
         return """
-            <table class="attempts"><thead><tr><th>Attempt</th><th>Outcome</th><th>Then</th><th>Wait</th><th>Run</th><th>Wait · run</th>\
+            <table class="attempts"><thead><tr><th>Attempt</th><th>Outcome</th><th>Then</th><th>Wait</th><th>Run</th>\
+            <th>Pool wait</th><th>Database</th><th>External</th><th>Redis</th><th>Wait · run</th>\
             <th>Finished</th></tr></thead><tbody>\(rows)</tbody></table>
             """
     }
