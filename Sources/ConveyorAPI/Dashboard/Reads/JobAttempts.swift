@@ -39,26 +39,17 @@ struct JobAttempts: Sendable {
             func cell(_ phase: String, _ milliseconds: Double?) -> HTML {
                 "<td class=\"number\" data-phase=\"\(phase)\">\(milliseconds.map(Figures.duration(milliseconds:)) ?? "—")</td>"
             }
-            // The bar: the wait, then the run split into its phases, the rest of the run last
-            // (the job's own work); each as a share of the longest attempt.
-            let spans: [(String, Double)] = [
-                ("wait", attempt.waitMilliseconds), ("pool-wait", phases?.databasePoolWait ?? 0), ("db", phases?.database ?? 0),
-                ("external", phases?.external ?? 0), ("redis", phases?.redis ?? 0),
-                ("run", max(0, attempt.runMilliseconds - (phases.map { $0.databasePoolWait + $0.database + $0.external + $0.redis } ?? 0))),
-            ]
-            var start = 0.0
-            let bar = HTML(joining: spans.map { name, milliseconds -> HTML in
-                let width = milliseconds / longest * 100
-                defer { start += width }
-                return "<rect class=\"\(name)\" x=\"\(Self.number(start))\" y=\"0\" width=\"\(Self.number(width))\" height=\"6\"></rect>"
-            })
+            let wait = attempt.waitMilliseconds / longest * 100
+            let run = attempt.runMilliseconds / longest * 100
             return """
                 <tr class="attempt"><td class="number">\(attempt.attempt)</td><td class="outcome-\(attempt.outcome)">\(attempt.outcome)</td>\
                 <td>\(attempt.state)</td>\(cell("wait", attempt.waitMilliseconds))\(cell("run", attempt.runMilliseconds))\
                 \(cell("pool-wait", phases?.databasePoolWait))\(cell("db", phases?.database))\(cell("external", phases?.external))\
                 \(cell("redis", phases?.redis))\
-                <td><svg class="phases" viewBox="0 0 100 6" preserveAspectRatio="none" role="img" aria-label="wait, then the run's phases">\
-                \(bar)</svg></td><td>\(Figures.time(attempt.finishedAt))</td></tr>
+                <td><svg class="phases" viewBox="0 0 100 6" preserveAspectRatio="none" role="img" aria-label="wait and run">\
+                <rect class="wait" x="0" y="0" width="\(Self.number(wait))" height="6"></rect>\
+                <rect class="run" x="\(Self.number(wait))" y="0" width="\(Self.number(run))" height="6"></rect></svg></td>\
+                <td>\(Figures.time(attempt.finishedAt))</td></tr>
                 """
         }
         return """

@@ -63,8 +63,9 @@ struct DashboardJobs: Sendable {
             """ : .empty
         let content: HTML = """
             \(actions)\(JobDetails(job: job).html)<h2>Attempts</h2>\
-            <p class="hint">Each attempt's wait (enqueue to start) and run time, from the workers' job history, and where the run \
-            went: waiting for a PostgreSQL connection, in PostgreSQL, in external calls and in Redis; the rest is the job's own work.</p>\
+            <p class="hint">Each attempt's wait (enqueue to start) and run time, from the workers' job history, and its phases as its \
+            timing line has them: waiting for a PostgreSQL connection, in PostgreSQL, in external calls, and in Redis (its reserve and \
+            acknowledgement included, so not all within the run).</p>\
             \(attempts.html)
             """
         return DashboardPage(title: "Job \(job.kind)", visitor: visitor, content: content).response()
