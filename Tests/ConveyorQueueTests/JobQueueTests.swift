@@ -235,10 +235,12 @@ import Testing
     @Test func aRenewedLeaseIsNotRecovered() async throws {
         let name = TestEnvironment.uniqueQueue("renew")
         _ = try await enqueue(name)
-        let job = try #require(try await queue.reserve(from: name, count: 1, lease: .seconds(2), worker: "w").jobs.first)
-        for _ in 0..<4 {
-            try await Task.sleep(for: .milliseconds(700))
-            let renewal = try await queue.renew([job.lease], for: .seconds(2))
+        // Renewed past the first lease's end; each renewal reaches further than the pause
+        // before the next, with room for a loaded machine's stalls.
+        let job = try #require(try await queue.reserve(from: name, count: 1, lease: .seconds(4), worker: "w").jobs.first)
+        for _ in 0..<5 {
+            try await Task.sleep(for: .seconds(1))
+            let renewal = try await queue.renew([job.lease], for: .seconds(6))
             #expect(renewal.lost.isEmpty && renewal.cancelled.isEmpty)
         }
         #expect(try await queue.recoverExpired(in: name) == 0)
