@@ -32,32 +32,40 @@ public struct Timestamp: Hashable, Sendable, Comparable, Codable, CustomStringCo
     /// RFC 3339 in UTC, to the microsecond. Written by integer arithmetic: every accepted job's
     /// answer carries one, and Foundation's ISO 8601 style costs more than the rest of it.
     public var description: String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(27)
+        appendUTC(to: &bytes, separator: UInt8(ascii: "T"))
+        bytes.append(UInt8(ascii: "Z"))
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The date and time in UTC, `YYYY-MM-DD`, `separator`, `HH:MM:SS.ffffff`, appended to
+    /// `bytes`: the text of ``description`` and of the job history's rows in `COPY`, which
+    /// differ only in the separator and what follows.
+    public func appendUTC(to bytes: inout [UInt8], separator: UInt8) {
         let seconds = microseconds.quotient(dividingBy: 1_000_000)
         let days = seconds.quotient(dividingBy: 86_400)
         let secondOfDay = Int(seconds - days * 86_400)
         let (year, month, day) = CivilCalendar.date(days: Int(days))
-        var text = year < 0 ? "-" : ""
-        text.reserveCapacity(27)
         func append(_ value: Int, width: Int) {
-            let digits = String(value)
-            text.append(String(repeating: "0", count: max(0, width - digits.utf8.count)))
-            text.append(digits)
+            let digits = String(value).utf8
+            bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: max(0, width - digits.count)))
+            bytes.append(contentsOf: digits)
         }
+        if year < 0 { bytes.append(UInt8(ascii: "-")) }
         append(abs(year), width: 4)
-        text.append("-")
+        bytes.append(UInt8(ascii: "-"))
         append(month, width: 2)
-        text.append("-")
+        bytes.append(UInt8(ascii: "-"))
         append(day, width: 2)
-        text.append("T")
+        bytes.append(separator)
         append(secondOfDay / 3600, width: 2)
-        text.append(":")
+        bytes.append(UInt8(ascii: ":"))
         append(secondOfDay / 60 % 60, width: 2)
-        text.append(":")
+        bytes.append(UInt8(ascii: ":"))
         append(secondOfDay % 60, width: 2)
-        text.append(".")
+        bytes.append(UInt8(ascii: "."))
         append(Int(microseconds - seconds * 1_000_000), width: 6)
-        text.append("Z")
-        return text
     }
 }
 

@@ -59,7 +59,10 @@ import Testing
             Int64.random(in: -12_212_553_600_000_000...253_402_300_799_999_999, using: &generator)
         }
         for microseconds in moments {
-            let seconds = Int64((Double(microseconds) / 1_000_000).rounded(.down))
+            // Whole seconds by integer floor division: through a Double, a time late in the range
+            // can round up to the next second.
+            let (quotient, remainder) = microseconds.quotientAndRemainder(dividingBy: 1_000_000)
+            let seconds = remainder < 0 ? quotient - 1 : quotient
             let whole = Date(timeIntervalSince1970: Double(seconds)).formatted(.iso8601)
             let fraction = String(microseconds - seconds * 1_000_000)
             let expected = whole.dropLast() + "." + String(repeating: "0", count: 6 - fraction.count) + fraction + "Z"

@@ -68,13 +68,14 @@ struct JobHistoryTests {
             let writing = Task { await writer.run() }
             defer { writing.cancel() }
             let queueName = TestEnvironment.uniqueQueue("history-batch")
+            let finishedAt = Timestamp.localNow
             func record(_ count: Int) {
                 for _ in 0..<count {
                     writer.record(JobHistoryWriter.Entry(
                         job: JobID(in: queueName), attempt: 1, kind: "noop", tenant: fixture.tenant, requestID: "req-batch", outcome: "succeeded",
                         state: "succeeded", waitMicroseconds: 10, runMicroseconds: 20,
                         phases: JobTimings.Figures(databasePoolWait: .microseconds(1500), database: .milliseconds(3), external: .microseconds(250), redis: .zero),
-                        finishedAt: Timestamp(Date())
+                        finishedAt: finishedAt
                     ))
                 }
             }
@@ -93,13 +94,15 @@ struct JobHistoryTests {
             #expect(written, "the full batch was not written before the interval")
             let phases = try await fixture.pool.withConnection { connection in
                 try await connection.query(
-                    "SELECT DISTINCT db_pool_wait_ms, db_ms, external_ms, redis_ms FROM conveyor_job_history WHERE tenant = $1", [fixture.tenant]
+                    "SELECT DISTINCT db_pool_wait_ms, db_ms, external_ms, redis_ms, finished_at FROM conveyor_job_history WHERE tenant = $1",
+                    [fixture.tenant]
                 )
             }
             let row = try #require(phases.rows.first)
             #expect(phases.rows.count == 1)
             #expect(try [row.decode("db_pool_wait_ms", as: Double.self), row.decode("db_ms", as: Double.self),
                          row.decode("external_ms", as: Double.self), row.decode("redis_ms", as: Double.self)] == [1.5, 3, 0.25, 0])
+            #expect(Timestamp(try row.decode("finished_at", as: Date.self)) == finishedAt, "written to the microsecond")
         }
     }
 }

@@ -168,7 +168,8 @@ final class JobHistoryWriter: Sendable {
             appendMilliseconds(entry.phases.database.microseconds, to: &text)
             appendMilliseconds(entry.phases.external.microseconds, to: &text)
             appendMilliseconds(entry.phases.redis.microseconds, to: &text)
-            appendTimestamp(entry.finishedAt.microseconds, to: &text)
+            entry.finishedAt.appendUTC(to: &text, separator: UInt8(ascii: " "))
+            text.append(contentsOf: "+00\t".utf8)
             text[text.count - 1] = UInt8(ascii: "\n")
         }
         return text
@@ -194,27 +195,6 @@ final class JobHistoryWriter: Sendable {
         text.append(UInt8(ascii: "\t"))
     }
 
-    /// `YYYY-MM-DD HH:MM:SS.ffffff+00`.
-    private static func appendTimestamp(_ microseconds: Int64, to text: inout [UInt8]) {
-        let (seconds, fraction) = floorDivision(microseconds, 1_000_000)
-        let (days, secondOfDay) = floorDivision(seconds, 86_400)
-        let (year, month, day) = CivilCalendar.date(days: Int(days))
-        appendDigits(Int64(year), count: 4, to: &text)
-        text.append(UInt8(ascii: "-"))
-        appendDigits(Int64(month), count: 2, to: &text)
-        text.append(UInt8(ascii: "-"))
-        appendDigits(Int64(day), count: 2, to: &text)
-        text.append(UInt8(ascii: " "))
-        appendDigits(secondOfDay / 3600, count: 2, to: &text)
-        text.append(UInt8(ascii: ":"))
-        appendDigits(secondOfDay / 60 % 60, count: 2, to: &text)
-        text.append(UInt8(ascii: ":"))
-        appendDigits(secondOfDay % 60, count: 2, to: &text)
-        text.append(UInt8(ascii: "."))
-        appendDigits(fraction, count: 6, to: &text)
-        text.append(contentsOf: "+00\t".utf8)
-    }
-
     private static func appendDigits(_ value: Int64, count: Int, to text: inout [UInt8]) {
         var divisor: Int64 = 1
         for _ in 1..<count { divisor *= 10 }
@@ -224,10 +204,5 @@ final class JobHistoryWriter: Sendable {
             rest %= divisor
             divisor /= 10
         }
-    }
-
-    private static func floorDivision(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
-        let quotient = value >= 0 ? value / divisor : (value - divisor + 1) / divisor
-        return (quotient, value - quotient * divisor)
     }
 }

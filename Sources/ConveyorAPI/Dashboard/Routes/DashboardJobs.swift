@@ -24,7 +24,7 @@ struct DashboardJobs: Sendable {
     /// or of an API request by its request id, by kind, queue and state.
     @Sendable func lookup(_ request: Request, context: APIRequestContext) async throws -> Response {
         let visitor = try gate.visitor(of: request)
-        if let id = request.uri.queryParameters.get("id")?.trimmingCharacters(in: .whitespaces), !id.isEmpty {
+        if let id = DashboardInput.text(request.uri.queryParameters.get("id")) {
             guard let jobID = try? JobID(id) else {
                 throw DashboardError.badRequest("'\(id.prefix(100))' is not a job id: one is '<queue>.<26-character ULID>'")
             }
