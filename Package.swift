@@ -77,7 +77,7 @@ let package = Package(
         // reads across queues (overview, dead jobs) are beside them.
         .target(
             name: "ConveyorQueue",
-            dependencies: ["ConveyorCore", "ConveyorRedis", tracing],
+            dependencies: ["ConveyorCore", "ConveyorRedis", crypto, tracing],
             resources: [.embedInCode("Scripts")]
         ),
 

@@ -16,7 +16,7 @@ import Synchronization
 public struct JobQueue: Sendable {
     /// The Redis client every call goes through; a service that needs Redis for more than
     /// the queues is handed the client itself.
-    private let redis: RedisClient
+    let redis: RedisClient
     /// Retention, dead-set and length limits.
     public let policy: QueuePolicy
     /// Queues this process has already added to the set of known queues, so that an
@@ -38,6 +38,9 @@ public struct JobQueue: Sendable {
         public var created: Int
         /// When the queue took them, on the Redis clock.
         public var enqueuedAt: Timestamp
+        /// The unique jobs not created because another job held their lock: the id each
+        /// was sent with, and the holder's.
+        public var uniqueHits: [JobID: JobID] = [:]
     }
 
     /// Enqueues jobs, in one round trip whatever their number: one script call per queue,
@@ -55,7 +58,7 @@ public struct JobQueue: Sendable {
     @discardableResult
     public func enqueue(_ jobs: [JobRequest], quotas: TenantQuotas? = nil, firstSending: Bool = false) async throws -> EnqueueResult {
         guard !jobs.isEmpty else { return EnqueueResult(created: 0, enqueuedAt: .localNow) }
-        try Self.checkPackable(jobs)
+        try checkPackable(jobs)
         var byShard: [QueueShard: [JobRequest]] = [:]
         for job in jobs { byShard[shard(of: job.id), default: []].append(job) }
         let shards = Array(byShard.keys)
@@ -66,14 +69,16 @@ public struct JobQueue: Sendable {
         for shard in shards {
             let keys = QueueKeys(shard)
             let batch = byShard[shard]!
-            let specs = batch.map { JobSpec($0, trace: trace).packed }
+            let retentions = policy.retentionByKind
+            let specs = batch.map { JobSpec($0, trace: trace, retention: retentions.isEmpty ? nil : retentions[$0.kind]).packed }
             let tenants = Self.tally(batch, specs: specs)
             let parts = policy.shardCount(of: shard.queue)
+            let withOptions = batch.indices.filter { batch[$0].priority != 0 || batch[$0].uniqueness != nil }
             var arguments: [RedisArgument] = [
                 .string(keys.prefix), .integer(Self.share(policy.maxLength(of: shard.queue), of: parts)),
-                .integer(firstSending && batch.allSatisfy(\.idIsNew) ? 1 : 0), .integer(tenants.count),
+                .integer(firstSending && batch.allSatisfy(\.idIsNew) ? 1 : 0), .integer(tenants.count), .integer(withOptions.count),
             ]
-            arguments.reserveCapacity(4 + tenants.count * 5 + batch.count * 3)
+            arguments.reserveCapacity(5 + tenants.count * 5 + withOptions.count * 4 + batch.count * 3)
             for (tenant, tally) in tenants {
                 let quota = quotas?.quota(of: tenant) ?? .unlimited
                 arguments += [
@@ -81,12 +86,23 @@ public struct JobQueue: Sendable {
                     .integer(Self.share(quota.jobs, of: parts)), .integer(Self.share(quota.bytes, of: parts)),
                 ]
             }
+            for index in withOptions {
+                let job = batch[index]
+                arguments += [
+                    .integer(index + 1), .integer(job.priority), .string(job.uniqueness?.lock ?? ""),
+                    .integer(Int(job.uniqueness?.period.microseconds ?? 0)),
+                ]
+            }
             for (job, spec) in zip(batch, specs) {
                 arguments.append(.string(job.id.description))
                 arguments.append(.bytes(spec))
-                arguments.append(.integer(Int(job.runAt?.microseconds ?? 0)))
+                arguments.append(.integer(job.waitsForRelease ? -1 : Int(job.runAt?.microseconds ?? 0)))
             }
-            calls.append((QueueScripts.enqueue, keys.declaring(keys.ready, keys.scheduled, keys.fresh, keys.tenantJobs, keys.tenantBytes, keys.stats), arguments))
+            calls.append((
+                QueueScripts.enqueue,
+                keys.declaring(keys.ready, keys.scheduled, keys.fresh, keys.tenantJobs, keys.tenantBytes, keys.stats, keys.finished, keys.prioritized),
+                arguments
+            ))
         }
         let replies = try await redis.runPipelinedDurably(calls)
         try await registeredQueues.register(Array(Set(shards.map(\.queue))), through: redis)
@@ -110,11 +126,18 @@ public struct JobQueue: Sendable {
                     queue: shard.queue, tenant: tenant, measure: measure, waiting: waiting * parts,
                     quota: measure == .jobs ? quota.jobs : quota.bytes)
             default:
-                guard values.count == 3, let created = values[1].int, let now = values[2].int else {
+                guard values.count >= 3, values.count % 2 == 1, let created = values[1].int, let now = values[2].int else {
                     throw QueueError.unexpectedReply(script: "enqueue", reply: "\(reply)")
                 }
                 result.created += created
                 result.enqueuedAt = Timestamp(microseconds: Int64(now))
+                let batch = byShard[shard]!
+                for index in stride(from: 3, to: values.count, by: 2) {
+                    guard let position = values[index].int, batch.indices.contains(position - 1),
+                        let holder = values[index + 1].string.flatMap({ try? JobID($0) })
+                    else { throw QueueError.unexpectedReply(script: "enqueue", reply: "\(reply)") }
+                    result.uniqueHits[batch[position - 1].id] = holder
+                }
             }
         }
         if let refusal { throw refusal }
@@ -147,6 +170,26 @@ public struct JobQueue: Sendable {
     public func shard(of id: JobID) -> QueueShard {
         QueueShard.of(id, count: policy.shardCount(of: id.queue))
     }
+
+    /// The shard that holds the lock of `uniqueness` in `queue`, where its jobs must live.
+    private func lockShard(of uniqueness: JobUniqueness, in queue: QueueName) -> QueueShard {
+        let count = policy.shardCount(of: queue)
+        guard count > 1 else { return QueueShard(queue) }
+        return QueueShard(queue, index: Int(FNV1a64.hash(uniqueness.key.utf8).value % UInt64(count)))
+    }
+
+    /// A new id in `queue` for a job with the lock `uniqueness`: one that lives in the shard of
+    /// its lock, as an enqueue requires of a sharded queue's unique job.
+    public func uniqueJobID(for uniqueness: JobUniqueness, in queue: QueueName) -> JobID {
+        let shard = lockShard(of: uniqueness, in: queue)
+        while true {
+            let id = JobID(in: queue)
+            if self.shard(of: id) == shard { return id }
+        }
+    }
+
+    /// The priorities a job may have.
+    public static let priorities = 0...9
 
     /// The keys of the shard the job `id` lives in.
     private func keys(of id: JobID) -> QueueKeys {
@@ -237,7 +280,7 @@ public struct JobQueue: Sendable {
         guard count + prefetch > 0 else { return nil }
         let keys = QueueKeys(shard)
         return (
-            keys.declaring(keys.ready, keys.active, keys.paused, keys.fresh, keys.tenantJobs, keys.tenantBytes, keys.stats),
+            keys.declaring(keys.ready, keys.active, keys.paused, keys.fresh, keys.tenantJobs, keys.tenantBytes, keys.stats, keys.prioritized),
             [.string(keys.prefix), .integer(count), .integer(Int(lease.microseconds)), .string(worker), .integer(prefetch)]
         )
     }
@@ -261,7 +304,8 @@ public struct JobQueue: Sendable {
                     id: id, token: token, attempt: attempt, kind: spec.kind, payload: spec.payload,
                     maxAttempts: spec.maxAttempts, timeout: .milliseconds(spec.timeoutMilliseconds),
                     enqueuedAt: Timestamp(microseconds: enqueuedAt), reservedAt: reservedAt,
-                    requestID: spec.requestID, correlationID: spec.correlationID, traceContext: spec.traceContext, tenant: spec.tenant
+                    requestID: spec.requestID, correlationID: spec.correlationID, traceContext: spec.traceContext, tenant: spec.tenant,
+                    deadline: spec.options.deadline, hasOptions: !spec.options.isEmpty
                 )
             )
             index += 5
@@ -278,8 +322,11 @@ public struct JobQueue: Sendable {
         let shards = Array(positions.keys)
         let calls = shards.map { shard in
             let keys = QueueKeys(shard)
-            var arguments: [RedisArgument] = [.string(keys.prefix), .integer(Int(policy.retention.microseconds))]
-            for index in positions[shard]! {
+            let indices = positions[shard]!
+            let withOptions = indices.indices.filter { completions[indices[$0]].lease.hasOptions }
+            var arguments: [RedisArgument] = [.string(keys.prefix), .integer(Int(policy.retention.microseconds)), .integer(withOptions.count)]
+            arguments += withOptions.map { .integer($0 + 1) }
+            for index in indices {
                 let completion = completions[index]
                 arguments.append(.string(completion.lease.id.description))
                 arguments.append(.string(completion.lease.token))
@@ -344,13 +391,35 @@ public struct JobQueue: Sendable {
         }
     }
 
+    /// Discards a job whose ``ReservedJob/deadline`` passed before its first attempt could
+    /// start, instead of running it: the job is cancelled with `reason` as its error.
+    /// - Returns: `false` when the attempt no longer holds its lease and nothing changed.
+    public func expire(_ lease: JobLease, reason: String) async throws -> Bool {
+        let keys = keys(of: lease.id)
+        let reply = try await redis.runDurably(
+            QueueScripts.expire,
+            keys: keys.declaring(keys.active, keys.finished, keys.stats),
+            arguments: [
+                .string(keys.prefix), .string(lease.id.description), .string(lease.token), .integer(Int(policy.retention.microseconds)), .string(reason),
+            ]
+        )
+        switch reply.string {
+        case "cancelled": return true
+        case "refused": return false
+        default: throw QueueError.unexpectedReply(script: "expire", reply: "\(reply)")
+        }
+    }
+
     /// Returns unfinished attempts to the head of their queues without spending an
     /// attempt. Returns how many were still held and went back.
     @discardableResult
     public func handBack(_ leases: [JobLease]) async throws -> Int {
         let calls = groupedByShard(leases).map { shard, leases in
             let keys = QueueKeys(shard)
-            return (script: QueueScripts.handBack, keys: keys.declaring(keys.active, keys.ready), arguments: [.string(keys.prefix)] + Self.leaseArguments(leases))
+            return (
+                script: QueueScripts.handBack, keys: keys.declaring(keys.active, keys.ready, keys.prioritized, keys.stats),
+                arguments: [.string(keys.prefix)] + Self.leaseArguments(leases)
+            )
         }
         guard !calls.isEmpty else { return 0 }
         return try await redis.runPipelinedDurably(calls).reduce(0) { $0 + (try Self.integer($1, script: "hand_back")) }
@@ -419,7 +488,10 @@ public struct JobQueue: Sendable {
     public func promoteDue(in queue: QueueName, limit: Int = 1000) async throws -> Int {
         let calls = shards(of: queue).map { shard in
             let keys = QueueKeys(shard)
-            return (script: QueueScripts.promote, keys: keys.declaring(keys.scheduled, keys.ready), arguments: [RedisArgument.string(keys.prefix), .integer(limit)])
+            return (
+                script: QueueScripts.promote, keys: keys.declaring(keys.scheduled, keys.ready, keys.prioritized, keys.stats),
+                arguments: [RedisArgument.string(keys.prefix), .integer(limit)]
+            )
         }
         return try await redis.runPipelined(calls).reduce(0) { $0 + (try Self.integer($1, script: "promote")) }
     }
@@ -435,7 +507,7 @@ public struct JobQueue: Sendable {
             let keys = QueueKeys(shard)
             return (
                 script: QueueScripts.recover,
-                keys: keys.declaring(keys.active, keys.ready, keys.dead, keys.stats, keys.finished, keys.cancelling),
+                keys: keys.declaring(keys.active, keys.ready, keys.dead, keys.stats, keys.finished, keys.cancelling, keys.prioritized),
                 arguments: [
                     RedisArgument.string(keys.prefix), .integer(limit), .integer(deadLimit(of: queue)),
                     .integer(Int(policy.deadRetention.microseconds)), .integer(Int(policy.retention.microseconds)),
@@ -471,8 +543,10 @@ public struct JobQueue: Sendable {
         let keys = keys(of: id)
         let reply = try await redis.runDurably(
             QueueScripts.cancel,
-            keys: keys.declaring(keys.scheduled, keys.finished, keys.fresh, keys.tenantJobs, keys.tenantBytes, keys.active, keys.cancelling, keys.stats),
-            arguments: [.string(keys.prefix), .string(id.description)]
+            keys: keys.declaring(
+                keys.scheduled, keys.finished, keys.fresh, keys.tenantJobs, keys.tenantBytes, keys.active, keys.cancelling, keys.stats, keys.prioritized
+            ),
+            arguments: [.string(keys.prefix), .string(id.description), .integer(Int(policy.retention.microseconds))]
         )
         switch reply {
         case .integer(1): return .cancelled
@@ -492,7 +566,8 @@ public struct JobQueue: Sendable {
     public func retryDead(_ id: JobID) async throws -> Bool {
         let keys = keys(of: id)
         let reply = try await redis.runDurably(
-            QueueScripts.retryDead, keys: keys.declaring(keys.dead, keys.ready), arguments: [.string(keys.prefix), .string(id.description)]
+            QueueScripts.retryDead, keys: keys.declaring(keys.dead, keys.ready, keys.prioritized, keys.stats),
+            arguments: [.string(keys.prefix), .string(id.description)]
         )
         return try Self.integer(reply, script: "retry_dead") == 1
     }
@@ -512,7 +587,8 @@ public struct JobQueue: Sendable {
     public func runNow(_ id: JobID) async throws -> Bool {
         let keys = keys(of: id)
         let reply = try await redis.runDurably(
-            QueueScripts.runNow, keys: keys.declaring(keys.scheduled, keys.ready), arguments: [.string(keys.prefix), .string(id.description)]
+            QueueScripts.runNow, keys: keys.declaring(keys.scheduled, keys.ready, keys.prioritized, keys.stats),
+            arguments: [.string(keys.prefix), .string(id.description)]
         )
         return try Self.integer(reply, script: "run_now") == 1
     }
@@ -554,9 +630,10 @@ public struct JobQueue: Sendable {
         let fields = replies[1].string.flatMap(Self.freshFields) ?? Self.fields(replies[0])
         guard var record = JobRecord(id: id, fields: fields) else { return nil }
         // A succeeded job's hash is left as its attempt found it; the finished set says when it succeeded.
+        // One whose kind keeps it longer or shorter joined the set that much later (`kept`).
         if record.state != .cancelled, let succeededAt = replies[2].string.flatMap(Double.init) {
             record.state = .succeeded
-            record.finishedAt = Timestamp(microseconds: Int64(succeededAt))
+            record.finishedAt = Timestamp(microseconds: Int64(succeededAt) - (fields["kept"].flatMap(Int64.init) ?? 0))
         }
         return record
     }
@@ -744,13 +821,22 @@ public struct JobQueue: Sendable {
         return ["spec": String(entry[entry.index(after: cut)...]), "state": "queued", "created_at": enqueuedAt, "enqueued_at": enqueuedAt]
     }
 
-    /// Refuses a call with a job whose fields cannot be packed, or with one id twice
-    /// (the second would be taken for a resend of the first).
-    private static func checkPackable(_ jobs: [JobRequest]) throws {
+    /// Refuses a call with a job whose fields cannot be packed, with one id twice (the
+    /// second would be taken for a resend of the first), with a priority out of its range,
+    /// or with a unique job that does not live in the shard of its lock.
+    private func checkPackable(_ jobs: [JobRequest]) throws {
         var ids = Set<JobID>(minimumCapacity: jobs.count)
         for job in jobs {
             if let field = JobSpec.unpackableField(of: job) {
                 throw QueueError.invalidJob(id: job.id.description, reason: "its \(field) holds a line break, or a tab that an id cannot hold")
+            }
+            if !Self.priorities.contains(job.priority) {
+                throw QueueError.invalidJob(id: job.id.description, reason: "its priority is \(job.priority): give one from 0 to 9")
+            }
+            if let uniqueness = job.uniqueness, shard(of: job.id) != lockShard(of: uniqueness, in: job.queue) {
+                throw QueueError.invalidJob(
+                    id: job.id.description, reason: "a unique job of a sharded queue lives in the shard of its lock: make its id with JobQueue.uniqueJobID(for:in:)"
+                )
             }
             guard ids.insert(job.id).inserted else {
                 throw QueueError.invalidJob(id: job.id.description, reason: "the same id appears twice in one call")

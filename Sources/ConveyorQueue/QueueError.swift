@@ -6,6 +6,10 @@ public enum QueueError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidQueueName(String)
     /// Text that is not a job id (`queue.ULID`).
     case invalidJobID(String)
+    /// Text that is not a batch id (`batch_<ULID>`).
+    case invalidBatchID(String)
+    /// A batch that cannot be made as given, e.g. a job that comes after a later one.
+    case invalidBatch(String)
     /// A weighted queue list that does not parse.
     case invalidQueueWeights(String)
     /// The queue holds `depth` jobs and accepts at most `limit`: try again later.
@@ -27,6 +31,10 @@ public enum QueueError: Error, Sendable, Equatable, CustomStringConvertible {
             "invalid queue name '\(name)': use 1 to 64 characters of a-z, 0-9, '_' and '-', starting with a letter or digit"
         case .invalidJobID(let text):
             "invalid job id '\(text)': expected '<queue>.<26-character ULID>', as returned when the job was enqueued"
+        case .invalidBatchID(let text):
+            "invalid batch id '\(text)': expected 'batch_<26-character ULID>', as returned when the batch was created"
+        case .invalidBatch(let reason):
+            "cannot create the batch: \(reason)"
         case .invalidQueueWeights(let text):
             "invalid queue list '\(text)': expected 'name[:weight],…' with whole weights from 1 to 1000, e.g. 'critical:5,default:1'"
         case .queueFull(let queue, let depth, let limit):
@@ -47,8 +55,8 @@ public enum QueueError: Error, Sendable, Equatable, CustomStringConvertible {
     /// and wrote nothing.
     public var isRefusal: Bool {
         switch self {
-        case .queueFull, .tenantQuota, .invalidJob: true
-        case .invalidQueueName, .invalidJobID, .invalidQueueWeights, .unexpectedReply, .shardsClash: false
+        case .queueFull, .tenantQuota, .invalidJob, .invalidBatch: true
+        case .invalidQueueName, .invalidJobID, .invalidBatchID, .invalidQueueWeights, .unexpectedReply, .shardsClash: false
         }
     }
 }

@@ -4,6 +4,10 @@ public struct QueuePolicy: Sendable {
     /// swept by the queue's workers, so it is their retention that counts: workers of one
     /// queue with different settings delete its jobs after the shortest.
     public var retention: Duration
+    /// The retention of the jobs of kinds that keep theirs for longer or shorter than
+    /// ``retention``, by kind: written into each such job at its enqueue, so that whoever
+    /// finishes or cancels it keeps it as its kind asks.
+    public var retentionByKind: [String: Duration]
     /// The most jobs the dead set of one queue keeps; the oldest go first.
     public var deadLimit: Int
     /// How long a job stays in the dead set.
@@ -21,6 +25,7 @@ public struct QueuePolicy: Sendable {
 
     public init(
         retention: Duration = .seconds(24 * 3600),
+        retentionByKind: [String: Duration] = [:],
         deadLimit: Int = 10_000,
         deadRetention: Duration = .seconds(30 * 24 * 3600),
         maxLength: Int = 1_000_000,
@@ -28,6 +33,7 @@ public struct QueuePolicy: Sendable {
         shards: [QueueName: Int] = [:]
     ) {
         self.retention = retention
+        self.retentionByKind = retentionByKind
         self.deadLimit = deadLimit
         self.deadRetention = deadRetention
         self.maxLength = maxLength

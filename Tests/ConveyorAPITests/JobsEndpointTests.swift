@@ -108,7 +108,7 @@ struct JobsEndpointTests {
         try await APITestApp.run { client, _ in
             let response = try await client.post(
                 "/v1/jobs",
-                json: #"{"kind": 7, "queue": ["a"], "run_at": 1700000000, "max_attempts": "3", "timeout_ms": 1.5, "priority": 1}"#
+                json: #"{"kind": 7, "queue": ["a"], "run_at": 1700000000, "max_attempts": "3", "timeout_ms": 1.5, "priority": 12}"#
             )
             try response.expectProblem(.unprocessableContent, type: "invalid-job", naming: "kind: must be a string")
             let detail = try response.json["detail"] as? String ?? ""

@@ -1,4 +1,5 @@
 import ConveyorCore
+import Foundation
 public import ConveyorQueue
 public import Hummingbird
 
@@ -28,19 +29,37 @@ struct JobsController {
     }
 
     /// `POST /v1/jobs`: checks the request against its kind and enqueues it for the caller's
-    /// tenant; 202 with the job and its `Location`.
-    @Sendable func create(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<AcceptedJob> {
+    /// tenant; 202 with the job and its `Location`, or, for a unique job whose lock another
+    /// job holds, 200 with that job, its `Location` and `Conveyor-Unique-Hit: true`.
+    @Sendable func create(_ request: Request, context: APIRequestContext) async throws -> Response {
         let caller = try context.authenticatedCaller()
         let body = try await request.collectBody(upTo: configuration.maxJobBodyBytes, describedAs: "a job request")
         let submission = try JobSubmission(parsing: body, rules: rules, caller: caller)
         let id = context.idempotency?.jobIDs(in: [submission.queue]).first
-        let job = submission.jobRequest(tenant: caller.tenant, context: context, id: id)
-        let enqueuedAt = try await EnqueueSpan.run([job], tracing: configuration.tracing) { try await coalescer.enqueue($0, in: job.queue) }
-        return EditedResponse(
-            status: .accepted,
-            headers: [.location: "/v1/jobs/\(job.id)"],
-            response: AcceptedJob(job: job, enqueuedAt: enqueuedAt)
-        )
+        let job = submission.jobRequest(tenant: caller.tenant, context: context, into: services.queue, id: id)
+        let result = try await EnqueueSpan.run([job], tracing: configuration.tracing) { try await coalescer.enqueue($0, in: job.queue) }
+        guard let holder = result.uniqueHits[job.id] else {
+            var response = try AcceptedJob(job: job, enqueuedAt: result.enqueuedAt).response(from: request, context: context)
+            response.status = .accepted
+            response.headers[.location] = "/v1/jobs/\(job.id)"
+            return response
+        }
+        // The holder is this tenant's: the lock's key is made of the tenant among the rest.
+        var response = Response.json(try await holderJSON(holder), status: .ok)
+        response.headers[.location] = "/v1/jobs/\(holder)"
+        response.headers[.uniqueHit] = "true"
+        return response
+    }
+
+    /// The job `id` that holds a lock, as `GET /v1/jobs/{id}` shows it; only its id when it
+    /// finished and went in the moment since.
+    private func holderJSON(_ id: JobID) async throws -> [UInt8] {
+        guard let record = try await services.queue.job(id) else {
+            var writer = JSONWriter(capacity: 96)
+            writer.member("id", string: id.description)
+            return writer.finished()
+        }
+        return Array(try APIRequestContext.makeEncoder().encode(record))
     }
 
     /// `POST /v1/jobs/bulk`: checks every job, then enqueues them all in one call; 202 with
@@ -51,7 +70,7 @@ struct JobsController {
         let submission = try BulkSubmission(parsing: body, rules: rules, caller: caller)
         let ids = context.idempotency?.jobIDs(in: submission.jobs.map(\.queue))
         let jobs = submission.jobs.enumerated().map { position, job in
-            job.jobRequest(tenant: caller.tenant, context: context, id: ids?[position])
+            job.jobRequest(tenant: caller.tenant, context: context, into: services.queue, id: ids?[position])
         }
         // The jobs are sent once: a client resending the request sends other ids, unless its
         // idempotency key gives the same ones.
@@ -60,7 +79,7 @@ struct JobsController {
         }
         return EditedResponse(
             status: .accepted,
-            response: AcceptedBatch(ids: jobs.map(\.id), enqueuedAt: result.enqueuedAt)
+            response: AcceptedBatch(ids: jobs.map { result.uniqueHits[$0.id] ?? $0.id }, enqueuedAt: result.enqueuedAt, uniqueHits: jobs.indices.filter { result.uniqueHits[jobs[$0].id] != nil })
         )
     }
 

@@ -23,7 +23,7 @@ final class EnqueueCoalescer: Sendable {
 
     private struct Entry {
         let jobs: [JobRequest]
-        let continuation: CheckedContinuation<Timestamp, any Error>
+        let continuation: CheckedContinuation<JobQueue.EnqueueResult, any Error>
     }
 
     init(queue: JobQueue, quotas: TenantQuotas) {
@@ -32,10 +32,11 @@ final class EnqueueCoalescer: Sendable {
     }
 
     /// Enqueues `jobs`, all of `name`'s queue; returns when they are in Redis, with the
-    /// queue's time of the enqueue.
+    /// queue's time of the enqueue and the unique jobs that met a holder (of the whole call
+    /// they went in, which may hold other requests' jobs too).
     ///
     /// - Throws: what ``JobQueue/enqueue(_:)`` throws for these jobs.
-    func enqueue(_ jobs: [JobRequest], in name: QueueName) async throws -> Timestamp {
+    func enqueue(_ jobs: [JobRequest], in name: QueueName) async throws -> JobQueue.EnqueueResult {
         try await withCheckedThrowingContinuation { continuation in
             let startsSending = lanes.withLock { lanes in
                 lanes[name, default: Lane()].waiting.append(Entry(jobs: jobs, continuation: continuation))
@@ -64,11 +65,11 @@ final class EnqueueCoalescer: Sendable {
             guard !entries.isEmpty else { return }
             do {
                 let result = try await queue.enqueue(entries.flatMap(\.jobs), quotas: quotas)
-                for entry in entries { entry.continuation.resume(returning: result.enqueuedAt) }
+                for entry in entries { entry.continuation.resume(returning: result) }
             } catch let error as QueueError where entries.count > 1 && error.refusesOnlyThisBatch {
                 for entry in entries {
                     do {
-                        entry.continuation.resume(returning: try await queue.enqueue(entry.jobs, quotas: quotas).enqueuedAt)
+                        entry.continuation.resume(returning: try await queue.enqueue(entry.jobs, quotas: quotas))
                     } catch {
                         entry.continuation.resume(throwing: error)
                     }

@@ -16,9 +16,13 @@ struct JobSubmission {
     var runAt: Timestamp?
     var maxAttempts: Int
     var timeout: Duration
+    var priority: Int
+    var deadline: Timestamp?
+    /// Nil unless the job is unique, by its request or its kind.
+    var unique: UniqueJobs?
 
     /// The members a job request may have.
-    static let fieldNames = ["kind", "payload", "queue", "run_at", "max_attempts", "timeout_ms"]
+    static let fieldNames = ["kind", "payload", "queue", "run_at", "max_attempts", "timeout_ms", "priority", "deadline", "unique"]
     static let maxAttemptsRange = 1...1000
     /// One attempt may run from 1 ms to a day.
     static let timeoutMillisecondsRange = 1...86_400_000
@@ -99,9 +103,12 @@ struct JobSubmission {
         }
         let fields = request.fields
         let queue = Self.queueName(fields.queue, rules: rules, caller: caller, issues: &issues)
-        let runAt = Self.time(fields.runAt, issues: &issues)
+        let runAt = Self.time(fields.runAt, "run_at", issues: &issues)
         let maxAttempts = Self.integer(fields.maxAttempts, "max_attempts", in: Self.maxAttemptsRange, issues: &issues)
         let timeout = Self.integer(fields.timeout, "timeout_ms", in: Self.timeoutMillisecondsRange, issues: &issues)
+        let priority = Self.integer(fields.priority, "priority", in: JobQueue.priorities, issues: &issues)
+        let deadline = Self.time(fields.deadline, "deadline", issues: &issues)
+        let unique = UniqueRequest.read(fields.unique, declared: options?.unique, issues: &issues)
 
         guard issues.isEmpty, let kind = request.kind, let options else { return nil }
         self.kind = kind
@@ -110,12 +117,15 @@ struct JobSubmission {
         self.runAt = runAt
         self.maxAttempts = maxAttempts ?? options.maxAttempts
         self.timeout = timeout.map { .milliseconds($0) } ?? options.timeout
+        self.priority = priority ?? options.priority
+        self.deadline = deadline
+        self.unique = unique
     }
 
     /// The members of a job request, by name. A job has few: a switch over their names
     /// finds each one's place faster than a dictionary, or a key path, would.
     private struct Fields {
-        var kind, payload, queue, runAt, maxAttempts, timeout: JSONField?
+        var kind, payload, queue, runAt, maxAttempts, timeout, priority, deadline, unique: JSONField?
 
         /// Puts `value` in the place of the member `name`; false for a name that has none.
         mutating func place(_ value: JSONField, named name: String, issues: inout [ProblemIssue]) -> Bool {
@@ -130,19 +140,27 @@ struct JobSubmission {
             case "run_at": fill(&runAt)
             case "max_attempts": fill(&maxAttempts)
             case "timeout_ms": fill(&timeout)
+            case "priority": fill(&priority)
+            case "deadline": fill(&deadline)
+            case "unique": fill(&unique)
             default: return false
             }
             return true
         }
     }
 
-    /// The job to enqueue for the request of `context`, with a new id unless `id` is given.
-    func jobRequest(tenant: String, context: APIRequestContext, id: JobID? = nil) -> JobRequest {
+    /// The job to enqueue into `jobs` for the request of `context`, with a new id unless `id`
+    /// is given (a unique job's new id lives in its lock's shard).
+    func jobRequest(tenant: String, context: APIRequestContext, into jobs: JobQueue, id: JobID? = nil) -> JobRequest {
+        let uniqueness = unique?.uniqueness(kind: kind, tenant: tenant, payload: payload)
         var job = JobRequest(
-            id: id, kind: kind, payload: payload, queue: queue, maxAttempts: maxAttempts,
-            timeout: timeout, runAt: runAt, requestID: context.requestID, tenant: tenant
+            id: id ?? uniqueness.map { jobs.uniqueJobID(for: $0, in: queue) }, kind: kind, payload: payload, queue: queue,
+            maxAttempts: maxAttempts, timeout: timeout, runAt: runAt, requestID: context.requestID, tenant: tenant
         )
         job.correlationID = context.correlationID
+        job.priority = priority
+        job.deadline = deadline
+        job.uniqueness = uniqueness
         return job
     }
 
@@ -207,17 +225,17 @@ struct JobSubmission {
         return nil
     }
 
-    /// The RFC 3339 time in `value`, if any and valid.
-    private static func time(_ value: JSONField?, issues: inout [ProblemIssue]) -> Timestamp? {
+    /// The RFC 3339 time in `value`, the member `name`, if any and valid.
+    private static func time(_ value: JSONField?, _ name: String, issues: inout [ProblemIssue]) -> Timestamp? {
         switch value?.present {
         case let field? where field.kind == .string:
             let text = field.string ?? ""
             if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) {
                 return Timestamp(date)
             }
-            issues.append(ProblemIssue(field: "run_at", message: "\(JSONField.quoted(text)) is not an RFC 3339 time such as 2030-01-31T09:30:00Z or 2030-01-31T10:30:00.250+01:00"))
+            issues.append(ProblemIssue(field: name, message: "\(JSONField.quoted(text)) is not an RFC 3339 time such as 2030-01-31T09:30:00Z or 2030-01-31T10:30:00.250+01:00"))
         case let other?:
-            issues.append(ProblemIssue(field: "run_at", message: "must be an RFC 3339 time as a string, not \(other.description)"))
+            issues.append(ProblemIssue(field: name, message: "must be an RFC 3339 time as a string, not \(other.description)"))
         case nil:
             break
         }

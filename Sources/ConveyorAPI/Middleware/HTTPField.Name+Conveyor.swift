@@ -18,4 +18,7 @@ extension HTTPField.Name {
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
     /// Set to `true` on an answer repeated for a request already made with the same key.
     static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
+    /// Set to `true` on the answer to a unique job's enqueue that found another job holding
+    /// its lock: the answer is that job.
+    static let uniqueHit = HTTPField.Name("Conveyor-Unique-Hit")!
 }

@@ -28,6 +28,10 @@ public struct JobRecord: Sendable, Equatable {
     public var tenant: String
     /// The worker that ran its latest attempt.
     public var worker: String?
+    /// From 0 to 9; jobs of a higher priority are taken first.
+    public var priority: Int
+    /// When it is discarded if it has not started.
+    public var deadline: Timestamp?
 
     /// Builds a record from the fields of its hash; `nil` when the hash is absent or is not a job.
     init?(id: JobID, fields: [String: String]) {
@@ -53,12 +57,14 @@ public struct JobRecord: Sendable, Equatable {
         self.correlationID = spec.correlationID
         self.tenant = spec.tenant
         self.worker = fields["worker"]
+        self.priority = fields["priority"].flatMap(Int.init) ?? 0
+        self.deadline = spec.options.deadline
     }
 }
 
 extension JobRecord: Encodable {
     private enum CodingKeys: String, CodingKey {
-        case id, queue, kind, payload, state, attempt, error, result, tenant, worker
+        case id, queue, kind, payload, state, attempt, error, result, tenant, worker, priority, deadline
         case maxAttempts = "max_attempts"
         case timeoutMilliseconds = "timeout_ms"
         case createdAt = "created_at"
@@ -92,5 +98,7 @@ extension JobRecord: Encodable {
         if !correlationID.isEmpty { try container.encode(correlationID, forKey: .correlationID) }
         try container.encode(tenant, forKey: .tenant)
         try container.encodeIfPresent(worker, forKey: .worker)
+        if priority != 0 { try container.encode(priority, forKey: .priority) }
+        try container.encodeIfPresent(deadline?.description, forKey: .deadline)
     }
 }

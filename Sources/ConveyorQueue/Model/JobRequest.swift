@@ -26,6 +26,19 @@ public struct JobRequest: Sendable {
     public var traceContext = ""
     /// The tenant the job belongs to.
     public var tenant: String
+    /// From 0 (the default) to 9: a worker takes a queue's jobs of a higher priority first,
+    /// and those of one priority in the order they became ready.
+    public var priority = 0
+    /// When the job is discarded (cancelled, with the reason) if it has not started by then.
+    public var deadline: Timestamp?
+    /// The lock that keeps a second job with the same key from being created while this one
+    /// holds it; nil for a job that may be enqueued any number of times.
+    public var uniqueness: JobUniqueness?
+    /// The batch the job belongs to, set by ``JobQueue/createBatch(_:)``.
+    public internal(set) var batch: BatchID?
+    /// Whether the job waits (``JobState/waiting``) until its batch releases it, once the
+    /// jobs it comes after have succeeded.
+    var waitsForRelease = false
 
     public init(
         id: JobID? = nil,

@@ -5,10 +5,28 @@ import ConveyorCore
 ///
 /// The packing is one value per line — max_attempts, timeout_ms, kind, the origin,
 /// tenant — then the payload, which alone may hold line breaks. max_attempts comes first
-/// so that the scripts that bury a job can read it. The origin line is the request id,
-/// followed, when the job has either, by a tab and the correlation id and a tab and the
-/// trace context: a spec without them is packed as before they existed.
+/// so that the scripts that bury a job can read it; after it, on the same line, come the
+/// job's options that scripts act on, each a tab and `name=value` (``Options``), so that a
+/// script finds them within the first line and a job without any is packed as before
+/// they existed. The origin line is the request id, followed, when the job has either, by
+/// a tab and the correlation id and a tab and the trace context.
 struct JobSpec: Sendable, Equatable {
+    /// What the scripts act on beyond the job's life: all absent for most jobs.
+    struct Options: Sendable, Equatable {
+        /// `r`: how long the job stays readable once it succeeded or was cancelled, when its
+        /// kind keeps its jobs longer or shorter than the queue does.
+        var retention: Duration?
+        /// `d`: when the job is discarded if it has not started.
+        var deadline: Timestamp?
+        /// `u`: the unique lock the job took, its scope letter then its key (see ``JobUniqueness``).
+        var uniqueLock: String?
+        /// `b`: the batch the job belongs to, which its outcome is told to.
+        var batch: String?
+
+        var isEmpty: Bool { retention == nil && deadline == nil && uniqueLock == nil && batch == nil }
+    }
+
+    var options = Options()
     var kind: String
     var payload: String
     var maxAttempts: Int
@@ -32,14 +50,16 @@ struct JobSpec: Sendable, Equatable {
         self.tenant = tenant
     }
 
-    /// The spec of `request`, in the trace `trace` when the request names none.
-    init(_ request: JobRequest, trace: String = "") {
+    /// The spec of `request`, in the trace `trace` when the request names none, kept for
+    /// `retention` once finished when its kind has a retention of its own.
+    init(_ request: JobRequest, trace: String = "", retention: Duration? = nil) {
         self.init(
             kind: request.kind, payload: request.payload, maxAttempts: request.maxAttempts,
             timeoutMilliseconds: request.timeout.microseconds / 1000, requestID: request.requestID,
             correlationID: request.correlationID, traceContext: request.traceContext.isEmpty ? trace : request.traceContext,
             tenant: request.tenant
         )
+        options = Options(retention: retention, deadline: request.deadline, uniqueLock: request.uniqueness?.lock, batch: request.batch?.description)
     }
 
     /// The bytes stored in Redis, written into one buffer of their final size: a bulk enqueue
@@ -49,14 +69,27 @@ struct JobSpec: Sendable, Equatable {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(
             48 + kind.utf8.count + requestID.utf8.count + (hasTrace ? 2 + correlationID.utf8.count + traceContext.utf8.count : 0)
-                + tenant.utf8.count + payload.utf8.count
+                + tenant.utf8.count + payload.utf8.count + (options.isEmpty ? 0 : 112)
         )
         let newline = UInt8(ascii: "\n"), tab = UInt8(ascii: "\t")
         func append(_ text: String, then separator: UInt8) {
             bytes.append(contentsOf: text.utf8)
             bytes.append(separator)
         }
-        append(String(maxAttempts), then: newline)
+        bytes.append(contentsOf: String(maxAttempts).utf8)
+        if !options.isEmpty {
+            func option(_ name: String, _ value: String) {
+                bytes.append(tab)
+                bytes.append(contentsOf: name.utf8)
+                bytes.append(UInt8(ascii: "="))
+                bytes.append(contentsOf: value.utf8)
+            }
+            if let retention = options.retention { option("r", String(retention.microseconds)) }
+            if let deadline = options.deadline { option("d", String(deadline.microseconds)) }
+            if let lock = options.uniqueLock { option("u", lock) }
+            if let batch = options.batch { option("b", batch) }
+        }
+        bytes.append(newline)
         append(String(timeoutMilliseconds), then: newline)
         append(kind, then: newline)
         if hasTrace {
@@ -85,7 +118,8 @@ struct JobSpec: Sendable, Equatable {
             }
             index = utf8.index(after: index)
         }
-        guard lines.count == 5, let maxAttempts = Int(Substring(lines[0])), let timeout = Int64(Substring(lines[1])) else {
+        let first = Substring(lines[0]).split(separator: "\t", omittingEmptySubsequences: false)
+        guard lines.count == 5, let maxAttempts = Int(first[0]), let timeout = Int64(Substring(lines[1])) else {
             return nil
         }
         let origin = Substring(lines[3]).split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false)
@@ -94,6 +128,17 @@ struct JobSpec: Sendable, Equatable {
             timeoutMilliseconds: timeout, requestID: String(origin[0]), correlationID: origin.count > 1 ? String(origin[1]) : "",
             traceContext: origin.count > 2 ? String(origin[2]) : "", tenant: String(Substring(lines[4]))
         )
+        for option in first.dropFirst() {
+            guard let equals = option.firstIndex(of: "=") else { continue }
+            let value = option[option.index(after: equals)...]
+            switch option[..<equals] {
+            case "r": options.retention = Int64(value).map { .microseconds($0) }
+            case "d": options.deadline = Int64(value).map { Timestamp(microseconds: $0) }
+            case "u": options.uniqueLock = String(value)
+            case "b": options.batch = String(value)
+            default: break
+            }
+        }
     }
 
     /// The name of a field that cannot be packed because it holds a line break, or a tab

@@ -1,8 +1,11 @@
 /// Where a job is in its life: `scheduled → queued → running → succeeded`, or through
-/// `retrying` back to `queued`, or to `dead`; `cancelled` before it starts.
+/// `retrying` back to `queued`, or to `dead`; `cancelled` before it starts. A batch's job
+/// that comes after others is `waiting` until they have succeeded.
 public enum JobState: String, Sendable, Codable, CaseIterable {
     /// Waiting for its `run_at`.
     case scheduled
+    /// Waiting until the jobs of its batch that it comes after have succeeded.
+    case waiting
     /// In the queue, ready for a worker.
     case queued
     /// Leased to a worker.
@@ -20,7 +23,7 @@ public enum JobState: String, Sendable, Codable, CaseIterable {
     public var isFinal: Bool {
         switch self {
         case .succeeded, .dead, .cancelled: true
-        case .scheduled, .queued, .running, .retrying: false
+        case .scheduled, .waiting, .queued, .running, .retrying: false
         }
     }
 }

@@ -21,19 +21,38 @@ public struct ReservedJob: Sendable {
     /// The W3C `traceparent` of the enqueue, empty when it was not traced.
     public var traceContext: String
     public var tenant: String
+    /// When the job is discarded if it has not started (see ``JobQueue/expire(_:reason:)``).
+    public var deadline: Timestamp?
+    /// Whether its spec has options that its completion must act on.
+    var hasOptions = false
 
     /// The attempt's identity, as the fenced calls take it.
-    public var lease: JobLease { JobLease(id: id, token: token) }
+    public var lease: JobLease { JobLease(id: id, token: token, hasOptions: hasOptions) }
 }
 
 /// One attempt of one job: its id and fencing token.
 public struct JobLease: Hashable, Sendable {
     public var id: JobID
     public var token: String
+    /// Whether the job's spec has options (a unique lock, its kind's retention) that its
+    /// completion reads, as a reserve found it; not part of the attempt's identity.
+    var hasOptions = false
 
     public init(id: JobID, token: String) {
         self.id = id
         self.token = token
+    }
+
+    init(id: JobID, token: String, hasOptions: Bool) {
+        self.init(id: id, token: token)
+        self.hasOptions = hasOptions
+    }
+
+    public static func == (left: JobLease, right: JobLease) -> Bool { left.id == right.id && left.token == right.token }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(id)
+        hasher.combine(token)
     }
 
     /// The lease of an attempt as the scripts name it, `<id>:<token>`, in `queue`.

@@ -12,6 +12,9 @@ struct QueueKeys: Sendable {
     /// enqueue time in microseconds, a line break, the spec. Such a job gets its own hash
     /// when it is reserved or cancelled (see `prelude.lua`).
     let fresh: String
+    /// Sorted set of the waiting jobs with a priority, by priority and then arrival, from which
+    /// reserve takes first; their ids are in ``ready`` too (see `queue_job` in `prelude.lua`).
+    let prioritized: String
     /// Sorted set of leased job ids, by lease deadline.
     let active: String
     /// Sorted set of the attempts cancelled while running, as `<id>:<token>`, by the
@@ -30,6 +33,9 @@ struct QueueKeys: Sendable {
     let tenantJobs: String
     /// Hash of the bytes of each tenant's waiting jobs (their packed specs), by tenant.
     let tenantBytes: String
+    /// Hash of the outcomes of batch members not yet applied to their batches: id -> the
+    /// batch, a tab, the outcome (see `note_batch_outcome` in `prelude.lua`).
+    let batchEvents: String
     /// A key never written, which every script declares last (see ``declaring(_:)``).
     let unwritten: String
 
@@ -43,6 +49,7 @@ struct QueueKeys: Sendable {
         self.ready = prefix + "ready"
         self.scheduled = prefix + "scheduled"
         self.fresh = prefix + "fresh"
+        self.prioritized = prefix + "prioritized"
         self.active = prefix + "active"
         self.cancelling = prefix + "cancelling"
         self.dead = prefix + "dead"
@@ -51,6 +58,7 @@ struct QueueKeys: Sendable {
         self.stats = prefix + "stats"
         self.tenantJobs = prefix + "tenant_jobs"
         self.tenantBytes = prefix + "tenant_bytes"
+        self.batchEvents = prefix + "batch_events"
         self.unwritten = prefix + "unwritten"
     }
 

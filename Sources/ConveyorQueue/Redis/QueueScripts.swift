@@ -16,6 +16,13 @@ enum QueueScripts {
     static let discardDead = script(PackageResources.discard_dead_lua)
     static let runNow = script(PackageResources.run_now_lua)
     static let `defer` = script(PackageResources.defer_lua)
+    static let expire = script(PackageResources.expire_lua)
+    static let limitSlot = script(PackageResources.limit_slot_lua)
+    static let limitRate = script(PackageResources.limit_rate_lua)
+    static let batchCreate = script(PackageResources.batch_create_lua)
+    static let batchOpen = script(PackageResources.batch_open_lua)
+    static let batchRecord = script(PackageResources.batch_record_lua)
+    static let batchEventsAck = script(PackageResources.batch_events_ack_lua)
 
     private static func script(_ body: [UInt8]) -> RedisScript {
         RedisScript(String(decoding: PackageResources.prelude_lua + [UInt8(ascii: "\n")] + body, as: UTF8.self))

@@ -1,4 +1,5 @@
--- Cancels a job that has not finished. A waiting job (queued, scheduled, retrying) will
+-- Cancels a job that has not finished. A job not running (queued, scheduled, retrying,
+-- waiting) will
 -- never run; a running one is fenced off and its worker told to stop it.
 --
 -- A queued job's id stays in the ready list, since finding it there takes time in
@@ -13,10 +14,11 @@
 -- deadline has passed, whose worker is gone.
 --
 -- The job joins the finished set, as a succeeded one does, and leaves with it once the
--- retention has passed; its hash says 'cancelled', a succeeded job's 'running'.
+-- retention (its kind's own, when it has one) has passed; its hash says 'cancelled', a
+-- succeeded job's 'running'. Its unique lock is freed.
 --
--- KEYS: scheduled, finished, fresh, tenant_jobs, tenant_bytes, active, cancelling, stats
--- ARGV: prefix, id
+-- KEYS: scheduled, finished, fresh, tenant_jobs, tenant_bytes, active, cancelling, stats, prioritized
+-- ARGV: prefix, id, retention_us
 -- Returns 1 when it cancelled a waiting job, 2 a running one, or the state that prevents
 -- it ('missing' when there is no job, 'cancelled' when it was cancelled before,
 -- 'succeeded' for a job in the finished set, whose hash still says 'running').
@@ -25,9 +27,11 @@ local key = job_key(prefix, id)
 local now = now_us()
 local waiting = waiting_tally()
 local cancelled = 1
+local spec
 local entry = redis.call('HGET', KEYS[3], id)
 if entry then
-  local enqueued_at, spec = split_fresh_entry(entry)
+  local enqueued_at
+  enqueued_at, spec = split_fresh_entry(entry)
   redis.call('HDEL', KEYS[3], id)
   redis.call('HINCRBY', KEYS[8], 'cancelled_in_line', 1)
   redis.call('HSET', key, 'spec', spec, 'created_at', enqueued_at, 'enqueued_at', enqueued_at)
@@ -38,9 +42,11 @@ else
   if not state then
     return 'missing'
   end
+  spec = f[3]
   if state == 'queued' then
     redis.call('HINCRBY', KEYS[8], 'cancelled_in_line', 1)
-  elseif state == 'scheduled' or state == 'retrying' then
+    redis.call('ZREM', KEYS[9], id)
+  elseif state == 'scheduled' or state == 'retrying' or state == 'waiting' then
     redis.call('ZREM', KEYS[1], id)
   elseif state == 'running' then
     if redis.call('ZSCORE', KEYS[2], id) then
@@ -63,5 +69,7 @@ else
 end
 waiting.write(KEYS[4], KEYS[5])
 redis.call('HSET', key, 'state', 'cancelled', 'finished_at', text(now))
-redis.call('ZADD', KEYS[2], now, id)
+redis.call('ZADD', KEYS[2], now + retention_shift(spec, tonumber(ARGV[3])), id)
+free_unique_lock(prefix, id, spec)
+note_batch_outcome(prefix, id, spec, 'cancelled')
 return cancelled

@@ -12,7 +12,7 @@ local key = job_key(prefix, id)
 local now = now_us()
 local f = redis.call('HMGET', key, 'attempt', 'spec')
 if ARGV[6] == '1' or tonumber(f[1]) >= max_attempts(f[2]) then
-  bury(prefix, KEYS[3], id, now, ARGV[4], tonumber(ARGV[7]), tonumber(ARGV[8]))
+  bury(prefix, KEYS[3], id, f[2], now, ARGV[4], tonumber(ARGV[7]), tonumber(ARGV[8]))
   redis.call('HINCRBY', KEYS[4], 'dead', 1)
   return 'dead'
 end
@@ -20,4 +20,5 @@ local run_at = now + tonumber(ARGV[5])
 redis.call('HSET', key, 'state', 'retrying', 'error', ARGV[4], 'run_at', text(run_at))
 redis.call('ZADD', KEYS[2], run_at, id)
 redis.call('HINCRBY', KEYS[4], 'retried', 1)
+note_batch_outcome(prefix, id, f[2], 'retrying')
 return 'retrying'

@@ -12,7 +12,8 @@
 -- A job's hash holds `spec` (what the producer asked for, packed by the client:
 -- max_attempts, timeout_ms, kind, request_id, tenant, payload, one per line with the
 -- payload last) and the fields of its life: state, attempt, lease, the times, worker,
--- error, result.
+-- error, result. A job that has options the scripts act on carries them on the spec's
+-- first line, after max_attempts, each as a tab and `name=value` (see spec_option).
 -- A job enqueued to run at once has no hash of its own until a worker takes it (or it is
 -- cancelled): it waits as one field of the queue's fresh hash, id -> fresh_entry, because
 -- one HSET for a whole batch costs Redis a fraction of a hash per job, AOF included.
@@ -87,6 +88,85 @@ local function waiting_tally()
   return tally
 end
 
+-- The value of the option `name` on a spec's first line, or nil: `r` the kind's own
+-- retention (microseconds), `u` the unique lock (its scope letter, then its key), `b` the
+-- batch the job belongs to.
+local function spec_option(spec, name)
+  return string.match(spec, '^%d+[^\n]*\t' .. name .. '=([^\t\n]*)')
+end
+
+-- A unique lock is the key prefix .. 'unique:' .. its key, holding the id of the job that
+-- took it. Scope S holds it until that job starts, F until it finishes, P for a period,
+-- the key's expiry. Whether an S or F lock still holds is read from its job when another
+-- enqueue asks, so no state change has to free it on time; jobs free theirs when they
+-- finish, which only saves the memory.
+local function unique_lock_key(prefix, lock)
+  return prefix .. 'unique:' .. string.sub(lock, 2)
+end
+
+-- Whether `holder`'s lock of scope `scope` still holds.
+local function unique_lock_holds(prefix, fresh, finished, holder, scope)
+  if scope == 'P' or redis.call('HEXISTS', fresh, holder) == 1 then
+    return true
+  end
+  local f = redis.call('HMGET', job_key(prefix, holder), 'state', 'attempt')
+  if not f[1] or f[1] == 'dead' or f[1] == 'cancelled' then
+    return false
+  end
+  if scope == 'S' then
+    return not f[2]
+  end
+  return not redis.call('ZSCORE', finished, holder)
+end
+
+-- Frees the lock of a finished job `id` of spec `spec`, unless its scope is a period or
+-- another job holds it.
+local function free_unique_lock(prefix, id, spec)
+  local lock = spec and spec_option(spec, 'u')
+  if lock and string.sub(lock, 1, 1) ~= 'P' then
+    local key = unique_lock_key(prefix, lock)
+    if redis.call('GET', key) == id then
+      redis.call('DEL', key)
+    end
+  end
+end
+
+-- How much later than now a finished job of spec `spec` joins the finished set, whose sweep
+-- deletes what joined it longer than the queue's retention ago: its kind's own retention
+-- less the queue's, 0 for a kind without one.
+local function retention_shift(spec, retention_us)
+  local own = spec and spec_option(spec, 'r')
+  return own and (tonumber(own) - retention_us) or 0
+end
+
+-- Puts a job in the ready list: at its tail (LPUSH), or at its head (RPUSH) when it goes
+-- back to where it was. A job with a priority (1 to 9) also joins the prioritized set,
+-- from which reserve takes first: highest priority first, and in the order they joined
+-- within one, by a counter in the stats hash. Its id stays in the ready list too, which
+-- wakes a waiting worker and counts it in the depth; reserve counts the copy as out of line
+-- (`cancelled_in_line`) once it takes the job from the set.
+local function queue_job(ready, prioritized, stats, id, priority, at_head)
+  redis.call(at_head and 'RPUSH' or 'LPUSH', ready, id)
+  local level = tonumber(priority) or 0
+  if level > 0 then
+    local order = redis.call('HINCRBY', stats, 'priority_order', 1)
+    -- 2^49 orders a priority; 9 of them stay within a double's exact integers
+    redis.call('ZADD', prioritized, (9 - level) * 562949953421312 + order, id)
+  end
+end
+
+-- A batch's member tells its batch what became of it through the queue's batch_events
+-- hash (id -> batch, a tab, the outcome: succeeded, dead, cancelled, retrying or retried),
+-- written in the script that changed the job, so that no outcome is lost between two
+-- slots; a relay applies them to the batch (see batch_record.lua) and then removes them.
+-- A job's later outcome replaces an earlier one not yet applied.
+local function note_batch_outcome(prefix, id, spec, outcome)
+  local batch = spec and spec_option(spec, 'b')
+  if batch then
+    redis.call('HSET', prefix .. 'batch_events', id, batch .. '\t' .. outcome)
+  end
+end
+
 local function attempt_member(id, token)
   return id .. ':' .. token
 end
@@ -142,10 +222,12 @@ local function drop_old_dead(prefix, dead, now, dead_ttl_us)
   call_in_slices('ZREM', dead, too_old)
 end
 
--- Moves a job to the dead set, then keeps the set within its size cap and age limit,
--- deleting the hashes of the jobs it drops.
-local function bury(prefix, dead, id, now, reason, dead_max, dead_ttl_us)
+-- Moves a job of spec `spec` to the dead set, frees its unique lock, then keeps the set
+-- within its size cap and age limit, deleting the hashes of the jobs it drops.
+local function bury(prefix, dead, id, spec, now, reason, dead_max, dead_ttl_us)
   redis.call('HSET', job_key(prefix, id), 'state', 'dead', 'finished_at', text(now), 'error', reason)
+  free_unique_lock(prefix, id, spec)
+  note_batch_outcome(prefix, id, spec, 'dead')
   redis.call('ZADD', dead, now, id)
   local excess = redis.call('ZCARD', dead) - dead_max
   if excess > 0 then
@@ -155,4 +237,50 @@ local function bury(prefix, dead, id, now, reason, dead_max, dead_ttl_us)
     end
   end
   drop_old_dead(prefix, dead, now, dead_ttl_us)
+end
+
+-- A batch lives under a hash tag of its own, its keys starting "conveyor:{batch:<id>}:":
+-- `record` (tenant, state, total and the count of each finished outcome, the times, the
+-- callbacks and whether they were made), `members` (id -> pending, waiting, succeeded,
+-- dead or cancelled), `waits` (a waiting member's dependencies not yet succeeded),
+-- `dependents` (id -> the ids that come after it, spaced), `fallbacks` (id -> 'run' for a
+-- member that runs even when one it comes after died), `failed` (the members that failed
+-- an attempt) and `actions`: what the relay must do in the members' queues and has not yet
+-- done ('release:<id>', 'cancel:<id>', 'callback:on_success', 'callback:on_complete').
+local batch_keys = {'record', 'members', 'waits', 'dependents', 'fallbacks', 'failed', 'actions'}
+
+-- Finishes an open batch whose members have all finished, once: its on_complete is due,
+-- and its on_success when every member succeeded (which a dead member retried to success
+-- may bring later). Its keys expire a retention after; a retried member reopens it.
+local function batch_settle(prefix, now, retention_us)
+  local record = prefix .. 'record'
+  local f = redis.call('HMGET', record, 'state', 'total', 'succeeded', 'dead', 'cancelled', 'on_success', 'on_complete', 'success_made', 'complete_made')
+  if f[1] ~= 'open' and f[1] ~= 'finished' then
+    return
+  end
+  local total, succeeded = tonumber(f[2]), tonumber(f[3]) or 0
+  if succeeded + (tonumber(f[4]) or 0) + (tonumber(f[5]) or 0) < total then
+    if f[1] == 'finished' then
+      redis.call('HSET', record, 'state', 'open')
+      redis.call('HDEL', record, 'finished_at')
+      for _, name in ipairs(batch_keys) do
+        redis.call('PERSIST', prefix .. name)
+      end
+    end
+    return
+  end
+  if f[1] == 'open' then
+    redis.call('HSET', record, 'state', 'finished', 'finished_at', text(now))
+    if f[7] and f[9] ~= '1' then
+      redis.call('HSET', prefix .. 'actions', 'callback:on_complete', '1')
+      redis.call('HSET', record, 'complete_made', '1')
+    end
+    for _, name in ipairs(batch_keys) do
+      redis.call('PEXPIRE', prefix .. name, math.max(1, math.floor(retention_us / 1000)))
+    end
+  end
+  if succeeded == total and f[6] and f[8] ~= '1' then
+    redis.call('HSET', prefix .. 'actions', 'callback:on_success', '1')
+    redis.call('HSET', record, 'success_made', '1')
+  end
 end

@@ -1,7 +1,7 @@
 -- Moves scheduled jobs (delayed, or waiting for a retry) whose time has come to the
 -- queue. A job's wait is counted from the time it became due.
 --
--- KEYS: scheduled, ready
+-- KEYS: scheduled, ready, prioritized, stats
 -- ARGV: prefix, limit
 -- Returns the number promoted.
 local prefix = ARGV[1]
@@ -10,9 +10,10 @@ for i = 1, #due, 2 do
   local id = due[i]
   local key = job_key(prefix, id)
   redis.call('ZREM', KEYS[1], id)
-  if redis.call('EXISTS', key) == 1 then
+  local f = redis.call('HMGET', key, 'state', 'priority')
+  if f[1] then
     redis.call('HSET', key, 'state', 'queued', 'enqueued_at', due[i + 1])
-    redis.call('LPUSH', KEYS[2], id)
+    queue_job(KEYS[2], KEYS[3], KEYS[4], id, f[2], false)
   end
 end
 return #due / 2

@@ -13,7 +13,7 @@
 -- ones past their age limit, which completions and deaths otherwise do, so that an idle
 -- queue's are deleted too.
 --
--- KEYS: active, ready, dead, stats, finished, cancelling
+-- KEYS: active, ready, dead, stats, finished, cancelling, prioritized
 -- ARGV: prefix, limit, dead_max, dead_ttl_us, retention_us, unstarted_max
 -- Returns the number recovered.
 local prefix = ARGV[1]
@@ -24,7 +24,7 @@ for _, member in ipairs(expired) do
   redis.call('ZREM', KEYS[1], member)
   local id, token = string.match(member, '^(.*):(%d+)$')
   local key = job_key(prefix, id)
-  local f = redis.call('HMGET', key, 'state', 'attempt', 'spec', 'worker', 'renewed', 'unstarted')
+  local f = redis.call('HMGET', key, 'state', 'attempt', 'spec', 'worker', 'renewed', 'unstarted', 'priority')
   if f[1] == 'running' then
     local worker = f[4] or 'unknown'
     local unstarted = tonumber(f[6]) or 0
@@ -32,13 +32,13 @@ for _, member in ipairs(expired) do
       local reason = 'lease expired before worker ' .. worker .. ' renewed it: the attempt may never have started, and does not count'
       redis.call('HINCRBY', key, 'attempt', -1)
       redis.call('HSET', key, 'state', 'queued', 'error', reason, 'enqueued_at', text(now), 'unstarted', unstarted + 1)
-      redis.call('RPUSH', KEYS[2], id)
+      queue_job(KEYS[2], KEYS[7], KEYS[4], id, f[7], true)
     elseif tonumber(f[2]) >= max_attempts(f[3]) then
-      bury(prefix, KEYS[3], id, now, 'lease expired: worker ' .. worker .. ' stopped renewing it', tonumber(ARGV[3]), tonumber(ARGV[4]))
+      bury(prefix, KEYS[3], id, f[3], now, 'lease expired: worker ' .. worker .. ' stopped renewing it', tonumber(ARGV[3]), tonumber(ARGV[4]))
       redis.call('HINCRBY', KEYS[4], 'dead', 1)
     else
       redis.call('HSET', key, 'state', 'queued', 'error', 'lease expired: worker ' .. worker .. ' stopped renewing it', 'enqueued_at', text(now))
-      redis.call('RPUSH', KEYS[2], id)
+      queue_job(KEYS[2], KEYS[7], KEYS[4], id, f[7], true)
     end
     redis.call('HINCRBY', KEYS[4], 'recovered', 1)
   end

@@ -5,11 +5,14 @@
 -- whose job is no longer queued (cancelled, or expired since) is dropped, and leaves the
 -- count of such ids (see cancel.lua).
 --
+-- Jobs with a priority come first, from the prioritized set (see queue_job); their copies
+-- left in the ready list count as out of line until reserve drops them.
+--
 -- Beyond `count` jobs for its free slots, a worker may ask for `prefetch` more to keep at
 -- hand; of those it gets at most half of what the queue holds beyond `count`, so that a
 -- short queue is left to other workers too.
 --
--- KEYS: ready, active, paused, fresh, tenant_jobs, tenant_bytes, stats
+-- KEYS: ready, active, paused, fresh, tenant_jobs, tenant_bytes, stats, prioritized
 -- ARGV: prefix, count, lease_us, worker, prefetch (count + prefetch: 1 to 1,000)
 -- Returns {now, jobs, paused}; jobs holds five values per job:
 --   id, token, attempt, spec, enqueued_at
@@ -24,9 +27,25 @@ if prefetch > 0 then
   local spare = redis.call('LLEN', KEYS[1]) - count
   count = count + math.max(0, math.min(prefetch, math.floor(spare / 2)))
 end
-local ids = count > 0 and redis.call('RPOP', KEYS[1], count)
-if not ids then
+if count == 0 then
   return {now, {}, 0}
+end
+local ids = {}
+local first = redis.call('ZPOPMIN', KEYS[8], count)
+for i = 1, #first, 2 do
+  ids[#ids + 1] = first[i]
+end
+local rest = #ids < count and redis.call('RPOP', KEYS[1], count - #ids)
+if #ids == 0 then
+  ids = rest
+  if not ids then
+    return {now, {}, 0}
+  end
+else
+  redis.call('HINCRBY', KEYS[7], 'cancelled_in_line', #ids)
+  for _, id in ipairs(rest or {}) do
+    ids[#ids + 1] = id
+  end
 end
 local now_text = text(now)
 local deadline = text(now + tonumber(ARGV[3]))

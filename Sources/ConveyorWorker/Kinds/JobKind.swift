@@ -42,7 +42,7 @@ public struct NoOutput: Encodable, Sendable {
     public init() {}
 }
 
-/// The defaults of a job kind, and who may enqueue it.
+/// The defaults of a job kind, who may enqueue it, and the limits its jobs run under.
 public struct JobKindOptions: Sendable {
     /// Where jobs go when the request names no queue.
     public var queue: QueueName
@@ -56,6 +56,18 @@ public struct JobKindOptions: Sendable {
     public var visibility: JobKindVisibility
     /// The JSON a payload must be, checked before it is decoded.
     public var payloadShape: PayloadShape
+    /// The priority of jobs that do not set their own, 0 to 9.
+    public var priority: Int
+    /// Whether a job of the kind is created while another with the same key holds its lock;
+    /// nil: always, unless the request asks for uniqueness.
+    public var unique: UniqueJobs?
+    /// How long the kind's succeeded and cancelled jobs stay readable; nil for the queue's
+    /// retention (`CONVEYOR_RETENTION`).
+    public var retention: Duration?
+    /// At most this many of the kind's attempts run at once, across every worker.
+    public var concurrency: KindConcurrencyLimit?
+    /// At most this many of the kind's attempts start in a window, across every worker.
+    public var rateLimit: KindRateLimit?
 
     public init(
         queue: QueueName = .default,
@@ -63,14 +75,43 @@ public struct JobKindOptions: Sendable {
         timeout: Duration = .seconds(60),
         backoff: RetryBackoff = RetryBackoff(),
         visibility: JobKindVisibility = .public,
-        payloadShape: PayloadShape = .object
+        payloadShape: PayloadShape = .object,
+        priority: Int = 0,
+        unique: UniqueJobs? = nil,
+        retention: Duration? = nil,
+        concurrency: KindConcurrencyLimit? = nil,
+        rateLimit: KindRateLimit? = nil
     ) {
+        precondition(JobQueue.priorities.contains(priority), "a kind's priority is 0 to 9")
         self.queue = queue
         self.maxAttempts = maxAttempts
         self.timeout = timeout
         self.backoff = backoff
         self.visibility = visibility
         self.payloadShape = payloadShape
+        self.priority = priority
+        self.unique = unique
+        self.retention = retention
+        self.concurrency = concurrency
+        self.rateLimit = rateLimit
+    }
+}
+
+/// What makes two jobs of a kind the same, and for how long the first keeps a second from
+/// being created (see ``JobUniqueness``).
+public struct UniqueJobs: Sendable, Equatable {
+    /// The payload's top-level fields that make two jobs the same; empty: the whole payload.
+    public var fields: [String]
+    public var scope: JobUniqueness.Scope
+
+    public init(fields: [String] = [], scope: JobUniqueness.Scope = .untilFinished) {
+        self.fields = fields
+        self.scope = scope
+    }
+
+    /// The lock of a job of `kind` for `tenant` with `payload`.
+    public func uniqueness(kind: String, tenant: String, payload: String) -> JobUniqueness {
+        JobUniqueness(scope: scope, key: JobUniqueness.key(tenant: tenant, kind: kind, payload: payload, fields: fields))
     }
 }
 

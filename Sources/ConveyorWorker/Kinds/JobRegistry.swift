@@ -23,6 +23,12 @@ public struct JobRegistry: Sendable {
         kinds.values.filter { visibilities.contains($0.options.visibility) }.map(\.name).sorted()
     }
 
+    /// The retention of each kind that keeps its finished jobs for a time of its own, for
+    /// ``QueuePolicy/retentionByKind``.
+    public var retentionByKind: [String: Duration] {
+        kinds.compactMapValues(\.options.retention)
+    }
+
     /// The kind registered under `name`.
     public func kind(named name: String) -> RegisteredKind? { kinds[name] }
 

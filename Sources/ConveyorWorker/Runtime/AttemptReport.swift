@@ -16,6 +16,8 @@ struct AttemptReport: Sendable {
         case deferred
         /// The job was cancelled while it ran; it will not run again.
         case cancelled
+        /// The job's deadline had passed when a worker took it: it was cancelled unrun.
+        case expired
         /// The attempt, already reported as ended (timed out, lease lost, cancelled), did
         /// not stop when told to: it still holds its slot, and runs on beside whatever the
         /// job does next.

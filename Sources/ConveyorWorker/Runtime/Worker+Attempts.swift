@@ -44,8 +44,9 @@ extension Worker {
         let kind = registry.kind(named: job.kind)
         let result: Result<String, any Error>
         do {
+            if let deadline = job.deadline, job.attempt == 1, job.reservedAt > deadline { throw DeadlinePassed(deadline: deadline) }
             guard let kind else { throw UnknownKindError(kind: job.kind, known: registry.names) }
-            result = .success(try await traced(job) { try await kind.run(job.payload, context) })
+            result = .success(try await traced(job) { try await admission.run(job, options: kind.options) { try await kind.run(job.payload, context) } })
         } catch {
             result = .failure(error)
         }
@@ -67,6 +68,8 @@ extension Worker {
                 acknowledge(job, output: output, wait: wait, run: runTime, timings: context.timings)
             case .failure(let deferral as JobDeferral):
                 await recordDeferral(job, deferral, wait: wait, run: runTime, timings: context.timings)
+            case .failure(let late as DeadlinePassed):
+                await recordExpiry(job, late, wait: wait, run: runTime, timings: context.timings)
             case .failure(let error):
                 await recordFailure(
                     job, outcome: .failed, error: error, backoff: kind?.options.backoff ?? RetryBackoff(),
@@ -143,6 +146,18 @@ extension Worker {
         case .failure(let redisError):
             let error = "\(deferral.description); not recorded: \(redisError)"
             report(job, .deferred, state: "unknown", wait: wait, run: run, timings: timings, error: error)
+        }
+    }
+
+    /// Discards a job whose deadline passed before it could start: cancelled, never run.
+    func recordExpiry(_ job: ReservedJob, _ late: DeadlinePassed, wait: Duration, run: Duration, timings: JobTimings) async {
+        switch await withinLease(timings, { try await queue.expire(job.lease, reason: late.description) }) {
+        case .success(true):
+            report(job, .expired, state: "cancelled", wait: wait, run: run, timings: timings, error: late.description)
+        case .success(false):
+            report(job, .leaseLost, state: "unknown", wait: wait, run: run, timings: timings, error: late.description)
+        case .failure(let redisError):
+            report(job, .expired, state: "unknown", wait: wait, run: run, timings: timings, error: "\(late.description); not recorded: \(redisError)")
         }
     }
 

@@ -33,6 +33,8 @@ public final class Worker: Service, Sendable {
     let presence: WorkerPresence
     let completions: CompletionBatcher
     let running = RunningAttempts()
+    /// The kinds' concurrency and rate limits, which attempts pass before they run.
+    let admission: AttemptAdmission
     let wake = Doorbell()
     let drained = Doorbell()
     /// Rung as each attempt starts, for the lease renewer that sleeps while none runs.
@@ -65,6 +67,7 @@ public final class Worker: Service, Sendable {
         self.configuration = configuration
         self.queue = queue
         self.redis = redis
+        self.admission = AttemptAdmission(limiter: KindLimiter(redis: redis), lease: configuration.lease)
         self.registry = registry
         self.database = database
         self.external = external

@@ -1,4 +1,6 @@
 import ArgumentParser
+import ConveyorJobs
+import ConveyorWorker
 import ConveyorPostgres
 import ConveyorQueue
 import ConveyorRedis
@@ -84,9 +86,11 @@ struct ConnectionOptions: ParsableArguments {
         return configuration
     }
 
-    /// The queues' limits and retention (see ``QueueOptions``) and shard counts.
+    /// The queues' limits and retention (see ``QueueOptions``), the kinds' own retentions, and
+    /// shard counts.
     func queuePolicy() throws -> QueuePolicy {
         var policy = try QueueOptions.policy()
+        policy.retentionByKind = try JobCatalogue.registry().retentionByKind
         policy.shards = try Setting<[QueueName: Int]>(flag: "--queue-shards", variable: "CONVEYOR_QUEUE_SHARDS")
             .resolve(queueShards, default: "") { text in
                 try parseEntries(
