@@ -21,6 +21,7 @@ extension Problem {
             switch error {
             case .queueFull: self = .queueFull(error)
             case .tenantQuota: self = .tenantQuota(error)
+            case .invalidJob, .invalidBatch: self = .invalidJob([ProblemIssue(message: "\(error)")])
             default: self = .internalError(requestID: requestID)
             }
         case let error as RedisError where error.kind == .notReplicated:

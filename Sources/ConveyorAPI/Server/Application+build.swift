@@ -71,6 +71,7 @@ func buildRoutes(configuration: APIConfiguration, services: APIServices, logger:
         coalescer: EnqueueCoalescer(queue: services.queue, quotas: configuration.tenantQuotas), rules: rules
     )
     v1.addRoutes(jobs.endpoints, atPath: "jobs")
+    v1.addRoutes(BatchesController(services: services, configuration: configuration, idempotency: idempotency, rules: rules).endpoints, atPath: "batches")
     v1.addRoutes(QueuesController(services: services).endpoints, atPath: "queues")
     v1.addRoutes(WorkersController(services: services).endpoints, atPath: "workers")
     v1.addRoutes(BreakersController(services: services).endpoints, atPath: "breakers")

@@ -148,6 +148,28 @@ extension Worker {
         }
     }
 
+    /// Applies the outcomes of batch members that finished in `shard` to their batches, and
+    /// does what they call for (see ``JobQueue/relayBatchOutcomes(in:from:limit:)``): at once
+    /// while there are more, else every ``batchRelayInterval``. Every worker of a queue
+    /// relays it; a batch counts each outcome once however many relay it.
+    func relayBatchOutcomes(of shard: QueueShard) async {
+        var cursor = "0"
+        while !Task.isCancelled {
+            do {
+                let pass = try await queue.relayBatchOutcomes(in: shard, from: cursor)
+                cursor = pass.cursor
+                if pass.applied > 0 || cursor != "0" { continue }
+            } catch {
+                logger.warning("cannot relay the outcomes of batch jobs", metadata: ["queue": "\(shard)", "error": "\(error)"])
+                cursor = "0"
+            }
+            try? await Task.sleep(for: Self.batchRelayInterval)
+        }
+    }
+
+    /// How often a worker looks for batch outcomes to relay when it found none.
+    static let batchRelayInterval = Duration.milliseconds(250)
+
     func repeatEvery(_ interval: Duration, _ failure: String, _ body: @Sendable (QueueName) async throws -> Void) async {
         while !Task.isCancelled {
             for queueName in configuration.queues.queues {

@@ -104,6 +104,7 @@ public final class Worker: Service, Sendable {
             background.addTask { await self.watchCancellations() }
             for shard in configuration.queues.queues.flatMap(queue.shards(of:)) {
                 background.addTask { await self.watchReadyList(of: shard) }
+                background.addTask { await self.relayBatchOutcomes(of: shard) }
             }
 
             await withGracefulShutdownHandler {
