@@ -20,6 +20,8 @@ public enum JobCatalogue {
         registry.register(DrillSleepJob())
         registry.register(DrillFailJob())
         registry.register(DrillLedgerJob())
+        registry.register(DrillExclusiveJob())
+        registry.register(DrillThrottledJob())
         registry.register(BatchCreateJob(catalogue: try datasets()))
         registry.register(ImportCallbackJob())
         registry.register(MetricExportJob(catalogue: try self.exports(), settings: exports, files: exportFiles))

@@ -1,0 +1,61 @@
+import ConveyorCore
+import ConveyorQueue
+public import ConveyorWorker
+
+/// Sleeps for a while under a concurrency limit: at most 2 attempts with the same
+/// `account` run at once across every worker. For the tests and drills of the kinds' limits.
+public struct DrillExclusiveJob: JobKind {
+    public struct Payload: Codable, Sendable {
+        /// How long to sleep, in milliseconds (0 to 60,000).
+        public var ms: Int
+        /// The accounts whose jobs share a limit.
+        public var account: String?
+    }
+
+    public static let name = "drill.exclusive"
+    public static let options = JobKindOptions(
+        maxAttempts: 3, timeout: .seconds(120), visibility: .drill, concurrency: KindConcurrencyLimit(2, per: .payloadField("account"))
+    )
+
+    public init() {}
+
+    public static func validate(_ payload: Payload) throws {
+        try DrillThrottledJob.validate(milliseconds: payload.ms)
+    }
+
+    public func run(_ payload: Payload, context: JobContext) async throws -> NoOutput {
+        try await Task.sleep(for: .milliseconds(payload.ms))
+        return NoOutput()
+    }
+}
+
+/// Sleeps for a while under a rate limit: at most 5 attempts of a tenant start within any
+/// second, across every worker. For the tests and drills of the kinds' limits.
+public struct DrillThrottledJob: JobKind {
+    public struct Payload: Codable, Sendable {
+        /// How long to sleep, in milliseconds (0 to 60,000).
+        public var ms: Int
+    }
+
+    public static let name = "drill.throttled"
+    public static let options = JobKindOptions(
+        maxAttempts: 3, timeout: .seconds(120), visibility: .drill, rateLimit: KindRateLimit(5, per: .seconds(1), scope: .tenant)
+    )
+
+    public init() {}
+
+    public static func validate(_ payload: Payload) throws {
+        try validate(milliseconds: payload.ms)
+    }
+
+    static func validate(milliseconds: Int) throws {
+        guard (0...60_000).contains(milliseconds) else {
+            throw PermanentJobError("'ms' must be between 0 and 60000, not \(milliseconds)")
+        }
+    }
+
+    public func run(_ payload: Payload, context: JobContext) async throws -> NoOutput {
+        try await Task.sleep(for: .milliseconds(payload.ms))
+        return NoOutput()
+    }
+}
