@@ -746,12 +746,18 @@ public struct JobQueue: Sendable {
 
     /// Refuses a call with a job whose fields cannot be packed, or with one id twice
     /// (the second would be taken for a resend of the first).
+    /// Why `job` can never be enqueued as it is (a field holding a line break), or nil: what
+    /// an enqueue refuses a batch holding it for, so that a caller can set it apart first.
+    public static func invalidity(of job: JobRequest) -> QueueError? {
+        JobSpec.unpackableField(of: job).map { field in
+            .invalidJob(id: job.id.description, reason: "its \(field) holds a line break, or a tab that an id cannot hold")
+        }
+    }
+
     private static func checkPackable(_ jobs: [JobRequest]) throws {
         var ids = Set<JobID>(minimumCapacity: jobs.count)
         for job in jobs {
-            if let field = JobSpec.unpackableField(of: job) {
-                throw QueueError.invalidJob(id: job.id.description, reason: "its \(field) holds a line break, or a tab that an id cannot hold")
-            }
+            if let invalidity = invalidity(of: job) { throw invalidity }
             guard ids.insert(job.id).inserted else {
                 throw QueueError.invalidJob(id: job.id.description, reason: "the same id appears twice in one call")
             }

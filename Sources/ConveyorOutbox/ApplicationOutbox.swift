@@ -1,0 +1,163 @@
+import ConveyorCore
+public import ConveyorPostgres
+public import ConveyorQueue
+public import Foundation
+import Metrics
+
+/// The jobs applications enqueue with SQL: rows they insert into `conveyor_outbox` in their
+/// own transactions (see `Migrations/0015_outbox.sql`), which ``relay(limit:)`` moves to the
+/// queue once committed. A rolled-back row was never visible, so it never becomes a job.
+///
+/// Any number of relays run at once: each takes a batch of rows under row locks that the
+/// others skip, enqueues their jobs in one call and deletes the rows in the same
+/// transaction. A relay that dies after the enqueue and before its commit leaves the rows
+/// pending, and the next relay sends them again with the same job ids (derived from the
+/// rows' ids, ``jobID(ofRow:in:)``), which the queue skips: each committed row becomes one
+/// job. A row that can never become a job as written is marked failed with the reason and
+/// left in the table for the operator (``OutboxRows``); the rest of its batch goes on.
+public struct ApplicationOutbox: Sendable {
+    private let pool: PostgresPool
+    private let queue: JobQueue
+    private let kinds: any OutboxKinds
+
+    /// How long rows that the queue refused (full, or a tenant past its quota) wait before
+    /// they are sent again, so that they do not hold up the rows behind them meanwhile.
+    static let refusalDelay: Duration = .seconds(1)
+
+    public init(pool: PostgresPool, queue: JobQueue, kinds: any OutboxKinds) {
+        self.pool = pool
+        self.queue = queue
+        self.kinds = kinds
+    }
+
+    /// The id of the job that the row with id `row` makes in `queue`: the row's 128 bits
+    /// as a ULID, so the same row always makes the same job.
+    public static func jobID(ofRow row: UUID, in queue: QueueName) -> JobID {
+        JobID(in: queue, derivedFrom: withUnsafeBytes(of: row.uuid) { Array($0) })
+    }
+
+    /// What one relay pass did with the rows it took.
+    public struct Pass: Sendable, Equatable {
+        /// Rows taken.
+        public var taken = 0
+        /// Rows whose jobs are in the queue, and which were deleted.
+        public var sent = 0
+        /// Rows marked failed.
+        public var failed = 0
+        /// Rows the queue refused for now, put off for a second.
+        public var refused = 0
+
+        public init() {}
+    }
+
+    /// Whether any committed row waits for a relay: one lookup in the pending rows' index,
+    /// the cheap question a relay asks between passes.
+    public func hasPending() async throws -> Bool {
+        try await pool.withConnection { connection in
+            try await connection.query(
+                "SELECT EXISTS (SELECT FROM conveyor_outbox WHERE failed_at IS NULL AND \(Self.due)) AS pending"
+            ).rows[0].decode("pending")
+        }
+    }
+
+    /// Moves up to `limit` pending rows, oldest first, to the queue: their jobs in one
+    /// enqueue call, then the rows deleted, in one transaction.
+    public func relay(limit: Int = 500) async throws -> Pass {
+        let pass = try await pool.withConnection { connection in
+            try await connection.transaction { connection in
+                let rows = try await connection.query(
+                    """
+                    SELECT id, kind, payload::text AS payload, queue, tenant, request_id, max_attempts, timeout_ms,
+                        (extract(epoch FROM run_at) * 1000000)::bigint AS run_at_us
+                    FROM conveyor_outbox
+                    WHERE failed_at IS NULL AND \(Self.due)
+                    ORDER BY created_at
+                    LIMIT $1
+                    FOR UPDATE SKIP LOCKED
+                    """,
+                    [limit]
+                ).rows
+                var pass = Pass()
+                pass.taken = rows.count
+                var jobs: [(row: UUID, job: JobRequest)] = []
+                for row in rows {
+                    let id: UUID = try row.decode("id")
+                    do {
+                        jobs.append((id, try job(of: row, id: id)))
+                    } catch {
+                        try await connection.execute(
+                            "UPDATE conveyor_outbox SET failed_at = now(), error = $2 WHERE id = $1", [id, "\(error)"]
+                        )
+                        pass.failed += 1
+                    }
+                }
+                let refusals = try await enqueue(jobs.map(\.job))
+                let refused = jobs.filter { refusals[$0.job.queue] != nil }
+                let sent = jobs.filter { refusals[$0.job.queue] == nil }
+                if !sent.isEmpty {
+                    try await connection.execute("DELETE FROM conveyor_outbox WHERE id = ANY($1::uuid[])", [Self.array(sent.map(\.row))])
+                }
+                for (queue, refusal) in refusals {
+                    try await connection.execute(
+                        "UPDATE conveyor_outbox SET relay_after = now() + make_interval(secs => $2), error = $3 WHERE id = ANY($1::uuid[])",
+                        [Self.array(refused.filter { $0.job.queue == queue }.map(\.row)), Double(Self.refusalDelay.components.seconds), "\(refusal)"]
+                    )
+                }
+                pass.sent = sent.count
+                pass.refused = refused.count
+                return pass
+            }
+        }
+        for (outcome, count) in [("sent", pass.sent), ("failed", pass.failed), ("refused", pass.refused)] where count > 0 {
+            Counter(label: "conveyor_outbox_rows_total", dimensions: [("outcome", outcome)]).increment(by: count)
+        }
+        return pass
+    }
+
+    /// Rows not put off, or whose time has come.
+    private static let due = "(relay_after IS NULL OR relay_after <= now())"
+
+    /// The job row `row` makes, with the kind's defaults where it has NULL.
+    /// - Throws: why it can make none: an unknown kind, a payload the kind refuses, an
+    ///   invalid queue name, a field the queue cannot hold.
+    private func job(of row: PostgresRow, id: UUID) throws -> JobRequest {
+        let kind: String = try row.decode("kind")
+        let payload: String = try row.decode("payload")
+        let defaults = try kinds.defaults(ofKind: kind, payload: payload)
+        let queueName = try row.decode("queue", as: String?.self).map { try QueueName($0) } ?? defaults.queue
+        let request = JobRequest(
+            id: Self.jobID(ofRow: id, in: queueName), kind: kind, payload: payload, queue: queueName,
+            maxAttempts: try row.decode("max_attempts", as: Int?.self) ?? defaults.maxAttempts,
+            timeout: try row.decode("timeout_ms", as: Int64?.self).map { .milliseconds($0) } ?? defaults.timeout,
+            runAt: try row.decode("run_at_us", as: Int64?.self).map { Timestamp(microseconds: $0) },
+            requestID: try row.decode("request_id"), tenant: try row.decode("tenant")
+        )
+        if let invalidity = JobQueue.invalidity(of: request) { throw invalidity }
+        return request
+    }
+
+    /// Enqueues `jobs` in one call. A queue that refuses its jobs (full, or a tenant past
+    /// its quota) is set apart and the rest sent again until one call takes them all; the
+    /// jobs an earlier call took are skipped by the resend, as their ids exist.
+    /// - Returns: the refusal of each queue that refused.
+    private func enqueue(_ jobs: [JobRequest]) async throws -> [QueueName: QueueError] {
+        var remaining = jobs
+        var refusals: [QueueName: QueueError] = [:]
+        while !remaining.isEmpty {
+            do {
+                try await queue.enqueue(remaining)
+                break
+            } catch let refusal as QueueError {
+                guard refusal.isRefusal, let refusing = refusal.refusingQueue else { throw refusal }
+                refusals[refusing] = refusal
+                remaining.removeAll { $0.queue == refusing }
+            }
+        }
+        return refusals
+    }
+
+    /// `ids` as a PostgreSQL array literal, `{id,id,…}`.
+    static func array(_ ids: [UUID]) -> String {
+        "{" + ids.map(\.uuidString).joined(separator: ",") + "}"
+    }
+}
