@@ -80,13 +80,13 @@ public struct ApplicationOutbox: Sendable {
                 var pass = Pass()
                 pass.taken = rows.count
                 var jobs: [(row: UUID, job: JobRequest)] = []
-                for row in rows {
-                    let id: UUID = try row.decode("id")
-                    do {
-                        jobs.append((id, try job(of: row, id: id)))
-                    } catch {
+                for (id, outcome) in try requests(of: rows) {
+                    switch outcome {
+                    case .success(let job):
+                        jobs.append((id, job))
+                    case .failure(let reason):
                         try await connection.execute(
-                            "UPDATE conveyor_outbox SET failed_at = now(), error = $2 WHERE id = $1", [id, "\(error)"]
+                            "UPDATE conveyor_outbox SET failed_at = now(), error = $2 WHERE id = $1", [id, "\(reason)"]
                         )
                         pass.failed += 1
                     }
@@ -117,13 +117,45 @@ public struct ApplicationOutbox: Sendable {
     /// Rows not put off, or whose time has come.
     private static let due = "(relay_after IS NULL OR relay_after <= now())"
 
-    /// The job row `row` makes, with the kind's defaults where it has NULL.
-    /// - Throws: why it can make none: an unknown kind, a payload the kind refuses, an
-    ///   invalid queue name, a field the queue cannot hold.
-    private func job(of row: PostgresRow, id: UUID) throws -> JobRequest {
-        let kind: String = try row.decode("kind")
-        let payload: String = try row.decode("payload")
-        let defaults = try kinds.defaults(ofKind: kind, payload: payload)
+    /// What a row can never become a job for, with its reason.
+    struct Refusal: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// The job each row makes, with its kind's defaults where it has NULL, or why it can
+    /// make none: an unknown kind, a payload the kind refuses, an invalid queue name, a
+    /// field the queue cannot hold. Each kind checks its rows' payloads at once.
+    private func requests(of rows: [PostgresRow]) throws -> [(id: UUID, job: Result<JobRequest, Refusal>)] {
+        var rowsByKind: [String: [Int]] = [:]
+        for (index, row) in rows.enumerated() { rowsByKind[try row.decode("kind"), default: []].append(index) }
+        var outcomes = [(id: UUID, job: Result<JobRequest, Refusal>)?](repeating: nil, count: rows.count)
+        for (kind, indices) in rowsByKind {
+            let payloads: [String] = try indices.map { try rows[$0].decode("payload") }
+            let checked: (defaults: JobDefaults, refusals: [(any Error)?])
+            do {
+                checked = try kinds.check(kind: kind, payloads: payloads)
+            } catch {
+                for index in indices { outcomes[index] = (try rows[index].decode("id"), .failure(Refusal(description: "\(error)"))) }
+                continue
+            }
+            for (position, index) in indices.enumerated() {
+                let id: UUID = try rows[index].decode("id")
+                if let refusal = checked.refusals[position] {
+                    outcomes[index] = (id, .failure(Refusal(description: "\(refusal)")))
+                    continue
+                }
+                do {
+                    outcomes[index] = (id, .success(try request(of: rows[index], id: id, kind: kind, payload: payloads[position], defaults: checked.defaults)))
+                } catch {
+                    outcomes[index] = (id, .failure(Refusal(description: "\(error)")))
+                }
+            }
+        }
+        return outcomes.compactMap { $0 }
+    }
+
+    /// The job of a row whose kind took its payload.
+    private func request(of row: PostgresRow, id: UUID, kind: String, payload: String, defaults: JobDefaults) throws -> JobRequest {
         let queueName = try row.decode("queue", as: String?.self).map { try QueueName($0) } ?? defaults.queue
         let request = JobRequest(
             id: Self.jobID(ofRow: id, in: queueName), kind: kind, payload: payload, queue: queueName,

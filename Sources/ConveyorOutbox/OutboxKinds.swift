@@ -4,10 +4,12 @@ public import ConveyorQueue
 /// exists and takes its payload, and the kind's defaults for what the row leaves NULL. The
 /// process that runs the relay answers from the registry its workers run jobs through.
 public protocol OutboxKinds: Sendable {
-    /// The defaults of kind `kind`, which takes `payload`.
-    /// - Throws: an error saying what is wrong when no kind has the name or the kind
-    ///   refuses the payload; the row is then marked failed with its message.
-    func defaults(ofKind kind: String, payload: String) throws -> JobDefaults
+    /// Checks `payloads` for kind `kind` at once, as a relay's batch brings them.
+    /// - Returns: the kind's defaults, and for each payload in order nil when the kind takes
+    ///   it, or the error saying why not, with which its row is marked failed.
+    /// - Throws: an error saying what is wrong when no kind has the name; every row of the
+    ///   kind is marked failed with its message.
+    func check(kind: String, payloads: [String]) throws -> (defaults: JobDefaults, refusals: [(any Error)?])
 }
 
 /// A kind's queue, attempts and timeout.

@@ -32,15 +32,10 @@ struct OutboxFixture {
             queue: JobQueue(redis: redis, policy: policy), queueName: TestEnvironment.uniqueQueue(purpose),
             kinds: RegisteredOutboxKinds(try JobCatalogue.registry())
         )
-        do {
+        return try await withCleanUp({
             _ = try await PostgresMigrator(pool: fixture.pool, migrations: OutboxTables.migrations, logger: logger).migrate()
-            let value = try await body(fixture)
-            await fixture.tearDown()
-            return value
-        } catch {
-            await fixture.tearDown()
-            throw error
-        }
+            return try await body(fixture)
+        }, cleanUp: fixture.tearDown)
     }
 
     private func tearDown() async {

@@ -10,8 +10,8 @@ public struct RegisteredOutboxKinds: OutboxKinds {
         self.registry = registry
     }
 
-    public func defaults(ofKind kind: String, payload: String) throws -> JobDefaults {
-        let options = try registry.validate(kind: kind, payload: payload)
-        return JobDefaults(queue: options.queue, maxAttempts: options.maxAttempts, timeout: options.timeout)
+    public func check(kind: String, payloads: [String]) throws -> (defaults: JobDefaults, refusals: [(any Error)?]) {
+        let (options, errors) = try registry.validate(kind: kind, payloads: payloads)
+        return (JobDefaults(queue: options.queue, maxAttempts: options.maxAttempts, timeout: options.timeout), errors)
     }
 }
