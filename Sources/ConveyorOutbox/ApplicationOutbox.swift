@@ -118,36 +118,36 @@ public struct ApplicationOutbox: Sendable {
     private static let due = "(relay_after IS NULL OR relay_after <= now())"
 
     /// What a row can never become a job for, with its reason.
-    struct Refusal: Error, CustomStringConvertible {
+    struct RowFault: Error, CustomStringConvertible {
         let description: String
     }
 
     /// The job each row makes, with its kind's defaults where it has NULL, or why it can
     /// make none: an unknown kind, a payload the kind refuses, an invalid queue name, a
     /// field the queue cannot hold. Each kind checks its rows' payloads at once.
-    private func requests(of rows: [PostgresRow]) throws -> [(id: UUID, job: Result<JobRequest, Refusal>)] {
+    private func requests(of rows: [PostgresRow]) throws -> [(id: UUID, job: Result<JobRequest, RowFault>)] {
         var rowsByKind: [String: [Int]] = [:]
         for (index, row) in rows.enumerated() { rowsByKind[try row.decode("kind"), default: []].append(index) }
-        var outcomes = [(id: UUID, job: Result<JobRequest, Refusal>)?](repeating: nil, count: rows.count)
+        var outcomes = [(id: UUID, job: Result<JobRequest, RowFault>)?](repeating: nil, count: rows.count)
         for (kind, indices) in rowsByKind {
             let payloads: [String] = try indices.map { try rows[$0].decode("payload") }
             let checked: (defaults: JobDefaults, refusals: [(any Error)?])
             do {
                 checked = try kinds.check(kind: kind, payloads: payloads)
             } catch {
-                for index in indices { outcomes[index] = (try rows[index].decode("id"), .failure(Refusal(description: "\(error)"))) }
+                for index in indices { outcomes[index] = (try rows[index].decode("id"), .failure(RowFault(description: "\(error)"))) }
                 continue
             }
             for (position, index) in indices.enumerated() {
                 let id: UUID = try rows[index].decode("id")
                 if let refusal = checked.refusals[position] {
-                    outcomes[index] = (id, .failure(Refusal(description: "\(refusal)")))
+                    outcomes[index] = (id, .failure(RowFault(description: "\(refusal)")))
                     continue
                 }
                 do {
                     outcomes[index] = (id, .success(try request(of: rows[index], id: id, kind: kind, payload: payloads[position], defaults: checked.defaults)))
                 } catch {
-                    outcomes[index] = (id, .failure(Refusal(description: "\(error)")))
+                    outcomes[index] = (id, .failure(RowFault(description: "\(error)")))
                 }
             }
         }
