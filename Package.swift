@@ -106,12 +106,14 @@ let package = Package(
             ]
         ),
 
-        // The job outbox: jobs a PostgreSQL transaction enqueues, delivered after its commit.
+        // The job outboxes: jobs a PostgreSQL transaction enqueues, the system's own and those
+        // applications insert with SQL, delivered after its commit by one relay.
         .target(
             name: "ConveyorOutbox",
-            dependencies: ["ConveyorCore", "ConveyorPostgres", "ConveyorQueue", logging, serviceLifecycle],
+            dependencies: ["ConveyorCore", "ConveyorPostgres", "ConveyorQueue", logging, metrics, serviceLifecycle],
             resources: [
                 .embedInCode("Migrations/0007_job_outbox.sql"),
+                .embedInCode("Migrations/0015_outbox.sql"),
             ]
         ),
 
@@ -239,6 +241,13 @@ let package = Package(
                 "ConveyorCore", "ConveyorExternal", "ConveyorImports", "ConveyorJobs", "ConveyorOutbox", "ConveyorPostgres",
                 "ConveyorQueue", "ConveyorRedis", "ConveyorTestSupport", "ConveyorWorker", hummingbird, hummingbirdTesting,
                 logging, nioCore,
+            ]
+        ),
+        .testTarget(
+            name: "ConveyorOutboxTests",
+            dependencies: [
+                "ConveyorCore", "ConveyorJobs", "ConveyorOutbox", "ConveyorPostgres", "ConveyorQueue", "ConveyorRedis",
+                "ConveyorTestSupport", logging,
             ]
         ),
         .testTarget(

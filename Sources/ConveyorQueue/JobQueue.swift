@@ -821,15 +821,21 @@ public struct JobQueue: Sendable {
         return ["spec": String(entry[entry.index(after: cut)...]), "state": "queued", "created_at": enqueuedAt, "enqueued_at": enqueuedAt]
     }
 
-    /// Refuses a call with a job whose fields cannot be packed, with one id twice (the
-    /// second would be taken for a resend of the first), with a priority out of its range,
-    /// or with a unique job that does not live in the shard of its lock.
+    /// Why `job` can never be enqueued as it is (a field holding a line break), or nil: what
+    /// an enqueue refuses a batch holding it for, so that a caller can set it apart first.
+    public static func invalidity(of job: JobRequest) -> QueueError? {
+        JobSpec.unpackableField(of: job).map { field in
+            .invalidJob(id: job.id.description, reason: "its \(field) holds a line break, or a tab that an id cannot hold")
+        }
+    }
+
+    /// Refuses a call with a job that can never be enqueued (``invalidity(of:)``), with one id
+    /// twice (the second would be taken for a resend of the first), with a priority out of
+    /// its range, or with a unique job that does not live in the shard of its lock.
     private func checkPackable(_ jobs: [JobRequest]) throws {
         var ids = Set<JobID>(minimumCapacity: jobs.count)
         for job in jobs {
-            if let field = JobSpec.unpackableField(of: job) {
-                throw QueueError.invalidJob(id: job.id.description, reason: "its \(field) holds a line break, or a tab that an id cannot hold")
-            }
+            if let invalidity = Self.invalidity(of: job) { throw invalidity }
             if !Self.priorities.contains(job.priority) {
                 throw QueueError.invalidJob(id: job.id.description, reason: "its priority is \(job.priority): give one from 0 to 9")
             }

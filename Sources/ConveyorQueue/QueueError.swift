@@ -51,6 +51,14 @@ public enum QueueError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The queue that refused an enqueue for being full, or for a tenant past its quota.
+    public var refusingQueue: QueueName? {
+        switch self {
+        case .queueFull(let queue, _, _), .tenantQuota(let queue, _, _, _, _): queue
+        default: nil
+        }
+    }
+
     /// The queue refused an enqueue for a reason that sending it again now does not change,
     /// and wrote nothing.
     public var isRefusal: Bool {

@@ -10,7 +10,7 @@ struct Conveyor: AsyncParsableCommand {
         subcommands: [
             APICommand.self, WorkerCommand.self, SchedulerCommand.self, MigrateCommand.self, EnqueueCommand.self, JobCommand.self,
             CancelCommand.self, SchedulesCommand.self, StatsCommand.self, TopCommand.self, DeadCommand.self, PauseCommand.self,
-            ResumeCommand.self, ImportCommand.self, ExportCommand.self,
+            ResumeCommand.self, ImportCommand.self, ExportCommand.self, OutboxCommand.self,
         ]
     )
 }

@@ -49,15 +49,10 @@ struct ImportFixture {
             catalogue: catalogue,
             intake: ImportIntake(catalogue: catalogue, pool: pool, queue: queue, queueName: queueName, logger: logger)
         )
-        do {
+        return try await withCleanUp({
             _ = try await PostgresMigrator(pool: pool, migrations: JobCatalogue.migrations, logger: logger).migrate()
-            let value = try await body(fixture)
-            await fixture.tearDown()
-            return value
-        } catch {
-            await fixture.tearDown()
-            throw error
-        }
+            return try await body(fixture)
+        }, cleanUp: fixture.tearDown)
     }
 
     private func tearDown() async {

@@ -6,8 +6,10 @@ and runs this, which then:
      through a TCP relay of this driver, which it can cut) and two `conveyor scheduler`
      reading a schedule that fires a drill.ledger job every second into the queue `ticks`;
   2. for --minutes, drives the workload through both APIs (drill.ledger jobs one by one and
-     in bulk, products imports, exports, cache refreshes), recording every answer, while it
-     injects one fault at a time, in a random order that gives every kind its turn;
+     in bulk, products imports, exports, cache refreshes) and, beside the APIs, transactions
+     that insert drill.ledger rows into conveyor_outbox with psql, a third of them rolled
+     back, recording every answer, while it injects one fault at a time, in a random order
+     that gives every kind its turn;
   3. stops the workload, waits (bounded) for every job, import and export to end, and checks.
 
 The workload, the settling and most checks are drill_support's, shared with the multi-host
@@ -25,10 +27,11 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections import Counter
 
 from drill_support import (
-    API, LEDGER_QUEUES, ROOT, WORKER_QUEUES, Drill, DrillError, Service, drive, log, socket_open,
+    API, LEDGER_QUEUES, ROOT, WORKER_QUEUES, Drill, DrillError, Service, drive, log, socket_open, sql,
 )
 
 TENANT = "chaos"
@@ -36,6 +39,9 @@ LEASE = 3
 # A killed worker's jobs must run elsewhere within this many seconds of the kill.
 RECOVERY_BOUND = LEASE + 5
 IMPORT_CHUNK = 500
+# The queue of the outbox's rows, as drill.ledger's own.
+OUTBOX_QUEUE = "default"
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 FAULT_KINDS = (
     "kill -9 api",
     "kill -9 worker",
@@ -172,6 +178,9 @@ class ChaosDrill(Drill):
         self.faults = []  # (kind, started, ended, detail)
         self.kills = []  # (time, worker name, [(queue, job id, token)])
         self.relay = None
+        # conveyor_outbox rows by what became of their transaction: committed, rolled back,
+        # or unknown (psql failed after the INSERT, as when PostgreSQL restarts at COMMIT).
+        self.outbox_rows = {"committed": [], "rolled back": [], "unknown": []}
 
     def title(self):
         return (f"Conveyor chaos drill — {self.options.minutes} min of faults, 2 APIs, 3 workers (lease {LEASE} s), "
@@ -209,7 +218,23 @@ class ChaosDrill(Drill):
     # MARK: The workload
 
     def accepted_jobs(self):
-        return {**super().accepted_jobs(), "cache refreshes": self.refresh_jobs}
+        return {**super().accepted_jobs(), "cache refreshes": self.refresh_jobs,
+                "outbox rows": {outbox_job(row) for row in self.outbox_rows["committed"]}}
+
+    def outbox_transaction(self, rng):
+        """One to five drill.ledger rows inserted into conveyor_outbox in a transaction that
+        commits, or, a third of the time, rolls back."""
+        rows = rng.randint(1, 5)
+        ending = "COMMIT" if rng.random() >= 1 / 3 else "ROLLBACK"
+        values = ", ".join(f"('drill.ledger', '{{\"ms\": {rng.randint(50, 1500)}}}', '{OUTBOX_QUEUE}', '{TENANT}')" for _ in range(rows))
+        done = subprocess.run(
+            ["psql", self.database_url, "-v", "ON_ERROR_STOP=1", "-X", "-q", "-tA"],
+            input=f"BEGIN;\nINSERT INTO conveyor_outbox (kind, payload, queue, tenant) VALUES {values} RETURNING id;\n{ending};\n",
+            capture_output=True, text=True, timeout=60)
+        ids = [line for line in done.stdout.splitlines() if line]
+        outcome = "unknown" if done.returncode != 0 else "committed" if ending == "COMMIT" else "rolled back"
+        with self.lock:
+            self.outbox_rows[outcome] += ids
 
     def upload_import(self, rng):
         self.upload_products(rng.randint(2000, 4000), IMPORT_CHUNK)
@@ -335,6 +360,7 @@ class ChaosDrill(Drill):
             (8, 12, self.upload_import),
             (5, 8, self.request_export),
             (1, 2, self.refresh_cache),
+            (0.1, 0.4, self.outbox_transaction),
         ], lambda: self.chaos(self.options.minutes * 60))
 
     # MARK: Checks
@@ -342,6 +368,7 @@ class ChaosDrill(Drill):
     def check(self):
         self.check_lost()
         self.check_ledger()
+        self.check_outbox()
         self.check_duplicates()
         self.check_imports()
         self.check_exports("exports download with their SHA-256")
@@ -350,6 +377,25 @@ class ChaosDrill(Drill):
         self.check_answers()
         self.check_recovery()
         self.check_faults()
+
+    def check_outbox(self):
+        committed = [outbox_job(row) for row in self.outbox_rows["committed"]]
+        not_run = [job for job in committed if self.job_state.get(job) != "succeeded" or job not in self.ledger]
+        states = {}
+        rolled_back = [outbox_job(row) for row in self.outbox_rows["rolled back"]]
+        unknown = [outbox_job(row) for row in self.outbox_rows["unknown"]]
+        self.job_states(rolled_back + unknown, states)
+        appeared = [job for job in rolled_back if states.get(job) != "not found" or job in self.ledger]
+        unknown_run = sum(1 for job in unknown if job in self.ledger)
+        pending, failed = sql(self.database_url, "SELECT count(*) FILTER (WHERE failed_at IS NULL), count(*) FILTER (WHERE failed_at IS NOT NULL) "
+                                                 "FROM conveyor_outbox")[0]
+        self.result(not not_run and not appeared and pending == "0" and failed == "0",
+                    "outbox rows: committed run once, rolled back never",
+                    f"{len(committed) - len(not_run)} of {len(committed)} committed rows' jobs succeeded with their ledger row; "
+                    f"{len(appeared)} of {len(rolled_back)} rolled-back rows have a job or a ledger row; "
+                    f"{unknown_run} of {len(unknown)} rows whose COMMIT went unanswered became jobs; "
+                    f"rows left pending {pending}, failed {failed}"
+                    + (f"; e.g. {', '.join((not_run + appeared)[:5])}" if not_run or appeared else ""))
 
     def check_cache(self):
         status, data = self.call("GET", "/v1/caches/dashboard", "/v1/caches/{name}")
@@ -383,6 +429,12 @@ class ChaosDrill(Drill):
         self.result(not missing, "every kind of fault injected",
                     f"{len(self.faults)} faults: " + ", ".join(f"{kind} {counts[kind]}" for kind in FAULT_KINDS)
                     + (f"; not injected: {', '.join(missing)}" if missing else ""))
+
+
+def outbox_job(row):
+    """The id of the job that conveyor_outbox row `row` makes: its 128 bits as a ULID."""
+    bits = uuid.UUID(row).int
+    return OUTBOX_QUEUE + "." + "".join(CROCKFORD[(bits >> (125 - 5 * n)) & 0x1F] for n in range(26))
 
 
 def main():

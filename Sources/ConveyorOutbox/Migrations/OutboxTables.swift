@@ -1,6 +1,6 @@
 public import ConveyorPostgres
 
-/// The table of the job outbox. Embedded, so that `conveyor migrate` creates it from any folder.
+/// The tables of the job outboxes. Embedded, so that `conveyor migrate` creates it from any folder.
 public enum OutboxTables {
     private static let folder = "Sources/ConveyorOutbox/Migrations"
 
@@ -8,5 +8,6 @@ public enum OutboxTables {
     /// line here; SwiftPM names its bytes after the file, the leading digit made `_`.
     public static let migrations = [
         PostgresMigration(name: "0007_job_outbox.sql", in: folder, contents: PackageResources._007_job_outbox_sql),
+        PostgresMigration(name: "0015_outbox.sql", in: folder, contents: PackageResources._015_outbox_sql),
     ]
 }

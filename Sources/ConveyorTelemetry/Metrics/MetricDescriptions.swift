@@ -16,6 +16,7 @@ public enum MetricDescriptions {
         "conveyor_db_pool_connections": "This process's PostgreSQL connections, by state: in use, idle, or the pool's size",
         "conveyor_db_pool_waiting": "Callers waiting for a PostgreSQL connection from this process's pool",
         "conveyor_external_calls_total": "External HTTP calls of this process, by dependency and outcome",
+        "conveyor_outbox_rows_total": "conveyor_outbox rows this process's relay dealt with, by outcome: sent (enqueued and deleted), failed (can never become a job as written), or refused by a full queue for now",
         "conveyor_schedule_ticks_total": "Schedule ticks this scheduler dealt with, by schedule and outcome: enqueued, taken by another scheduler, missed, or failed",
     ]
 

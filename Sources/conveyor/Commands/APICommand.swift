@@ -3,7 +3,6 @@ import ConveyorAPI
 import ConveyorExports
 import ConveyorImports
 import ConveyorJobs
-import ConveyorOutbox
 import ConveyorPostgres
 import ConveyorQueue
 import ConveyorRedis
@@ -30,6 +29,7 @@ struct APICommand: AsyncParsableCommand {
     @OptionGroup var exports: ExportOptions
     @OptionGroup var outbound: OutboundOptions
     @OptionGroup var schedules: ScheduleOptions
+    @OptionGroup var outbox: OutboxOptions
 
     func run() async throws {
         let logger = try logging.bootstrap(label: "conveyor.api")
@@ -64,8 +64,9 @@ struct APICommand: AsyncParsableCommand {
         let exportIntake = ExportIntake(
             catalogue: try JobCatalogue.exports(), settings: exportSettings, files: exportFiles, pool: database, queue: queue
         )
+        let registry = try JobCatalogue.registry(exports: exportSettings, exportFiles: exportFiles)
         let services = APIServices(
-            redis: redis, queue: queue, registry: try JobCatalogue.registry(exports: exportSettings, exportFiles: exportFiles),
+            redis: redis, queue: queue, registry: registry,
             database: database, imports: imports,
             exports: exportIntake, caches: try JobCatalogue.caches(), cacheQueue: try server.cacheQueue(),
             readiness: (readinessRedis, readinessDatabase), outbound: try outbound.policy(), schedules: try schedules.catalogue().schedules
@@ -73,7 +74,7 @@ struct APICommand: AsyncParsableCommand {
         let application = buildApplication(configuration: configuration, services: services, logger: logger)
         // A group stops its services last to first: the tracer exports the spans of the others' last requests.
         let running: [ServiceGroupConfiguration.ServiceConfiguration] = (tracer.map { [.init(service: $0)] } ?? []) + [
-            .init(service: application), .init(service: OutboxRelay(outbox: JobOutbox(pool: database, queue: queue), logger: logger)),
+            .init(service: application), .init(service: try outbox.relay(database: database, queue: queue, registry: registry, logger: logger)),
         ]
         let group = ServiceGroup(configuration: .init(services: running, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.info(

@@ -3,7 +3,6 @@ import ConveyorExports
 import ConveyorExternal
 import ConveyorImports
 import ConveyorJobs
-import ConveyorOutbox
 import ConveyorPostgres
 import ConveyorQueue
 import ConveyorRedis
@@ -26,6 +25,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @OptionGroup var external: ExternalOptions
     @OptionGroup var exports: ExportOptions
     @OptionGroup var metrics: MetricsOptions
+    @OptionGroup var outbox: OutboxOptions
 
     @Option(help: "Jobs run at once (env CONVEYOR_CONCURRENCY; default 10).")
     var concurrency: String?
@@ -72,11 +72,12 @@ struct WorkerCommand: AsyncParsableCommand {
         let queue = try await connections.jobQueue(redis)
         let exportSettings = try exports.settings()
         let exportFiles = try await exports.prepareFileStore(exportSettings, database: postgresConfiguration, logger: logger)
+        let registry = try JobCatalogue.registry(exports: exportSettings, exportFiles: exportFiles, imports: try importRetentionSetting())
         let worker = Worker(
             configuration: configuration,
             queue: queue,
             redis: redis,
-            registry: try JobCatalogue.registry(exports: exportSettings, exportFiles: exportFiles, imports: try importRetentionSetting()),
+            registry: registry,
             database: database,
             external: externalClient,
             logger: logger,
@@ -84,7 +85,7 @@ struct WorkerCommand: AsyncParsableCommand {
         )
         // A group stops its services last to first: the tracer exports the spans of the last attempts.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = (tracer.map { [.init(service: $0)] } ?? []) + [
-            .init(service: worker), .init(service: OutboxRelay(outbox: JobOutbox(pool: database, queue: queue), logger: logger)),
+            .init(service: worker), .init(service: try outbox.relay(database: database, queue: queue, registry: registry, logger: logger)),
         ]
         if let server = try metrics.server(exposition: MetricsExposition { worker.recordUsage() }, logger: logger, health: { await worker.healthProblem() }) {
             services.append(.init(service: server.application()))
