@@ -1,5 +1,5 @@
-public import ConveyorCore
-public import ConveyorRedis
+import ConveyorCore
+import ConveyorRedis
 import Foundation
 
 /// Batches: jobs created together, whose outcomes their batch counts, with jobs that come

@@ -8,7 +8,7 @@ struct Conveyor: AsyncParsableCommand {
         abstract: "A job queue: an HTTP API enqueues, workers run, Redis holds the queues, PostgreSQL the data.",
         version: ConveyorVersion.current,
         subcommands: [
-            APICommand.self, WorkerCommand.self, SchedulerCommand.self, MigrateCommand.self, EnqueueCommand.self, JobCommand.self,
+            APICommand.self, WorkerCommand.self, SchedulerCommand.self, MigrateCommand.self, EnqueueCommand.self, JobCommand.self, BatchCommand.self,
             CancelCommand.self, SchedulesCommand.self, StatsCommand.self, TopCommand.self, DeadCommand.self, PauseCommand.self,
             ResumeCommand.self, ImportCommand.self, ExportCommand.self, OutboxCommand.self,
         ]

@@ -18,6 +18,7 @@ to --pids too, so that the wrapper can kill them should this driver die first.
 """
 
 import argparse
+import datetime
 import json
 import os
 import random
@@ -39,6 +40,10 @@ LEASE = 3
 # A killed worker's jobs must run elsewhere within this many seconds of the kill.
 RECOVERY_BOUND = LEASE + 5
 IMPORT_CHUNK = 500
+# The keys of the unique drill.ledger jobs: few, so that most enqueues meet a holder.
+UNIQUE_KEYS = 4
+# How long, at most, the drill waits after the settling for its batches' callbacks to run.
+CALLBACK_WAIT = 90
 # The queue of the outbox's rows, as drill.ledger's own.
 OUTBOX_QUEUE = "default"
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -181,6 +186,11 @@ class ChaosDrill(Drill):
         # conveyor_outbox rows by what became of their transaction: committed, rolled back,
         # or unknown (psql failed after the INSERT, as when PostgreSQL restarts at COMMIT).
         self.outbox_rows = {"committed": [], "rolled back": [], "unknown": []}
+        # Unique jobs answered 202, by id, with their key; the answers 200 that met a holder.
+        self.unique_jobs = {}
+        self.unique_hits = []  # (sent, key, holder id)
+        # Batches answered 202: their jobs' ids, in order.
+        self.batches = {}
 
     def title(self):
         return (f"Conveyor chaos drill — {self.options.minutes} min of faults, 2 APIs, 3 workers (lease {LEASE} s), "
@@ -219,7 +229,34 @@ class ChaosDrill(Drill):
 
     def accepted_jobs(self):
         return {**super().accepted_jobs(), "cache refreshes": self.refresh_jobs,
-                "outbox rows": {outbox_job(row) for row in self.outbox_rows["committed"]}}
+                "outbox rows": {outbox_job(row) for row in self.outbox_rows["committed"]},
+                "unique jobs": set(self.unique_jobs), "batch jobs": {job for jobs in self.batches.values() for job in jobs}}
+
+    def enqueue_unique(self, rng):
+        """A drill.ledger job unique by its payload's key until it finishes, with one of a few
+        keys, so that most enqueues meet a holder."""
+        key = f"u{rng.randrange(UNIQUE_KEYS)}"
+        body = json.dumps({"kind": "drill.ledger", "payload": {"ms": rng.randint(50, 400), "key": key}, "unique": {"fields": ["key"]}})
+        sent = time.time()
+        status, data = self.call("POST", "/v1/jobs", "/v1/jobs", body)
+        with self.lock:
+            if status == 202:
+                self.unique_jobs[json.loads(data)["id"]] = key
+            elif status == 200:
+                self.unique_hits.append((sent, key, json.loads(data)["id"]))
+
+    def create_batch(self, rng):
+        """A batch of 3 to 8 drill.ledger jobs, the last after the first two, with a
+        drill.ledger job on success and another on completion."""
+        jobs = [{"kind": "drill.ledger", "payload": {"ms": rng.randint(50, 800)}, "name": f"j{n}"} for n in range(rng.randint(3, 8))]
+        jobs[-1]["after"] = ["j0", "j1"]
+        callback = {"kind": "drill.ledger", "payload": {"ms": 10}}
+        status, data = self.call("POST", "/v1/batches", "/v1/batches",
+                                 json.dumps({"jobs": jobs, "on_success": callback, "on_complete": callback}))
+        if status == 202:
+            batch = json.loads(data)
+            with self.lock:
+                self.batches[batch["id"]] = batch["jobs"]
 
     def outbox_transaction(self, rng):
         """One to five drill.ledger rows inserted into conveyor_outbox in a transaction that
@@ -361,6 +398,8 @@ class ChaosDrill(Drill):
             (5, 8, self.request_export),
             (1, 2, self.refresh_cache),
             (0.1, 0.4, self.outbox_transaction),
+            (0.2, 0.5, self.enqueue_unique),
+            (2, 4, self.create_batch),
         ], lambda: self.chaos(self.options.minutes * 60))
 
     # MARK: Checks
@@ -369,6 +408,8 @@ class ChaosDrill(Drill):
         self.check_lost()
         self.check_ledger()
         self.check_outbox()
+        self.check_unique()
+        self.check_batches()
         self.check_duplicates()
         self.check_imports()
         self.check_exports("exports download with their SHA-256")
@@ -396,6 +437,66 @@ class ChaosDrill(Drill):
                     f"{unknown_run} of {len(unknown)} rows whose COMMIT went unanswered became jobs; "
                     f"rows left pending {pending}, failed {failed}"
                     + (f"; e.g. {', '.join((not_run + appeared)[:5])}" if not_run or appeared else ""))
+
+    def check_unique(self):
+        """Unique jobs: each created ran with its effect; no two of one key lived at once (a
+        job's first start comes after the previous one's last commit); every job an enqueue met
+        has the same key; and no enqueue met a job more than a lease after it finished."""
+        created = sorted(self.unique_jobs)
+        not_run = [job for job in created if self.job_state.get(job) != "succeeded" or job not in self.ledger]
+        overlapping = []
+        for key in sorted(set(self.unique_jobs.values())):
+            lives = sorted((min(a[2] for a in self.ledger[job]), max(a[3] or 0 for a in self.ledger[job]), job)
+                           for job, k in self.unique_jobs.items() if k == key and job in self.ledger)
+            overlapping += [(a[2], b[2]) for a, b in zip(lives, lives[1:]) if b[0] < a[1]]
+        holders = {}
+        for holder in sorted({holder for _, _, holder in self.unique_hits}):
+            status, data = self.call("GET", f"/v1/jobs/{holder}", "/v1/jobs/{id}")
+            holders[holder] = json.loads(data) if status == 200 else {}
+        wrong_key, late = [], []
+        for sent, key, holder in self.unique_hits:
+            record = holders.get(holder, {})
+            if record and record.get("payload", {}).get("key") != key:
+                wrong_key.append(holder)
+            finished = record.get("finished_at")
+            if finished and sent > parse_time(finished) + LEASE:
+                late.append((holder, sent - parse_time(finished)))
+        self.result(not not_run and not overlapping and not wrong_key and not late,
+                    "unique jobs: one of a key at a time, the lock within its scope",
+                    f"{len(created) - len(not_run)} of {len(created)} created ran with their effect; {len(self.unique_hits)} enqueues "
+                    f"met a holder, {len(wrong_key)} of another key, {len(late)} more than the lease ({LEASE} s) after it finished; "
+                    f"{len(overlapping)} pairs of one key alive at once"
+                    + (f"; e.g. {(not_run + overlapping + wrong_key + late)[:3]}" if not_run or overlapping or wrong_key or late else ""))
+
+    def check_batches(self):
+        """Batches: each finished with every job succeeded, its last job started after the two
+        it comes after committed, and each callback made once and run with its effect."""
+        statuses = {}
+        deadline = time.time() + CALLBACK_WAIT
+        while True:
+            for batch in self.batches:
+                status, data = self.call("GET", f"/v1/batches/{batch}", "/v1/batches/{id}")
+                if status == 200:
+                    statuses[batch] = json.loads(data)
+            callbacks = [job for s in statuses.values() for job in (s.get("on_success_job"), s.get("on_complete_job")) if job]
+            states = {}
+            self.job_states(callbacks, states)
+            done = all(s.get("state") == "finished" and s.get("on_success_job") and s.get("on_complete_job") for s in statuses.values())
+            if (done and len(statuses) == len(self.batches) and all(states.get(job) == "succeeded" for job in callbacks)) or time.time() > deadline:
+                break
+            time.sleep(2)
+        self.ledger = self.ledger_rows()
+        unfinished = [b for b in self.batches if statuses.get(b, {}).get("state") != "finished" or statuses[b].get("succeeded") != len(self.batches[b])]
+        early = [b for b, jobs in self.batches.items() if all(j in self.ledger for j in (jobs[0], jobs[1], jobs[-1]))
+                 and min(a[2] for a in self.ledger[jobs[-1]]) < max(a[3] or 0 for j in jobs[:2] for a in self.ledger[j])]
+        callbacks = [job for s in statuses.values() for job in (s.get("on_success_job"), s.get("on_complete_job")) if job]
+        not_run = [job for job in callbacks if job not in self.ledger or states.get(job) != "succeeded"]
+        self.result(not unfinished and not early and not not_run and len(callbacks) == 2 * len(self.batches),
+                    "batches: every job succeeded, the after-job after its two, each callback once",
+                    f"{len(self.batches) - len(unfinished)} of {len(self.batches)} batches finished with every job succeeded "
+                    f"({sum(len(j) for j in self.batches.values())} jobs); {len(early)} after-jobs started before those they come after "
+                    f"committed; {len(callbacks) - len(not_run)} of {2 * len(self.batches)} callbacks ran with their effect"
+                    + (f"; e.g. {(unfinished + early + not_run)[:3]}" if unfinished or early or not_run else ""))
 
     def check_cache(self):
         status, data = self.call("GET", "/v1/caches/dashboard", "/v1/caches/{name}")
@@ -429,6 +530,11 @@ class ChaosDrill(Drill):
         self.result(not missing, "every kind of fault injected",
                     f"{len(self.faults)} faults: " + ", ".join(f"{kind} {counts[kind]}" for kind in FAULT_KINDS)
                     + (f"; not injected: {', '.join(missing)}" if missing else ""))
+
+
+def parse_time(text):
+    """Seconds since 1970 of an RFC 3339 time in UTC as the API writes it."""
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
 def outbox_job(row):

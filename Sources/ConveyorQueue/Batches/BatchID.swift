@@ -1,4 +1,4 @@
-public import ConveyorCore
+import ConveyorCore
 
 /// A batch's identity: a ULID, `batch_` before it, e.g. `batch_01JB8ZK7Q2W3E4R5T6Y7V8W9X0`.
 /// Its keys live under the hash tag `{batch:<ULID>}` (see ``BatchKeys``), a Redis Cluster slot

@@ -1,4 +1,4 @@
-public import ConveyorCore
+import ConveyorCore
 
 /// A batch to create: its jobs, which of them come after which, and the jobs to enqueue once
 /// they have all finished.

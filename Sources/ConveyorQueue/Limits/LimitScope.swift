@@ -1,4 +1,4 @@
-public import ConveyorCore
+import ConveyorCore
 
 /// Which jobs of a kind share one limit (``KindConcurrencyLimit``, ``KindRateLimit``).
 public enum LimitScope: Sendable, Equatable {

@@ -1,4 +1,4 @@
-public import ConveyorCore
+import ConveyorCore
 import Crypto
 import Foundation
 

@@ -138,26 +138,31 @@ extension Worker {
     /// retried for as long as the lease lasts; after that the job is recovered anyway (and
     /// then the attempt does count).
     func recordDeferral(_ job: ReservedJob, _ deferral: JobDeferral, wait: Duration, run: Duration, timings: JobTimings) async {
-        switch await withinLease(timings, { try await queue.defer(job.lease, until: deferral.until) }) {
-        case .success(true):
-            report(job, .deferred, state: "scheduled", wait: wait, run: run, timings: timings, error: deferral.description)
-        case .success(false):
-            report(job, .leaseLost, state: "unknown", wait: wait, run: run, timings: timings, error: deferral.description)
-        case .failure(let redisError):
-            let error = "\(deferral.description); not recorded: \(redisError)"
-            report(job, .deferred, state: "unknown", wait: wait, run: run, timings: timings, error: error)
+        await recordUnfinished(job, .deferred, state: "scheduled", reason: deferral.description, wait: wait, run: run, timings: timings) {
+            try await queue.defer(job.lease, until: deferral.until)
         }
     }
 
     /// Discards a job whose deadline passed before it could start: cancelled, never run.
     func recordExpiry(_ job: ReservedJob, _ late: DeadlinePassed, wait: Duration, run: Duration, timings: JobTimings) async {
-        switch await withinLease(timings, { try await queue.expire(job.lease, reason: late.description) }) {
+        await recordUnfinished(job, .expired, state: "cancelled", reason: late.description, wait: wait, run: run, timings: timings) {
+            try await queue.expire(job.lease, reason: late.description)
+        }
+    }
+
+    /// Records an attempt that ended without its work, through `call` (false: the lease was
+    /// lost), and reports it with `outcome` and the job's new `state`.
+    private func recordUnfinished(
+        _ job: ReservedJob, _ outcome: AttemptReport.Outcome, state: String, reason: String, wait: Duration, run: Duration, timings: JobTimings,
+        _ call: () async throws -> Bool
+    ) async {
+        switch await withinLease(timings, call) {
         case .success(true):
-            report(job, .expired, state: "cancelled", wait: wait, run: run, timings: timings, error: late.description)
+            report(job, outcome, state: state, wait: wait, run: run, timings: timings, error: reason)
         case .success(false):
-            report(job, .leaseLost, state: "unknown", wait: wait, run: run, timings: timings, error: late.description)
+            report(job, .leaseLost, state: "unknown", wait: wait, run: run, timings: timings, error: reason)
         case .failure(let redisError):
-            report(job, .expired, state: "unknown", wait: wait, run: run, timings: timings, error: "\(late.description); not recorded: \(redisError)")
+            report(job, outcome, state: "unknown", wait: wait, run: run, timings: timings, error: "\(reason); not recorded: \(redisError)")
         }
     }
 
