@@ -71,7 +71,7 @@ struct BatchesEndpointTests {
             let body = #"""
                 {"jobs": [{"kind": "noop", "queue": "\#(queue)", "name": "first"},
                           {"kind": "noop", "queue": "\#(queue)", "after": ["first"], "on_dependency_failure": "run"}],
-                 "on_complete": {"kind": "noop", "queue": "\#(queue)"}}
+                 "on_complete": {"kind": "noop", "queue": "\#(queue)", "payload": {"report": "daily"}}}
                 """#
             let created = try await client.post("/v1/batches", json: body)
             #expect(created.status == .accepted)

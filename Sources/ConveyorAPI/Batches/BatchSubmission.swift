@@ -24,9 +24,11 @@ struct BatchSubmission {
 
     /// - Throws: ``Problem``: 400 when the body is not JSON, 422 listing the bad fields.
     init(parsing body: ByteBuffer, rules: EnqueueRules, caller: APIKey) throws(Problem) {
-        // Three levels: the body's members, the list of jobs and the callbacks, each job's members.
-        let value = try JobSubmission.json(in: body, openLevels: 3, example: Self.example)
-        guard let fields = value.members, let elements = fields.first(where: { $0.name == "jobs" })?.value.elements else {
+        // The body's members alone first: a callback's payload, one level deeper than a job's,
+        // must stay the JSON text it is, so the jobs and each callback are opened on their own.
+        let value = try JobSubmission.json(in: body, openLevels: 1, example: Self.example)
+        guard let fields = value.members, let list = fields.first(where: { $0.name == "jobs" })?.value, let elements = Self.opened(list, levels: 2)?.elements
+        else {
             throw Problem.invalidJob([ProblemIssue(field: "jobs", message: "the body must be a JSON object whose 'jobs' is an array of jobs, e.g. \(Self.example)")])
         }
         var issues: [ProblemIssue] = []
@@ -60,7 +62,7 @@ struct BatchSubmission {
                         issues.append(ProblemIssue(field: "\(place).name", message: "\(JSONField.quoted(text)) names an earlier job too: give each job its own name"))
                     }
                 case "after":
-                    guard let list = field.elements ?? Self.elements(of: field) else {
+                    guard field.kind == .array, let list = Self.opened(field, levels: 1)?.elements else {
                         issues.append(ProblemIssue(field: "\(place).after", message: "must be an array of the names of earlier jobs of the batch, not \(field.description)"))
                         continue
                     }
@@ -101,7 +103,7 @@ struct BatchSubmission {
         var callbacks: [String: JobSubmission] = [:]
         for name in ["on_success", "on_complete"] {
             guard let field = fields.first(where: { $0.name == name })?.value.present else { continue }
-            guard let members = field.members else {
+            guard field.kind == .object, let members = Self.opened(field, levels: 1)?.members else {
                 issues.append(ProblemIssue(field: name, message: "must be a job, e.g. \(JobSubmission.example), not \(field.description)"))
                 continue
             }
@@ -115,9 +117,8 @@ struct BatchSubmission {
         onComplete = callbacks["on_complete"]
     }
 
-    /// The elements of an array that the scanner left closed.
-    private static func elements(of field: JSONField) -> [JSONField]? {
-        guard field.kind == .array else { return nil }
-        return field.json.withUnsafeBytes { bytes in (try? JSONScanner.parse(bytes, openLevels: 1))?.elements }
+    /// A container that the scanner left closed, opened down to `levels`.
+    private static func opened(_ field: JSONField, levels: Int) -> JSONField? {
+        field.json.withUnsafeBytes { bytes in try? JSONScanner.parse(bytes, openLevels: levels) }
     }
 }
