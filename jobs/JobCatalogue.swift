@@ -20,6 +20,7 @@ public enum JobCatalogue {
         registry.register(DrillSleepJob())
         registry.register(DrillFailJob())
         registry.register(DrillLedgerJob())
+        registry.register(DrillProgressJob())
         registry.register(BatchCreateJob(catalogue: try datasets()))
         registry.register(ImportCallbackJob())
         registry.register(MetricExportJob(catalogue: try self.exports(), settings: exports, files: exportFiles))

@@ -16,7 +16,7 @@ import Synchronization
 public struct JobQueue: Sendable {
     /// The Redis client every call goes through; a service that needs Redis for more than
     /// the queues is handed the client itself.
-    private let redis: RedisClient
+    let redis: RedisClient
     /// Retention, dead-set and length limits.
     public let policy: QueuePolicy
     /// Queues this process has already added to the set of known queues, so that an
@@ -149,7 +149,7 @@ public struct JobQueue: Sendable {
     }
 
     /// The keys of the shard the job `id` lives in.
-    private func keys(of id: JobID) -> QueueKeys {
+    func keys(of id: JobID) -> QueueKeys {
         QueueKeys(shard(of: id))
     }
 

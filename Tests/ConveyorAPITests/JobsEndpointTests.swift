@@ -140,8 +140,8 @@ struct JobsEndpointTests {
         try await APITestApp.run { client, services in
             let unknown = try await client.post("/v1/jobs", json: #"{"kind": "resize", "payload": {}}"#)
                 .expectProblem(.unprocessableContent, type: "invalid-job", naming: "kind: unknown job kind 'resize'")
-            #expect((unknown["detail"] as? String)?.contains("known kinds are drill.fail, drill.ledger, drill.sleep, noop") == true)
-            #expect(unknown["known_kinds"] as? [String] == ["drill.fail", "drill.ledger", "drill.sleep", "noop"])
+            #expect((unknown["detail"] as? String)?.contains("known kinds are drill.fail, drill.ledger, drill.progress, drill.sleep, noop") == true)
+            #expect(unknown["known_kinds"] as? [String] == ["drill.fail", "drill.ledger", "drill.progress", "drill.sleep", "noop"])
             try await client.post("/v1/jobs", json: #"{"payload": {}}"#)
                 .expectProblem(.unprocessableContent, type: "invalid-job", naming: "kind: is required")
         }

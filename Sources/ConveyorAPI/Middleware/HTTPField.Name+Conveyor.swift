@@ -18,4 +18,8 @@ extension HTTPField.Name {
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
     /// Set to `true` on an answer repeated for a request already made with the same key.
     static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
+    /// Tells a proxy in front (nginx) to pass server-sent events on as they come.
+    static let xAccelBuffering = HTTPField.Name("X-Accel-Buffering")!
+    /// The id of the last server-sent event a reconnecting client received; see ``JobEvents``.
+    static let lastEventID = HTTPField.Name("Last-Event-ID")!
 }

@@ -28,6 +28,8 @@ public struct JobRecord: Sendable, Equatable {
     public var tenant: String
     /// The worker that ran its latest attempt.
     public var worker: String?
+    /// The latest progress an attempt reported, if any.
+    public var progress: JobProgress?
 
     /// Builds a record from the fields of its hash; `nil` when the hash is absent or is not a job.
     init?(id: JobID, fields: [String: String]) {
@@ -53,12 +55,13 @@ public struct JobRecord: Sendable, Equatable {
         self.correlationID = spec.correlationID
         self.tenant = spec.tenant
         self.worker = fields["worker"]
+        self.progress = fields["progress"].flatMap(JobProgress.init(packed:))
     }
 }
 
 extension JobRecord: Encodable {
     private enum CodingKeys: String, CodingKey {
-        case id, queue, kind, payload, state, attempt, error, result, tenant, worker
+        case id, queue, kind, payload, state, attempt, error, result, tenant, worker, progress
         case maxAttempts = "max_attempts"
         case timeoutMilliseconds = "timeout_ms"
         case createdAt = "created_at"
@@ -92,5 +95,6 @@ extension JobRecord: Encodable {
         if !correlationID.isEmpty { try container.encode(correlationID, forKey: .correlationID) }
         try container.encode(tenant, forKey: .tenant)
         try container.encodeIfPresent(worker, forKey: .worker)
+        try container.encodeIfPresent(progress, forKey: .progress)
     }
 }

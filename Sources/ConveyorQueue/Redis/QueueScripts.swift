@@ -16,6 +16,7 @@ enum QueueScripts {
     static let discardDead = script(PackageResources.discard_dead_lua)
     static let runNow = script(PackageResources.run_now_lua)
     static let `defer` = script(PackageResources.defer_lua)
+    static let progress = script(PackageResources.progress_lua)
 
     private static func script(_ body: [UInt8]) -> RedisScript {
         RedisScript(String(decoding: PackageResources.prelude_lua + [UInt8(ascii: "\n")] + body, as: UTF8.self))

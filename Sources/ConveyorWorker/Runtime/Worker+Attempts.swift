@@ -49,6 +49,8 @@ extension Worker {
         } catch {
             result = .failure(error)
         }
+        // The last progress report is written while the attempt still holds its lease.
+        await context.progressReports.finish()
         let runTime = startedAt.duration(to: .now)
         let (fate, wasZombie) = running.finish(job.lease)
         if wasZombie {
