@@ -3,12 +3,13 @@ import Logging
 import Synchronization
 
 /// The progress reports of one attempt on their way to Redis. A kind may report thousands of
-/// times a second, and Redis hears of it no more than every ``interval``: one write at a time,
-/// each of the latest report, the reports in between replaced by the next. When the attempt
-/// ends, ``finish()`` writes the last report before the attempt's outcome is recorded (a
-/// report after that is refused by the fence). Each write's time is the attempt's `redis_ms`.
+/// times a second, and Redis hears of it no more than every ``interval``, the first time an
+/// interval after the first report: one write at a time, each of the latest report, the reports
+/// in between replaced by the next. When the attempt ends, ``finish()`` writes the last report
+/// before the attempt's outcome is recorded (a report after that is refused by the fence), so
+/// an attempt shorter than an interval writes once. Each write's time is the attempt's `redis_ms`.
 final class ProgressReports: Sendable {
-    /// The least time between the starts of two writes of one attempt.
+    /// The least time between the starts of two writes of one attempt, and from its first report to its first write.
     static let interval = Duration.milliseconds(200)
 
     /// Where an attempt's reports go.
@@ -44,7 +45,8 @@ final class ProgressReports: Sendable {
         var latest: JobProgress?
         /// The task that writes reports while there are some to write.
         var writer: Task<Void, Never>?
-        var lastWriteStarted: ContinuousClock.Instant?
+        /// When the next write may begin.
+        var nextWrite: ContinuousClock.Instant?
         /// The attempt has ended: what is left is written at once.
         var finishing = false
         var refused = false
@@ -53,12 +55,13 @@ final class ProgressReports: Sendable {
     private let state = Mutex(State())
 
     /// Takes `progress` as the attempt's latest report, to be written when the previous write
-    /// is over and ``interval`` has passed since it began.
+    /// is over and ``interval`` has passed since it began (since the first report, before the first write).
     /// - Throws: ``LeaseLost`` once a write was refused.
     func report(_ progress: JobProgress, to destination: Destination) throws(LeaseLost) {
         try state.withLock { (state: inout State) throws(LeaseLost) in
             guard !state.refused else { throw LeaseLost() }
             state.latest = progress
+            if state.nextWrite == nil { state.nextWrite = .now + Self.interval }
             if state.writer == nil {
                 state.writer = Task { await self.write(to: destination) }
             }
@@ -76,14 +79,13 @@ final class ProgressReports: Sendable {
         await writer.value
     }
 
-    /// Writes the latest report, again and again while new ones come, each ``interval`` after
-    /// the previous began (at once when the attempt has ended); ends when none is left.
+    /// Writes the latest report, again and again while new ones come, each when its time has
+    /// come (at once when the attempt has ended); ends when none is left.
     private func write(to destination: Destination) async {
         while true {
             let wait = state.withLock { state -> Duration? in
-                guard !state.finishing, let last = state.lastWriteStarted else { return nil }
-                let due = last + Self.interval
-                return due > .now ? ContinuousClock.now.duration(to: due) : nil
+                guard !state.finishing, let due = state.nextWrite, due > .now else { return nil }
+                return ContinuousClock.now.duration(to: due)
             }
             if let wait { try? await Task.sleep(for: wait) }
             let next = state.withLock { state -> JobProgress? in
@@ -93,7 +95,7 @@ final class ProgressReports: Sendable {
                     return nil
                 }
                 state.latest = nil
-                state.lastWriteStarted = .now
+                state.nextWrite = .now + Self.interval
                 return latest
             }
             guard let next else { return }
