@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// What a stream of server-sent events reports on: each look tells what changed since the last.
 protocol EventSource: Sendable {
@@ -13,7 +14,8 @@ protocol EventSource: Sendable {
 
 /// A response of server-sent events (`text/event-stream`) that looks at its source every
 /// `interval` and writes what it finds. It ends after the source's last update, after
-/// `lifetime` (the client then reconnects), or when its client goes away (a write fails); a
+/// `lifetime` or when the API begins to shut down (the client then reconnects, to another API
+/// process if need be: a stream never holds a shutdown), or when its client goes away (a write fails); a
 /// comment line is written after ``keepAlive`` without events, so that proxies and clients
 /// keep an idle stream open, and so that a client gone is noticed.
 enum EventStream {
@@ -66,7 +68,7 @@ enum EventStream {
                 var source = source
                 var lastWrite = clock.now
                 try await writer.write(ByteBuffer(string: "retry: \(reconnectMilliseconds)\n\n"))
-                while clock.now < ends {
+                while clock.now < ends, !Task.isShuttingDownGracefully {
                     // A read that fails (Redis restarting) skips one look; a write that fails
                     // (the client went) ends the stream.
                     let update: Update?
