@@ -110,10 +110,12 @@ public struct JobContext: Sendable {
     /// - Throws: ``JobProgress/InvalidValue`` for a total under 1, a `done` outside `0...total` or
     ///   a longer message; an error once the attempt's lease is lost (its reports are refused).
     public func progress(_ done: Int, of total: Int, message: String = "") throws {
-        let report = try JobProgress(done: done, of: total, message: message)
-        try progressReports.report(
-            report, to: ProgressReports.Destination(queue: queue, lease: JobLease(id: id, token: token), attempt: attempt, timings: timings, logger: workerLogger)
-        )
+        try progressReports.report(try JobProgress(done: done, of: total, message: message), to: progressDestination)
+    }
+
+    /// Where the attempt's progress reports are written.
+    var progressDestination: ProgressReports.Destination {
+        ProgressReports.Destination(queue: queue, lease: JobLease(id: id, token: token), attempt: attempt, timings: timings, logger: workerLogger)
     }
 
     /// Calls to external HTTP services, through their circuit breakers, counted as `external_ms`.

@@ -5,9 +5,11 @@ import Synchronization
 /// The progress reports of one attempt on their way to Redis. A kind may report thousands of
 /// times a second, and Redis hears of it no more than every ``interval``, the first time an
 /// interval after the first report: one write at a time, each of the latest report, the reports
-/// in between replaced by the next. When the attempt ends, ``finish()`` writes the last report
-/// before the attempt's outcome is recorded (a report after that is refused by the fence), so
-/// an attempt shorter than an interval writes once. Each write's time is the attempt's `redis_ms`.
+/// in between replaced by the next. When the attempt ends, ``finish()`` stops the writes and
+/// hands over the last report, which the worker writes before it records the attempt's outcome
+/// (a report after that is refused by the fence), in one round trip with other attempts' when
+/// it succeeded; so an attempt shorter than an interval writes once, in a batch. Each write's
+/// time is the attempt's `redis_ms`.
 final class ProgressReports: Sendable {
     /// The least time between the starts of two writes of one attempt, and from its first report to its first write.
     static let interval = Duration.milliseconds(200)
@@ -19,6 +21,11 @@ final class ProgressReports: Sendable {
         let attempt: Int
         let timings: JobTimings
         let logger: Logger
+
+        /// `progress` as this attempt's record.
+        func record(_ progress: JobProgress) -> JobQueue.ProgressRecord {
+            JobQueue.ProgressRecord(progress, of: lease, attempt: attempt)
+        }
 
         /// Writes `progress`; false when the fence refused it. A Redis error loses this report
         /// (the next one may pass), and never the attempt.
@@ -47,7 +54,7 @@ final class ProgressReports: Sendable {
         var writer: Task<Void, Never>?
         /// When the next write may begin.
         var nextWrite: ContinuousClock.Instant?
-        /// The attempt has ended: what is left is written at once.
+        /// The attempt has ended: what is left is handed over, not written.
         var finishing = false
         var refused = false
     }
@@ -68,29 +75,35 @@ final class ProgressReports: Sendable {
         }
     }
 
-    /// Writes what is left at once, and returns when it is written.
-    func finish() async {
+    /// Stops the writes, once the one in flight is over, and answers the latest report not
+    /// written yet, if any (none once the fence refused one).
+    func finish() async -> JobProgress? {
         let writer = state.withLock { state in
             state.finishing = true
             return state.writer
         }
-        guard let writer else { return }
-        writer.cancel()  // cuts its wait short
-        await writer.value
+        if let writer {
+            writer.cancel()  // cuts its wait short
+            await writer.value
+        }
+        return state.withLock { state in
+            defer { state.latest = nil }
+            return state.refused ? nil : state.latest
+        }
     }
 
     /// Writes the latest report, again and again while new ones come, each when its time has
-    /// come (at once when the attempt has ended); ends when none is left.
+    /// come; ends when none is left, or when the attempt has ended.
     private func write(to destination: Destination) async {
         while true {
             let wait = state.withLock { state -> Duration? in
-                guard !state.finishing, let due = state.nextWrite, due > .now else { return nil }
+                guard let due = state.nextWrite, due > .now else { return nil }
                 return ContinuousClock.now.duration(to: due)
             }
             if let wait { try? await Task.sleep(for: wait) }
             let next = state.withLock { state -> JobProgress? in
-                guard let latest = state.latest, !state.refused else {
-                    state.latest = nil
+                guard !state.finishing, let latest = state.latest, !state.refused else {
+                    if !state.finishing { state.latest = nil }
                     state.writer = nil
                     return nil
                 }
