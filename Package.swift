@@ -169,7 +169,7 @@ let package = Package(
             dependencies: [
                 "ConveyorCaches", "ConveyorCore", "ConveyorExports", "ConveyorExternal", "ConveyorImports", "ConveyorPostgres",
                 "ConveyorQueue", "ConveyorRedis", "ConveyorSchedules", "ConveyorTelemetry", "ConveyorWorker", crypto, hummingbird, hummingbirdCore,
-                httpTypes, nioCore, nioHTTPTypes, logging, prometheus, tracing,
+                httpTypes, nioCore, nioHTTPTypes, logging, prometheus, serviceLifecycle, tracing,
             ],
             resources: [.embedInCode("OpenAPI/openapi.json"), .embedInCode("Dashboard/Assets")]
         ),

@@ -22,6 +22,7 @@ public enum JobCatalogue {
         registry.register(DrillLedgerJob())
         registry.register(DrillExclusiveJob())
         registry.register(DrillThrottledJob())
+        registry.register(DrillProgressJob())
         registry.register(BatchCreateJob(catalogue: try datasets()))
         registry.register(ImportCallbackJob())
         registry.register(MetricExportJob(catalogue: try self.exports(), settings: exports, files: exportFiles))

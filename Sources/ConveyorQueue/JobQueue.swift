@@ -192,7 +192,7 @@ public struct JobQueue: Sendable {
     public static let priorities = 0...9
 
     /// The keys of the shard the job `id` lives in.
-    private func keys(of id: JobID) -> QueueKeys {
+    func keys(of id: JobID) -> QueueKeys {
         QueueKeys(shard(of: id))
     }
 

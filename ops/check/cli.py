@@ -12,6 +12,8 @@ a tenant, key and import queue of their own), then checks:
     default queue, where export jobs go, paused meanwhile), then the file with its CSV header;
   - `conveyor top`: the queue's row, the screen redrawn in place (line 1 stays its header),
     and `q` ends it;
+  - `conveyor job ID --follow` of a `drill.progress` job: its progress bar seen mid-way, then the
+    line that says it succeeded, and the exit 0;
   - `conveyor cancel ID` of a delayed job, and again once it is cancelled; `conveyor --version`.
 Prints "N passed, M failed"; exits 1 on a failure, 2 when it could not go on. Every tmux
 session (on a tmux server of its own) and every process it started is stopped however it
@@ -69,7 +71,7 @@ class CommandLineCheck(Drill):
         self.started = time.time()
 
     def title(self):
-        return "Command-line check: conveyor import, export, top, cancel and --version, under tmux"
+        return "Command-line check: conveyor import, job --follow, export, top, cancel and --version, under tmux"
 
     def start(self):
         self.apis = [API(self, "api", self.environment)]
@@ -146,6 +148,7 @@ class CommandLineCheck(Drill):
         self.check_import_piped()
         self.check_import_refusals()
         self.check_import_failure()
+        self.check_job_follow()
         self.check_export()
         self.check_top()
         self.check_cancel()
@@ -235,6 +238,24 @@ class CommandLineCheck(Drill):
         self.result(bool(exited) and exited.group(1) != "0" and bool(summary) and f"line {FAILING_LINE:,}" in failure,
                     "import: a refused row fails its chunk",
                     f"exit {exited.group(1) if exited else '?'}; {summary or 'no summary'}; {failure or 'no chunk error'}")
+
+    def check_job_follow(self):
+        """`conveyor job ID --follow` of a job that reports progress for about 3 s."""
+        _, output, _ = self.conveyor("enqueue", "drill.progress", "--payload", '{"steps":20,"step_ms":150}',
+                                     "--queue", self.import_queue, "--tenant", self.tenant)
+        job = output.strip()
+        self.open_session("follow", ["job", job, "--follow", "--api-url", self.api_url, "--api-key", self.producer_key])
+        screens = self.watch("follow", timeout=60)
+        midway = [match for screen in screens for line in screen.splitlines()
+                  if (match := BAR.match(line)) and match.group(1) == "running" and int(match.group(2)) < 100]
+        self.result(bool(midway), "job --follow: progress bar seen mid-way",
+                    f"{len(midway)} screens with a bar below 100 %" if midway else "no bar below 100 % seen")
+        final = screens[-1]
+        exited = EXITED.search(final)
+        self.result(bool(exited) and exited.group(1) == "0" and f"job {job} succeeded" in final,
+                    "job --follow: ends when the job succeeds",
+                    f"exit {exited.group(1) if exited else '?'}; "
+                    + next((line for line in final.splitlines() if "succeeded" in line), "no line says it succeeded"))
 
     def check_export(self):
         # The default queue must be known before it can be paused: a noop job makes it so.

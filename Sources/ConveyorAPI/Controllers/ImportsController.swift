@@ -20,6 +20,7 @@ struct ImportsController {
         let routes = RouteCollection(context: APIRequestContext.self)
         // One parameter name for both: the router keeps one per path position.
         routes.get(":\(Self.segment)", use: show)
+        routes.get(":\(Self.segment)/events", use: events)
         routes.group().add(middleware: idempotency).post(":\(Self.segment)", use: create)
         return routes
     }
@@ -66,6 +67,12 @@ struct ImportsController {
 
     /// `GET /v1/imports/{id}`: state, chunks and rows done, times, rate and chunk errors.
     @Sendable func show(_ request: Request, context: APIRequestContext) async throws -> ImportProgress {
+        try await visibleImport(context)
+    }
+
+    /// The import the path names, if it exists and the caller may see it; else the same 404
+    /// either way.
+    func visibleImport(_ context: APIRequestContext) async throws -> ImportProgress {
         let caller = try context.authenticatedCaller()
         let id = try context.parameters.require(Self.segment)
         guard let progress = try await services.imports.progress(id: id), caller.canAccess(tenant: progress.tenant) else {

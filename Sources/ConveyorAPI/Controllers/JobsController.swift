@@ -19,6 +19,7 @@ struct JobsController {
     var endpoints: RouteCollection<APIRequestContext> {
         let routes = RouteCollection(context: APIRequestContext.self)
         routes.get(":id", use: show)
+        routes.get(":id/events", use: events)
         routes.delete(":id", use: cancel)
         routes.group().add(middleware: idempotency)
             .post(use: create)
@@ -127,7 +128,7 @@ struct JobsController {
 
     /// The job the path names, if it exists and the caller may see it; else the same 404
     /// either way, so that a producer learns nothing of other tenants' jobs.
-    private func visibleJob(_ context: APIRequestContext) async throws -> JobRecord {
+    func visibleJob(_ context: APIRequestContext) async throws -> JobRecord {
         let caller = try context.authenticatedCaller()
         let text = try context.parameters.require("id")
         guard let id = try? JobID(text) else {

@@ -21,4 +21,8 @@ extension HTTPField.Name {
     /// Set to `true` on the answer to a unique job's enqueue that found another job holding
     /// its lock: the answer is that job.
     static let uniqueHit = HTTPField.Name("Conveyor-Unique-Hit")!
+    /// Tells a proxy in front (nginx) to pass server-sent events on as they come.
+    static let xAccelBuffering = HTTPField.Name("X-Accel-Buffering")!
+    /// The id of the last server-sent event a reconnecting client received; see ``JobEvents``.
+    static let lastEventID = HTTPField.Name("Last-Event-ID")!
 }

@@ -32,6 +32,8 @@ public struct JobRecord: Sendable, Equatable {
     public var priority: Int
     /// When it is discarded if it has not started.
     public var deadline: Timestamp?
+    /// The latest progress an attempt reported, if any.
+    public var progress: JobProgress?
 
     /// Builds a record from the fields of its hash; `nil` when the hash is absent or is not a job.
     init?(id: JobID, fields: [String: String]) {
@@ -59,12 +61,13 @@ public struct JobRecord: Sendable, Equatable {
         self.worker = fields["worker"]
         self.priority = fields["priority"].flatMap(Int.init) ?? 0
         self.deadline = spec.options.deadline
+        self.progress = fields["progress"].flatMap(JobProgress.init(packed:))
     }
 }
 
 extension JobRecord: Encodable {
     private enum CodingKeys: String, CodingKey {
-        case id, queue, kind, payload, state, attempt, error, result, tenant, worker, priority, deadline
+        case id, queue, kind, payload, state, attempt, error, result, tenant, worker, priority, deadline, progress
         case maxAttempts = "max_attempts"
         case timeoutMilliseconds = "timeout_ms"
         case createdAt = "created_at"
@@ -100,5 +103,6 @@ extension JobRecord: Encodable {
         try container.encodeIfPresent(worker, forKey: .worker)
         if priority != 0 { try container.encode(priority, forKey: .priority) }
         try container.encodeIfPresent(deadline?.description, forKey: .deadline)
+        try container.encodeIfPresent(progress, forKey: .progress)
     }
 }

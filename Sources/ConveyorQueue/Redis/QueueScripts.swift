@@ -23,6 +23,7 @@ enum QueueScripts {
     static let batchOpen = script(PackageResources.batch_open_lua)
     static let batchRecord = script(PackageResources.batch_record_lua)
     static let batchEventsAck = script(PackageResources.batch_events_ack_lua)
+    static let progress = script(PackageResources.progress_lua)
 
     private static func script(_ body: [UInt8]) -> RedisScript {
         RedisScript(String(decoding: PackageResources.prelude_lua + [UInt8(ascii: "\n")] + body, as: UTF8.self))

@@ -32,6 +32,8 @@ public struct JobContext: Sendable {
     let externalClient: ExternalClient
     /// Whether the attempt's phases are traced: each database, Redis and external call in a span.
     let tracing: Bool
+    /// The attempt's progress reports on their way to Redis.
+    let progressReports = ProgressReports()
 
     /// The worker's logger tagged with `job_id`, `kind` and `request_id`; made when asked
     /// for, since most attempts never log.
@@ -98,6 +100,22 @@ public struct JobContext: Sendable {
         let start = clock.now
         defer { timings.addRedis(start.duration(to: clock.now)) }
         try await phase("enqueue", .producer) { try await queue.enqueue(jobs) }
+    }
+
+    /// Reports how far the attempt's work has come: `done` of `total` units, with a message of
+    /// at most ``JobProgress/messageLimit`` bytes. `GET /v1/jobs/{id}` shows the latest report and
+    /// `/v1/jobs/{id}/events` streams them. It returns at once: Redis is written at most every
+    /// 200 ms with the latest report, and once more with the last when the attempt ends, so a
+    /// kind may call it as often as it likes; each write counts as `redis_ms`.
+    /// - Throws: ``JobProgress/InvalidValue`` for a total under 1, a `done` outside `0...total` or
+    ///   a longer message; an error once the attempt's lease is lost (its reports are refused).
+    public func progress(_ done: Int, of total: Int, message: String = "") throws {
+        try progressReports.report(try JobProgress(done: done, of: total, message: message), to: progressDestination)
+    }
+
+    /// Where the attempt's progress reports are written.
+    var progressDestination: ProgressReports.Destination {
+        ProgressReports.Destination(queue: queue, lease: JobLease(id: id, token: token), attempt: attempt, timings: timings, logger: workerLogger)
     }
 
     /// Calls to external HTTP services, through their circuit breakers, counted as `external_ms`.

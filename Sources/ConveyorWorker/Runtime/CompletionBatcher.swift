@@ -18,6 +18,7 @@ final class CompletionBatcher: Sendable {
     private struct Pending {
         var lease: JobLease
         var result: String
+        var progress: JobQueue.ProgressRecord?
         var handler: @Sendable (Result<Acknowledgement, any Error>) -> Void
     }
 
@@ -46,9 +47,13 @@ final class CompletionBatcher: Sendable {
         self.retryLimitWhenStopping = retryLimitWhenStopping
     }
 
-    /// Queues a completion; `handler` runs once it is written, or given up.
-    func submit(_ lease: JobLease, result: String, then handler: @escaping @Sendable (Result<Acknowledgement, any Error>) -> Void) {
-        state.withLock { $0.pending.append(Pending(lease: lease, result: result, handler: handler)) }
+    /// Queues a completion, with the attempt's last progress report if it has one not written
+    /// yet, which is written before it; `handler` runs once it is written, or given up.
+    func submit(
+        _ lease: JobLease, result: String, progress: JobQueue.ProgressRecord?,
+        then handler: @escaping @Sendable (Result<Acknowledgement, any Error>) -> Void
+    ) {
+        state.withLock { $0.pending.append(Pending(lease: lease, result: result, progress: progress, handler: handler)) }
         bell.ring()
     }
 
@@ -77,6 +82,8 @@ final class CompletionBatcher: Sendable {
             while true {
                 let start = clock.now
                 do {
+                    // Before the completions, which end the attempts' fences.
+                    _ = try await queue.recordProgress(batch.compactMap(\.progress))
                     let taken = try await queue.complete(batch.map { (lease: $0.lease, result: $0.result) })
                     let redisTime = start.duration(to: clock.now)
                     for (entry, taken) in zip(batch, taken) {

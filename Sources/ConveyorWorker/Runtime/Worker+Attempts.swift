@@ -50,6 +50,10 @@ extension Worker {
         } catch {
             result = .failure(error)
         }
+        // The last progress report is written before the outcome, while the attempt still holds
+        // its lease: with a success, in the completions' batch.
+        let lastProgress = await context.progressReports.finish()
+        if let lastProgress, case .failure = result { _ = await context.progressDestination.write(lastProgress) }
         let runTime = startedAt.duration(to: .now)
         let (fate, wasZombie) = running.finish(job.lease)
         if wasZombie {
@@ -65,7 +69,9 @@ extension Worker {
         case nil:
             switch result {
             case .success(let output):
-                acknowledge(job, output: output, wait: wait, run: runTime, timings: context.timings)
+                acknowledge(
+                    job, output: output, progress: lastProgress.map(context.progressDestination.record), wait: wait, run: runTime, timings: context.timings
+                )
             case .failure(let deferral as JobDeferral):
                 await recordDeferral(job, deferral, wait: wait, run: runTime, timings: context.timings)
             case .failure(let late as DeadlinePassed):
@@ -97,8 +103,10 @@ extension Worker {
 
     /// Hands the completion to the batcher, which reports the attempt once Redis has
     /// answered; the attempt's slot is free meanwhile.
-    func acknowledge(_ job: ReservedJob, output: String, wait: Duration, run: Duration, timings: JobTimings) {
-        completions.submit(job.lease, result: output) { answer in
+    func acknowledge(
+        _ job: ReservedJob, output: String, progress: JobQueue.ProgressRecord?, wait: Duration, run: Duration, timings: JobTimings
+    ) {
+        completions.submit(job.lease, result: output, progress: progress) { answer in
             switch answer {
             case .success(let acknowledgement):
                 timings.addRedis(acknowledgement.redisTime)

@@ -46,6 +46,25 @@ struct APIClient: Sendable {
         }
     }
 
+    /// `GET path` as a stream of server-sent events, each handed to `receive` as it comes,
+    /// until the stream ends or `receive` answers false. `lastEventID` goes as `Last-Event-ID`.
+    /// - Returns: false when the API answered 204 (no events: the stream has nothing to add).
+    func events(_ path: String, lastEventID: String?, receive: (ServerSentEvent) async throws -> Bool) async throws -> Bool {
+        var request = request(.GET, path)
+        request.headers.add(name: "Accept", value: "text/event-stream")
+        if let lastEventID { request.headers.add(name: "Last-Event-ID", value: lastEventID) }
+        let response = try await send(request, timeout: Self.transferTimeout)
+        guard response.status != .noContent else { return false }
+        var parser = ServerSentEventParser()
+        try await read(response, breakingOff: "the event stream") { piece in
+            for event in parser.events(in: piece) {
+                guard try await receive(event) else { return false }
+            }
+            return true
+        }
+        return true
+    }
+
     /// `POST path` with a JSON body, its JSON answer decoded.
     func post<Answer: Decodable>(_ path: String, json: Data, as type: Answer.Type) async throws -> Answer {
         var request = request(.POST, path)
@@ -66,16 +85,24 @@ struct APIClient: Sendable {
     /// `GET path`, its body handed to `receive` piece by piece as it arrives.
     func download(_ path: String, receive: (ByteBuffer) async throws -> Void) async throws {
         let response = try await send(request(.GET, path), timeout: Self.transferTimeout)
+        try await read(response, breakingOff: "the download") { piece in
+            try await receive(piece)
+            return true
+        }
+    }
+
+    /// Hands `response`'s body to `receive` piece by piece as it arrives, until it ends or
+    /// `receive` answers false; a body that breaks off is `what` that broke off.
+    private func read(_ response: HTTPClientResponse, breakingOff what: String, receive: (ByteBuffer) async throws -> Bool) async throws {
         var pieces = response.body.makeAsyncIterator()
         while true {
             let piece: ByteBuffer?
             do {
                 piece = try await pieces.next()
             } catch {
-                throw APIError.unreachable(baseURL: baseURL, reason: "the download broke off: \(APIError.reason(error))")
+                throw APIError.unreachable(baseURL: baseURL, reason: "\(what) broke off: \(APIError.reason(error))")
             }
-            guard let piece else { return }
-            try await receive(piece)
+            guard let piece, try await receive(piece) else { return }
         }
     }
 

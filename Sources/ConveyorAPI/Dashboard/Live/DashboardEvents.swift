@@ -1,10 +1,7 @@
-import HTTPTypes
-import Logging
 import ConveyorImports
 import ConveyorQueue
 import ConveyorWorker
 import Hummingbird
-import NIOCore
 
 /// `/ui/events`: the live figures of a page as server-sent events (`text/event-stream`),
 /// every ``interval``. The queues' figures (`?view=queues`, `?view=overview` with the hour's
@@ -51,59 +48,43 @@ struct DashboardEvents: Sendable {
             )
         }
         let ends = min(visitor.session.expiresAt, DashboardGate.now() + Self.longest)
-        let services = self.services
-        let history = self.history
-        let logger = context.logger
-        let headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store", .xAccelBuffering: "no"]
-        return Response(
-            status: .ok, headers: headers,
-            body: ResponseBody { writer in
-                try await writer.write(ByteBuffer(string: "retry: 5000\n\n"))
-                while DashboardGate.now() < ends {
-                    // A read that fails (Redis restarting) skips one update; a write that fails
-                    // (the client went) ends the stream.
-                    let update: (figures: LiveFigures, isOver: Bool)?
-                    do {
-                        update = try await Self.figures(of: source, services: services, history: history)
-                    } catch {
-                        logger.debug("live figures skipped", metadata: ["error": "\(error)"])
-                        update = nil
-                    }
-                    if let update {
-                        try await writer.write(ByteBuffer(string: try update.figures.event()))
-                        if update.isOver {
-                            try await writer.write(ByteBuffer(string: "event: done\ndata: {}\n\n"))
-                            break
-                        }
-                    }
-                    try await Task.sleep(for: Self.interval)
-                }
-                try await writer.finish(nil)
-            }
+        return EventStream.response(
+            of: LiveSource(source: source, services: services, history: history), every: Self.interval,
+            lifetime: .seconds(ends - DashboardGate.now()), logger: context.logger
         )
     }
 }
 
 extension DashboardEvents {
-    /// The figures of `source` now, and whether they will not change any more.
-    private static func figures(of source: Source, services: APIServices, history: DashboardHistory) async throws -> (figures: LiveFigures, isOver: Bool)? {
-        switch source {
-        case .queues(let names, let withChart):
-            async let queues = QueueOverview.of(names, in: services.queue)
-            async let workers = WorkerDirectory.list(from: services.redis)
-            let hour = withChart ? try await history.hour() : nil
-            return (LiveFigures.queues(try await queues, workers: try await workers, hour: hour), false)
-        case .job(let id):
-            guard let job = try await services.queue.job(id) else { return nil }
-            return (LiveFigures.job(job), job.state.isFinal)
-        case .importProgress(let id):
-            guard let progress = try await services.imports.progress(id: id) else { return nil }
-            return (LiveFigures.importProgress(progress), progress.finishedAt != nil)
+    /// A page's live figures, as the events of its stream: the figures at each look, then
+    /// `done` once the job or import is over.
+    private struct LiveSource: EventSource {
+        let source: Source
+        let services: APIServices
+        let history: DashboardHistory
+
+        func next() async throws -> EventStream.Update? {
+            guard let (figures, isOver) = try await Self.figures(of: source, services: services, history: history) else { return nil }
+            var events = [try EventStream.Event("figures", figures)]
+            if isOver { events.append(try EventStream.Event("done", [String: String]())) }
+            return EventStream.Update(events: events, isOver: isOver)
+        }
+
+        /// The figures of `source` now, and whether they will not change any more.
+        private static func figures(of source: Source, services: APIServices, history: DashboardHistory) async throws -> (figures: LiveFigures, isOver: Bool)? {
+            switch source {
+            case .queues(let names, let withChart):
+                async let queues = QueueOverview.of(names, in: services.queue)
+                async let workers = WorkerDirectory.list(from: services.redis)
+                let hour = withChart ? try await history.hour() : nil
+                return (LiveFigures.queues(try await queues, workers: try await workers, hour: hour), false)
+            case .job(let id):
+                guard let job = try await services.queue.job(id) else { return nil }
+                return (LiveFigures.job(job), job.state.isFinal)
+            case .importProgress(let id):
+                guard let progress = try await services.imports.progress(id: id) else { return nil }
+                return (LiveFigures.importProgress(progress), progress.finishedAt != nil)
+            }
         }
     }
-}
-
-extension HTTPField.Name {
-    /// Tells a proxy in front (nginx) to pass the events on as they come.
-    static let xAccelBuffering = Self("X-Accel-Buffering")!
 }

@@ -1,7 +1,6 @@
 import ConveyorImports
 import ConveyorQueue
 import ConveyorWorker
-import Foundation
 
 /// One live update of a page: the text of each figure by the name the page gives it
 /// (`data-live`), and the hour's chart. Its size is bounded by the queues a page shows, and a
@@ -48,13 +47,5 @@ struct LiveFigures: Sendable, Encodable {
 
     static func importProgress(_ progress: ImportProgress) -> LiveFigures {
         LiveFigures(texts: ImportDetails.figures(progress))
-    }
-
-    /// The update as one server-sent event.
-    func event() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // JSON has no line breaks outside strings, where they are escaped: one `data:` line.
-        return "event: figures\ndata: \(String(decoding: try encoder.encode(self), as: UTF8.self))\n\n"
     }
 }
