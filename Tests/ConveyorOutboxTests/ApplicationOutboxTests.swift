@@ -159,9 +159,9 @@ import Testing
             #expect(try await fixture.queue.statistics(of: fixture.queueName).depth == 2)
             #expect(try await fixture.queue.statistics(of: full).depth == 0)
             let summary = try await OutboxRows.summary(in: fixture.pool)
-            #expect(summary.pending == 3 && summary.putOff == 3 && summary.failed == 0)
-            #expect(try await fixture.relay().hasPending() == false)
-            #expect(try await fixture.integer("SELECT count(*) FROM conveyor_outbox WHERE error LIKE '%is full%'") == 3)
+            #expect(summary.pending == 3 && summary.failed == 0)
+            // Put off for a second from the pass: how much of it is left depends on the machine's speed.
+            #expect(try await fixture.integer("SELECT count(*) FROM conveyor_outbox WHERE relay_after IS NOT NULL AND error LIKE '%is full%'") == 3)
         }
     }
 }
