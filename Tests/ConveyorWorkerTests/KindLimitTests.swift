@@ -24,8 +24,9 @@ import Testing
         let harness = try WorkerHarness("limit-slots")
         let first = try await harness.startWorker(concurrency: 4)
         let second = try await harness.startWorker(concurrency: 4)
-        let ids = try await harness.enqueue("drill.exclusive", payload: #"{"ms": 300, "account": "a"}"#, count: 6)
-        let other = try await harness.enqueue("drill.exclusive", payload: #"{"ms": 300, "account": "b"}"#, count: 2)
+        let account = harness.queueName.rawValue
+        let ids = try await harness.enqueue("drill.exclusive", payload: #"{"ms": 300, "account": "\#(account)"}"#, count: 6)
+        let other = try await harness.enqueue("drill.exclusive", payload: #"{"ms": 300, "account": "\#(account)-other"}"#, count: 2)
         #expect(try await harness.waitUntil(ids + other, are: .succeeded, timeout: .seconds(60)))
         // A worker writes its log every 100 ms: the last lines may come after the jobs succeeded.
         _ = try await eventually(timeout: .seconds(5)) { runs(first.attemptLines + second.attemptLines).count >= 8 }
@@ -41,12 +42,15 @@ import Testing
 
     @Test func aKilledWorkersSlotComesBackWhenItsLeaseEnds() async throws {
         let harness = try WorkerHarness("limit-kill")
+        // An account of its own: a limit is shared by every queue, and so by every run of this test.
+        let account = harness.queueName.rawValue
         let doomed = try await harness.startWorker(concurrency: 4, lease: 2)
-        let held = try await harness.enqueue("drill.exclusive", payload: #"{"ms": 60000, "account": "k"}"#, count: 2)
+        // One attempt each: recovered, they die rather than take the slots again.
+        let held = try await harness.enqueue("drill.exclusive", payload: #"{"ms": 60000, "account": "\#(account)"}"#, count: 2, maxAttempts: 1)
         #expect(try await harness.waitUntilConfirmed(held))
         doomed.signal(SIGKILL)
         let survivor = try await harness.startWorker(concurrency: 4, lease: 2)
-        let next = try await harness.enqueue("drill.exclusive", payload: #"{"ms": 10, "account": "k"}"#)
+        let next = try await harness.enqueue("drill.exclusive", payload: #"{"ms": 10, "account": "\#(account)"}"#)
         #expect(try await harness.waitUntil(next, are: .succeeded, timeout: .seconds(30)), "the dead worker's slots never came back")
         _ = survivor
     }
