@@ -46,7 +46,13 @@ extension Worker {
         do {
             if let deadline = job.deadline, job.attempt == 1, job.reservedAt > deadline { throw DeadlinePassed(deadline: deadline) }
             guard let kind else { throw UnknownKindError(kind: job.kind, known: registry.names) }
-            result = .success(try await traced(job) { try await admission.run(job, options: kind.options) { try await kind.run(job.payload, context) } })
+            // Most kinds have no limits: their attempts run without the admission around them.
+            let options = kind.options
+            result = .success(
+                try await traced(job) {
+                    guard options.concurrency != nil || options.rateLimit != nil else { return try await kind.run(job.payload, context) }
+                    return try await admission.run(job, options: options) { try await kind.run(job.payload, context) }
+                })
         } catch {
             result = .failure(error)
         }
