@@ -119,9 +119,9 @@ import Testing
         let sharded = JobQueue(redis: redis, policy: QueuePolicy(shards: [name: 4]))
         var first = job(name, .untilFinished)
         let uniqueness = try #require(first.uniqueness)
-        let misplaced = (0..<16).map { _ in JobID(in: name) }.first { sharded.shard(of: $0) != sharded.shard(of: sharded.uniqueJobID(for: uniqueness, in: name)) }
-        var refused = first
-        refused = JobRequest(id: try #require(misplaced), kind: "noop", payload: first.payload, queue: name, tenant: "acme")
+        let lockShard = sharded.shard(of: sharded.uniqueJobID(for: uniqueness, in: name))
+        let misplaced = (0..<64).lazy.map { _ in JobID(in: name) }.first(where: { sharded.shard(of: $0) != lockShard })
+        var refused = JobRequest(id: try #require(misplaced), kind: "noop", payload: first.payload, queue: name, tenant: "acme")
         refused.uniqueness = uniqueness
         await #expect(throws: QueueError.self) { try await sharded.enqueue([refused]) }
 

@@ -53,7 +53,7 @@ import Testing
             if done.isMultiple(of: 10_000) { try await Task.sleep(for: .milliseconds(50)) }
         }
         // The last report, unless a write took it already, is handed over, as the worker writes it.
-        if let last = await reports.finish() {
+        if let last = await reports.finishAsTheWorkerDoes() {
             #expect(last.done == total)
             #expect(await attempt.destination.write(last))
         }
@@ -84,7 +84,16 @@ import Testing
         }
         #expect(told)
         #expect(try await attempt.queue.job(attempt.job.id)?.progress == nil)
-        #expect(await reports.finish() == nil)
+        #expect(await reports.finishAsTheWorkerDoes() == nil)
         await attempt.client.shutdown()
+    }
+}
+
+extension ProgressReports {
+    /// What the worker does when an attempt ends: stops the writes, awaits the one in flight,
+    /// takes the last report.
+    fileprivate func finishAsTheWorkerDoes() async -> JobProgress? {
+        if let writer = stopWrites() { await writer.value }
+        return takeLatest()
     }
 }

@@ -118,17 +118,18 @@ struct JobSpec: Sendable, Equatable {
             }
             index = utf8.index(after: index)
         }
-        let first = Substring(lines[0]).split(separator: "\t", omittingEmptySubsequences: false)
-        guard lines.count == 5, let maxAttempts = Int(first[0]), let timeout = Int64(Substring(lines[1])) else {
-            return nil
-        }
+        guard lines.count == 5 else { return nil }
+        let first = lines[0]
+        let optionsStart = first.firstIndex(of: UInt8(ascii: "\t")) ?? first.endIndex
+        guard let maxAttempts = Int(Substring(first[..<optionsStart])), let timeout = Int64(Substring(lines[1])) else { return nil }
         let origin = Substring(lines[3]).split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false)
         self.init(
             kind: String(Substring(lines[2])), payload: String(Substring(utf8[start...])), maxAttempts: maxAttempts,
             timeoutMilliseconds: timeout, requestID: String(origin[0]), correlationID: origin.count > 1 ? String(origin[1]) : "",
             traceContext: origin.count > 2 ? String(origin[2]) : "", tenant: String(Substring(lines[4]))
         )
-        for option in first.dropFirst() {
+        guard optionsStart < first.endIndex else { return }
+        for option in Substring(first[optionsStart...]).split(separator: "\t") {
             guard let equals = option.firstIndex(of: "=") else { continue }
             let value = option[option.index(after: equals)...]
             switch option[..<equals] {

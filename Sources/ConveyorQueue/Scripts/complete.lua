@@ -39,12 +39,12 @@ for n, member in ipairs(members) do
     claimed[member] = true
     local at = first_job + 3 * (n - 1)
     local id, result = ARGV[at], ARGV[at + 2]
-    local key = job_key(prefix, id)
     if result ~= '' then
-      redis.call('HSET', key, 'result', result)
+      redis.call('HSET', job_key(prefix, id), 'result', result)
     end
     local finished_at = now_text
     if with_options[n] then
+      local key = job_key(prefix, id)
       local spec = redis.call('HGET', key, 'spec')
       free_unique_lock(prefix, id, spec)
       note_batch_outcome(prefix, id, spec, 'succeeded')

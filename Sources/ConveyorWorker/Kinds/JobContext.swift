@@ -25,15 +25,17 @@ public struct JobContext: Sendable {
     public let tenant: String
     /// Where the attempt's figures accumulate.
     public let timings: JobTimings
-    let workerLogger: Logger
-    let database: PostgresPool
-    let queue: JobQueue
-    let redis: RedisClient
-    let externalClient: ExternalClient
-    /// Whether the attempt's phases are traced: each database, Redis and external call in a span.
-    let tracing: Bool
+    /// What the worker's attempts share.
+    let resources: AttemptResources
     /// The attempt's progress reports on their way to Redis.
     let progressReports = ProgressReports()
+
+    var workerLogger: Logger { resources.logger }
+    var database: PostgresPool { resources.database }
+    var queue: JobQueue { resources.queue }
+    var redis: RedisClient { resources.redis }
+    var externalClient: ExternalClient { resources.externalClient }
+    var tracing: Bool { resources.tracing }
 
     /// The worker's logger tagged with `job_id`, `kind` and `request_id`; made when asked
     /// for, since most attempts never log.
@@ -99,7 +101,7 @@ public struct JobContext: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         defer { timings.addRedis(start.duration(to: clock.now)) }
-        try await phase("enqueue", .producer) { try await queue.enqueue(jobs) }
+        _ = try await phase("enqueue", .producer) { try await queue.enqueue(jobs) }
     }
 
     /// Reports how far the attempt's work has come: `done` of `total` units, with a message of

@@ -61,6 +61,9 @@ public struct JobRegistry: Sendable {
 public struct RegisteredKind: Sendable {
     public let name: String
     public let options: JobKindOptions
+    /// Whether its attempts pass a concurrency or rate limit before they run; most kinds'
+    /// do not, and run without the admission around them.
+    let hasLimits: Bool
     /// Decodes and validates a payload.
     public let validate: @Sendable (String) throws -> Void
     /// Decodes and validates payloads, each a whole JSON value; answers each one's error.
@@ -71,6 +74,7 @@ public struct RegisteredKind: Sendable {
     init<Kind: JobKind>(_ kind: Kind) {
         self.name = Kind.name
         self.options = Kind.options
+        self.hasLimits = Kind.options.concurrency != nil || Kind.options.rateLimit != nil
         // One decoder and encoder per kind, shared by its attempts (they are thread-safe),
         // rather than two allocations per job.
         let decoder = JSONDecoder()

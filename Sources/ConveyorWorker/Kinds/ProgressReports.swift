@@ -5,8 +5,8 @@ import Synchronization
 /// The progress reports of one attempt on their way to Redis. A kind may report thousands of
 /// times a second, and Redis hears of it no more than every ``interval``, the first time an
 /// interval after the first report: one write at a time, each of the latest report, the reports
-/// in between replaced by the next. When the attempt ends, ``finish()`` stops the writes and
-/// hands over the last report, which the worker writes before it records the attempt's outcome
+/// in between replaced by the next. When the attempt ends, ``stopWrites()`` stops them and
+/// ``takeLatest()`` hands over the last report, which the worker writes before it records the attempt's outcome
 /// (a report after that is refused by the fence), in one round trip with other attempts' when
 /// it succeeded; so an attempt shorter than an interval writes once, in a batch. Each write's
 /// time is the attempt's `redis_ms`.
@@ -75,18 +75,21 @@ final class ProgressReports: Sendable {
         }
     }
 
-    /// Stops the writes, once the one in flight is over, and answers the latest report not
-    /// written yet, if any (none once the fence refused one).
-    func finish() async -> JobProgress? {
+    /// Stops the writes: answers the one in flight, cut short of its wait, which the attempt
+    /// awaits before it takes the last report with ``takeLatest()``; nil when none is.
+    func stopWrites() -> Task<Void, Never>? {
         let writer = state.withLock { state in
             state.finishing = true
             return state.writer
         }
-        if let writer {
-            writer.cancel()  // cuts its wait short
-            await writer.value
-        }
-        return state.withLock { state in
+        writer?.cancel()
+        return writer
+    }
+
+    /// The latest report not written yet, if any (none once the fence refused one), once
+    /// the writes have stopped.
+    func takeLatest() -> JobProgress? {
+        state.withLock { state in
             defer { state.latest = nil }
             return state.refused ? nil : state.latest
         }

@@ -83,7 +83,8 @@ final class CompletionBatcher: Sendable {
                 let start = clock.now
                 do {
                     // Before the completions, which end the attempts' fences.
-                    _ = try await queue.recordProgress(batch.compactMap(\.progress))
+                    let progress = batch.compactMap(\.progress)
+                    if !progress.isEmpty { _ = try await queue.recordProgress(progress) }
                     let taken = try await queue.complete(batch.map { (lease: $0.lease, result: $0.result) })
                     let redisTime = start.duration(to: clock.now)
                     for (entry, taken) in zip(batch, taken) {

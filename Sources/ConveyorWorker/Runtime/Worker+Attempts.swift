@@ -22,8 +22,7 @@ extension Worker {
         timings.addRedis(taken.redisTime)
         let context = JobContext(
             id: job.id, kind: job.kind, attempt: job.attempt, token: job.token, enqueuedAt: job.enqueuedAt, maxAttempts: job.maxAttempts, requestID: job.requestID,
-            tenant: job.tenant, timings: timings, workerLogger: logger, database: database, queue: queue, redis: redis,
-            externalClient: external, tracing: tracing
+            tenant: job.tenant, timings: timings, resources: attemptResources
         )
         running.start(job: job, context: context, startedAt: startedAt, wait: wait, leaseSetAt: taken.requestedAt) {
             Task {
@@ -46,19 +45,18 @@ extension Worker {
         do {
             if let deadline = job.deadline, job.attempt == 1, job.reservedAt > deadline { throw DeadlinePassed(deadline: deadline) }
             guard let kind else { throw UnknownKindError(kind: job.kind, known: registry.names) }
-            // Most kinds have no limits: their attempts run without the admission around them.
-            let options = kind.options
             result = .success(
                 try await traced(job) {
-                    guard options.concurrency != nil || options.rateLimit != nil else { return try await kind.run(job.payload, context) }
-                    return try await admission.run(job, options: options) { try await kind.run(job.payload, context) }
+                    guard kind.hasLimits else { return try await kind.run(job.payload, context) }
+                    return try await admission.run(job, options: kind.options) { try await kind.run(job.payload, context) }
                 })
         } catch {
             result = .failure(error)
         }
         // The last progress report is written before the outcome, while the attempt still holds
         // its lease: with a success, in the completions' batch.
-        let lastProgress = await context.progressReports.finish()
+        if let writer = context.progressReports.stopWrites() { await writer.value }
+        let lastProgress = context.progressReports.takeLatest()
         if let lastProgress, case .failure = result { _ = await context.progressDestination.write(lastProgress) }
         let runTime = startedAt.duration(to: .now)
         let (fate, wasZombie) = running.finish(job.lease)
@@ -76,7 +74,7 @@ extension Worker {
             switch result {
             case .success(let output):
                 acknowledge(
-                    job, output: output, progress: lastProgress.map(context.progressDestination.record), wait: wait, run: runTime, timings: context.timings
+                    job, output: output, progress: lastProgress.map { context.progressDestination.record($0) }, wait: wait, run: runTime, timings: context.timings
                 )
             case .failure(let deferral as JobDeferral):
                 await recordDeferral(job, deferral, wait: wait, run: runTime, timings: context.timings)

@@ -45,8 +45,10 @@ public final class Worker: Service, Sendable {
     let pausedQueues = Mutex<Set<QueueName>>([])
     let zombies = Atomic<Int>(0)
     let zombieGauge: Gauge
+    /// What its attempts' contexts share.
+    let attemptResources: AttemptResources
     /// Whether attempts and their phases are traced, as the process's tracer says at start.
-    let tracing = JobTraceContext.isTracing
+    var tracing: Bool { attemptResources.tracing }
 
     /// - Parameters:
     ///   - queue: where jobs are taken from and their outcomes recorded.
@@ -74,6 +76,9 @@ public final class Worker: Service, Sendable {
         var logger = logger
         logger[metadataKey: "worker"] = .string(configuration.id)
         self.logger = logger
+        self.attemptResources = AttemptResources(
+            logger: logger, database: database, queue: queue, redis: redis, externalClient: external, tracing: JobTraceContext.isTracing
+        )
         self.tally = JobMetricsTally(redis: redis)
         self.history = JobHistoryWriter(database: database, logger: logger)
         self.reporter = AttemptReporter(logger: timingLogger, worker: configuration.id, tally: tally, history: history)

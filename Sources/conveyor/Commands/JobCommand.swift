@@ -24,7 +24,7 @@ struct JobCommand: AsyncParsableCommand {
         let jobID = try job.jobID()
         if follow { return try await self.follow(jobID) }
         let redis = try await connections.connectRedis(logger: Logger(label: "conveyor.job"))
-        let record = try await try await connections.jobQueue(redis).job(jobID)
+        let record = try await connections.jobQueue(redis).job(jobID)
         await redis.shutdown()
         guard let record else { throw ValidationError("no job \(jobID): it never existed, or it finished and expired") }
         let encoder = JSONEncoder()
