@@ -22,6 +22,8 @@ public enum JobCatalogue {
         registry.register(DrillLedgerJob())
         registry.register(DrillExclusiveJob())
         registry.register(DrillThrottledJob())
+        registry.register(DrillLimitedNoopJob())
+        registry.register(DrillMeteredNoopJob())
         registry.register(DrillProgressJob())
         registry.register(BatchCreateJob(catalogue: try datasets()))
         registry.register(ImportCallbackJob())

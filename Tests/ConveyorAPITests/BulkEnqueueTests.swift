@@ -40,7 +40,7 @@ struct BulkEnqueueTests {
             let response = try await client.post("/v1/jobs/bulk", json: body)
             let problem = try response.expectProblem(.unprocessableContent, type: "invalid-job", naming: "jobs[1].kind: unknown job kind 'resize'")
             #expect(try response.problemFields == ["jobs[1].kind", "jobs[2]", "jobs[3].payload", "jobs[3].timeout_ms"])
-            #expect(problem["known_kinds"] as? [String] == ["drill.exclusive", "drill.fail", "drill.ledger", "drill.progress", "drill.sleep", "drill.throttled", "noop"])
+            #expect(problem["known_kinds"] as? [String] == ["drill.exclusive", "drill.fail", "drill.ledger", "drill.limited_noop", "drill.metered_noop", "drill.progress", "drill.sleep", "drill.throttled", "noop"])
             #expect(try await services.queue.statistics(of: queue).depth == 0)
         }
     }

@@ -140,8 +140,8 @@ struct JobsEndpointTests {
         try await APITestApp.run { client, services in
             let unknown = try await client.post("/v1/jobs", json: #"{"kind": "resize", "payload": {}}"#)
                 .expectProblem(.unprocessableContent, type: "invalid-job", naming: "kind: unknown job kind 'resize'")
-            #expect((unknown["detail"] as? String)?.contains("known kinds are drill.exclusive, drill.fail, drill.ledger, drill.progress, drill.sleep, drill.throttled, noop") == true)
-            #expect(unknown["known_kinds"] as? [String] == ["drill.exclusive", "drill.fail", "drill.ledger", "drill.progress", "drill.sleep", "drill.throttled", "noop"])
+            #expect((unknown["detail"] as? String)?.contains("known kinds are drill.exclusive, drill.fail, drill.ledger, drill.limited_noop, drill.metered_noop, drill.progress, drill.sleep, drill.throttled, noop") == true)
+            #expect(unknown["known_kinds"] as? [String] == ["drill.exclusive", "drill.fail", "drill.ledger", "drill.limited_noop", "drill.metered_noop", "drill.progress", "drill.sleep", "drill.throttled", "noop"])
             try await client.post("/v1/jobs", json: #"{"payload": {}}"#)
                 .expectProblem(.unprocessableContent, type: "invalid-job", naming: "kind: is required")
         }

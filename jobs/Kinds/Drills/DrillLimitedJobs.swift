@@ -59,3 +59,29 @@ public struct DrillThrottledJob: JobKind {
         return NoOutput()
     }
 }
+
+/// Does nothing, under a concurrency limit that no benchmark reaches (10,000 at once): the
+/// cost of a slot taken, renewed and freed per attempt, for `ops/bench/noop --features`.
+public struct DrillLimitedNoopJob: JobKind {
+    public static let name = "drill.limited_noop"
+    public static let options = JobKindOptions(visibility: .drill, concurrency: KindConcurrencyLimit(10_000, per: .kind))
+
+    public init() {}
+
+    public func run(_ payload: NoopJob.Payload, context: JobContext) async throws -> NoOutput {
+        NoOutput()
+    }
+}
+
+/// Does nothing, under a rate limit that no benchmark reaches (10,000,000 starts a second):
+/// the cost of each start counted in the limit's window, for `ops/bench/noop --features`.
+public struct DrillMeteredNoopJob: JobKind {
+    public static let name = "drill.metered_noop"
+    public static let options = JobKindOptions(visibility: .drill, rateLimit: KindRateLimit(10_000_000, per: .seconds(1), scope: .kind))
+
+    public init() {}
+
+    public func run(_ payload: NoopJob.Payload, context: JobContext) async throws -> NoOutput {
+        NoOutput()
+    }
+}

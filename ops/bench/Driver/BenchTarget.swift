@@ -25,8 +25,8 @@ struct BenchTarget: ParsableArguments {
     }
 
     /// Runs `body` with a queue on a client of its own, and shuts the client down after.
-    /// The queue has no length limit: a benchmark's enqueues are never refused.
-    func withQueue<Value>(_ body: (JobQueue) async throws -> Value) async throws -> Value {
+    /// The queue has no length limit unless `policy` gives one: a benchmark's enqueues are never refused.
+    func withQueue<Value>(policy: QueuePolicy? = nil, _ body: (JobQueue) async throws -> Value) async throws -> Value {
         let url = redisURL ?? ProcessInfo.processInfo.environment["CONVEYOR_REDIS_URL"] ?? "redis://127.0.0.1:26379/0"
         var configuration: RedisConfiguration
         do {
@@ -37,7 +37,7 @@ struct BenchTarget: ParsableArguments {
         configuration.poolSize = 16
         let client = RedisClient(configuration: configuration, logger: Logger(label: "conveyor.bench"))
         do {
-            let value = try await body(JobQueue(redis: client, policy: QueuePolicy(maxLength: 0, shards: [try queueName(): shards])))
+            let value = try await body(JobQueue(redis: client, policy: policy ?? QueuePolicy(maxLength: 0, shards: [try queueName(): shards])))
             await client.shutdown()
             return value
         } catch {

@@ -4,7 +4,8 @@ import ConveyorJobs
 import ConveyorQueue
 
 /// `conveyor-bench enqueue`: enqueues noop jobs through `JobQueue.enqueue`, a batch per
-/// call, from several tasks at once, and prints the rate and the CPU time it used.
+/// call, from several tasks at once, and prints the rate and the CPU time it used; with
+/// `--feature`, jobs that use one of the engine's features (``BenchFeature``).
 /// Building each batch of requests (ids included) is part of the time, as it is for any
 /// producer.
 struct EnqueueCommand: AsyncParsableCommand {
@@ -27,6 +28,9 @@ struct EnqueueCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-depth"), help: "Enqueue in waves: before each batch, wait while more than this many jobs are ready (0: never wait).")
     var maxDepth = 0
 
+    @Option(help: "What the jobs use beyond a plain noop job: \(BenchFeature.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var feature = BenchFeature.plain
+
     func validate() throws {
         guard jobs > 0, batch > 0, tasks > 0, maxDepth >= 0 else {
             throw ValidationError("--jobs, --batch and --tasks must be positive, --max-depth not negative")
@@ -35,9 +39,9 @@ struct EnqueueCommand: AsyncParsableCommand {
 
     func run() async throws {
         let queueName = try target.queueName()
-        let (jobs, batch, tasks, maxDepth) = (self.jobs, self.batch, self.tasks, self.maxDepth)
+        let (jobs, batch, tasks, maxDepth, feature) = (self.jobs, self.batch, self.tasks, self.maxDepth, self.feature)
         let batchCount = (jobs + batch - 1) / batch
-        let line = try await target.withQueue { queue in
+        let line = try await target.withQueue(policy: feature.policy(of: queueName, shards: target.shards)) { queue in
             let clock = ContinuousClock()
             let start = clock.now
             let cpuBefore = ProcessorTime.used()
@@ -51,8 +55,8 @@ struct EnqueueCommand: AsyncParsableCommand {
                                 }
                             }
                             let size = min(batch, jobs - index * batch)
-                            let requests = (0..<size).map { _ in JobRequest(kind: NoopJob.name, queue: queueName) }
-                            try await queue.enqueue(requests)
+                            let requests = (index * batch..<index * batch + size).map { feature.request($0, in: queueName, of: queue) }
+                            try await feature.enqueue(requests, to: queue, in: queueName)
                         }
                     }
                 }
