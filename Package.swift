@@ -114,6 +114,7 @@ let package = Package(
             resources: [
                 .embedInCode("Migrations/0007_job_outbox.sql"),
                 .embedInCode("Migrations/0015_outbox.sql"),
+                .embedInCode("Migrations/0016_job_outbox_batches.sql"),
             ]
         ),
 

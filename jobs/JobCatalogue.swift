@@ -26,6 +26,7 @@ public enum JobCatalogue {
         registry.register(DrillMeteredNoopJob())
         registry.register(DrillProgressJob())
         registry.register(BatchCreateJob(catalogue: try datasets()))
+        registry.register(ImportFinishJob())
         registry.register(ImportCallbackJob())
         registry.register(MetricExportJob(catalogue: try self.exports(), settings: exports, files: exportFiles))
         registry.register(RetentionSweepJob(settings: exports, files: exportFiles, imports: imports))

@@ -8,7 +8,8 @@ import Foundation
 /// that recorded them at once, and by any relay (``OutboxRelay``) after that, so that a
 /// process that dies between the commit and the enqueue loses nothing.
 ///
-/// An entry's jobs go to the queue in one enqueue call, all or nothing. Any number of
+/// An entry's jobs go to the queue in one enqueue call, all or nothing, or as one batch
+/// (``JobQueue/createBatch(_:quotas:)``) when it was recorded as one. Any number of
 /// processes may deliver at once: each takes an entry under a row lock, and a resent
 /// entry creates nothing twice, since the queue skips the ids it has. An entry whose
 /// enqueue failed, or whose reply was lost, stays pending and is sent again with the same
@@ -22,11 +23,30 @@ public struct JobOutbox: Sendable {
         self.queue = queue
     }
 
-    /// Records `jobs` as one entry, within the caller's transaction on `connection`.
+    /// What makes an entry's jobs one batch.
+    public struct Batch: Sendable {
+        public var id: BatchID
+        public var tenant: String
+        /// Enqueued once every job of the batch has finished.
+        public var onComplete: JobRequest
+
+        public init(id: BatchID, tenant: String, onComplete: JobRequest) {
+            self.id = id
+            self.tenant = tenant
+            self.onComplete = onComplete
+        }
+    }
+
+    /// Records `jobs` as one entry, within the caller's transaction on `connection`: to be
+    /// enqueued together, or created as `batch`.
     /// - Returns: the entry's id, for ``deliver(_:orWithdrawOnRefusal:)``.
-    public static func record(_ jobs: [JobRequest], on connection: PostgresConnection) async throws -> Int64 {
-        let encoded = String(decoding: try JSONEncoder().encode(jobs.map(OutboxJob.init)), as: UTF8.self)
-        let result = try await connection.query("INSERT INTO conveyor_job_outbox (jobs) VALUES ($1::jsonb) RETURNING id", [encoded])
+    public static func record(_ jobs: [JobRequest], as batch: Batch? = nil, on connection: PostgresConnection) async throws -> Int64 {
+        let encoder = JSONEncoder()
+        let encoded = String(decoding: try encoder.encode(jobs.map(OutboxJob.init)), as: UTF8.self)
+        let encodedBatch = try batch.map { String(decoding: try encoder.encode(OutboxBatch($0)), as: UTF8.self) }
+        let result = try await connection.query(
+            "INSERT INTO conveyor_job_outbox (jobs, batch) VALUES ($1::jsonb, $2::jsonb) RETURNING id", [encoded, encodedBatch]
+        )
         return try result.rows[0].decode("id")
     }
 
@@ -116,6 +136,7 @@ public struct JobOutbox: Sendable {
         let id: Int64
         let attempts: Int
         let jobs: [JobRequest]
+        let batch: Batch?
     }
 
     /// Locks and reads the pending entries that `condition` selects, skipping those another
@@ -124,18 +145,30 @@ public struct JobOutbox: Sendable {
         -> [Entry]
     {
         let result = try await connection.query(
-            "SELECT id, attempts, jobs::text AS jobs FROM conveyor_job_outbox WHERE sent_at IS NULL AND \(condition) FOR UPDATE SKIP LOCKED",
+            """
+            SELECT id, attempts, jobs::text AS jobs, batch::text AS batch FROM conveyor_job_outbox
+            WHERE sent_at IS NULL AND \(condition) FOR UPDATE SKIP LOCKED
+            """,
             parameters
         )
+        let decoder = JSONDecoder()
         return try result.rows.map { row in
             let text: String = try row.decode("jobs")
-            let jobs = try JSONDecoder().decode([OutboxJob].self, from: Data(text.utf8)).map { try $0.request() }
-            return Entry(id: try row.decode("id"), attempts: try row.decode("attempts"), jobs: jobs)
+            let jobs = try decoder.decode([OutboxJob].self, from: Data(text.utf8)).map { try $0.request() }
+            let batch = try row.decode("batch", as: String?.self).map { try decoder.decode(OutboxBatch.self, from: Data($0.utf8)).batch() }
+            return Entry(id: try row.decode("id"), attempts: try row.decode("attempts"), jobs: jobs, batch: batch)
         }
     }
 
+    /// Enqueues the entry's jobs, or creates its batch: sent again, either creates nothing twice.
     private func send(_ entry: Entry, on connection: PostgresConnection) async throws {
-        try await queue.enqueue(entry.jobs)
+        if let batch = entry.batch {
+            try await queue.createBatch(
+                BatchRequest(id: batch.id, tenant: batch.tenant, members: entry.jobs.map { BatchRequest.Member($0) }, onComplete: batch.onComplete)
+            )
+        } else {
+            try await queue.enqueue(entry.jobs)
+        }
         try await connection.execute("UPDATE conveyor_job_outbox SET sent_at = now() WHERE id = $1", [entry.id])
     }
 
@@ -189,5 +222,27 @@ private struct OutboxJob: Codable {
             id: id, kind: kind, payload: payload, queue: id.queue, maxAttempts: maxAttempts, timeout: .milliseconds(timeoutMilliseconds),
             runAt: runAtMicroseconds.map { Timestamp(microseconds: $0) }, requestID: requestID, tenant: tenant
         )
+    }
+}
+
+/// A batch as an outbox entry stores it.
+private struct OutboxBatch: Codable {
+    let id: String
+    let tenant: String
+    let onComplete: OutboxJob
+
+    enum CodingKeys: String, CodingKey {
+        case id, tenant
+        case onComplete = "on_complete"
+    }
+
+    init(_ batch: JobOutbox.Batch) {
+        id = batch.id.description
+        tenant = batch.tenant
+        onComplete = OutboxJob(batch.onComplete)
+    }
+
+    func batch() throws -> JobOutbox.Batch {
+        JobOutbox.Batch(id: try BatchID(id), tenant: tenant, onComplete: try onComplete.request())
     }
 }

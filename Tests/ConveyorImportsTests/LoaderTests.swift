@@ -14,13 +14,13 @@ import Testing
         try await ImportFixture.with("once") { fixture async throws in
             let receipt = try await fixture.accept(ImportFixture.products(10), options: ImportOptions(chunkSize: 4))
             let first = try await fixture.load(receipt.id, chunk: 1)
-            #expect(first == BatchCreateOutcome(importID: receipt.id, chunk: 1, inserted: 4, updated: 0, skipped: 0, alreadyLoaded: false, finishedImport: nil))
+            #expect(first == BatchCreateOutcome(importID: receipt.id, chunk: 1, inserted: 4, updated: 0, skipped: 0, alreadyLoaded: false))
             #expect(first.rowsProcessed == 4)
             let versions = "SELECT sum(xmin::text::bigint)::bigint FROM products"
             let before = try await fixture.integer(versions)
 
             let again = try await fixture.load(receipt.id, chunk: 1)
-            #expect(again == BatchCreateOutcome(importID: receipt.id, chunk: 1, inserted: 4, updated: 0, skipped: 0, alreadyLoaded: true, finishedImport: nil))
+            #expect(again == BatchCreateOutcome(importID: receipt.id, chunk: 1, inserted: 4, updated: 0, skipped: 0, alreadyLoaded: true))
             #expect(again.rowsProcessed == 0)
             #expect(try await fixture.integer(versions) == before, "the redelivery rewrote rows")
             #expect(try await fixture.integer("SELECT count(*) FROM products") == 4)
@@ -33,11 +33,14 @@ import Testing
             #expect(running.chunks == ImportProgress.Chunks(total: 3, done: 2, failed: 0))
             #expect(running.startedAt != nil && running.finishedAt == nil)
 
-            // The last chunk finishes the import; a later delivery of any chunk sees it finished.
-            let last = try await fixture.load(receipt.id, chunk: 3)
-            #expect(last.finishedImport == FinishedImport(id: receipt.id, callbackURL: nil))
-            #expect(try await fixture.load(receipt.id, chunk: 1).finishedImport == FinishedImport(id: receipt.id, callbackURL: nil))
+            // The last chunk's job is the last of the batch, whose on_complete finishes the import, once.
+            try await fixture.load(receipt.id, chunk: 3)
+            for _ in 1...2 {
+                let finished = try await fixture.pool.withConnection { try await ImportFinish.finish(receipt.id, of: "acme", on: $0) }
+                #expect(finished == FinishedImport(id: receipt.id, callbackURL: nil))
+            }
             #expect(try await fixture.integer("SELECT count(*) FROM conveyor_imports WHERE finished_at IS NOT NULL") == 1)
+            #expect(try await fixture.integer("SELECT count(*) FROM conveyor_import_chunk_failures") == 0)
             let done = try #require(try await fixture.intake.progress(id: receipt.id))
             #expect(done.state == .succeeded)
             #expect(done.rows == ImportProgress.Rows(total: 10, inserted: 10, updated: 0, skipped: 0, failed: 0))
@@ -185,22 +188,24 @@ import Testing
         }
     }
 
-    @Test func aChunkThatFailsLastFinishesTheImport() async throws {
-        try await ImportFixture.with("failslast") { fixture async throws in
+    @Test func finishingRecordsAChunkThatItsJobLeftUnloadedAsFailed() async throws {
+        try await ImportFixture.with("finishunloaded") { fixture async throws in
             let hook = try ExternalURL("https://hooks.example.com/imports")
-            let receipt = try await fixture.accept(
-                ImportFixture.products(12, price: { $0 == 7 ? -5 : $0 }), options: ImportOptions(chunkSize: 4, callbackURL: hook)
-            )
-            #expect(try await fixture.load(receipt.id, chunk: 1).finishedImport == nil)
-            #expect(try await fixture.load(receipt.id, chunk: 3).finishedImport == nil)
-            let loader = BatchCreateLoader(catalogue: fixture.catalogue)
-            #expect(try await fixture.pool.withConnection { try await loader.finishedImport(receipt.id, on: $0) } == nil)
-
-            await #expect(throws: PermanentJobError.self) { try await fixture.load(receipt.id, chunk: 2) }
-            let finished = try await fixture.pool.withConnection { try await loader.finishedImport(receipt.id, on: $0) }
+            let receipt = try await fixture.accept(ImportFixture.products(12), options: ImportOptions(chunkSize: 4, callbackURL: hook))
+            try await fixture.load(receipt.id, chunk: 1)
+            try await fixture.load(receipt.id, chunk: 3)
+            // Chunk 2's job died with its worker on its last attempt, or was cancelled: its batch finished all the same.
+            await #expect(throws: PermanentJobError.self) {
+                try await fixture.pool.withConnection { try await ImportFinish.finish(receipt.id, of: "globex", on: $0) }
+            }
+            #expect(try await fixture.integer("SELECT count(*) FROM conveyor_imports WHERE finished_at IS NOT NULL") == 0)
+            let finished = try await fixture.pool.withConnection { try await ImportFinish.finish(receipt.id, of: "acme", on: $0) }
             #expect(finished == FinishedImport(id: receipt.id, callbackURL: hook.description))
             let progress = try #require(try await fixture.intake.progress(id: receipt.id))
             #expect(progress.state == .partiallyFailed && progress.callbackURL == hook.description)
+            #expect(progress.chunks == ImportProgress.Chunks(total: 3, done: 2, failed: 1))
+            #expect(progress.errors.map(\.chunk) == [2])
+            #expect(progress.errors.first?.message.contains("ended without loading it") == true)
         }
     }
 

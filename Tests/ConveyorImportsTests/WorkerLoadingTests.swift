@@ -105,12 +105,19 @@ import Testing
             #expect(progress.state == .succeeded)
             #expect(progress.rows.inserted == rows)
 
+            // The import's batch held the original job only: once it succeeded, its on_complete finished the import.
+            let finished = try await eventually(timeout: .seconds(10), interval: .milliseconds(50)) {
+                try await fixture.integer("SELECT count(*) FROM conveyor_imports WHERE finished_at IS NOT NULL") == 1
+            }
+            #expect(finished, "\(survivor.output.suffix(3000))")
+
             // The timing lines: the delivery that loaded carries the rows; all measured the database.
-            let lines = try await survivor.attemptLines(atLeast: 3).filter { ($0["outcome"] as? String) == "succeeded" }
-            #expect(lines.compactMap { $0["rows"] as? Int }.sorted() == [0, 0, rows])
-            #expect(lines.allSatisfy { ($0["db_ms"] as? Double ?? 0) > 0 && $0["db_pool_wait_ms"] is Double })
-            #expect(lines.allSatisfy { ($0["kind"] as? String) == "batch_create" })
-            #expect(lines.contains { ($0["request_id"] as? String) == "req-\(fixture.schema)" })
+            let lines = try await survivor.attemptLines(atLeast: 4).filter { ($0["outcome"] as? String) == "succeeded" }
+            let chunkLines = lines.filter { ($0["kind"] as? String) == "batch_create" }
+            #expect(chunkLines.compactMap { $0["rows"] as? Int }.sorted() == [0, 0, rows])
+            #expect(chunkLines.allSatisfy { ($0["db_ms"] as? Double ?? 0) > 0 && $0["db_pool_wait_ms"] is Double })
+            #expect(chunkLines.contains { ($0["request_id"] as? String) == "req-\(fixture.schema)" })
+            #expect(lines.filter { ($0["kind"] as? String) == "import_finish" }.count == 1)
         }
     }
 
@@ -156,7 +163,8 @@ import Testing
             #expect(dead.error?.contains("import \(receipt.id) does not exist for tenant 'intruder'") == true)
             #expect(try await fixture.integer("SELECT count(*) FROM products") == 0)
             #expect(try await fixture.integer("SELECT count(*) FROM conveyor_import_ledger") == 0)
-            #expect(try await fixture.integer("SELECT count(*) FROM conveyor_import_chunk_failures") == 0)
+            // The only failure is the cancelled chunk's, which the import's finish records.
+            #expect(try await fixture.integer("SELECT count(*) FROM conveyor_import_chunk_failures WHERE message NOT LIKE '%ended without loading it%'") == 0)
             #expect(try await fixture.intake.progress(id: receipt.id)?.startedAt == nil)
         }
     }

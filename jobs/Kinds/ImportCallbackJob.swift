@@ -47,7 +47,7 @@ public struct ImportCallbackJob: JobKind {
     }
 
     /// The callback job of `finished`, in `queue`: its id is derived from the import's, so
-    /// that every chunk job that sees the import finished enqueues the same one job.
+    /// that however often the import is finished, one job delivers it.
     /// - Returns: nil when the import has no callback.
     static func request(for finished: FinishedImport, in queue: QueueName, requestID: String, tenant: String) throws -> JobRequest? {
         guard finished.callbackURL != nil else { return nil }

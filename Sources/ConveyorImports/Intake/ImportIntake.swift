@@ -10,7 +10,8 @@ public import NIOCore
 /// Accepts imports: reads a body as it streams in, checks every row against its dataset and
 /// spools the rows in chunks to a temporary file, then stores the chunks together with the
 /// import record and one `batch_create` job per chunk, in the job outbox, in one short
-/// PostgreSQL transaction; then it delivers the jobs to the queue. An import is accepted
+/// PostgreSQL transaction; then it delivers the jobs to the queue, as one batch whose
+/// `on_complete` finishes the import (``ImportFinish``). An import is accepted
 /// whole or not at all: a body with any bad row stores and enqueues nothing, and a queue
 /// that refuses the jobs withdraws the import. Once committed, the jobs reach the queue
 /// even if this process dies or Redis fails meanwhile: a relay sends the outbox's pending
@@ -137,8 +138,8 @@ public struct ImportIntake: Sendable {
         return chunkCount - 1
     }
 
-    /// Stores the import record, every chunk of `spool` and the chunk jobs' outbox entry in
-    /// one transaction; returns the entry.
+    /// Stores the import record, every chunk of `spool` and the chunk jobs' outbox entry, their
+    /// batch, in one transaction; returns the entry.
     private func store(_ id: String, _ request: Request, chunks: Int, rows: Int, from spool: SpoolFile, jobs: [JobRequest]) async throws -> Int64 {
         try await pool.withConnection { connection in
             try await connection.transaction { connection in
@@ -155,7 +156,11 @@ public struct ImportIntake: Sendable {
                 )
                 let stored = try await connection.copyIn(SpooledChunk.copyStatement, from: spool.pieces())
                 guard stored == chunks else { throw SpoolError(folder: nil, code: EIO) }
-                return try await JobOutbox.record(jobs, on: connection)
+                let batch = JobOutbox.Batch(
+                    id: try ImportFinish.batchID(of: id), tenant: request.tenant,
+                    onComplete: try ImportFinish.request(finishing: id, in: queueName, requestID: request.requestID, tenant: request.tenant)
+                )
+                return try await JobOutbox.record(jobs, as: batch, on: connection)
             }
         }
     }

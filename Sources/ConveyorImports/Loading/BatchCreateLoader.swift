@@ -11,8 +11,8 @@ public import ConveyorPostgres
 /// A delivery after the commit finds the ledger row; one before it finds nothing done, since
 /// the transaction either committed whole or left no trace.
 ///
-/// The transaction that loads an import's last chunk (or records its last failure) marks the
-/// import finished: see ``finish(_:on:)``.
+/// The import is finished by ``ImportFinish/finish(_:of:on:)``, once every chunk job has
+/// finished: the chunk jobs make one batch.
 public struct BatchCreateLoader: Sendable {
     private let catalogue: DatasetCatalogue
 
@@ -115,8 +115,7 @@ public struct BatchCreateLoader: Sendable {
         if let done = ledger.rows.first {
             return BatchCreateOutcome(
                 importID: payload.importID, chunk: payload.chunk, inserted: try done.decode("inserted"),
-                updated: try done.decode("updated"), skipped: try done.decode("skipped"), alreadyLoaded: true,
-                finishedImport: try await Self.finish(payload.importID, on: connection)
+                updated: try done.decode("updated"), skipped: try done.decode("skipped"), alreadyLoaded: true
             )
         }
         guard let data = try chunkRow.decode("data", as: String?.self) else {
@@ -135,75 +134,25 @@ public struct BatchCreateLoader: Sendable {
         try await connection.execute("UPDATE conveyor_import_chunks SET data = NULL WHERE import_id = $1 AND chunk_number = $2", key)
         try await connection.execute("DELETE FROM conveyor_import_chunk_failures WHERE import_id = $1 AND chunk_number = $2", key)
         return BatchCreateOutcome(
-            importID: payload.importID, chunk: payload.chunk, inserted: inserted, updated: updated, skipped: skipped,
-            alreadyLoaded: false, finishedImport: try await Self.finish(payload.importID, on: connection)
+            importID: payload.importID, chunk: payload.chunk, inserted: inserted, updated: updated, skipped: skipped, alreadyLoaded: false
         )
-    }
-
-    // MARK: Finishing
-
-    /// Within a chunk's transaction: marks the import finished when every chunk is now
-    /// loaded or failed. The lock on the import's row makes the chunks that end together
-    /// take turns, and each reads the others' commits after the lock, so the last one
-    /// always sees them all and exactly one sets `finished_at`.
-    /// - Returns: the import, when it is finished (by this transaction or an earlier one).
-    static func finish(_ importID: String, on connection: PostgresConnection) async throws -> FinishedImport? {
-        _ = try await connection.query("SELECT FROM conveyor_imports WHERE id = $1 FOR NO KEY UPDATE", [importID])
-        let result = try await connection.query(
-            """
-            WITH counted AS (
-                SELECT (SELECT count(*) FROM conveyor_import_ledger WHERE import_id = $1)
-                     + (SELECT count(*) FROM conveyor_import_chunk_failures f
-                        WHERE f.import_id = $1
-                          AND NOT EXISTS (
-                              SELECT FROM conveyor_import_ledger l
-                              WHERE l.import_id = f.import_id AND l.chunk_number = f.chunk_number
-                          )) AS ended
-            ),
-            marked AS (
-                UPDATE conveyor_imports SET finished_at = clock_timestamp()
-                WHERE id = $1 AND finished_at IS NULL AND chunk_count = (SELECT ended FROM counted)
-                RETURNING callback_url
-            )
-            SELECT callback_url FROM marked
-            UNION ALL
-            SELECT callback_url FROM conveyor_imports WHERE id = $1 AND finished_at IS NOT NULL
-            """,
-            [importID]
-        )
-        guard let row = result.rows.first else { return nil }
-        return FinishedImport(id: importID, callbackURL: try row.decode("callback_url", as: String?.self))
-    }
-
-    /// The import, when it is finished: for a chunk job whose load failed, to enqueue the
-    /// callback that the transaction recording its failure may have made due.
-    public func finishedImport(_ importID: String, on connection: PostgresConnection) async throws -> FinishedImport? {
-        let result = try await connection.query(
-            "SELECT callback_url FROM conveyor_imports WHERE id = $1 AND finished_at IS NOT NULL", [importID]
-        )
-        guard let row = result.rows.first else { return nil }
-        return FinishedImport(id: importID, callbackURL: try row.decode("callback_url", as: String?.self))
     }
 
     // MARK: Failures
 
-    /// Records why the chunk failed, for the import's progress report, and marks the import
-    /// finished if this was its last chunk: for a chunk job whose last attempt was stopped
-    /// (timed out, cancelled), which ``load(_:on:isLastAttempt:)`` cannot record in the
-    /// stopped task.
+    /// Records why the chunk failed, for the import's progress report: also for a chunk job
+    /// whose last attempt was stopped (timed out, cancelled), which ``load(_:on:isLastAttempt:)``
+    /// cannot record in the stopped task.
     public func recordFailure(of payload: BatchCreate.Payload, line: Int? = nil, message: String, on connection: PostgresConnection) async throws {
-        try await connection.transaction { connection in
-            try await connection.execute(
-                """
-                INSERT INTO conveyor_import_chunk_failures (import_id, chunk_number, line, message)
-                VALUES ($1, $2, $3, $4)
-                ON CONFLICT (import_id, chunk_number)
-                    DO UPDATE SET line = EXCLUDED.line, message = EXCLUDED.message, failed_at = EXCLUDED.failed_at
-                """,
-                [payload.importID, payload.chunk, line, message]
-            )
-            _ = try await Self.finish(payload.importID, on: connection)
-        }
+        try await connection.execute(
+            """
+            INSERT INTO conveyor_import_chunk_failures (import_id, chunk_number, line, message)
+            VALUES ($1, $2, $3, $4)
+            ON CONFLICT (import_id, chunk_number)
+                DO UPDATE SET line = EXCLUDED.line, message = EXCLUDED.message, failed_at = EXCLUDED.failed_at
+            """,
+            [payload.importID, payload.chunk, line, message]
+        )
     }
 }
 

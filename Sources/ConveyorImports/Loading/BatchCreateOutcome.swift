@@ -8,9 +8,6 @@ public struct BatchCreateOutcome: Encodable, Sendable, Equatable {
     /// An earlier delivery of the chunk had loaded it: this one changed nothing, and the
     /// counts are that delivery's.
     public let alreadyLoaded: Bool
-    /// The import, when every chunk of it is loaded or failed (this one or an earlier one
-    /// finished it); not part of the job's result.
-    public let finishedImport: FinishedImport?
 
     /// The rows this delivery wrote or skipped; none when the chunk was already loaded.
     public var rowsProcessed: Int {

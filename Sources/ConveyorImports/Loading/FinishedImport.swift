@@ -1,5 +1,5 @@
-/// An import whose every chunk is loaded or failed, as a chunk job learns it: the job then
-/// enqueues the import's callback, if it has one.
+/// An import that ``ImportFinish/finish(_:of:on:)`` finished: its callback is enqueued
+/// next, if it has one.
 public struct FinishedImport: Sendable, Equatable {
     public let id: String
     /// Where the final record goes; nil for an import without a callback.

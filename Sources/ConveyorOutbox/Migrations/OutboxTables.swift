@@ -9,5 +9,6 @@ public enum OutboxTables {
     public static let migrations = [
         PostgresMigration(name: "0007_job_outbox.sql", in: folder, contents: PackageResources._007_job_outbox_sql),
         PostgresMigration(name: "0015_outbox.sql", in: folder, contents: PackageResources._015_outbox_sql),
+        PostgresMigration(name: "0016_job_outbox_batches.sql", in: folder, contents: PackageResources._016_job_outbox_batches_sql),
     ]
 }

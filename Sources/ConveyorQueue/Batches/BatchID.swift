@@ -27,6 +27,12 @@ public struct BatchID: Hashable, Sendable, CustomStringConvertible {
         ulid = String(text.dropFirst(Self.prefix.count))
     }
 
+    /// The id whose ULID is `ulid`: the batch of something that has a ULID of its own, such as an import.
+    /// - Throws: ``QueueError/invalidBatchID(_:)`` when it is not a ULID.
+    public init(ulid: String) throws(QueueError) {
+        try self.init(Self.prefix + ulid)
+    }
+
     public var description: String { Self.prefix + ulid }
 
     private static let prefix = "batch_"
