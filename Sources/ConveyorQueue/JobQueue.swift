@@ -305,7 +305,7 @@ public struct JobQueue: Sendable {
                     maxAttempts: spec.maxAttempts, timeout: .milliseconds(spec.timeoutMilliseconds),
                     enqueuedAt: Timestamp(microseconds: enqueuedAt), reservedAt: reservedAt,
                     requestID: spec.requestID, correlationID: spec.correlationID, traceContext: spec.traceContext, tenant: spec.tenant,
-                    deadline: spec.options.deadline, hasOptions: !spec.options.isEmpty
+                    deadline: spec.options.deadline, hasOptions: spec.options.concernCompletion
                 )
             )
             index += 5

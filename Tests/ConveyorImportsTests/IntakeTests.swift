@@ -141,6 +141,10 @@ import Testing
             #expect(jobs.count == 3)
             #expect(Set(jobs.map(\.id)).count == 3)
             #expect(try await fixture.integer("SELECT count(*) FROM conveyor_job_outbox WHERE sent_at IS NULL") == 0)
+            // They are one batch, which the resend opened once, counting each job once.
+            let batch = try #require(try await fixture.queue.batchStatus(try ImportFinish.batchID(of: receipt.id)))
+            #expect(batch.state == .open && batch.tenant == "acme")
+            #expect(batch.total == 3 && batch.pending == 3)
             await relayed.shutdown()
         }
     }
@@ -158,6 +162,12 @@ import Testing
             #expect(loaded, "\(worker.output.suffix(2000))")
             #expect(try await fixture.intake.progress(id: receipt.id)?.state == .succeeded)
             #expect(try await fixture.integer("SELECT count(*) FROM products") == 4)
+            // The relay created their batch, whose on_complete finished the import.
+            let finished = try await eventually(timeout: .seconds(10), interval: .milliseconds(50)) {
+                try await fixture.integer("SELECT count(*) FROM conveyor_imports WHERE id = $1 AND finished_at IS NOT NULL", [receipt.id]) == 1
+            }
+            #expect(finished, "\(worker.output.suffix(2000))")
+            #expect(try await fixture.queue.batchStatus(try ImportFinish.batchID(of: receipt.id))?.state == .finished)
         }
     }
 }

@@ -23,7 +23,10 @@ struct JobSpec: Sendable, Equatable {
         /// `b`: the batch the job belongs to, which its outcome is told to.
         var batch: String?
 
-        var isEmpty: Bool { retention == nil && deadline == nil && uniqueLock == nil && batch == nil }
+        var isEmpty: Bool { deadline == nil && !concernCompletion }
+        /// Whether a completion acts on them (see complete.lua), which then reads the job's spec;
+        /// a deadline is the worker's alone.
+        var concernCompletion: Bool { retention != nil || uniqueLock != nil || batch != nil }
     }
 
     var options = Options()

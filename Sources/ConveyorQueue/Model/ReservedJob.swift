@@ -34,8 +34,8 @@ public struct ReservedJob: Sendable {
 public struct JobLease: Hashable, Sendable {
     public var id: JobID
     public var token: String
-    /// Whether the job's spec has options (a unique lock, its kind's retention) that its
-    /// completion reads, as a reserve found it; not part of the attempt's identity.
+    /// Whether the job's spec has options (a unique lock, its kind's retention, its batch) that
+    /// its completion acts on, as a reserve found it; not part of the attempt's identity.
     var hasOptions = false
 
     public init(id: JobID, token: String) {
