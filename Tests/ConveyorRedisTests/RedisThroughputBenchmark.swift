@@ -65,7 +65,7 @@ struct RedisThroughputBenchmark {
             let elapsed = try await Self.measure {
                 for _ in 0..<batches {
                     let calls = (0..<100).map { _ in (script: script, keys: [key], arguments: [RedisArgument]()) }
-                    try await client.runPipelined(calls)
+                    _ = try await client.runPipelined(calls)
                 }
             }
             Self.report("runPipelined of 100 EVALSHA", operations: batches * 100, elapsed: elapsed)
