@@ -1,4 +1,5 @@
 import ConveyorCore
+import ConveyorJobs
 import ConveyorQueue
 import ConveyorRedis
 import ConveyorTestSupport
@@ -11,12 +12,12 @@ import Testing
 /// slots come back.
 @Suite(.serialized) struct KindLimitTests {
     /// Each attempt's run, from the timing lines: when it began and ended (the line's time, less its run).
-    private func runs(_ lines: [[String: Any]]) -> [(start: Double, end: Double)] {
-        lines.compactMap { line in
-            guard line["outcome"] as? String == "succeeded", let stamp = line["ts"] as? String,
-                let end = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(stamp), let run = line["run_ms"] as? Double
-            else { return nil }
-            return (end.timeIntervalSince1970 - run / 1000, end.timeIntervalSince1970)
+    /// When each of the jobs `ids` slept, as its result tells: the time it held its slot or
+    /// its start, measured within the attempt (the timing line's times include the wait
+    /// for the limit and for the completion's acknowledgement).
+    private func sleepWindows(_ ids: [JobID], _ harness: WorkerHarness) async throws -> [DrillSleepWindow] {
+        try await harness.records(ids).map { record in
+            try JSONDecoder().decode(DrillSleepWindow.self, from: Data(try #require(record.result).utf8))
         }
     }
 
@@ -28,15 +29,16 @@ import Testing
         let ids = try await harness.enqueue("drill.exclusive", payload: #"{"ms": 300, "account": "\#(account)"}"#, count: 6)
         let other = try await harness.enqueue("drill.exclusive", payload: #"{"ms": 300, "account": "\#(account)-other"}"#, count: 2)
         #expect(try await harness.waitUntil(ids + other, are: .succeeded, timeout: .seconds(60)))
-        // A worker writes its log every 100 ms: the last lines may come after the jobs succeeded.
-        _ = try await eventually(timeout: .seconds(5)) { runs(first.attemptLines + second.attemptLines).count >= 8 }
-        let lines = first.attemptLines + second.attemptLines
-        let accountA = runs(lines.filter { line in ids.contains { $0.description == line["job_id"] as? String } })
+        let accountA = try await sleepWindows(ids, harness)
         #expect(accountA.count == 6)
-        // The most runs of account a under way at any run's start, a millisecond in.
-        let most = accountA.map { run in accountA.filter { $0.start <= run.start + 0.001 && run.start + 0.001 < $0.end }.count }.max() ?? 0
+        // The most of account a's jobs asleep at once: at any one's start, those that had started and not ended.
+        let most = accountA.map { run in accountA.filter { $0.startedUs <= run.startedUs && run.startedUs < $0.endedUs }.count }.max() ?? 0
         #expect(most <= 2, "\(most) jobs of one account ran at once")
-        #expect(lines.contains { $0["outcome"] as? String == "deferred" }, "no job waited for a slot")
+        // A worker writes its log every 100 ms: the last lines may come after the jobs succeeded.
+        let deferred = try await eventually(timeout: .seconds(5)) {
+            (first.attemptLines + second.attemptLines).contains { $0["outcome"] as? String == "deferred" }
+        }
+        #expect(deferred, "no job waited for a slot")
         for record in try await harness.records(ids) { #expect(record.attempt == 1, "waiting for a slot spent an attempt") }
     }
 
@@ -57,16 +59,15 @@ import Testing
 
     @Test func atMostFiveStartsOfATenantInAnySecond() async throws {
         let harness = try WorkerHarness("limit-rate")
-        let first = try await harness.startWorker(concurrency: 8)
-        let second = try await harness.startWorker(concurrency: 8)
+        // Two workers share the limit; they run until the harness ends.
+        let workers = [try await harness.startWorker(concurrency: 8), try await harness.startWorker(concurrency: 8)]
         let ids = try await harness.enqueue("drill.throttled", payload: #"{"ms": 1}"#, count: 12)
-        #expect(try await harness.waitUntil(ids, are: .succeeded, timeout: .seconds(60)))
-        _ = try await eventually(timeout: .seconds(5)) { runs(first.attemptLines + second.attemptLines).count >= 12 }
-        let starts = runs(first.attemptLines + second.attemptLines).map(\.start).sorted()
+        #expect(try await harness.waitUntil(ids, are: .succeeded, timeout: .seconds(60)), "\(workers.map { $0.output.suffix(1000) })")
+        let starts = try await sleepWindows(ids, harness).map(\.startedUs).sorted()
         #expect(starts.count == 12)
-        // Within any window a little short of a second (the processes' clocks read Redis's
-        // through their own), no more than 5 started.
-        let most = starts.map { start in starts.filter { $0 >= start && $0 < start + 0.95 }.count }.max() ?? 0
+        // Within any window a little short of a second (the limit counts starts by Redis's clock,
+        // the jobs by the workers'), no more than 5 started.
+        let most = starts.map { start in starts.filter { $0 >= start && $0 < start + 950_000 }.count }.max() ?? 0
         #expect(most <= 5, "\(most) starts within a second")
         for record in try await harness.records(ids) { #expect(record.attempt == 1, "waiting for the window spent an attempt") }
     }

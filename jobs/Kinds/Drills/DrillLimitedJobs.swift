@@ -2,6 +2,25 @@ import ConveyorCore
 import ConveyorQueue
 public import ConveyorWorker
 
+/// When an attempt of a limited drill kind slept, on the worker's clock, in microseconds
+/// since 1970: within its limits, which a test reads back from the job's result.
+public struct DrillSleepWindow: Codable, Sendable {
+    public var startedUs: Int64
+    public var endedUs: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case startedUs = "started_us"
+        case endedUs = "ended_us"
+    }
+
+    /// Sleeps for `milliseconds`, and answers when.
+    static func sleep(milliseconds: Int) async throws -> DrillSleepWindow {
+        let start = Timestamp.localNow
+        try await Task.sleep(for: .milliseconds(milliseconds))
+        return DrillSleepWindow(startedUs: start.microseconds, endedUs: Timestamp.localNow.microseconds)
+    }
+}
+
 /// Sleeps for a while under a concurrency limit: at most 2 attempts with the same
 /// `account` run at once across every worker. For the tests and drills of the kinds' limits.
 public struct DrillExclusiveJob: JobKind {
@@ -23,9 +42,8 @@ public struct DrillExclusiveJob: JobKind {
         try DrillThrottledJob.validate(milliseconds: payload.ms)
     }
 
-    public func run(_ payload: Payload, context: JobContext) async throws -> NoOutput {
-        try await Task.sleep(for: .milliseconds(payload.ms))
-        return NoOutput()
+    public func run(_ payload: Payload, context: JobContext) async throws -> DrillSleepWindow {
+        try await DrillSleepWindow.sleep(milliseconds: payload.ms)
     }
 }
 
@@ -54,9 +72,8 @@ public struct DrillThrottledJob: JobKind {
         }
     }
 
-    public func run(_ payload: Payload, context: JobContext) async throws -> NoOutput {
-        try await Task.sleep(for: .milliseconds(payload.ms))
-        return NoOutput()
+    public func run(_ payload: Payload, context: JobContext) async throws -> DrillSleepWindow {
+        try await DrillSleepWindow.sleep(milliseconds: payload.ms)
     }
 }
 
