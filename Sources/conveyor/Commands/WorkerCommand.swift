@@ -63,10 +63,11 @@ struct WorkerCommand: AsyncParsableCommand {
         let flusher = Task { await StandardOutput.flushPeriodically() }
         defer { flusher.cancel() }
 
+        // Once Redis answers: a setting that stops the start-up is the only thing it prints.
+        let redis = try await connections.connectRedis(logger: logger)
         if externalSettings.webhookSecret == nil {
             logger.warning("no CONVEYOR_WEBHOOK_SECRET: webhooks, which are signed, cannot be sent, and their jobs fail for good")
         }
-        let redis = try await connections.connectRedis(logger: logger)
         let database = PostgresPool(configuration: postgresConfiguration, logger: logger)
         let externalClient = ExternalClient(redis: redis, settings: externalSettings)
         let queue = try await connections.jobQueue(redis)
