@@ -13,12 +13,16 @@ struct BatchCallback: Codable {
     let priority: Int
     let requestID: String
     let tenant: String
+    /// The W3C `traceparent` of the batch's creation, which the callback continues; absent
+    /// when it was not traced.
+    let traceContext: String?
 
     enum CodingKeys: String, CodingKey {
         case kind, payload, queue, priority, tenant
         case maxAttempts = "max_attempts"
         case timeoutMilliseconds = "timeout_ms"
         case requestID = "request_id"
+        case traceContext = "trace_context"
     }
 
     init(_ job: JobRequest) {
@@ -30,6 +34,9 @@ struct BatchCallback: Codable {
         priority = job.priority
         requestID = job.requestID
         tenant = job.tenant
+        // A callback that names no trace joins its creator's, when a span is current.
+        let trace = job.traceContext.isEmpty ? JobTraceContext.current() : job.traceContext
+        traceContext = trace.isEmpty ? nil : trace
     }
 
     /// The record's text of it.
@@ -51,6 +58,7 @@ struct BatchCallback: Codable {
             maxAttempts: maxAttempts, timeout: .milliseconds(timeoutMilliseconds), requestID: requestID, tenant: tenant
         )
         job.priority = priority
+        job.traceContext = traceContext ?? ""
         return job
     }
 
