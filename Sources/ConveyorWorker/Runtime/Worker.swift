@@ -21,12 +21,7 @@ import Synchronization
 /// returns, and a worker with more than ``WorkerConfiguration/zombieLimit`` takes no work.
 public final class Worker: Service, Sendable {
     public let configuration: WorkerConfiguration
-    let queue: JobQueue
-    let redis: RedisClient
     let registry: JobRegistry
-    let database: PostgresPool
-    let external: ExternalClient
-    let logger: Logger
     let reporter: AttemptReporter
     let tally: JobMetricsTally
     let history: JobHistoryWriter
@@ -45,8 +40,12 @@ public final class Worker: Service, Sendable {
     let pausedQueues = Mutex<Set<QueueName>>([])
     let zombies = Atomic<Int>(0)
     let zombieGauge: Gauge
-    /// What its attempts' contexts share.
+    /// The clients and logger of the worker, which its attempts' contexts share.
     let attemptResources: AttemptResources
+    var queue: JobQueue { attemptResources.queue }
+    var redis: RedisClient { attemptResources.redis }
+    var database: PostgresPool { attemptResources.database }
+    var logger: Logger { attemptResources.logger }
     /// Whether attempts and their phases are traced, as the process's tracer says at start.
     var tracing: Bool { attemptResources.tracing }
 
@@ -67,15 +66,10 @@ public final class Worker: Service, Sendable {
         timingLogger: Logger
     ) {
         self.configuration = configuration
-        self.queue = queue
-        self.redis = redis
         self.admission = AttemptAdmission(limiter: KindLimiter(redis: redis), lease: configuration.lease)
         self.registry = registry
-        self.database = database
-        self.external = external
         var logger = logger
         logger[metadataKey: "worker"] = .string(configuration.id)
-        self.logger = logger
         self.attemptResources = AttemptResources(
             logger: logger, database: database, queue: queue, redis: redis, externalClient: external, tracing: JobTraceContext.isTracing
         )
