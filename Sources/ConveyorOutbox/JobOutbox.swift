@@ -196,6 +196,8 @@ private struct OutboxJob: Codable {
     let requestID: String
     let tenant: String
     let runAtMicroseconds: Int64?
+    /// The recording's trace, which the job continues however late the entry is sent.
+    let traceContext: String?
 
     enum CodingKeys: String, CodingKey {
         case id, kind, payload, tenant
@@ -203,6 +205,7 @@ private struct OutboxJob: Codable {
         case timeoutMilliseconds = "timeout_ms"
         case requestID = "request_id"
         case runAtMicroseconds = "run_at_us"
+        case traceContext = "trace_context"
     }
 
     init(_ job: JobRequest) {
@@ -214,14 +217,18 @@ private struct OutboxJob: Codable {
         requestID = job.requestID
         tenant = job.tenant
         runAtMicroseconds = job.runAt?.microseconds
+        let trace = job.traceContextToCarry
+        traceContext = trace.isEmpty ? nil : trace
     }
 
     func request() throws -> JobRequest {
         let id = try JobID(id)
-        return JobRequest(
+        var job = JobRequest(
             id: id, kind: kind, payload: payload, queue: id.queue, maxAttempts: maxAttempts, timeout: .milliseconds(timeoutMilliseconds),
             runAt: runAtMicroseconds.map { Timestamp(microseconds: $0) }, requestID: requestID, tenant: tenant
         )
+        job.traceContext = traceContext ?? ""
+        return job
     }
 }
 

@@ -24,6 +24,11 @@ public struct JobRequest: Sendable {
     /// The W3C `traceparent` of the span that enqueued the job, whose child its attempts'
     /// spans are; empty when the enqueue was not traced.
     public var traceContext = ""
+    /// The trace a stored copy of the job continues: its own ``traceContext``, or else that
+    /// of the current task's span; empty for none.
+    public var traceContextToCarry: String {
+        traceContext.isEmpty ? JobTraceContext.current() : traceContext
+    }
     /// The tenant the job belongs to.
     public var tenant: String
     /// From 0 (the default) to 9: a worker takes a queue's jobs of a higher priority first,
