@@ -47,9 +47,10 @@ import Testing
         let first = try #require(try await queue.reserve(from: name, count: 1, lease: .seconds(15), worker: "w1").jobs.first)
         #expect(try await queue.fail(first.lease, error: "again", retryIn: .zero, permanent: false) == .retrying)
         let plain = job(name, 0)
-        let delayed = job(name, 3, runAt: .localNow + .milliseconds(200))
+        // A second ahead, so that a loaded machine's pause before the enqueue does not make it due already.
+        let delayed = job(name, 3, runAt: .localNow + .seconds(1))
         try await queue.enqueue([plain, delayed])
-        try await Task.sleep(for: .milliseconds(300))
+        try await Task.sleep(for: .milliseconds(1100))
         #expect(try await queue.promoteDue(in: name) == 2)
         // A reserve may come back short, having dropped the copy of a job it took from the set.
         var taken: [ReservedJob] = []
