@@ -96,6 +96,25 @@ import Testing
         #expect(try await queue.waiting(of: "acme", in: name).jobs == 2)
     }
 
+    @Test func aFullQueueAnswersAUniqueHitOrAResendAndRefusesOnlyANewJob() async throws {
+        let name = TestEnvironment.uniqueQueue("unique-full")
+        let full = JobQueue(redis: redis, policy: QueuePolicy(maxLengthByQueue: [name: 1]))
+        let first = job(name, .untilFinished)
+        #expect(try await full.enqueue([first]).created == 1)
+        let second = job(name, .untilFinished)
+        #expect(try await full.enqueue([second]).uniqueHits == [second.id: first.id])
+        let resent = try await full.enqueue([first])
+        #expect(resent.created == 0 && resent.uniqueHits.isEmpty)
+        // One new job beside them is one too many: the call is refused whole.
+        await #expect {
+            try await full.enqueue([self.job(name, .untilFinished), self.job(name, .untilFinished, payload: #"{"user":8}"#)])
+        } throws: { error in
+            guard case .queueFull(_, let depth, let limit)? = error as? QueueError else { return false }
+            return depth == 1 && limit == 1
+        }
+        #expect(try await full.statistics(of: name).depth == 1)
+    }
+
     @Test func fiftyConcurrentEnqueuesOfOneKeyCreateOneJob() async throws {
         let name = TestEnvironment.uniqueQueue("unique-race")
         let jobs = (0..<50).map { _ in job(name, .untilFinished) }

@@ -1,5 +1,5 @@
--- Enqueues a batch of jobs, all or none: a batch that would take the queue past its
--- length limit, or a tenant past its quota, is refused whole. A job whose id exists
+-- Enqueues a batch of jobs, all or none: a batch whose new jobs would take the queue past
+-- its length limit, or a tenant past its quota, is refused whole. A job whose id exists
 -- already is left as it is, so a producer may resend a batch whose reply it never saw.
 -- (JobQueue refuses a batch with one id twice.) A batch whose ids were all made for it,
 -- which no job can have yet, skips that lookup: two of the three hash lookups per job.
@@ -27,12 +27,6 @@ local tenant_count, option_count = tonumber(ARGV[4]), tonumber(ARGV[5])
 local first_option = 6 + 5 * tenant_count
 local first_job = first_option + 4 * option_count
 local count = (#ARGV - first_job + 1) / 3
--- cancelled jobs whose ids are still in the ready list do not count (see cancel.lua)
-local depth = redis.call('LLEN', KEYS[1]) + redis.call('ZCARD', KEYS[2])
-  - (tonumber(redis.call('HGET', KEYS[6], 'cancelled_in_line')) or 0)
-if max_length > 0 and depth + count > max_length then
-  return {0, depth}
-end
 local ids, keys = {}, {}
 for n = 1, count do
   ids[n] = ARGV[first_job + 3 * (n - 1)]
@@ -53,11 +47,14 @@ if not ids_new then
 end
 local exists = {}
 local resent = waiting_tally()
+-- Jobs not created: resent ones, and unique ones whose lock another job holds.
+local not_created = 0
 if known > 0 then
   for n = 1, count do
     exists[n] = redis.call('EXISTS', keys[n]) == 1 or redis.call('HEXISTS', KEYS[3], ids[n]) == 1
     if exists[n] then
       resent.add(ARGV[first_job + 3 * (n - 1) + 1], 1)
+      not_created = not_created + 1
     end
   end
 end
@@ -82,11 +79,20 @@ for o = 0, option_count - 1 do
     if holder then
       holders[n] = holder
       resent.add(ARGV[first_job + 3 * (n - 1) + 1], 1)
+      not_created = not_created + 1
     else
       claimed[key] = ids[n]
       locks[n] = {key, tonumber(ARGV[at + 3])}
     end
   end
+end
+-- Only the jobs to create count against the length limit: a resend, or a unique job that
+-- meets its holder, into a full queue is answered as into any other. Cancelled jobs whose
+-- ids are still in the ready list do not count (see cancel.lua).
+local depth = redis.call('LLEN', KEYS[1]) + redis.call('ZCARD', KEYS[2])
+  - (tonumber(redis.call('HGET', KEYS[6], 'cancelled_in_line')) or 0)
+if max_length > 0 and depth + count - not_created > max_length then
+  return {0, depth}
 end
 -- The new jobs join their tenants' tallies, one HINCRBY a tenant and measure: KEYS[3 + m]
 -- holds the tallies of measure m (jobs, bytes), ARGV[at + m] the batch's own (less the
