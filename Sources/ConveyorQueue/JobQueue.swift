@@ -305,7 +305,8 @@ public struct JobQueue: Sendable {
                     maxAttempts: spec.maxAttempts, timeout: .milliseconds(spec.timeoutMilliseconds),
                     enqueuedAt: Timestamp(microseconds: enqueuedAt), reservedAt: reservedAt,
                     requestID: spec.requestID, correlationID: spec.correlationID, traceContext: spec.traceContext, tenant: spec.tenant,
-                    deadline: spec.options.deadline, hasOptions: spec.options.concernCompletion
+                    deadline: spec.options.deadline, batch: spec.options.batch.flatMap { try? BatchID($0) },
+                    hasOptions: spec.options.concernCompletion
                 )
             )
             index += 5

@@ -17,9 +17,9 @@ import Testing
         let already_loaded: Bool
     }
 
-    static func startWorker(_ fixture: ImportFixture, concurrency: Int = 2) async throws -> ConveyorProcess {
+    static func startWorker(_ fixture: ImportFixture, queue: QueueName? = nil, concurrency: Int = 2) async throws -> ConveyorProcess {
         let worker = try ConveyorProcess(
-            ["worker", "--queues", fixture.queueName.rawValue, "--concurrency", "\(concurrency)", "--lease", "2"],
+            ["worker", "--queues", (queue ?? fixture.queueName).rawValue, "--concurrency", "\(concurrency)", "--lease", "2"],
             environment: ["CONVEYOR_REDIS_URL": try TestEnvironment.redisURL(), "CONVEYOR_DATABASE_URL": fixture.databaseURL]
         )
         let started = try await eventually(timeout: .seconds(20)) {
@@ -143,6 +143,39 @@ import Testing
             #expect(dead.state == .dead && dead.attempt == 1)
             #expect(dead.error?.contains("chunk 6 of import \(receipt.id): line 550: PostgreSQL refused the row") == true)
             #expect(try await fixture.integer("SELECT count(*) FROM products") == 900)
+        }
+    }
+
+    @Test func anImportWhoseChunkJobsAreInNoBatchIsFinishedOnceWhenItsLastChunkEnds() async throws {
+        try await ImportFixture.with("unbatched") { fixture async throws in
+            let receipt = try await fixture.accept(
+                ImportFixture.products(300, price: { $0 == 250 ? -1 : $0 }), options: ImportOptions(chunkSize: 100)
+            )
+            // Its chunk jobs as an import accepted before they made a batch has them: in none. In
+            // a queue of their own, where no worker meets the batch the intake made.
+            let legacy = TestEnvironment.uniqueQueue("unbatched-chunks")
+            let chunkJobs = (1...3).map { chunk in
+                JobRequest(
+                    kind: BatchCreate.kind, payload: #"{"import_id":"\#(receipt.id)","chunk":\#(chunk)}"#, queue: legacy,
+                    maxAttempts: BatchCreate.maxAttempts, timeout: BatchCreate.timeout, requestID: "unbatched", tenant: "acme"
+                )
+            }
+            try await fixture.queue.enqueue(chunkJobs)
+            let worker = try await Self.startWorker(fixture, queue: legacy, concurrency: 3)
+            let finished = try await eventually(timeout: .seconds(60), interval: .milliseconds(100)) {
+                try await fixture.integer("SELECT count(*) FROM conveyor_imports WHERE finished_at IS NOT NULL") == 1
+            }
+            try #require(finished, "\(worker.output.suffix(3000))")
+            let progress = try #require(try await fixture.intake.progress(id: receipt.id))
+            #expect(progress.state == .partiallyFailed)
+            #expect(progress.chunks.done == 2 && progress.chunks.failed == 1)
+
+            // Under the id of the batch's on_complete, so that the batch, had it run, would have made none.
+            let finish = try ImportFinish.batchID(of: receipt.id).onCompleteJobID(in: legacy)
+            #expect(try await Self.waitUntil([finish], are: .succeeded, in: fixture), "\(worker.output.suffix(3000))")
+            let lines = try await worker.attemptLines(atLeast: 4)
+            #expect(lines.filter { ($0["kind"] as? String) == BatchCreate.kind }.count == 3)
+            #expect(lines.filter { ($0["kind"] as? String) == ImportFinish.kind }.map { $0["job_id"] as? String } == [finish.description])
         }
     }
 

@@ -7,7 +7,8 @@ public import ConveyorWorker
 /// Loads one chunk of an import into its dataset's table, effect-once: see ``BatchCreateLoader``.
 /// A row PostgreSQL refuses fails the chunk for good (to the dead set, with the row's line);
 /// the import's other chunks go on. The chunk jobs of an import make one batch, which
-/// finishes the import (``ImportFinishJob``) once they have all finished.
+/// finishes the import (``ImportFinishJob``) once they have all finished; a chunk job in no
+/// batch enqueues that finish itself once no chunk is left to end.
 public struct BatchCreateJob: JobKind {
     public typealias Payload = BatchCreate.Payload
 
@@ -35,6 +36,7 @@ public struct BatchCreateJob: JobKind {
                 try await loader.load(payload, on: connection, isLastAttempt: context.attempt >= context.maxAttempts)
             }
             context.timings.addRows(outcome.rowsProcessed)
+            try await Self.finishIfUnbatched(payload, context: context)
             return outcome
         } catch where Task.isCancelled && context.attempt >= context.maxAttempts {
             let loader = self.loader
@@ -45,8 +47,25 @@ public struct BatchCreateJob: JobKind {
                         of: payload, message: "the chunk's last attempt was stopped (it timed out, or was cancelled) before it loaded", on: connection
                     )
                 }
+                try await Self.finishIfUnbatched(payload, context: context)
             }
             throw error
+        } catch where error is PermanentJobError || context.attempt >= context.maxAttempts {
+            // The loader recorded the chunk failed: it may have been the last chunk to end.
+            try? await Self.finishIfUnbatched(payload, context: context)
+            throw error
         }
+    }
+
+    /// Enqueues the import's finish, for a chunk job in no batch, once every chunk has ended
+    /// (``ImportFinish/request(onceEveryChunkEnded:in:requestID:tenant:on:)``).
+    private static func finishIfUnbatched(_ payload: Payload, context: JobContext) async throws {
+        guard context.batch == nil else { return }
+        let finish = try await context.withDatabase { connection in
+            try await ImportFinish.request(
+                onceEveryChunkEnded: payload.importID, in: context.id.queue, requestID: context.requestID, tenant: context.tenant, on: connection
+            )
+        }
+        if let finish { try await context.enqueue([finish]) }
     }
 }

@@ -31,11 +31,40 @@ public enum ImportFinish {
         try BatchID(ulid: importID)
     }
 
-    /// The job that finishes import `id` of `tenant`, in `queue`.
-    static func request(finishing importID: String, in queue: QueueName, requestID: String, tenant: String) throws -> JobRequest {
+    /// The job that finishes import `importID` of `tenant`, in `queue`: under `id`, or a new id.
+    static func request(finishing importID: String, id: JobID? = nil, in queue: QueueName, requestID: String, tenant: String) throws -> JobRequest {
         JobRequest(
-            kind: kind, payload: String(decoding: try JSONEncoder().encode(Payload(importID: importID)), as: UTF8.self), queue: queue,
+            id: id, kind: kind, payload: String(decoding: try JSONEncoder().encode(Payload(importID: importID)), as: UTF8.self), queue: queue,
             maxAttempts: maxAttempts, timeout: timeout, requestID: requestID, tenant: tenant
+        )
+    }
+
+    /// The job that finishes import `importID`, once no chunk of it is left neither loaded nor
+    /// recorded failed and the import is not finished; nil until then. It is for a chunk job
+    /// in no batch, whose end no batch counts: one of an import accepted before imports made
+    /// their chunk jobs a batch, or one enqueued again by hand. Its id is the one the batch's
+    /// `on_complete` has, so that whichever of them is enqueued first, the import's finish is
+    /// made once.
+    public static func request(
+        onceEveryChunkEnded importID: String, in queue: QueueName, requestID: String, tenant: String, on connection: PostgresConnection
+    ) async throws -> JobRequest? {
+        let due = try await connection.query(
+            """
+            SELECT i.finished_at IS NULL AND NOT EXISTS (
+                SELECT FROM conveyor_import_chunks c
+                WHERE c.import_id = i.id
+                  AND NOT EXISTS (SELECT FROM conveyor_import_ledger l WHERE l.import_id = c.import_id AND l.chunk_number = c.chunk_number)
+                  AND NOT EXISTS (
+                      SELECT FROM conveyor_import_chunk_failures f WHERE f.import_id = c.import_id AND f.chunk_number = c.chunk_number
+                  )
+            ) AS due
+            FROM conveyor_imports i WHERE i.id = $1 AND i.tenant = $2
+            """,
+            [importID, tenant]
+        ).rows.first?.decode("due", as: Bool.self)
+        guard due == true else { return nil }
+        return try request(
+            finishing: importID, id: try batchID(of: importID).onCompleteJobID(in: queue), in: queue, requestID: requestID, tenant: tenant
         )
     }
 

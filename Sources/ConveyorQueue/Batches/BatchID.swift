@@ -33,6 +33,12 @@ public struct BatchID: Hashable, Sendable, CustomStringConvertible {
         try self.init(Self.prefix + ulid)
     }
 
+    /// The id of the batch's `on_complete` job, which is enqueued in `queue`: a producer that
+    /// enqueues that job itself, under this id, meets the batch's and makes none twice.
+    public func onCompleteJobID(in queue: QueueName) -> JobID {
+        BatchCallback.id(named: "on_complete", of: self, in: queue)
+    }
+
     public var description: String { Self.prefix + ulid }
 
     private static let prefix = "batch_"

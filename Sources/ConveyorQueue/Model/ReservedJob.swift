@@ -23,6 +23,8 @@ public struct ReservedJob: Sendable {
     public var tenant: String
     /// When the job is discarded if it has not started (see ``JobQueue/expire(_:reason:)``).
     public var deadline: Timestamp?
+    /// The batch the job belongs to, nil for a job enqueued alone.
+    public var batch: BatchID?
     /// Whether its spec has options that its completion must act on.
     var hasOptions = false
 

@@ -23,6 +23,8 @@ public struct JobContext: Sendable {
     /// The HTTP request that created the job.
     public let requestID: String
     public let tenant: String
+    /// The batch the job belongs to; nil for a job enqueued alone.
+    public let batch: BatchID?
     /// Where the attempt's figures accumulate.
     public let timings: JobTimings
     /// What the worker's attempts share.

@@ -22,7 +22,7 @@ extension Worker {
         timings.addRedis(taken.redisTime)
         let context = JobContext(
             id: job.id, kind: job.kind, attempt: job.attempt, token: job.token, enqueuedAt: job.enqueuedAt, maxAttempts: job.maxAttempts, requestID: job.requestID,
-            tenant: job.tenant, timings: timings, resources: attemptResources
+            tenant: job.tenant, batch: job.batch, timings: timings, resources: attemptResources
         )
         running.start(job: job, context: context, startedAt: startedAt, wait: wait, leaseSetAt: taken.requestedAt) {
             Task {
