@@ -57,6 +57,21 @@ import Testing
         _ = survivor
     }
 
+    @Test func aSlotHeldLongerThanALeaseStaysItsAttempts() async throws {
+        let harness = try WorkerHarness("limit-renew")
+        let account = harness.queueName.rawValue
+        let worker = try await harness.startWorker(concurrency: 4, lease: 2)
+        let long = try await harness.enqueue("drill.exclusive", payload: #"{"ms": 5000, "account": "\#(account)"}"#, count: 2)
+        #expect(try await harness.waitUntilConfirmed(long))
+        // Past the lease that the slots were first taken for: unrenewed, they would be free now.
+        try await Task.sleep(for: .seconds(3))
+        let late = try await harness.enqueue("drill.exclusive", payload: #"{"ms": 10, "account": "\#(account)"}"#)
+        #expect(try await harness.waitUntil(long + late, are: .succeeded, timeout: .seconds(30)), "\(worker.output.suffix(2000))")
+        let windows = try await sleepWindows(long + late, harness)
+        let firstFreed = try #require(windows.prefix(2).map(\.endedUs).min())
+        #expect(try #require(windows.last).startedUs >= firstFreed, "a third job ran beside the two that held the slots")
+    }
+
     @Test func atMostFiveStartsOfATenantInAnySecond() async throws {
         let harness = try WorkerHarness("limit-rate")
         // Two workers share the limit; they run until the harness ends.

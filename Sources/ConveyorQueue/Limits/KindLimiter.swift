@@ -3,44 +3,91 @@ public import ConveyorRedis
 
 /// The shared state of the kinds' concurrency and rate limits, in Redis: each limit (a kind,
 /// and the scope's key within it) is a sorted set under a hash tag of its own, changed by one
-/// script (`limit_slot.lua`, `limit_rate.lua`), so that a limit of one kind never waits on
-/// another's slot of Redis Cluster.
+/// script per change (`limit_slot.lua`, `limit_release.lua`, `limit_rate.lua`), so that a
+/// limit of one kind never waits on another's slot of Redis Cluster. The calls of many
+/// attempts go in one round trip (``run(_:)``).
 public struct KindLimiter: Sendable {
+    /// An attempt's slot of a concurrency limit: the limit's set, and the attempt in it.
+    public struct Slot: Hashable, Sendable {
+        let key: String
+        let member: String
+        let limit: Int
+
+        /// The slot of `limit` for the attempt `attempt` of a job of `kind` for `tenant` with `payload`.
+        public init(of limit: KindConcurrencyLimit, kind: String, tenant: String, payload: String, for attempt: JobLease) {
+            key = KindLimiter.slotsKey(kind, limit.scope.key(tenant: tenant, payload: payload))
+            member = attempt.member
+            self.limit = limit.limit
+        }
+    }
+
+    /// An attempt's start, as a rate limit counts it.
+    public struct Start: Sendable {
+        let key: String
+        let member: String
+        let limit: Int
+        let window: Duration
+
+        /// The start of the attempt `attempt` of a job of `kind` for `tenant` with `payload`, against `limit`.
+        public init(against limit: KindRateLimit, kind: String, tenant: String, payload: String, for attempt: JobLease) {
+            key = "conveyor:{rate:\(kind):\(limit.scope.key(tenant: tenant, payload: payload))}:starts"
+            member = attempt.member
+            self.limit = limit.limit
+            window = limit.window
+        }
+    }
+
+    /// One change to a limit.
+    public enum Call: Sendable {
+        /// Takes, or renews, the slot until `lease` from now.
+        case hold(Slot, lease: Duration)
+        /// Gives the slot back.
+        case release(Slot)
+        /// Counts the start against its rate limit.
+        case count(Start)
+    }
+
+    /// What Redis answered to a ``Call``.
+    public enum Answer: Sendable, Equatable {
+        /// To ``Call/hold(_:lease:)``: whether the attempt holds the slot; false when every slot
+        /// is held by other attempts.
+        case held(Bool)
+        /// To ``Call/release(_:)``.
+        case released
+        /// To ``Call/count(_:)``: nil when the attempt may start (its start is counted), or how
+        /// long until the window has room.
+        case counted(wait: Duration?)
+    }
+
     private let redis: RedisClient
 
     public init(redis: RedisClient) {
         self.redis = redis
     }
 
-    /// Takes, or renews, a slot of `limit` for the attempt `lease` of a job of `kind` for
-    /// `tenant` with `payload`, until `lease` from now.
-    /// - Returns: false when every slot is held by other attempts.
-    public func holdSlot(
-        of limit: KindConcurrencyLimit, kind: String, tenant: String, payload: String, for attempt: JobLease, lease: Duration
-    ) async throws -> Bool {
-        let reply = try await redis.run(
-            QueueScripts.limitSlot, keys: [Self.slotsKey(kind, limit.scope.key(tenant: tenant, payload: payload))],
-            arguments: [.string(attempt.member), .integer(limit.limit), .integer(Int(lease.microseconds))]
-        )
-        guard let held = try reply.throwingServerError().int else { throw QueueError.unexpectedReply(script: "limit_slot", reply: "\(reply)") }
-        return held == 1
-    }
-
-    /// Gives back the attempt's slot of `limit`.
-    public func releaseSlot(of limit: KindConcurrencyLimit, kind: String, tenant: String, payload: String, for attempt: JobLease) async throws {
-        let key = Self.slotsKey(kind, limit.scope.key(tenant: tenant, payload: payload))
-        _ = try await redis.send(RedisCommand("ZREM", .string(key), .string(attempt.member))).throwingServerError()
-    }
-
-    /// Counts the attempt's start against `limit`.
-    /// - Returns: nil when it may start, or how long until the window has room.
-    public func countStart(of limit: KindRateLimit, kind: String, tenant: String, payload: String, for attempt: JobLease) async throws -> Duration? {
-        let reply = try await redis.run(
-            QueueScripts.limitRate, keys: ["conveyor:{rate:\(kind):\(limit.scope.key(tenant: tenant, payload: payload))}:starts"],
-            arguments: [.string(attempt.member), .integer(limit.limit), .integer(Int(limit.window.microseconds))]
-        )
-        guard let wait = try reply.throwingServerError().int else { throw QueueError.unexpectedReply(script: "limit_rate", reply: "\(reply)") }
-        return wait == 0 ? nil : .microseconds(wait)
+    /// Makes the changes `calls` in one round trip (one per server, in a cluster).
+    /// - Returns: each call's answer, in order.
+    public func run(_ calls: [Call]) async throws -> [Answer] {
+        guard !calls.isEmpty else { return [] }
+        let scripts: [RedisClient.ScriptCall] = calls.map { call in
+            switch call {
+            case .hold(let slot, let lease):
+                (QueueScripts.limitSlot, [slot.key], [.string(slot.member), .integer(slot.limit), .integer(Int(lease.microseconds))])
+            case .release(let slot):
+                (QueueScripts.limitRelease, [slot.key], [.string(slot.member)])
+            case .count(let start):
+                (QueueScripts.limitRate, [start.key], [.string(start.member), .integer(start.limit), .integer(Int(start.window.microseconds))])
+            }
+        }
+        let replies = try await redis.runPipelined(scripts)
+        return try zip(calls, replies).map { call, reply in
+            guard let number = try reply.throwingServerError().int else { throw QueueError.unexpectedReply(script: "\(call)", reply: "\(reply)") }
+            switch call {
+            case .hold: return .held(number == 1)
+            case .release: return .released
+            case .count: return .counted(wait: number == 0 ? nil : .microseconds(number))
+            }
+        }
     }
 
     /// How many attempts of `kind` hold slots of its limit of scope ``LimitScope/kind`` now,
@@ -51,7 +98,8 @@ public struct KindLimiter: Sendable {
             throw QueueError.unexpectedReply(script: "TIME", reply: "\(time)")
         }
         let now = seconds * 1_000_000 + microseconds
-        let reply = try await redis.send(RedisCommand("ZCOUNT", .string(Self.slotsKey(kind, LimitScope.kind.key(tenant: "", payload: ""))), .integer(now), "+inf"))
+        let key = Self.slotsKey(kind, LimitScope.kind.key(tenant: "", payload: ""))
+        let reply = try await redis.send(RedisCommand("ZCOUNT", .string(key), .integer(now), "+inf"))
         return try reply.throwingServerError().int ?? 0
     }
 

@@ -19,6 +19,7 @@ enum QueueScripts {
     static let expire = script(PackageResources.expire_lua)
     static let limitSlot = script(PackageResources.limit_slot_lua)
     static let limitRate = script(PackageResources.limit_rate_lua)
+    static let limitRelease = script(PackageResources.limit_release_lua)
     static let batchCreate = script(PackageResources.batch_create_lua)
     static let batchOpen = script(PackageResources.batch_open_lua)
     static let batchRecord = script(PackageResources.batch_record_lua)

@@ -66,10 +66,10 @@ public final class Worker: Service, Sendable {
         timingLogger: Logger
     ) {
         self.configuration = configuration
-        self.admission = AttemptAdmission(limiter: KindLimiter(redis: redis), lease: configuration.lease)
         self.registry = registry
         var logger = logger
         logger[metadataKey: "worker"] = .string(configuration.id)
+        self.admission = AttemptAdmission(calls: LimitCallBatcher(limiter: KindLimiter(redis: redis), lease: configuration.lease, logger: logger))
         self.attemptResources = AttemptResources(
             logger: logger, database: database, queue: queue, redis: redis, externalClient: external, tracing: JobTraceContext.isTracing
         )
@@ -94,6 +94,7 @@ public final class Worker: Service, Sendable {
         )
         await withTaskGroup(of: Void.self) { background in
             background.addTask { await self.completions.run() }
+            background.addTask { await self.admission.calls.run() }
             background.addTask { await self.tally.run() }
             background.addTask { await self.history.run() }
             background.addTask { await self.renewLeases() }
@@ -117,6 +118,7 @@ public final class Worker: Service, Sendable {
             // background tasks stop.
             self.beginStopping()
             await self.completions.finish()
+            await self.admission.calls.finish()
             background.cancelAll()
         }
         do {
