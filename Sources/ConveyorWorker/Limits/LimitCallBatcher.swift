@@ -18,10 +18,8 @@ final class LimitCallBatcher: Sendable {
         var waiting: [Waiting] = []
         var releases: [KindLimiter.Slot] = []
         var held: Set<KindLimiter.Slot> = []
-        var finishing = false
         /// ``run()`` has returned: later calls fail at once.
         var hasEnded = false
-        var awaitingEnd: [CheckedContinuation<Void, Never>] = []
     }
 
     /// Why a call made once the batcher has stopped fails.
@@ -35,6 +33,7 @@ final class LimitCallBatcher: Sendable {
     private let logger: Logger
     private let state = Mutex(State())
     private let bell = Doorbell()
+    private let ending = RunEnding()
 
     init(limiter: KindLimiter, lease: Duration, logger: Logger) {
         self.limiter = limiter
@@ -89,17 +88,18 @@ final class LimitCallBatcher: Sendable {
         while true {
             let renewing = clock.now >= nextRenewal
             if renewing { nextRenewal = clock.now + renewalInterval }
-            let (waiting, releases, renewals, ending) = state.withLock { state in
+            let (waiting, releases, renewals, ends) = state.withLock { state in
                 defer {
                     state.waiting = []
                     state.releases = []
                 }
-                let ending = (state.finishing || Task.isCancelled) && state.waiting.isEmpty && state.releases.isEmpty
-                if ending { state.hasEnded = true }
-                return (state.waiting, state.releases, renewing ? Array(state.held) : [], ending)
+                // Decided under the lock that calls are added under, so that none comes in after.
+                let ends = (ending.isRequested || Task.isCancelled) && state.waiting.isEmpty && state.releases.isEmpty
+                if ends { state.hasEnded = true }
+                return (state.waiting, state.releases, renewing ? Array(state.held) : [], ends)
             }
-            if ending {
-                for waiter in state.withLock({ state in defer { state.awaitingEnd = [] }; return state.awaitingEnd }) { waiter.resume() }
+            if ends {
+                ending.ended()
                 return
             }
             if waiting.isEmpty, releases.isEmpty, renewals.isEmpty {
@@ -122,14 +122,6 @@ final class LimitCallBatcher: Sendable {
 
     /// Lets ``run()`` return once the calls waiting and the releases are sent, and waits until it has.
     func finish() async {
-        await withCheckedContinuation { continuation in
-            let hasEnded = state.withLock { state in
-                state.finishing = true
-                if !state.hasEnded { state.awaitingEnd.append(continuation) }
-                return state.hasEnded
-            }
-            if hasEnded { continuation.resume() }
-            bell.ring()
-        }
+        await ending.finish(ringing: bell)
     }
 }

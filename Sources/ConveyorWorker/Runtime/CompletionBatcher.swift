@@ -24,10 +24,6 @@ final class CompletionBatcher: Sendable {
 
     private struct State {
         var pending: [Pending] = []
-        var finishing = false
-        /// ``run()`` has returned: everything submitted is written, or given up.
-        var hasEnded = false
-        var awaitingEnd: [CheckedContinuation<Void, Never>] = []
         /// Since when the worker is stopping: from then on a batch that cannot be written
         /// is given up after `retryLimitWhenStopping`.
         var stoppingSince: ContinuousClock.Instant?
@@ -37,6 +33,7 @@ final class CompletionBatcher: Sendable {
     private let logger: Logger
     private let state = Mutex(State())
     private let bell = Doorbell()
+    private let ending = RunEnding()
     /// How long to keep retrying a batch while Redis is unreachable once the worker is
     /// stopping; until then it retries for as long as it takes.
     private let retryLimitWhenStopping: Duration
@@ -61,18 +58,14 @@ final class CompletionBatcher: Sendable {
     func run() async {
         let clock = ContinuousClock()
         while true {
-            let (batch, finishing) = state.withLock { state in
+            let finishing = ending.isRequested
+            let batch = state.withLock { state in
                 defer { state.pending = [] }
-                return (state.pending, state.finishing)
+                return state.pending
             }
             if batch.isEmpty {
                 if finishing {
-                    let waiters = state.withLock { state in
-                        state.hasEnded = true
-                        defer { state.awaitingEnd = [] }
-                        return state.awaitingEnd
-                    }
-                    for waiter in waiters { waiter.resume() }
+                    ending.ended()
                     return
                 }
                 await bell.wait()
@@ -118,14 +111,6 @@ final class CompletionBatcher: Sendable {
 
     /// Lets ``run()`` return once everything pending is written, and waits until it has.
     func finish() async {
-        await withCheckedContinuation { continuation in
-            let hasEnded = state.withLock { state in
-                state.finishing = true
-                if !state.hasEnded { state.awaitingEnd.append(continuation) }
-                return state.hasEnded
-            }
-            if hasEnded { continuation.resume() }
-            bell.ring()
-        }
+        await ending.finish(ringing: bell)
     }
 }
