@@ -58,7 +58,7 @@ struct OutageTests {
                 body: ByteBuffer(string: #"{"sku":"OUT-1","name":"X","price_cents":1,"quantity":1}"# + "\n")
             )
         }
-        try await APITestApp.run(databaseURL: try #require(database.string)) { client, _ in
+        try await APITestApp.run(databaseURL: try #require(database.url).absoluteString) { client, _ in
             #expect(try await client.get("/ready", as: nil).status == .ok)
             #expect(try await upload(client).status == .accepted)
 
