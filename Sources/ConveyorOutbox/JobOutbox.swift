@@ -217,8 +217,7 @@ private struct OutboxJob: Codable {
         requestID = job.requestID
         tenant = job.tenant
         runAtMicroseconds = job.runAt?.microseconds
-        let trace = job.traceContextToCarry
-        traceContext = trace.isEmpty ? nil : trace
+        traceContext = job.traceContextToCarry
     }
 
     func request() throws -> JobRequest {

@@ -35,8 +35,7 @@ struct BatchCallback: Codable {
         requestID = job.requestID
         tenant = job.tenant
         // A callback that names no trace joins its creator's, when a span is current.
-        let trace = job.traceContextToCarry
-        traceContext = trace.isEmpty ? nil : trace
+        traceContext = job.traceContextToCarry
     }
 
     /// The record's text of it.

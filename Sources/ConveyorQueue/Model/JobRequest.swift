@@ -25,9 +25,10 @@ public struct JobRequest: Sendable {
     /// spans are; empty when the enqueue was not traced.
     public var traceContext = ""
     /// The trace a stored copy of the job continues: its own ``traceContext``, or else that
-    /// of the current task's span; empty for none.
-    public var traceContextToCarry: String {
-        traceContext.isEmpty ? JobTraceContext.current() : traceContext
+    /// of the current task's span; nil for none, which the copy leaves out.
+    public var traceContextToCarry: String? {
+        let trace = traceContext.isEmpty ? JobTraceContext.current() : traceContext
+        return trace.isEmpty ? nil : trace
     }
     /// The tenant the job belongs to.
     public var tenant: String
