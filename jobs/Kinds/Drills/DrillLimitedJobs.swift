@@ -78,7 +78,7 @@ public struct DrillThrottledJob: JobKind {
 }
 
 /// Does nothing, under a concurrency limit that no benchmark reaches (10,000 at once): the
-/// cost of a slot taken, renewed and freed per attempt, for `ops/bench/noop --features`.
+/// cost of a slot taken and freed per attempt, and renewed while held, for `ops/bench/noop --features`.
 public struct DrillLimitedNoopJob: JobKind {
     public static let name = "drill.limited_noop"
     public static let options = JobKindOptions(visibility: .drill, concurrency: KindConcurrencyLimit(10_000, per: .kind))

@@ -19,7 +19,7 @@ enum BenchFeature: String, CaseIterable, ExpressibleByArgument {
     /// Kept by its kind 20 minutes, not the bench workers' queue retention of 10
     /// (`CONVEYOR_RETENTION=600`).
     case retention
-    /// A kind under a concurrency limit: a slot taken, renewed and freed per attempt.
+    /// A kind under a concurrency limit: a slot taken and freed per attempt, renewed while held.
     case concurrency
     /// A kind under a rate limit: each start counted in the limit's window.
     case rate
