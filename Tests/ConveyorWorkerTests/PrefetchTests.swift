@@ -91,27 +91,25 @@ import Testing
         let worker = try await harness.startWorker(concurrency: 4, drainTimeout: 20)
         let ids = try await harness.enqueue("drill.sleep", payload: #"{"ms":2}"#, count: 1000)
         try #require(try await Self.waitUntilBuffering(harness), "the worker never held more leases than its slots")
-        worker.signal(SIGSTOP)
-        try await Task.sleep(for: .milliseconds(100))
-        let before = try await harness.statistics()
-        try #require(before.running > 4, "the worker held \(before.running) leases when stopped")
         worker.signal(SIGTERM)
-        worker.signal(SIGCONT)
         let status = try await worker.waitForExit(timeout: .seconds(10))
         #expect(status == 0, "worker exit status: \(String(describing: status)); output: \(worker.output.suffix(2000))")
 
         let after = try await harness.statistics()
         #expect(after.running == 0)
         #expect(after.depth + after.succeeded == 1000, "nothing lost: \(after)")
-        // Each lease it held ended in one of two ways: its running attempt finished and its
-        // completion was written, or, never started, it went back to the queue.
-        let finished = after.succeeded - before.succeeded
-        let handedBack = after.depth - before.depth
-        #expect(finished + handedBack == before.running, "held \(before.running): \(finished) finished, \(handedBack) handed back")
-        #expect(handedBack > 0, "the buffered jobs went back unrun")
         let waiting = try await harness.records(ids).filter { $0.state == .queued }
         #expect(waiting.count == after.depth)
         #expect(waiting.allSatisfy { $0.attempt == 0 }, "handed back without spending an attempt")
+        // A job gets its lease token when first reserved, so a waiting job that has one was
+        // held in the buffer and handed back unrun. How many depends on when the signal
+        // arrives; the worker keeps filling its buffer until then, so some always are.
+        var handedBack = 0
+        for record in waiting {
+            let lease = try await harness.redis.send(RedisCommand("HGET", .string("conveyor:{\(harness.queueName)}:job:\(record.id)"), "lease"))
+            if lease.string != nil { handedBack += 1 }
+        }
+        #expect(handedBack > 0, "the buffered jobs went back unrun")
     }
 
     /// Waits until the harness's one worker (concurrency 4) holds well beyond its slots:
