@@ -21,7 +21,11 @@ public final class RawHTTPConnection: Sendable {
             let connected = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
-            guard socket >= 0, connected == 0 else { throw ConnectionError(step: "connect to port \(port)", code: errno) }
+            guard socket >= 0, connected == 0 else {
+                let code = errno
+                if socket >= 0 { close(socket) }
+                throw ConnectionError(step: "connect to port \(port)", code: code)
+            }
             return socket
         }
     }

@@ -45,12 +45,11 @@ public final class TCPRelay: Sendable {
 
     /// Closes the listener and every relayed connection.
     public func cut() {
-        let listener = state.withLock { state in
-            defer { state.listener = -1 }
-            return state.listener
-        }
         // shutdown wakes the threads blocked in accept or read; each closes its own socket.
-        if listener >= 0 { shutdown(listener, Int32(SHUT_RDWR)) }
+        state.withLock { state in
+            if state.listener >= 0 { shutdown(state.listener, Int32(SHUT_RDWR)) }
+            state.listener = -1
+        }
         dropConnections()
     }
 
@@ -70,11 +69,13 @@ public final class TCPRelay: Sendable {
 
     /// Closes every relayed connection, leaving the listener open.
     public func dropConnections() {
-        let sockets = state.withLock { state in
-            defer { state.sockets = [] }
-            return state.sockets
+        // Under the lock, which a pump takes to forget its sockets before it closes them: a
+        // socket shut down here is still open, never a descriptor that another connection
+        // of this process has been given since.
+        state.withLock { state in
+            for socket in state.sockets { shutdown(socket, Int32(SHUT_RDWR)) }
+            state.sockets = []
         }
-        for socket in sockets { shutdown(socket, Int32(SHUT_RDWR)) }
     }
 
     /// Stops all traffic without a word: connections, old and new, are taken and stay open,
@@ -110,8 +111,16 @@ public final class TCPRelay: Sendable {
         Thread.detachNewThread { [self] in
             while true {
                 let client = accept(listener, nil, nil)
-                guard client >= 0 else { break }
-                relay(client)
+                if client >= 0 {
+                    relay(client)
+                } else if errno != EINTR && errno != ECONNABORTED {
+                    break
+                }
+            }
+            // After a cut the listener is no longer in the state; after any other failure it
+            // leaves it here, so that a later cut cannot shut down its reused descriptor.
+            state.withLock { state in
+                if state.listener == listener { state.listener = -1 }
             }
             close(listener)
         }
