@@ -42,7 +42,7 @@ public struct JobOutbox: Sendable {
     /// - Returns: the entry's id, for ``deliver(_:orWithdrawOnRefusal:)``.
     public static func record(_ jobs: [JobRequest], as batch: Batch? = nil, on connection: PostgresConnection) async throws -> Int64 {
         let encoder = JSONEncoder()
-        let encoded = String(decoding: try encoder.encode(jobs.map(OutboxJob.init)), as: UTF8.self)
+        let encoded = String(decoding: try encoder.encode(jobs.map { StoredJobRequest($0) }), as: UTF8.self)
         let encodedBatch = try batch.map { String(decoding: try encoder.encode(OutboxBatch($0)), as: UTF8.self) }
         let result = try await connection.query(
             "INSERT INTO conveyor_job_outbox (jobs, batch) VALUES ($1::jsonb, $2::jsonb) RETURNING id", [encoded, encodedBatch]
@@ -154,7 +154,7 @@ public struct JobOutbox: Sendable {
         let decoder = JSONDecoder()
         return try result.rows.map { row in
             let text: String = try row.decode("jobs")
-            let jobs = try decoder.decode([OutboxJob].self, from: Data(text.utf8)).map { try $0.request() }
+            let jobs = try decoder.decode([StoredJobRequest].self, from: Data(text.utf8)).map { try $0.request() }
             let batch = try row.decode("batch", as: String?.self).map { try decoder.decode(OutboxBatch.self, from: Data($0.utf8)).batch() }
             return Entry(id: try row.decode("id"), attempts: try row.decode("attempts"), jobs: jobs, batch: batch)
         }
@@ -186,56 +186,11 @@ public struct JobOutbox: Sendable {
     }
 }
 
-/// A job as an outbox entry stores it.
-private struct OutboxJob: Codable {
-    let id: String
-    let kind: String
-    let payload: String
-    let maxAttempts: Int
-    let timeoutMilliseconds: Int64
-    let requestID: String
-    let tenant: String
-    let runAtMicroseconds: Int64?
-    /// The recording's trace, which the job continues however late the entry is sent.
-    let traceContext: String?
-
-    enum CodingKeys: String, CodingKey {
-        case id, kind, payload, tenant
-        case maxAttempts = "max_attempts"
-        case timeoutMilliseconds = "timeout_ms"
-        case requestID = "request_id"
-        case runAtMicroseconds = "run_at_us"
-        case traceContext = "trace_context"
-    }
-
-    init(_ job: JobRequest) {
-        id = job.id.description
-        kind = job.kind
-        payload = job.payload
-        maxAttempts = job.maxAttempts
-        timeoutMilliseconds = Int64(job.timeout.components.seconds) * 1000 + job.timeout.components.attoseconds / 1_000_000_000_000_000
-        requestID = job.requestID
-        tenant = job.tenant
-        runAtMicroseconds = job.runAt?.microseconds
-        traceContext = job.traceContextToCarry
-    }
-
-    func request() throws -> JobRequest {
-        let id = try JobID(id)
-        var job = JobRequest(
-            id: id, kind: kind, payload: payload, queue: id.queue, maxAttempts: maxAttempts, timeout: .milliseconds(timeoutMilliseconds),
-            runAt: runAtMicroseconds.map { Timestamp(microseconds: $0) }, requestID: requestID, tenant: tenant
-        )
-        job.traceContext = traceContext ?? ""
-        return job
-    }
-}
-
 /// A batch as an outbox entry stores it.
 private struct OutboxBatch: Codable {
     let id: String
     let tenant: String
-    let onComplete: OutboxJob
+    let onComplete: StoredJobRequest
 
     enum CodingKeys: String, CodingKey {
         case id, tenant
@@ -245,7 +200,7 @@ private struct OutboxBatch: Codable {
     init(_ batch: JobOutbox.Batch) {
         id = batch.id.description
         tenant = batch.tenant
-        onComplete = OutboxJob(batch.onComplete)
+        onComplete = StoredJobRequest(batch.onComplete)
     }
 
     func batch() throws -> JobOutbox.Batch {

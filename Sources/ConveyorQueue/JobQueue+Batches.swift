@@ -68,10 +68,8 @@ extension JobQueue {
         }
         func count(_ index: Int) -> Int { fields[index].string.flatMap(Int.init) ?? 0 }
         func callbackJob(made index: Int, name: String) -> JobID? {
-            guard fields[index].string == "1", let text = fields[index + 2].string,
-                let callback = try? JSONDecoder().decode(BatchCallback.self, from: Data(text.utf8)), let queue = try? QueueName(callback.queue)
-            else { return nil }
-            return BatchCallback.id(named: name, of: id, in: queue)
+            guard fields[index].string == "1", let text = fields[index + 2].string else { return nil }
+            return BatchCallback(json: text)?.id(named: name, of: id)
         }
         return BatchStatus(
             id: id, tenant: fields[1].string ?? "", state: state, total: count(2), succeeded: count(3), dead: count(4), cancelled: count(5),
@@ -148,7 +146,7 @@ extension JobQueue {
                 if let id = try? JobID(parts[1]) { _ = try await cancel(id) }
             case "callback":
                 let text = try await redis.send(RedisCommand("HGET", .string(keys.record), .string(parts[1]))).throwingServerError().string
-                if let text, let callback = try? JSONDecoder().decode(BatchCallback.self, from: Data(text.utf8)) {
+                if let text, let callback = BatchCallback(json: text) {
                     try await enqueue([try callback.job(named: parts[1], of: batch)])
                 }
             default:

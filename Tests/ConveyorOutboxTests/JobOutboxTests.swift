@@ -1,3 +1,4 @@
+import ConveyorCore
 import ConveyorOutbox
 import ConveyorPostgres
 import ConveyorQueue
@@ -28,6 +29,27 @@ import Testing
             let callback = try await fixture.queue.reserve(from: fixture.queueName, count: 5, lease: .seconds(15), worker: "w1").jobs
             #expect(callback.count == 1)
             #expect(callback.first?.traceContext == trace)
+        }
+    }
+
+    @Test func anEntryKeepsItsJobsPrioritiesDeadlinesUniqueLocksAndCorrelation() async throws {
+        try await OutboxFixture.with("joboptions") { fixture in
+            var job = JobRequest(kind: "noop", payload: #"{"n":1}"#, queue: fixture.queueName, requestID: "req-options", tenant: "acme")
+            job.priority = 7
+            job.deadline = Timestamp.localNow + .seconds(3_600)
+            job.correlationID = "corr-options"
+            let uniqueness = JobUniqueness(scope: .untilFinished, key: JobUniqueness.key(tenant: "acme", kind: "noop", payload: job.payload))
+            job.uniqueness = uniqueness
+            try await fixture.pool.withConnection { connection in
+                _ = try await JobOutbox.record([job], on: connection)
+            }
+            #expect(try await JobOutbox(pool: fixture.pool, queue: fixture.queue).deliverPending() == JobOutbox.Pass(sent: 1, failed: 0))
+
+            let record = try #require(try await fixture.queue.job(job.id))
+            #expect(record.priority == 7 && record.deadline == job.deadline && record.correlationID == "corr-options")
+            var twin = JobRequest(kind: "noop", payload: job.payload, queue: fixture.queueName, tenant: "acme")
+            twin.uniqueness = uniqueness
+            #expect(try await fixture.queue.enqueue([twin]).uniqueHits == [twin.id: job.id], "the delivered job holds its unique lock")
         }
     }
 }

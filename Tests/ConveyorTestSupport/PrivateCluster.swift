@@ -95,7 +95,7 @@ public final class PrivateCluster: @unchecked Sendable {
             try await migrate(keys.compactMap(\.string), from: from, to: to)
         }
         let targetID = try await id(of: to)
-        for client in [admin[to], admin[from]] + admin.indices.filter { $0 != to && $0 != from }.map({ admin[$0] }) {
+        for client in [admin[to], admin[from]] + admin.indices.filter({ $0 != to && $0 != from }).map({ admin[$0] }) {
             try await client.send(RedisCommand("CLUSTER", "SETSLOT", .integer(Int(slot)), "NODE", .string(targetID)))
         }
     }
