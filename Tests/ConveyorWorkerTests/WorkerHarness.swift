@@ -91,12 +91,21 @@ final class WorkerHarness: @unchecked Sendable {
         try await records(ids).map(\.state)
     }
 
+    /// The fencing token of the job's latest attempt; nil for a job never reserved.
+    func leaseToken(of id: JobID) async throws -> String? {
+        try await redis.send(RedisCommand("HGET", .string(jobKey(id)), "lease")).string
+    }
+
+    private func jobKey(_ id: JobID) -> String {
+        "conveyor:{\(queue.shard(of: id))}:job:\(id)"
+    }
+
     /// Waits until the current attempt of every job has been renewed once, which tells Redis
     /// that it reached its worker: a fault after that spends the attempt.
     func waitUntilConfirmed(_ ids: [JobID], timeout: Duration = .seconds(10)) async throws -> Bool {
         try await eventually(timeout: timeout, interval: .milliseconds(50)) {
             for id in ids {
-                let fields = try await redis.send(RedisCommand("HMGET", .string("conveyor:{\(queue.shard(of: id))}:job:\(id)"), "lease", "renewed")).array ?? []
+                let fields = try await redis.send(RedisCommand("HMGET", .string(jobKey(id)), "lease", "renewed")).array ?? []
                 guard fields.count == 2, let lease = fields[0].string, lease == fields[1].string else { return false }
             }
             return true

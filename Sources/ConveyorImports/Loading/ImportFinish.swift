@@ -39,8 +39,8 @@ public enum ImportFinish {
         )
     }
 
-    /// The job that finishes import `importID`, once no chunk of it is left neither loaded nor
-    /// recorded failed and the import is not finished; nil until then. It is for a chunk job
+    /// The job that finishes import `importID`, once every chunk of it is loaded or recorded
+    /// failed and the import is not finished; nil until then. It is for a chunk job
     /// in no batch, whose end no batch counts: one of an import accepted before imports made
     /// their chunk jobs a batch, or one enqueued again by hand. Its id is the one the batch's
     /// `on_complete` has, so that whichever of them is enqueued first, the import's finish is

@@ -23,6 +23,17 @@ public struct JobUniqueness: Sendable, Equatable {
             case .period: "P"
             }
         }
+
+        /// The scope of `letter` (see ``letter``), with its `period` for `P`; nil for any
+        /// other letter, or a period given with the wrong one.
+        init?(letter: String, period: Duration?) {
+            switch (letter, period) {
+            case ("S", nil): self = .untilStarted
+            case ("F", nil): self = .untilFinished
+            case ("P", let period?): self = .period(period)
+            default: return nil
+            }
+        }
     }
 
     public var scope: Scope

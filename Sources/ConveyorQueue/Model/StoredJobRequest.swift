@@ -93,12 +93,8 @@ public struct StoredJobRequest: Codable, Sendable, Equatable {
         job.priority = priority ?? 0
         job.deadline = deadlineMicroseconds.map(Timestamp.init(microseconds:))
         if let unique {
-            let scope: JobUniqueness.Scope
-            switch (unique.scope, unique.periodMilliseconds) {
-            case ("S", nil): scope = .untilStarted
-            case ("F", nil): scope = .untilFinished
-            case ("P", let period?): scope = .period(.milliseconds(period))
-            default: throw StoredJobRequestError(problem: "its unique scope \(unique.scope) is not S, F, or P with a period")
+            guard let scope = JobUniqueness.Scope(letter: unique.scope, period: unique.periodMilliseconds.map { .milliseconds($0) }) else {
+                throw StoredJobRequestError(problem: "its unique scope \(unique.scope) is not S, F, or P with a period")
             }
             job.uniqueness = JobUniqueness(scope: scope, key: unique.key)
         }
