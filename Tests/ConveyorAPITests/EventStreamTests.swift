@@ -33,6 +33,14 @@ struct EventStreamTests {
         }
     }
 
+    /// A job enqueued in `queue` and cancelled before any worker took it: final at once.
+    private static func cancelledJob(in queue: QueueName, through client: any TestClientProtocol) async throws -> String {
+        let created = try await client.post("/v1/jobs", json: #"{"kind":"noop","queue":"\#(queue)"}"#)
+        let id = try #require(try created.json["id"] as? String)
+        #expect(try await client.send("/v1/jobs/\(id)", method: .delete).status == .ok)
+        return id
+    }
+
     private static func startWorker(_ queue: QueueName) async throws -> ConveyorProcess {
         let worker = try ConveyorProcess(["worker", "--queues", queue.rawValue], environment: ["CONVEYOR_ENABLE_DRILLS": "1"])
         let started = try await eventually(timeout: .seconds(20)) {
@@ -88,13 +96,24 @@ struct EventStreamTests {
     func finishedJob() async throws {
         let queue = TestEnvironment.uniqueQueue("api-job-events-done")
         try await APITestApp.run { client, services in
-            let created = try await client.post("/v1/jobs", json: #"{"kind":"noop","queue":"\#(queue)"}"#)
-            let id = try #require(try created.json["id"] as? String)
-            #expect(try await client.send("/v1/jobs/\(id)", method: .delete).status == .ok)
+            let id = try await Self.cancelledJob(in: queue, through: client)
             let events = try Self.events(try await client.get("/v1/jobs/\(id)/events"))
             #expect(events.map(\.name) == ["state"])
             #expect(events.first?.data["state"] as? String == "cancelled")
             _ = services
+        }
+    }
+
+    @Test("a Last-Event-ID this stream never sent is ignored; one longer than 128 characters is a 400 that names the header")
+    func foreignLastEventID() async throws {
+        let queue = TestEnvironment.uniqueQueue("api-job-events-id")
+        try await APITestApp.run { client, _ in
+            let id = try await Self.cancelledJob(in: queue, through: client)
+            let lastEventID = HTTPField.Name("Last-Event-ID")!
+            let ignored = try await client.get("/v1/jobs/\(id)/events", headers: [lastEventID: String(repeating: "0", count: 128)])
+            #expect(try Self.events(ignored).map(\.name) == ["state"])
+            try await client.get("/v1/jobs/\(id)/events", headers: [lastEventID: String(repeating: "0", count: 129)])
+                .expectProblem(.badRequest, type: "invalid-last-event-id", naming: "Last-Event-ID")
         }
     }
 

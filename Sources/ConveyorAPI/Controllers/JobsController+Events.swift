@@ -9,10 +9,19 @@ extension JobsController {
 
     /// `GET /v1/jobs/{id}/events`: the job's state changes and progress as server-sent events
     /// (``JobEvents``) until it is final. A client reconnecting with the `Last-Event-ID` of a
-    /// final state the job is still in gets 204, which tells an `EventSource` to stop.
+    /// final state the job is still in gets 204, which tells an `EventSource` to stop; one
+    /// that names no position of this stream is ignored, and one too long to be any is a 400.
     @Sendable func events(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let lastEventID = request.headers[.lastEventID]
+        if let lastEventID, lastEventID.utf8.count > JobEvents.Position.maxLastEventIDLength {
+            throw Problem(
+                status: .badRequest, type: "invalid-last-event-id", title: "The Last-Event-ID header is invalid",
+                detail: "a Last-Event-ID is at most \(JobEvents.Position.maxLastEventIDLength) characters: send back the id of the last "
+                    + "event received (<state>.<attempt>.<progress time in µs>), or none"
+            )
+        }
         let job = try await visibleJob(context)
-        let resumed = request.headers[.lastEventID].flatMap(JobEvents.Position.init(lastEventID:))
+        let resumed = lastEventID.flatMap(JobEvents.Position.init(lastEventID:))
         if let resumed, resumed.state.isFinal, resumed == JobEvents.Position(job) {
             return Response(status: .noContent)
         }

@@ -59,6 +59,9 @@ struct JobEvents: EventSource {
             progressMicroseconds = job.progress?.updatedAt?.microseconds ?? 0
         }
 
+        /// The longest `Last-Event-ID` taken: longer than any this stream sends.
+        static let maxLastEventIDLength = 128
+
         /// The position a `Last-Event-ID` names; nil for one this stream did not send.
         init?(lastEventID: String) {
             let parts = lastEventID.split(separator: ".", omittingEmptySubsequences: false)
