@@ -21,10 +21,29 @@ struct TickDispatcherTests {
     }
 
     func everyMinute(missed: MissedTickPolicy) throws -> Schedule {
+        try schedule(cron: "* * * * *", missed: missed)
+    }
+
+    func everySecond() throws -> Schedule {
+        try schedule(cron: "* * * * * *", missed: .skip)
+    }
+
+    private func schedule(cron: String, missed: MissedTickPolicy) throws -> Schedule {
         Schedule(
-            name: "t-\(UInt64.random(in: 0 ... .max))", cron: try CronSchedule("* * * * *"), kind: "noop", payload: "{}",
+            name: "t-\(UInt64.random(in: 0 ... .max))", cron: try CronSchedule(cron), kind: "noop", payload: "{}",
             queue: queueName, missedTicks: missed
         )
+    }
+
+    /// Dispatches `schedule` once for each of `instants`, all at once, as schedulers on
+    /// several hosts do; the outcomes of those that found a tick to deal with.
+    func dispatchTogether(_ schedule: Schedule, at instants: [Int]) async throws -> [TickOutcome] {
+        try await withThrowingTaskGroup(of: TickOutcome?.self) { group in
+            for now in instants {
+                group.addTask { try await dispatcher.dispatch(schedule, now: now) }
+            }
+            return try await group.reduce(into: []) { outcomes, outcome in outcome.map { outcomes.append($0) } }
+        }
     }
 
     func depth() async throws -> Int {
@@ -34,13 +53,8 @@ struct TickDispatcherTests {
     @Test("three schedulers dealing with one tick at once enqueue it once and record it once")
     func concurrentTick() async throws {
         let schedule = try everyMinute(missed: .skip)
-        let outcomes = try await withThrowingTaskGroup(of: TickOutcome?.self) { group in
-            for _ in 0..<3 {
-                group.addTask { try await dispatcher.dispatch(schedule, now: start + 1) }
-            }
-            return try await group.reduce(into: []) { $0.append($1) }
-        }
-        #expect(outcomes.compactMap { $0 }.filter(\.recorded).count == 1)
+        let outcomes = try await dispatchTogether(schedule, at: [start + 1, start + 1, start + 1])
+        #expect(outcomes.filter(\.recorded).count == 1)
         #expect(try await depth() == 1)
         let job = try await queue.job(schedule.jobID(forTick: start))
         #expect(job?.kind == "noop")
@@ -54,18 +68,28 @@ struct TickDispatcherTests {
         #expect(try await depth() == 1)
     }
 
+    @Test("schedulers that read the last tick together and record one after another report each tick's job once")
+    func staggeredSchedulersReportEachJobOnce() async throws {
+        let schedule = try everySecond()
+        _ = try await dispatcher.dispatch(schedule, now: start)
+        var reported: [JobID] = []
+        for round in 1...20 {
+            // Three schedulers a second apart, each sure of a later tick than the last.
+            let outcomes = try await dispatchTogether(schedule, at: (1...3).map { start + 3 * round - 3 + $0 })
+            reported += outcomes.filter(\.recorded).flatMap(\.jobs)
+        }
+        let lastTick = try #require(try await dispatcher.store.status(of: schedule.name).lastTick)
+        #expect(reported.count == Set(reported).count, "a job reported twice: \(reported.count) reports of \(Set(reported).count) jobs")
+        #expect(Set(reported) == Set(((start + 1)...lastTick).map(schedule.jobID(forTick:))))
+    }
+
     @Test("ticks missed while no scheduler ran, policy run_once: recorded, and the latest runs once")
     func missedRunOnce() async throws {
         let schedule = try everyMinute(missed: .runOnce)
         _ = try await dispatcher.dispatch(schedule, now: start + 1)
         // Back after 11 minutes and a half: ticks +1…+10 min passed unseen, +11 min is 30 s late.
-        let outcomes = try await withThrowingTaskGroup(of: TickOutcome?.self) { group in
-            for _ in 0..<3 {
-                group.addTask { try await dispatcher.dispatch(schedule, now: start + 690) }
-            }
-            return try await group.reduce(into: []) { $0.append($1) }
-        }
-        let recordedOutcomes = outcomes.compactMap { $0 }.filter(\.recorded)
+        let outcomes = try await dispatchTogether(schedule, at: [start + 690, start + 690, start + 690])
+        let recordedOutcomes = outcomes.filter(\.recorded)
         let recorded = try #require(recordedOutcomes.first)
         #expect(recorded.missed == 11)
         #expect(recorded.tick == start + 660)
@@ -111,10 +135,7 @@ struct TickDispatcherTests {
 
     @Test("a scheduler a few seconds behind enqueues every tick still within the grace")
     func behindWithinGrace() async throws {
-        let seconds = Schedule(
-            name: "t-\(UInt64.random(in: 0 ... .max))", cron: try CronSchedule("* * * * * *"), kind: "noop", payload: "{}",
-            queue: queueName, missedTicks: .skip
-        )
+        let seconds = try everySecond()
         _ = try await dispatcher.dispatch(seconds, now: start)
         let outcome = try #require(try await dispatcher.dispatch(seconds, now: start + 4))
         #expect(outcome.jobs == (1...4).map { seconds.jobID(forTick: start + $0) })

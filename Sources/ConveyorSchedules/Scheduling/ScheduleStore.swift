@@ -1,3 +1,4 @@
+import ConveyorQueue
 public import ConveyorRedis
 
 /// Where schedulers record each schedule's ticks: one Redis hash per schedule,
@@ -29,10 +30,18 @@ public struct ScheduleStore: Sendable {
         )
     }
 
-    /// Records `tick` unless it or a later one is recorded; returns whether it was.
+    /// What ``record(tick:of:job:missed:lastMissedTick:now:)`` did.
+    enum Recording: Equatable {
+        /// The tick is recorded; `after` is the tick recorded before it, if any.
+        case recorded(after: Int?)
+        /// It or a later tick was recorded already.
+        case recordedAlready
+    }
+
+    /// Records `tick` unless it or a later one is recorded.
     func record(
         tick: Int, of name: String, job: String?, missed: Int, lastMissedTick: Int?, now: Int
-    ) async throws -> Bool {
+    ) async throws -> Recording {
         let reply = try await redis.run(
             Self.recordTick,
             keys: [Self.key(of: name)],
@@ -41,6 +50,13 @@ public struct ScheduleStore: Sendable {
                 .integer(now),
             ]
         )
-        return reply.int == 1
+        guard let previous = try reply.throwingServerError().int else {
+            throw QueueError.unexpectedReply(script: "record_tick", reply: "\(reply)")
+        }
+        switch previous {
+        case -1: return .recordedAlready
+        case 0: return .recorded(after: nil)
+        default: return .recorded(after: previous)
+        }
     }
 }

@@ -65,13 +65,20 @@ public struct TickDispatcher: Sendable {
             due = [tick]
         }
 
-        let jobs = due.map(schedule.jobID(forTick:))
         if !due.isEmpty {
             try await queue.enqueue(due.map { schedule.job(forTick: $0, missed: $0 == lastMissedTick) })
         }
-        let recorded = try await store.record(
-            tick: tick, of: schedule.name, job: jobs.last?.description, missed: missed, lastMissedTick: lastMissedTick, now: now
+        let recording = try await store.record(
+            tick: tick, of: schedule.name, job: due.last.map { schedule.jobID(forTick: $0).description }, missed: missed,
+            lastMissedTick: lastMissedTick, now: now
         )
-        return TickOutcome(tick: tick, jobs: jobs, missed: missed, recorded: recorded)
+        // A scheduler that read the last tick before another recorded a later one enqueued that
+        // one's job again (the queue ignored it): the jobs it reports are those of the ticks after
+        // the one recorded before its own, each reported by one scheduler.
+        guard case .recorded(let previous) = recording else {
+            return TickOutcome(tick: tick, jobs: due.map(schedule.jobID(forTick:)), missed: missed, recorded: false)
+        }
+        let reported = due.filter { dueTick in previous.map { dueTick > $0 } ?? true }
+        return TickOutcome(tick: tick, jobs: reported.map(schedule.jobID(forTick:)), missed: missed, recorded: true)
     }
 }

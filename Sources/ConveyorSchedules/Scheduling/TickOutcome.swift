@@ -5,7 +5,8 @@ public struct TickOutcome: Sendable, Equatable {
     /// The latest due tick, in Unix seconds, now recorded.
     public var tick: Int
     /// The jobs enqueued (or found enqueued already), oldest tick first: the ticks on time,
-    /// or the latest missed one under ``MissedTickPolicy/runOnce``.
+    /// or the latest missed one under ``MissedTickPolicy/runOnce``; when ``recorded``, only
+    /// those of ticks after the one recorded before.
     public var jobs: [JobID]
     /// Ticks found missed: older than the grace and never recorded.
     public var missed: Int
