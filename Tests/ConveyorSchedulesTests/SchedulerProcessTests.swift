@@ -14,11 +14,8 @@ struct SchedulerProcessTests {
         let queue = JobQueue(redis: redis)
         let store = ScheduleStore(redis: redis)
         let name = "t-\(UInt64.random(in: 0 ... .max))"
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("schedules-\(name)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try Self.folder(holding: name, cron: "* * * * * *", queue: queueName)
         defer { try? FileManager.default.removeItem(at: folder) }
-        try "cron * * * * * *\nkind noop\nqueue \(queueName.rawValue)\nmissed skip\n"
-            .write(to: folder.appendingPathComponent("\(name).schedule"), atomically: true, encoding: .utf8)
 
         let startedAt = Int(Date().timeIntervalSince1970)
         let schedulers = try (0..<3).map { _ in try ConveyorProcess(["scheduler", "--schedules", folder.path, "--grace", "5"]) }
@@ -59,5 +56,43 @@ struct SchedulerProcessTests {
         #expect(reported.count == enqueued.count, "\(recordings)")
         #expect(Set(reported) == Set(enqueued.map { schedule.jobID(forTick: $0).description }))
         #expect(Set(recordings.compactMap { $0["tick"] as? String }).count == recordings.count)
+    }
+
+    @Test("a schedule that appears after its latest tick's grace logs that it was first seen, runs nothing and counts no miss")
+    func firstSeenPastItsLatestTick() async throws {
+        let redis = try TestEnvironment.redis()
+        let queueName = TestEnvironment.uniqueQueue("scheduler")
+        let store = ScheduleStore(redis: redis)
+        let name = "t-\(UInt64.random(in: 0 ... .max))"
+        // Midnight at the start of the year: long past whenever the test runs, bar New Year's first seconds.
+        let folder = try Self.folder(holding: name, cron: "0 0 1 1 *", queue: queueName)
+        defer { try? FileManager.default.removeItem(at: folder) }
+
+        let scheduler = try ConveyorProcess(["scheduler", "--schedules", folder.path, "--grace", "5"])
+        defer { scheduler.signal(SIGKILL) }
+        let recorded = try await eventually(timeout: .seconds(30), interval: .milliseconds(100)) {
+            try await store.status(of: name).lastTick != nil
+        }
+        #expect(recorded, "the scheduler recorded no tick: \(scheduler.output)")
+        scheduler.signal(SIGTERM)
+        #expect(try await scheduler.waitForExit(timeout: .seconds(10)) == 0, "\(scheduler.output)")
+
+        let lines = scheduler.logLines.filter { ($0["schedule"] as? String) == name }
+        let messages = lines.compactMap { $0["msg"] as? String }
+        #expect(messages == ["schedule first seen"], "\(lines)")
+        let status = try await store.status(of: name)
+        #expect(lines.first?["tick"] as? String == status.lastTick.map(String.init))
+        #expect(status.missed == 0)
+        #expect(try await JobQueue(redis: redis).statistics(of: queueName).depth == 0)
+    }
+
+    /// A folder of one schedule file, `name.schedule`, of a noop job on `queue` whose missed
+    /// ticks are skipped.
+    private static func folder(holding name: String, cron: String, queue: QueueName) throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("schedules-\(name)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try "cron \(cron)\nkind noop\nqueue \(queue.rawValue)\nmissed skip\n"
+            .write(to: folder.appendingPathComponent("\(name).schedule"), atomically: true, encoding: .utf8)
+        return folder
     }
 }

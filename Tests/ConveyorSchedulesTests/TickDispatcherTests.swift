@@ -147,10 +147,14 @@ struct TickDispatcherTests {
     func newSchedule() async throws {
         let schedule = try everyMinute(missed: .runOnce)
         let outcome = try #require(try await dispatcher.dispatch(schedule, now: start + 30))
+        #expect(outcome.firstSeen)
         #expect(outcome.jobs.isEmpty)
         #expect(outcome.missed == 0)
         #expect(try await depth() == 0)
         #expect(try await dispatcher.store.status(of: schedule.name).lastTick == start)
+        let next = try #require(try await dispatcher.dispatch(schedule, now: start + 60))
+        #expect(!next.firstSeen)
+        #expect(next.jobs == [schedule.jobID(forTick: start + 60)])
     }
 
     @Test("a scheduler killed between the enqueue and the record: the next one finds the job, not a miss")

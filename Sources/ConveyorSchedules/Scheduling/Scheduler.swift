@@ -46,11 +46,16 @@ public struct Scheduler: Service {
         logger.info("scheduler stopped")
     }
 
-    /// Counts in `conveyor_schedule_ticks_total` the ticks this scheduler recorded (`enqueued`),
-    /// those another scheduler had recorded first (`taken_by_another`), and the missed ones.
+    /// Counts in `conveyor_schedule_ticks_total` the ticks whose jobs this scheduler enqueued
+    /// and recorded (`enqueued`), those another scheduler had recorded first
+    /// (`taken_by_another`), and the missed ones.
     private func count(_ outcome: TickOutcome, of schedule: Schedule) {
-        Self.ticks(of: schedule, outcome.recorded ? "enqueued" : "taken_by_another").increment()
-        if outcome.recorded, outcome.missed > 0 { Self.ticks(of: schedule, "missed").increment(by: outcome.missed) }
+        guard outcome.recorded else {
+            Self.ticks(of: schedule, "taken_by_another").increment()
+            return
+        }
+        if !outcome.jobs.isEmpty { Self.ticks(of: schedule, "enqueued").increment(by: outcome.jobs.count) }
+        if outcome.missed > 0 { Self.ticks(of: schedule, "missed").increment(by: outcome.missed) }
     }
 
     private static func ticks(of schedule: Schedule, _ outcome: String) -> Counter {
@@ -65,6 +70,10 @@ public struct Scheduler: Service {
             metadata["missed"] = "\(outcome.missed)"
             metadata["policy"] = "\(schedule.missedTicks.rawValue)"
             logger.warning("schedule missed ticks", metadata: metadata)
+        } else if outcome.firstSeen, outcome.jobs.isEmpty {
+            // Its latest tick was past the grace when the schedule appeared: recorded, so that the
+            // next scheduler counts no miss, but not run.
+            logger.info("schedule first seen", metadata: metadata)
         } else {
             logger.info("schedule fired", metadata: metadata)
         }

@@ -76,9 +76,9 @@ public struct TickDispatcher: Sendable {
         // one's job again (the queue ignored it): the jobs it reports are those of the ticks after
         // the one recorded before its own, each reported by one scheduler.
         guard case .recorded(let previous) = recording else {
-            return TickOutcome(tick: tick, jobs: due.map(schedule.jobID(forTick:)), missed: missed, recorded: false)
+            return TickOutcome(tick: tick, jobs: due.map(schedule.jobID(forTick:)), missed: missed, recorded: false, firstSeen: last == nil)
         }
         let reported = due.filter { dueTick in previous.map { dueTick > $0 } ?? true }
-        return TickOutcome(tick: tick, jobs: reported.map(schedule.jobID(forTick:)), missed: missed, recorded: true)
+        return TickOutcome(tick: tick, jobs: reported.map(schedule.jobID(forTick:)), missed: missed, recorded: true, firstSeen: last == nil)
     }
 }

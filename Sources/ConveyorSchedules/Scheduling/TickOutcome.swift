@@ -13,4 +13,7 @@ public struct TickOutcome: Sendable, Equatable {
     /// Whether this scheduler was the one to record the tick; others that dealt with the
     /// same tick sent the same job id, which the queue ignored.
     public var recorded: Bool
+    /// Whether no tick of the schedule was recorded before: its ticks before this one were
+    /// never due, and this one runs only if it is within the grace.
+    public var firstSeen: Bool
 }
