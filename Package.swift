@@ -115,6 +115,7 @@ let package = Package(
                 .embedInCode("Migrations/0007_job_outbox.sql"),
                 .embedInCode("Migrations/0015_outbox.sql"),
                 .embedInCode("Migrations/0016_job_outbox_batches.sql"),
+                .embedInCode("Migrations/0017_outbox_job_options.sql"),
             ]
         ),
 
@@ -248,7 +249,7 @@ let package = Package(
             name: "ConveyorOutboxTests",
             dependencies: [
                 "ConveyorCore", "ConveyorJobs", "ConveyorOutbox", "ConveyorPostgres", "ConveyorQueue", "ConveyorRedis",
-                "ConveyorTestSupport", logging,
+                "ConveyorTestSupport", "ConveyorWorker", logging,
             ]
         ),
         .testTarget(

@@ -67,8 +67,10 @@ public struct ApplicationOutbox: Sendable {
             try await connection.transaction { connection in
                 let rows = try await connection.query(
                     """
-                    SELECT id, kind, payload::text AS payload, queue, tenant, request_id, max_attempts, timeout_ms,
-                        (extract(epoch FROM run_at) * 1000000)::bigint AS run_at_us
+                    SELECT id, kind, payload::text AS payload, queue, tenant, request_id, correlation_id, max_attempts, timeout_ms,
+                        priority, (extract(epoch FROM run_at) * 1000000)::bigint AS run_at_us,
+                        (extract(epoch FROM deadline) * 1000000)::bigint AS deadline_us,
+                        unique_scope, array_to_json(unique_fields)::text AS unique_fields, unique_period_ms
                     FROM conveyor_outbox
                     WHERE failed_at IS NULL AND \(Self.due)
                     ORDER BY created_at
@@ -154,16 +156,25 @@ public struct ApplicationOutbox: Sendable {
         return outcomes.compactMap { $0 }
     }
 
-    /// The job of a row whose kind took its payload.
+    /// The job of a row whose kind took its payload. A unique job's id lives in the shard of
+    /// its lock, and is derived from the row all the same.
     private func request(of row: PostgresRow, id: UUID, kind: String, payload: String, defaults: JobDefaults) throws -> JobRequest {
         let queueName = try row.decode("queue", as: String?.self).map { try QueueName($0) } ?? defaults.queue
-        let request = JobRequest(
-            id: Self.jobID(ofRow: id, in: queueName), kind: kind, payload: payload, queue: queueName,
+        let tenant: String = try row.decode("tenant")
+        let uniqueness = try OutboxUniqueColumns(row).lock(declared: defaults.unique)?.uniqueness(kind: kind, tenant: tenant, payload: payload)
+        let rowBits = withUnsafeBytes(of: id.uuid) { Array($0) }
+        var request = JobRequest(
+            id: uniqueness.map { queue.uniqueJobID(for: $0, in: queueName, derivedFrom: rowBits) } ?? Self.jobID(ofRow: id, in: queueName),
+            kind: kind, payload: payload, queue: queueName,
             maxAttempts: try row.decode("max_attempts", as: Int?.self) ?? defaults.maxAttempts,
             timeout: try row.decode("timeout_ms", as: Int64?.self).map { .milliseconds($0) } ?? defaults.timeout,
             runAt: try row.decode("run_at_us", as: Int64?.self).map { Timestamp(microseconds: $0) },
-            requestID: try row.decode("request_id"), tenant: try row.decode("tenant")
+            requestID: try row.decode("request_id"), tenant: tenant
         )
+        request.correlationID = try row.decode("correlation_id")
+        request.priority = try row.decode("priority", as: Int?.self) ?? defaults.priority
+        request.deadline = try row.decode("deadline_us", as: Int64?.self).map { Timestamp(microseconds: $0) }
+        request.uniqueness = uniqueness
         if let invalidity = JobQueue.invalidity(of: request) { throw invalidity }
         return request
     }

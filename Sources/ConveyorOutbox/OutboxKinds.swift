@@ -12,15 +12,21 @@ public protocol OutboxKinds: Sendable {
     func check(kind: String, payloads: [String]) throws -> (defaults: JobDefaults, refusals: [(any Error)?])
 }
 
-/// A kind's queue, attempts and timeout.
+/// A kind's queue, attempts, timeout, priority and uniqueness: what its jobs get when a row
+/// leaves them NULL.
 public struct JobDefaults: Sendable {
     public var queue: QueueName
     public var maxAttempts: Int
     public var timeout: Duration
+    public var priority: Int
+    /// The lock the kind's jobs take; nil for none.
+    public var unique: UniqueJobs?
 
-    public init(queue: QueueName, maxAttempts: Int, timeout: Duration) {
+    public init(queue: QueueName, maxAttempts: Int, timeout: Duration, priority: Int = 0, unique: UniqueJobs? = nil) {
         self.queue = queue
         self.maxAttempts = maxAttempts
         self.timeout = timeout
+        self.priority = priority
+        self.unique = unique
     }
 }

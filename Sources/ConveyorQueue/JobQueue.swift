@@ -188,6 +188,23 @@ public struct JobQueue: Sendable {
         }
     }
 
+    /// The id in `queue` that `bits` (16 bytes or more) derive for a job with the lock
+    /// `uniqueness`: `bits` as a ULID, its last two bytes turned until the id lives in the
+    /// shard of its lock. The same bits always derive the same id, so that a resend of the
+    /// job is taken for one.
+    public func uniqueJobID(for uniqueness: JobUniqueness, in queue: QueueName, derivedFrom bits: [UInt8]) -> JobID {
+        let shard = lockShard(of: uniqueness, in: queue)
+        var turned = bits
+        for turn in 0...UInt16.max {
+            turned[14] = bits[14] ^ UInt8(turn >> 8)
+            turned[15] = bits[15] ^ UInt8(turn & 0xFF)
+            let id = JobID(in: queue, derivedFrom: turned)
+            if self.shard(of: id) == shard { return id }
+        }
+        // Each turn lands in a shard at random: 65,536 turns that all miss the lock's does not happen.
+        preconditionFailure("no turn of the id's bits lives in the shard of its lock")
+    }
+
     /// The priorities a job may have.
     public static let priorities = 0...9
 

@@ -4,6 +4,7 @@ import ConveyorPostgres
 import ConveyorQueue
 import ConveyorRedis
 import ConveyorTestSupport
+import ConveyorWorker
 import Foundation
 import Logging
 import Testing
@@ -21,7 +22,10 @@ struct OutboxFixture {
     let queueName: QueueName
     let kinds: RegisteredOutboxKinds
 
-    static func with<T>(_ purpose: String, policy: QueuePolicy = QueuePolicy(), _ body: (OutboxFixture) async throws -> T) async throws -> T {
+    /// Runs `body` with a fixture whose relays know the kinds of `registry`, the catalogue's by default.
+    static func with<T>(
+        _ purpose: String, policy: QueuePolicy = QueuePolicy(), registry: JobRegistry? = nil, _ body: (OutboxFixture) async throws -> T
+    ) async throws -> T {
         let schema = "outbox_\(purpose)_\(UInt32.random(in: 0 ... .max))"
         let database = try await IsolatedDatabase.make(schema)
         var configuration = try PostgresConfiguration(url: database.url)
@@ -30,7 +34,7 @@ struct OutboxFixture {
         let fixture = OutboxFixture(
             schema: schema, database: database, pool: PostgresPool(configuration: configuration, logger: logger), redis: redis,
             queue: JobQueue(redis: redis, policy: policy), queueName: TestEnvironment.uniqueQueue(purpose),
-            kinds: RegisteredOutboxKinds(try JobCatalogue.registry())
+            kinds: RegisteredOutboxKinds(try registry ?? JobCatalogue.registry())
         )
         return try await withCleanUp({
             _ = try await PostgresMigrator(pool: fixture.pool, migrations: OutboxTables.migrations, logger: logger).migrate()
@@ -103,6 +107,16 @@ struct OutboxFixture {
     func drain(_ outbox: ApplicationOutbox) async throws {
         while try await outbox.hasPending() {
             _ = try await outbox.relay()
+        }
+    }
+
+    /// Inserts one row of `columns` with `values`, in a transaction of its own, in which `$1`
+    /// is this fixture's queue; returns its id.
+    func insert(_ columns: String, _ values: String) async throws -> UUID {
+        try await pool.withConnection { connection in
+            try await connection.query(
+                "INSERT INTO conveyor_outbox (\(columns)) VALUES (\(values)) RETURNING id", values.contains("$1") ? [queueName.rawValue] : []
+            ).rows[0].decode("id")
         }
     }
 

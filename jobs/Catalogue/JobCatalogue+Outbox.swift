@@ -12,6 +12,9 @@ public struct RegisteredOutboxKinds: OutboxKinds {
 
     public func check(kind: String, payloads: [String]) throws -> (defaults: JobDefaults, refusals: [(any Error)?]) {
         let (options, errors) = try registry.validate(kind: kind, payloads: payloads)
-        return (JobDefaults(queue: options.queue, maxAttempts: options.maxAttempts, timeout: options.timeout), errors)
+        let defaults = JobDefaults(
+            queue: options.queue, maxAttempts: options.maxAttempts, timeout: options.timeout, priority: options.priority, unique: options.unique
+        )
+        return (defaults, errors)
     }
 }

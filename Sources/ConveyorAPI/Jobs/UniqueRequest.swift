@@ -7,9 +7,6 @@ import ConveyorWorker
 /// (`until_started`, `until_finished` or `period`) and `period_ms`. Absent, the kind's.
 enum UniqueRequest {
     static let scopes = ["until_started", "until_finished", "period"]
-    /// A lock held for a period holds from a millisecond to 30 days.
-    static let periodMillisecondsRange = 1...2_592_000_000
-    static let maxFields = 16
 
     /// The uniqueness `field` asks for, given the kind's `declared`; nil for none. Each bad
     /// part is added to `issues`.
@@ -35,10 +32,10 @@ enum UniqueRequest {
         for (name, member) in members {
             switch name {
             case "fields":
-                guard let elements = member.elements, elements.count <= maxFields,
-                    elements.allSatisfy({ $0.kind == .string && !($0.string ?? "").isEmpty && ($0.string ?? "").utf8.count <= 128 })
+                guard let elements = member.elements, elements.allSatisfy({ $0.kind == .string }),
+                    UniqueJobs.areValid(fields: elements.compactMap(\.string))
                 else {
-                    issues.append(ProblemIssue(field: "unique.fields", message: "must be an array of at most \(maxFields) field names (strings of 1 to 128 bytes), not \(member.description)"))
+                    issues.append(ProblemIssue(field: "unique.fields", message: "must be an array of at most \(UniqueJobs.maxFields) field names (strings of 1 to 128 bytes), not \(member.description)"))
                     continue
                 }
                 unique.fields = elements.compactMap(\.string)
@@ -50,9 +47,9 @@ enum UniqueRequest {
                 scopeName = text
             case "period_ms":
                 guard member.kind == .number, let number = member.number, number.rounded() == number,
-                    Double(periodMillisecondsRange.lowerBound) <= number, number <= Double(periodMillisecondsRange.upperBound)
+                    Double(UniqueJobs.periodMilliseconds.lowerBound) <= number, number <= Double(UniqueJobs.periodMilliseconds.upperBound)
                 else {
-                    issues.append(ProblemIssue(field: "unique.period_ms", message: "must be a whole number of milliseconds from 1 to \(periodMillisecondsRange.upperBound), not \(member.description)"))
+                    issues.append(ProblemIssue(field: "unique.period_ms", message: "must be a whole number of milliseconds from 1 to \(UniqueJobs.periodMilliseconds.upperBound), not \(member.description)"))
                     continue
                 }
                 period = Int(number)

@@ -10,5 +10,6 @@ public enum OutboxTables {
         PostgresMigration(name: "0007_job_outbox.sql", in: folder, contents: PackageResources._007_job_outbox_sql),
         PostgresMigration(name: "0015_outbox.sql", in: folder, contents: PackageResources._015_outbox_sql),
         PostgresMigration(name: "0016_job_outbox_batches.sql", in: folder, contents: PackageResources._016_job_outbox_batches_sql),
+        PostgresMigration(name: "0017_outbox_job_options.sql", in: folder, contents: PackageResources._017_outbox_job_options_sql),
     ]
 }

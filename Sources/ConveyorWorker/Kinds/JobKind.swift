@@ -97,24 +97,6 @@ public struct JobKindOptions: Sendable {
     }
 }
 
-/// What makes two jobs of a kind the same, and for how long the first keeps a second from
-/// being created (see ``JobUniqueness``).
-public struct UniqueJobs: Sendable, Equatable {
-    /// The payload's top-level fields that make two jobs the same; empty: the whole payload.
-    public var fields: [String]
-    public var scope: JobUniqueness.Scope
-
-    public init(fields: [String] = [], scope: JobUniqueness.Scope = .untilFinished) {
-        self.fields = fields
-        self.scope = scope
-    }
-
-    /// The lock of a job of `kind` for `tenant` with `payload`.
-    public func uniqueness(kind: String, tenant: String, payload: String) -> JobUniqueness {
-        JobUniqueness(scope: scope, key: JobUniqueness.key(tenant: tenant, kind: kind, payload: payload, fields: fields))
-    }
-}
-
 /// Who may enqueue jobs of a kind through `POST /v1/jobs`.
 public enum JobKindVisibility: String, Sendable {
     /// Any producer, into the kind's queue (or another the operator allows).
