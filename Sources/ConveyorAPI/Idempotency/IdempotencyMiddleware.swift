@@ -16,6 +16,9 @@ struct IdempotencyMiddleware: RouterMiddleware {
     let maxBodyBytes: Int
     /// How long a repeat waits for the first request to be answered before giving up with 409.
     var waitLimit: Duration = .seconds(15)
+    /// A waiting repeat asks again after 5 to 10 ms, then about twice as long each time up to
+    /// this, so that many repeats of a slow request do not crowd Redis while they wait.
+    static let longestPause = 250
 
     /// Keys are 1 to 255 visible ASCII characters, e.g. a UUID.
     static let maxKeyLength = 255
@@ -31,6 +34,7 @@ struct IdempotencyMiddleware: RouterMiddleware {
         let recordKey = IdempotencyStore.recordKey(tenant: try context.authenticatedCaller().tenant, key: key)
         let clock = ContinuousClock()
         let deadline = clock.now + waitLimit
+        var pause = 5
         while true {
             switch try await store.claim(recordKey) {
             case .claimed(let epoch):
@@ -53,7 +57,8 @@ struct IdempotencyMiddleware: RouterMiddleware {
                         headers: [.retryAfter: "1"]
                     )
                 }
-                try await Task.sleep(for: .milliseconds(Int.random(in: 5...20)))
+                try await Task.sleep(for: .milliseconds(Int.random(in: pause...pause * 2)))
+                pause = min(pause * 2, Self.longestPause)
             }
         }
     }
