@@ -31,7 +31,8 @@ public struct ApplicationOutbox: Sendable {
     }
 
     /// The id of the job that the row with id `row` makes in `queue`: the row's 128 bits
-    /// as a ULID, so the same row always makes the same job.
+    /// as a ULID, so the same row always makes the same job. (A unique job of a sharded queue
+    /// turns two of the bits, ``JobQueue/uniqueJobID(for:in:derivedFrom:)``.)
     public static func jobID(ofRow row: UUID, in queue: QueueName) -> JobID {
         JobID(in: queue, derivedFrom: withUnsafeBytes(of: row.uuid) { Array($0) })
     }
