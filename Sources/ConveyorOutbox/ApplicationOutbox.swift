@@ -34,7 +34,12 @@ public struct ApplicationOutbox: Sendable {
     /// as a ULID, so the same row always makes the same job. (A unique job of a sharded queue
     /// turns two of the bits, ``JobQueue/uniqueJobID(for:in:derivedFrom:)``.)
     public static func jobID(ofRow row: UUID, in queue: QueueName) -> JobID {
-        JobID(in: queue, derivedFrom: withUnsafeBytes(of: row.uuid) { Array($0) })
+        JobID(in: queue, derivedFrom: bits(ofRow: row))
+    }
+
+    /// The row id's 128 bits, from which its job's id is derived.
+    private static func bits(ofRow row: UUID) -> [UInt8] {
+        withUnsafeBytes(of: row.uuid) { Array($0) }
     }
 
     /// What one relay pass did with the rows it took.
@@ -163,9 +168,8 @@ public struct ApplicationOutbox: Sendable {
         let queueName = try row.decode("queue", as: String?.self).map { try QueueName($0) } ?? defaults.queue
         let tenant: String = try row.decode("tenant")
         let uniqueness = try OutboxUniqueColumns(row).lock(declared: defaults.unique)?.uniqueness(kind: kind, tenant: tenant, payload: payload)
-        let rowBits = withUnsafeBytes(of: id.uuid) { Array($0) }
         var request = JobRequest(
-            id: uniqueness.map { queue.uniqueJobID(for: $0, in: queueName, derivedFrom: rowBits) } ?? Self.jobID(ofRow: id, in: queueName),
+            id: uniqueness.map { queue.uniqueJobID(for: $0, in: queueName, derivedFrom: Self.bits(ofRow: id)) } ?? Self.jobID(ofRow: id, in: queueName),
             kind: kind, payload: payload, queue: queueName,
             maxAttempts: try row.decode("max_attempts", as: Int?.self) ?? defaults.maxAttempts,
             timeout: try row.decode("timeout_ms", as: Int64?.self).map { .milliseconds($0) } ?? defaults.timeout,

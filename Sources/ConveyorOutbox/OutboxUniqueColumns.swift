@@ -50,7 +50,7 @@ struct OutboxUniqueColumns: Equatable {
         if let fields {
             guard !fields.isEmpty, UniqueJobs.areValid(fields: fields) else {
                 throw ApplicationOutbox.RowFault(
-                    description: "unique_fields must name 1 to \(UniqueJobs.maxFields) payload fields of 1 to 128 bytes each, not \(fields.count) fields \(fields.prefix(4))"
+                    description: "unique_fields must name 1 to \(UniqueJobs.maxFields) payload fields of \(UniqueJobs.fieldNameBytes.lowerBound) to \(UniqueJobs.fieldNameBytes.upperBound) bytes each, not \(fields.count) fields \(fields.prefix(4))"
                 )
             }
             unique.fields = fields

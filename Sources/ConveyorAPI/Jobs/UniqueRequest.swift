@@ -35,7 +35,7 @@ enum UniqueRequest {
                 guard let elements = member.elements, elements.allSatisfy({ $0.kind == .string }),
                     UniqueJobs.areValid(fields: elements.compactMap(\.string))
                 else {
-                    issues.append(ProblemIssue(field: "unique.fields", message: "must be an array of at most \(UniqueJobs.maxFields) field names (strings of 1 to 128 bytes), not \(member.description)"))
+                    issues.append(ProblemIssue(field: "unique.fields", message: "must be an array of at most \(UniqueJobs.maxFields) field names (strings of \(UniqueJobs.fieldNameBytes.lowerBound) to \(UniqueJobs.fieldNameBytes.upperBound) bytes), not \(member.description)"))
                     continue
                 }
                 unique.fields = elements.compactMap(\.string)
